@@ -1,0 +1,128 @@
+import { App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-33';
+import { Construct } from 'constructs';
+import { controllerChecksum } from './checksum';
+import { ControllerDeployment } from './controller-deployment';
+import { ControllerIdentity } from './controller-identity';
+import { ControllerRbac } from './controller-rbac';
+import { WorkflowControllerConfigMap } from './controller-configmap';
+import { ExecutorRbac } from './executor-rbac';
+import { Profile, RemoteCredentials, externalProfileManifest, profileKubeconfig, profileMetadata, profileSecretManifest } from './profile';
+import { WorkflowTaskResultCrd } from './task-result-crd';
+import type { RemoteCluster, Topology } from './topology';
+
+/** Labels on every object, so GitOps tools and operators can tell what this package manages. */
+const COMMON_LABELS = { 'app.kubernetes.io/managed-by': 'argo-multicluster', 'app.kubernetes.io/part-of': 'argo-workflows' };
+
+/** Namespaces every cluster has and that must never be created or deleted by us. */
+const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+function namespaces(scope: Construct, names: readonly string[]): void {
+  for (const name of names) {
+    if (!SYSTEM_NAMESPACES.has(name)) new k8s.KubeNamespace(scope, `Namespace-${name}`, { metadata: { name } });
+  }
+}
+
+/** Options of {@link buildCharts}. */
+export interface BuildOptions {
+  /**
+   * Credentials per remote cluster name, required with `secrets.mode: plain` (the profile Secrets then hold them).
+   * @default none
+   */
+  readonly credentials?: ReadonlyMap<string, RemoteCredentials>;
+}
+
+/** Props of {@link LocalClusterChart}. */
+export interface LocalClusterChartProps {
+  /** The validated topology. */
+  readonly topology: Topology;
+  /** The profile objects (Secret or ExternalSecret manifests) to write, one per remote, or none. */
+  readonly profiles: readonly Record<string, unknown>[];
+  /**
+   * What the controller's checksum covers for each profile.
+   * @default `profiles`
+   */
+  readonly checksumProfiles?: readonly unknown[];
+}
+
+/** Everything in the local cluster: controller config, Deployment, RBAC and the profiles. */
+export class LocalClusterChart extends Chart {
+  /** The controller ConfigMap's data, as written. */
+  readonly configData: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: LocalClusterChartProps) {
+    super(scope, id, { labels: COMMON_LABELS });
+    const { local } = props.topology;
+    const { controller } = local;
+    if (local.createNamespace) namespaces(this, [local.namespace]);
+    const config = new WorkflowControllerConfigMap(this, 'Config', { namespace: local.namespace, clusterName: local.name, config: controller.config });
+    this.configData = config.data;
+    new ControllerRbac(this, 'Rbac', { namespace: local.namespace, namespaced: controller.namespaced });
+    new ControllerDeployment(this, 'Controller', {
+      namespace: local.namespace,
+      image: controller.image,
+      executorImage: controller.executorImage,
+      imagePullPolicy: controller.imagePullPolicy,
+      replicas: controller.replicas,
+      resources: controller.resources,
+      namespaced: controller.namespaced,
+      checksum: controllerChecksum(config.data, props.checksumProfiles ?? props.profiles),
+    });
+    props.profiles.forEach((p, i) => new Profile(this, `Profile-${i}`, p));
+  }
+}
+
+/** Props of {@link RemoteClusterChart}. */
+export interface RemoteClusterChartProps {
+  /** The local cluster's name (the controller's identity is named after it). */
+  readonly localCluster: string;
+  /** The remote cluster. */
+  readonly remote: RemoteCluster;
+}
+
+/** Everything in one remote cluster: the task-result CRD, executor RBAC and the controller's identity. */
+export class RemoteClusterChart extends Chart {
+  /** The controller's identity, whose token Secret the profile is built from. */
+  readonly identity: ControllerIdentity;
+
+  constructor(scope: Construct, id: string, props: RemoteClusterChartProps) {
+    super(scope, id, { labels: COMMON_LABELS });
+    const { remote } = props;
+    if (remote.createNamespaces) namespaces(this, remote.namespaces);
+    new WorkflowTaskResultCrd(this, 'TaskResultCrd');
+    for (const ns of remote.namespaces) new ExecutorRbac(this, `Executor-${ns}`, { namespace: ns, serviceAccount: remote.executorServiceAccount });
+    this.identity = new ControllerIdentity(this, 'Identity', { localCluster: props.localCluster, namespaces: remote.namespaces, access: remote.access });
+  }
+}
+
+/** The charts of a topology: one per cluster, in one cdk8s App. */
+export interface ClusterCharts {
+  readonly app: App;
+  readonly local: LocalClusterChart;
+  readonly remotes: readonly RemoteClusterChart[];
+}
+
+/** The profile manifests of the topology's secrets mode: none, ExternalSecrets, or Secrets from credentials. */
+function profileManifests(topology: Topology, options: BuildOptions): Record<string, unknown>[] {
+  const { mode, store } = topology.secrets;
+  if (mode === 'none') return [];
+  return topology.remotes.map((remote) => {
+    if (mode === 'external') return externalProfileManifest(topology, remote, (remote.secretStore ?? store)!);
+    const credentials = options.credentials?.get(remote.name);
+    if (!credentials) throw new Error(`secrets.mode "plain" needs the credentials of remote cluster "${remote.name}"`);
+    return profileSecretManifest(profileMetadata(topology, remote), profileKubeconfig(topology, remote, credentials));
+  });
+}
+
+/**
+ * The single entry point from a topology to Kubernetes objects: the cdk8s app, the GitOps synth and the Pulumi stack
+ * all call it, so they cannot drift apart.
+ */
+export function buildCharts(topology: Topology, options: BuildOptions = {}, app: App = new App()): ClusterCharts {
+  const profiles = profileManifests(topology, options);
+  // Without profiles in the output, the checksum still covers what the controller obeys: names, labels, annotations.
+  const checksumProfiles = profiles.length ? profiles : topology.remotes.map((r) => profileSecretManifest(profileMetadata(topology, r)));
+  const local = new LocalClusterChart(app, topology.local.name, { topology, profiles, checksumProfiles });
+  const remotes = topology.remotes.map((remote) => new RemoteClusterChart(app, remote.name, { localCluster: topology.local.name, remote }));
+  return { app, local, remotes };
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { buildCharts } from '../charts';
+import { exampleTopologyPath } from '../example';
+import { gitopsTree, writeTreeAtomically } from '../gitops';
+import { manifestYaml, type Manifest } from '../manifests';
+import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../profile';
+import { TopologyError, loadTopologyFile } from '../validate';
+import { readRemoteCredentials } from './credentials';
+
+/** Bad flags: exit 2, like a bad topology. */
+class UsageError extends Error {}
+
+
+const HELP: Record<string, string> = {
+  '': `argo-multicluster: Argo Workflows multi-cluster manifests from one topology file
+
+Usage: argo-multicluster <command> [options]
+
+Commands:
+  synth      write the GitOps folders, one per cluster
+  validate   check a topology file and report every problem
+  profile    print the profile Secret of one remote cluster, read from the live remote
+
+Run "argo-multicluster <command> --help" for a command's options.
+Exit codes: 0 success, 2 invalid input (the message names each field), 1 any other failure.`,
+  synth: `Usage: argo-multicluster synth [-f TOPOLOGY] [-o DIR] [--kubeconfig PATH]
+
+Writes DIR/<cluster>/ per cluster: one YAML file per object and a kustomization.yaml.
+DIR is replaced as a whole, atomically; on any failure it is left as it was.
+
+  -f, --file TOPOLOGY   topology file (default: the built-in example)
+  -o, --out DIR         output folder (default: $CDK8S_OUTDIR, else dist)
+  --kubeconfig PATH     with secrets.mode "plain" only: where to read the remote tokens from`,
+  validate: `Usage: argo-multicluster validate [-f TOPOLOGY]
+
+Validates the topology and prints "valid" or every problem found.
+
+  -f, --file TOPOLOGY   topology file (default: the built-in example)`,
+  profile: `Usage: argo-multicluster profile -f TOPOLOGY --remote NAME [--context CTX] [--kubeconfig PATH]
+
+Reads the controller identity's token Secret from the remote cluster and prints the profile Secret
+(YAML, with data.kubeconfig) for the local cluster on stdout: pipe it into kubeseal or sops.
+
+  -f, --file TOPOLOGY   topology file (default: the built-in example)
+  --remote NAME         the remote cluster, as named in the topology
+  --context CTX         kube context of the remote (default: the remote's context in the topology)
+  --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)`,
+};
+
+function parse(command: string, args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      options: {
+        file: { type: 'string', short: 'f' },
+        out: { type: 'string', short: 'o' },
+        remote: { type: 'string' },
+        context: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (e) {
+    throw new UsageError(`${command}: ${(e as Error).message}\n\n${HELP[command]}`);
+  }
+}
+
+async function plainCredentials(topology: ReturnType<typeof loadTopologyFile>, kubeconfig?: string) {
+  const credentials = new Map<string, RemoteCredentials>();
+  for (const remote of topology.remotes) credentials.set(remote.name, await readRemoteCredentials(topology, remote, { kubeconfig }));
+  return credentials;
+}
+
+/** Runs one CLI invocation and returns its exit code; output goes to the given streams. */
+export async function run(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+  const [command = '', ...rest] = argv;
+  try {
+    if (command === '' || command === '--help' || command === '-h' || command === 'help') {
+      out.write(`${HELP['']}\n`);
+      return command === '' ? 2 : 0;
+    }
+    if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; valid commands: synth, validate, profile\n\n${HELP['']}`);
+    const opts = parse(command, rest);
+    if (opts.help) {
+      out.write(`${HELP[command]}\n`);
+      return 0;
+    }
+    const file = opts.file ?? exampleTopologyPath();
+    const topology = loadTopologyFile(file);
+
+    if (command === 'validate') {
+      out.write(`${file}: valid (local ${topology.local.name}, ${topology.remotes.length} remote cluster(s), secrets.mode ${topology.secrets.mode})\n`);
+      return 0;
+    }
+    if (command === 'synth') {
+      let credentials: Map<string, RemoteCredentials> | undefined;
+      if (topology.secrets.mode === 'plain') {
+        err.write('warning: secrets.mode "plain" writes the remote bearer tokens into the output in clear; never commit it unencrypted\n');
+        credentials = await plainCredentials(topology, opts.kubeconfig);
+      }
+      const outDir = opts.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
+      const tree = gitopsTree(topology, buildCharts(topology, { credentials }));
+      writeTreeAtomically(outDir, tree);
+      out.write(`wrote ${tree.size} files for ${topology.remotes.length + 1} clusters to ${outDir}\n`);
+      return 0;
+    }
+    // profile
+    if (!opts.remote) throw new UsageError(`profile: --remote is required; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);
+    const remote = topology.remotes.find((r) => r.name === opts.remote);
+    if (!remote) throw new UsageError(`profile: --remote "${opts.remote}" is not in the topology; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);
+    const credentials = await readRemoteCredentials(topology, remote, { kubeconfig: opts.kubeconfig, context: opts.context });
+    const manifest = profileSecretManifest(profileMetadata(topology, remote), profileKubeconfig(topology, remote, credentials));
+    out.write(manifestYaml(manifest as unknown as Manifest));
+    return 0;
+  } catch (e) {
+    if (e instanceof TopologyError) {
+      err.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      err.write(`error: ${e.message}\n`);
+      return 2;
+    }
+    err.write(`error: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,59 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-33';
+import { ControllerConfig, DELETING_POD_GC_STRATEGIES } from './controller-config-schema';
+import { CONTROLLER_CONFIGMAP } from './names';
+import { stableYaml } from './yaml-text';
+
+/** Props of {@link WorkflowControllerConfigMap}. */
+export interface WorkflowControllerConfigMapProps {
+  /** Local workflow namespace, where the controller runs. */
+  readonly namespace: string;
+  /** The local cluster's unique name, written as `data.cluster`; it must never change once set. */
+  readonly clusterName: string;
+  /**
+   * Other controller config keys, one data key each.
+   * @default {} (plus the podGC default below)
+   */
+  readonly config?: ControllerConfig;
+}
+
+/**
+ * The controller config in the per-key form, which the `cluster` key requires: scalars as text, nested values as
+ * YAML text with sorted keys so the bytes (and the controller's checksum) change only when the content does.
+ */
+export function controllerConfigData(clusterName: string, config: ControllerConfig = {}): Record<string, string> {
+  const withDefaults = { ...config, workflowDefaults: withPodGcDefault(config.workflowDefaults) };
+  const data: Record<string, string> = { cluster: clusterName };
+  for (const [key, value] of Object.entries(withDefaults)) {
+    if (value === undefined) continue;
+    data[key] = typeof value === 'object' ? stableYaml(value) : String(value);
+  }
+  return data;
+}
+
+/**
+ * Remote pods carry no owner reference, so Kubernetes never collects them: unless the user chose a strategy, delete
+ * each pod once its workflow has completed.
+ */
+function withPodGcDefault(defaults: ControllerConfig['workflowDefaults']): NonNullable<ControllerConfig['workflowDefaults']> {
+  const spec = (defaults?.spec ?? {}) as Record<string, unknown>;
+  const podGC = (spec.podGC ?? {}) as Record<string, unknown>;
+  if (podGC.strategy !== undefined) return defaults!;
+  const strategy: (typeof DELETING_POD_GC_STRATEGIES)[number] = 'OnWorkflowCompletion';
+  return { ...defaults, spec: { ...spec, podGC: { ...podGC, strategy } } };
+}
+
+/** The `workflow-controller-configmap` ConfigMap with `data.cluster` and the controller's other keys. */
+export class WorkflowControllerConfigMap extends Construct {
+  /** The ConfigMap's data, as written. */
+  readonly data: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: WorkflowControllerConfigMapProps) {
+    super(scope, id);
+    this.data = controllerConfigData(props.clusterName, props.config);
+    new k8s.KubeConfigMap(this, 'Resource', {
+      metadata: { name: CONTROLLER_CONFIGMAP, namespace: props.namespace },
+      data: { ...this.data },
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import { stringify } from 'yaml';
+import type { Chart } from 'cdk8s';
+
+/** A Kubernetes object as plain JSON. */
+export interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+/** Apply order: what others need first (CRDs, namespaces, identities), what uses them after. */
+const KIND_ORDER = [
+  'CustomResourceDefinition',
+  'Namespace',
+  'PriorityClass',
+  'ServiceAccount',
+  'Secret',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'ConfigMap',
+  'ExternalSecret',
+  'Deployment',
+];
+
+function rank(kind: string): number {
+  const i = KIND_ORDER.indexOf(kind);
+  return i < 0 ? KIND_ORDER.length : i;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The identity of an object: kind, namespace and name (a cluster is one chart). */
+export function manifestKey(m: Manifest): string {
+  return `${m.apiVersion}/${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+}
+
+/** A chart's objects in apply order, ties broken by namespace and name so the order never depends on construction. */
+export function chartManifests(chart: Chart): Manifest[] {
+  const objects = chart.toJson() as Manifest[];
+  return objects.sort(
+    (a, b) =>
+      rank(a.kind) - rank(b.kind) ||
+      compare(a.kind, b.kind) ||
+      compare(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+      compare(a.metadata.name, b.metadata.name),
+  );
+}
+
+/**
+ * The file name of an object in a cluster folder. The namespace is part of it, because cdk8s's own file-per-resource
+ * naming lets two same-named objects in two namespaces overwrite each other.
+ */
+export function manifestFileName(m: Manifest): string {
+  const parts = [m.kind.toLowerCase(), m.metadata.namespace, m.metadata.name].filter(Boolean);
+  return `${parts.join('_')}.yaml`;
+}
+
+const FIRST_KEYS = ['apiVersion', 'kind', 'metadata'];
+
+function keyOrder(a: { key: unknown }, b: { key: unknown }): number {
+  const ka = String((a.key as { value?: unknown })?.value ?? a.key);
+  const kb = String((b.key as { value?: unknown })?.value ?? b.key);
+  const ra = FIRST_KEYS.indexOf(ka);
+  const rb = FIRST_KEYS.indexOf(kb);
+  if (ra >= 0 || rb >= 0) return (ra < 0 ? FIRST_KEYS.length : ra) - (rb < 0 ? FIRST_KEYS.length : rb);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+/**
+ * YAML of one object: apiVersion, kind and metadata first, as people read them, every other key sorted by code
+ * point (not locale), so the bytes are the same on every machine whatever the environment.
+ */
+export function manifestYaml(m: Manifest): string {
+  return stringify(m, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: keyOrder });
+}

@@ -1,0 +1,44 @@
+/**
+ * The names, labels and annotations that Argo's multi-cluster controller reads. They are fixed by the controller's
+ * code, so they live in one place and every construct, the CLI and the Pulumi stack take them from here.
+ */
+
+/** Label on a profile Secret; its value is the remote cluster's name. The controller selects profiles by it. */
+export const CLUSTER_LABEL = 'workflows.argoproj.io/cluster';
+/** Annotation on a profile Secret: the local workflow namespace allowed to use it (`""` = any). */
+export const WORKFLOW_NAMESPACE_ANNOTATION = 'workflows.argoproj.io/workflow-namespace';
+/** Annotation on a profile Secret: the remote namespace it serves (`""` = any). */
+export const NAMESPACE_ANNOTATION = 'workflows.argoproj.io/namespace';
+/** The data key of a profile Secret that holds the kubeconfig. */
+export const KUBECONFIG_KEY = 'kubeconfig';
+/** Pod-template annotation whose value changes whenever the controller config or a profile changes. */
+export const CHECKSUM_ANNOTATION = 'argo-multicluster.io/config-checksum';
+
+/** Name of the controller's ConfigMap, passed to the controller with `--configmap`. */
+export const CONTROLLER_CONFIGMAP = 'workflow-controller-configmap';
+/** Name of the controller Deployment, its container, PriorityClass and pod label value. */
+export const CONTROLLER_NAME = 'workflow-controller';
+/** The controller's ServiceAccount in the local cluster. */
+export const CONTROLLER_SERVICE_ACCOUNT = 'argo';
+/** Name of the Role that lets workflow pods write their task results. */
+export const EXECUTOR_ROLE = 'executor';
+
+/** Name of the profile Secret for a remote cluster (a convention: the controller only reads the label). */
+export function profileSecretName(remoteCluster: string): string {
+  return `argo.${remoteCluster}`;
+}
+
+/** Name of the local controller's identity (ServiceAccount, Role, RoleBinding) inside a remote cluster. */
+export function controllerIdentityName(localCluster: string): string {
+  return `argo.${localCluster}`;
+}
+
+/** Name of the long-lived token Secret of the controller's identity in a remote cluster. */
+export function tokenSecretName(localCluster: string): string {
+  return `${controllerIdentityName(localCluster)}.service-account-token`;
+}
+
+/** Name of the RoleBinding that grants the executor Role to the workflow pods' ServiceAccount. */
+export function executorRoleBindingName(serviceAccount: string): string {
+  return `${serviceAccount}-executor`;
+}

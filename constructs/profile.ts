@@ -1,0 +1,106 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { buildProfileKubeconfig } from './kubeconfig';
+import { CLUSTER_LABEL, KUBECONFIG_KEY, NAMESPACE_ANNOTATION, WORKFLOW_NAMESPACE_ANNOTATION, controllerIdentityName, profileSecretName, tokenSecretName } from './names';
+import type { RemoteCluster, StoreRef, Topology } from './topology';
+
+/** Name, namespace, label and annotations of a profile Secret: what the controller selects and obeys. */
+export interface ProfileMetadata {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+
+/** A remote ServiceAccount token and the CA of its API server, as read from the token Secret. */
+export interface RemoteCredentials {
+  /** The bearer token (`data.token`, decoded). */
+  readonly token: string;
+  /** Base64 of the CA bundle (`data.ca.crt` as stored). Not needed with `insecureSkipTLSVerify`. */
+  readonly caData?: string;
+}
+
+/**
+ * The remote namespace a profile serves: the one named, or `""` (any) when the remote has several or cluster access,
+ * since one profile per remote cluster is all the controller reads.
+ */
+export function profileRemoteNamespace(remote: RemoteCluster): string {
+  return remote.access === 'namespaced' && remote.namespaces.length === 1 ? remote.namespaces[0] : '';
+}
+
+/** Metadata of the profile Secret for one remote, in the local workflow namespace. */
+export function profileMetadata(topology: Topology, remote: RemoteCluster): ProfileMetadata {
+  return {
+    name: profileSecretName(remote.name),
+    namespace: topology.local.namespace,
+    labels: { [CLUSTER_LABEL]: remote.name },
+    annotations: {
+      [WORKFLOW_NAMESPACE_ANNOTATION]: remote.workflowNamespace,
+      [NAMESPACE_ANNOTATION]: profileRemoteNamespace(remote),
+    },
+  };
+}
+
+/** The profile's kubeconfig for one remote, from its credentials (or template placeholders for them). */
+export function profileKubeconfig(topology: Topology, remote: RemoteCluster, credentials: RemoteCredentials): string {
+  return buildProfileKubeconfig({
+    cluster: remote.name,
+    server: remote.server,
+    user: controllerIdentityName(topology.local.name),
+    token: credentials.token,
+    caData: credentials.caData,
+    insecureSkipTLSVerify: remote.insecureSkipTLSVerify,
+  });
+}
+
+/**
+ * The profile Secret as a plain object; without a kubeconfig it carries no data (the form the checksum covers when
+ * credentials are managed outside git).
+ */
+export function profileSecretManifest(metadata: ProfileMetadata, kubeconfig?: string): Record<string, unknown> {
+  const manifest: Record<string, unknown> = { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque' };
+  if (kubeconfig !== undefined) manifest.data = { [KUBECONFIG_KEY]: Buffer.from(kubeconfig).toString('base64') };
+  return manifest;
+}
+
+/**
+ * The ExternalSecret that renders a profile Secret on the local cluster from a store key holding the remote token
+ * (and CA), so no credential is in git. The labels and annotations are in the template: ESO writes them with the
+ * Secret in one create, which a running controller requires.
+ */
+export function externalProfileManifest(topology: Topology, remote: RemoteCluster, store: StoreRef): Record<string, unknown> {
+  const metadata = profileMetadata(topology, remote);
+  const key = (store.key ?? tokenSecretName(topology.local.name)).replace(/\{remote\}/g, remote.name);
+  const data = [{ secretKey: 'token', remoteRef: { key, property: 'token' } }];
+  if (!remote.insecureSkipTLSVerify) data.push({ secretKey: 'ca', remoteRef: { key, property: 'ca.crt' } });
+  const kubeconfig = profileKubeconfig(topology, remote, { token: '{{ .token }}', caData: '{{ .ca | b64enc }}' });
+  return {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: metadata.name, namespace: metadata.namespace },
+    spec: {
+      refreshInterval: store.refreshInterval,
+      secretStoreRef: { kind: store.kind, name: store.name },
+      target: {
+        name: metadata.name,
+        creationPolicy: 'Owner',
+        template: {
+          engineVersion: 'v2',
+          type: 'Opaque',
+          metadata: { labels: metadata.labels, annotations: metadata.annotations },
+          data: { [KUBECONFIG_KEY]: kubeconfig },
+        },
+      },
+      data,
+    },
+  };
+}
+
+/** A profile object (Secret or ExternalSecret) in a chart, from the manifest the checksum was computed over. */
+export class Profile extends Construct {
+  constructor(scope: Construct, id: string, manifest: Record<string, unknown>) {
+    super(scope, id);
+    const { apiVersion, kind, metadata, ...rest } = manifest as { apiVersion: string; kind: string; metadata: ProfileMetadata };
+    new ApiObject(this, 'Resource', { apiVersion, kind, metadata, ...rest });
+  }
+}

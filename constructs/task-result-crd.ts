@@ -1,0 +1,54 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-33';
+
+const str = { type: 'string' };
+const preserved = { type: 'object', xKubernetesPreserveUnknownFields: true };
+
+/**
+ * The `WorkflowTaskResult` CRD, which the executor in a remote cluster writes its outputs to. Written from the facts
+ * (group, names, scope, version, schema), not copied from an Argo release, because remote clusters run no Argo.
+ */
+export class WorkflowTaskResultCrd extends Construct {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new k8s.KubeCustomResourceDefinition(this, 'Resource', {
+      metadata: { name: 'workflowtaskresults.argoproj.io' },
+      spec: {
+        group: 'argoproj.io',
+        names: { kind: 'WorkflowTaskResult', listKind: 'WorkflowTaskResultList', plural: 'workflowtaskresults', singular: 'workflowtaskresult' },
+        scope: 'Namespaced',
+        versions: [
+          {
+            name: 'v1alpha1',
+            served: true,
+            storage: true,
+            schema: {
+              openApiv3Schema: {
+                type: 'object',
+                required: ['metadata'],
+                properties: {
+                  apiVersion: str,
+                  kind: str,
+                  metadata: { type: 'object' },
+                  message: str,
+                  phase: str,
+                  progress: str,
+                  // The executor owns what goes under outputs: prune nothing there.
+                  outputs: {
+                    ...preserved,
+                    properties: {
+                      parameters: { type: 'array', items: preserved },
+                      artifacts: { type: 'array', items: preserved },
+                      result: str,
+                      exitCode: str,
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+  }
+}

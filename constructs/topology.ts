@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
+import { isReleasedUpstreamController, parseImage } from './images';
+
+/**
+ * The topology file: the user's whole input, for `synth` and for `pulumi up` alike. Field-level rules live in the
+ * schema so that every problem in a file is reported in one run; rules that relate fields are in `validate.ts`.
+ */
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+// A cluster name becomes a label value (at most 63 characters) and part of object names.
+const clusterName = z
+  .string()
+  .max(63, 'must be at most 63 characters (it is a label value)')
+  .regex(DNS1123_LABEL, 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric');
+const namespaceName = clusterName.describe('namespace');
+const serviceAccountName = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain: lower-case letters, digits, "-" and "."');
+
+const image = z.string().superRefine((ref, ctx) => {
+  const parsed = parseImage(ref);
+  if ('error' in parsed) ctx.addIssue({ code: 'custom', message: parsed.error });
+});
+
+const controllerImage = image.superRefine((ref, ctx) => {
+  const parsed = parseImage(ref);
+  if (!('error' in parsed) && isReleasedUpstreamController(parsed)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'is a released upstream controller, which exits on the `cluster` ConfigMap key (multi-cluster never shipped in a release); ' +
+        'use your own multi-cluster build (another repository, or pin it by @sha256: digest)',
+    });
+  }
+});
+
+const httpsUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not a URL; expected https://<host>[:port] as the local controller reaches the remote API server' });
+    return;
+  }
+  if (url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must use https:// (the token is a bearer credential)' });
+  if (url.username || url.password || url.search || url.hash) {
+    ctx.addIssue({ code: 'custom', message: 'must not carry credentials, a query or a fragment' });
+  }
+});
+
+const storeRef = z.strictObject({
+  /** Name of the external-secrets.io store. */
+  name: z.string().regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain'),
+  /** Kind of the store. */
+  kind: z.enum(['ClusterSecretStore', 'SecretStore']).default('ClusterSecretStore'),
+  /**
+   * Store key that holds the remote ServiceAccount token (`token`, and `ca.crt` unless TLS verification is skipped),
+   * e.g. the token Secret itself through the ESO kubernetes provider. `{remote}` is replaced by the remote's name.
+   */
+  key: z.string().min(1).optional(),
+  /** How often ESO refreshes the profile. */
+  refreshInterval: z.string().regex(/^(?:\d+(?:ns|us|µs|ms|s|m|h))+$/, 'must be a Go duration such as 1h').default('1h'),
+});
+
+const controllerSchema = z.strictObject({
+  image: controllerImage,
+  executorImage: image,
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  replicas: z.number().int().min(1).max(10).default(1),
+  resources: resourcesSchema.optional(),
+  namespaced: z.boolean().default(false),
+  config: controllerConfigSchema.default({}),
+});
+
+const localSchema = z.strictObject({
+  name: clusterName,
+  context: z.string().min(1).optional(),
+  namespace: namespaceName.default('argo'),
+  createNamespace: z.boolean().default(true),
+  controller: controllerSchema,
+});
+
+const remoteSchema = z.strictObject({
+  name: clusterName,
+  context: z.string().min(1).optional(),
+  server: httpsUrl,
+  namespaces: z.array(namespaceName).min(1, 'must list at least one namespace').default(['default']),
+  workflowNamespace: z.union([z.literal(''), namespaceName]).optional(),
+  executorServiceAccount: serviceAccountName.default('default'),
+  access: z.enum(['namespaced', 'cluster']).default('namespaced'),
+  insecureSkipTLSVerify: z.boolean().default(false),
+  createNamespaces: z.boolean().default(true),
+  secretStore: storeRef.optional(),
+});
+
+const secretsSchema = z.strictObject({
+  mode: z.enum(['none', 'external', 'plain']).optional(),
+  store: storeRef.optional(),
+});
+
+/** The schema of a topology file. */
+export const topologySchema = z.strictObject({
+  local: localSchema,
+  remotes: z.array(remoteSchema).min(1, 'must list at least one remote cluster'),
+  secrets: secretsSchema.default({}),
+});
+
+/** A topology as written in the file (optional fields may be absent). */
+export type TopologyInput = z.input<typeof topologySchema>;
+
+/** An external-secrets.io store reference with its defaults applied. */
+export type StoreRef = z.output<typeof storeRef>;
+
+/** How profile credentials appear in GitOps output. */
+export type SecretsMode = 'none' | 'external' | 'plain';
+
+/** The local cluster, with every default applied. */
+export interface LocalCluster extends Omit<z.output<typeof localSchema>, 'context'> {
+  /** Kube context of the local cluster (defaults to its name). */
+  readonly context: string;
+}
+
+/** A remote cluster, with every default applied. */
+export interface RemoteCluster extends Omit<z.output<typeof remoteSchema>, 'context' | 'workflowNamespace'> {
+  /** Kube context of the remote cluster (defaults to its name). */
+  readonly context: string;
+  /** Local workflow namespace allowed to use this remote (defaults to `local.namespace`; `""` means any). */
+  readonly workflowNamespace: string;
+}
+
+/** A validated topology, with every default applied: what the constructs and the stack consume. */
+export interface Topology {
+  /** The cluster where the workflow controller runs. */
+  readonly local: LocalCluster;
+  /** The clusters where workflow pods run. */
+  readonly remotes: readonly RemoteCluster[];
+  /** How profile credentials appear in GitOps output. */
+  readonly secrets: { readonly mode: SecretsMode; readonly store?: StoreRef };
+}

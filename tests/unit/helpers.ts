@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import * as core from 'kubernetes-models/v1';
+import * as apps from 'kubernetes-models/apps/v1';
+import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import * as scheduling from 'kubernetes-models/scheduling.k8s.io/v1';
+import * as apiextensions from 'kubernetes-models/apiextensions.k8s.io/v1';
+import { BuildOptions, Manifest, Topology, TopologyInput, buildCharts, chartManifests, validateTopology } from '../../constructs';
+import { exampleTopologyPath } from '../../constructs/example';
+import { loadTopologyFile } from '../../constructs/validate';
+
+export const ROOT = join(__dirname, '..', '..');
+export const CLI = join(ROOT, 'lib', 'constructs', 'cli', 'main.js');
+
+/** The built-in example as a raw object, for tests that change one field. */
+export function exampleInput(): TopologyInput {
+  return parse(require('node:fs').readFileSync(exampleTopologyPath(), 'utf8')) as TopologyInput;
+}
+
+export function example(): Topology {
+  return loadTopologyFile(exampleTopologyPath());
+}
+
+/** A valid topology with `patch` applied to the example's raw object. */
+export function topology(patch: (t: any) => void): Topology {
+  const raw = exampleInput();
+  patch(raw);
+  return validateTopology(raw);
+}
+
+/** Objects per cluster name, in apply order. */
+export function objects(t: Topology, options?: BuildOptions): Map<string, Manifest[]> {
+  const charts = buildCharts(t, options);
+  return new Map([charts.local, ...charts.remotes].map((c) => [c.node.id, chartManifests(c)]));
+}
+
+export function find(list: Manifest[], kind: string, name: string, namespace?: string): any {
+  const m = list.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
+  if (!m) throw new Error(`no ${kind} ${namespace ?? ''}/${name} in [${list.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).join(', ')}]`);
+  return m;
+}
+
+/** Runs the compiled CLI as a user would. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const MODELS: Record<string, Record<string, any>> = {
+  v1: core,
+  'apps/v1': apps,
+  'rbac.authorization.k8s.io/v1': rbac,
+  'scheduling.k8s.io/v1': scheduling,
+  'apiextensions.k8s.io/v1': apiextensions,
+};
+
+/** Validates an object against the Kubernetes OpenAPI schema of its kind; throws naming the object. */
+export function validateAgainstKubernetesSchema(m: Manifest): void {
+  const Model = MODELS[m.apiVersion]?.[m.kind];
+  if (!Model) throw new Error(`no Kubernetes schema for ${m.apiVersion} ${m.kind}`);
+  try {
+    new Model(m).validate();
+  } catch (e) {
+    throw new Error(`${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}: ${(e as Error).message}`);
+  }
+}
