@@ -22,9 +22,10 @@ function profileNotes(topology: Topology): string {
     `# Profiles for ${topology.local.name}`,
     '',
     'The profile Secrets that let the workflow controller reach the remote clusters hold a bearer token, so they are',
-    'not written here (`secrets.mode: none`). Create each one once the remote objects are applied and the remote',
-    "token controller has filled the token Secret, then commit it encrypted (or configure `secrets.store` to have",
-    'external-secrets.io render it). The controller rolls by itself when a profile changes only if you re-run synth.',
+    'not written here (`secrets.mode: none`). Create each one after the remote objects are applied and the remote',
+    "token controller has filled the token Secret, and commit it encrypted (or set `secrets.store` to have",
+    'external-secrets.io render it). The controller reads a profile only when it first appears, and this folder cannot',
+    `see a profile's content: after creating or rotating one, run \`kubectl -n ${topology.local.namespace} rollout restart deployment/workflow-controller\`.`,
     '',
   ];
   for (const r of topology.remotes) {

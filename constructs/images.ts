@@ -34,6 +34,11 @@ export function parseImage(ref: string): ImageReference | { readonly error: stri
     return { error: 'is not an image reference (expected [registry/]repository:tag or [registry/]repository@sha256:<64 hex>)' };
   }
   const [, repository, tag, digest] = m;
+  // As in Docker's reference grammar, a first component is a registry only if it looks like a host.
+  const first = repository.split('/')[0];
+  if (repository.includes('/') && !/[.:]/.test(first) && first !== 'localhost' && !new RegExp(`^${PATH_COMPONENT}$`).test(first)) {
+    return { error: `is not an image reference ("${first}" is neither a registry host nor a lower-case path component)` };
+  }
   if (!tag && !digest) {
     return { error: 'names no tag or digest; give :<tag> or @sha256:<digest> (an implicit :latest is not reproducible)' };
   }

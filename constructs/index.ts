@@ -15,3 +15,4 @@ export * from './task-result-crd';
 export * from './topology';
 export * from './validate';
 export * from './example';
+export * from './gitops';

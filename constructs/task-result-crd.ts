@@ -3,6 +3,8 @@ import { k8s } from 'cdk8s-plus-33';
 
 const str = { type: 'string' };
 const preserved = { type: 'object', xKubernetesPreserveUnknownFields: true };
+// `items` is untyped in the generated API, so its keys are written as Kubernetes spells them.
+const preservedItems = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 
 /**
  * The `WorkflowTaskResult` CRD, which the executor in a remote cluster writes its outputs to. Written from the facts
@@ -37,8 +39,8 @@ export class WorkflowTaskResultCrd extends Construct {
                   outputs: {
                     ...preserved,
                     properties: {
-                      parameters: { type: 'array', items: preserved },
-                      artifacts: { type: 'array', items: preserved },
+                      parameters: { type: 'array', items: preservedItems },
+                      artifacts: { type: 'array', items: preservedItems },
                       result: str,
                       exitCode: str,
                     },
