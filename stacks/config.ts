@@ -1,0 +1,92 @@
+import * as pulumi from '@pulumi/pulumi';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { Topology, TopologyError, TopologyInput, TopologyIssue, exampleTopologyPath, validateTopology } from '../constructs';
+import type { ClusterConnection } from './cluster';
+
+/** The stack configuration namespace (the project name). */
+export const CONFIG_NAMESPACE = 'argo-multicluster';
+
+/** Everything the program takes from `pulumi config`, validated. */
+export interface StackSettings {
+  /** Where the topology came from. */
+  readonly topologyFile: string;
+  /** The topology with the config overrides applied, validated. */
+  readonly topology: Topology;
+  /** Per-cluster context and kubeconfig overrides. */
+  readonly connections: Record<string, Partial<ClusterConnection>>;
+  /** Skip waiting for the controller to become ready. */
+  readonly skipAwait: boolean;
+  /** Let `up` change the local cluster's name although the stack applied another. */
+  readonly allowClusterRename: boolean;
+}
+
+/** Which config key overrides which topology field, so errors name the key the user actually set. */
+const OVERRIDES = { controllerImage: 'local.controller.image', executorImage: 'local.controller.executorImage' } as const;
+
+/**
+ * Reads and validates the stack config: `topology` (a file path; the built-in example when unset), `controllerImage`,
+ * `executorImage`, `contexts` and `kubeconfigs` (secret; per cluster, contents or path), `skipAwait`,
+ * `allowClusterRename`.
+ * @throws TopologyError naming each invalid field or config key.
+ */
+export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)): StackSettings {
+  const topologyFile = config.get('topology') ?? exampleTopologyPath();
+  const key = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
+  let raw: any;
+  try {
+    raw = parse(readFileSync(topologyFile, 'utf8'));
+  } catch (e) {
+    throw new TopologyError([{ path: key('topology'), value: topologyFile, message: `cannot be read as YAML: ${(e as Error).message.split('\n')[0]}` }], topologyFile);
+  }
+  const overridden = new Map<string, string>();
+  for (const [name, path] of Object.entries(OVERRIDES)) {
+    const value = config.get(name);
+    if (value === undefined) continue;
+    if (raw?.local?.controller) raw.local.controller[path.split('.').pop()!] = value;
+    overridden.set(path, key(name));
+  }
+  let topology: Topology;
+  try {
+    topology = validateTopology(raw as TopologyInput, topologyFile);
+  } catch (e) {
+    if (!(e instanceof TopologyError)) throw e;
+    throw new TopologyError(
+      e.issues.map((i): TopologyIssue => (overridden.has(i.path) ? { ...i, path: `${overridden.get(i.path)} (${i.path})` } : i)),
+      topologyFile,
+    );
+  }
+
+  const names = [topology.local.name, ...topology.remotes.map((r) => r.name)];
+  const issues: TopologyIssue[] = [];
+  const perCluster = (name: string, value: Record<string, unknown> | undefined) => {
+    for (const [cluster, v] of Object.entries(value ?? {})) {
+      if (!names.includes(cluster)) issues.push({ path: `${key(name)}.${cluster}`, value: cluster, message: `is not a cluster of the topology; valid: ${names.join(', ')}` });
+      else if (typeof v !== 'string' || !v) issues.push({ path: `${key(name)}.${cluster}`, value: name === 'kubeconfigs' ? '(secret)' : v, message: 'must be a non-empty string' });
+    }
+  };
+  const contexts = config.getObject<Record<string, string>>('contexts');
+  perCluster('contexts', contexts);
+  if (issues.length) throw new TopologyError(issues, 'stack config');
+  // Secret config is only known as an Output: its cluster names are checked when it resolves, its values stay secret.
+  const kubeconfigs = config.getSecretObject<Record<string, string>>('kubeconfigs')?.apply((k) => {
+    perCluster('kubeconfigs', k);
+    if (issues.length) throw new TopologyError(issues, 'stack config');
+    return k ?? {};
+  });
+
+  const connections: Record<string, Partial<ClusterConnection>> = {};
+  for (const cluster of names) {
+    const c: { context?: string; kubeconfig?: pulumi.Input<string> } = {};
+    if (contexts?.[cluster]) c.context = contexts[cluster];
+    if (kubeconfigs) c.kubeconfig = kubeconfigs.apply((k) => k[cluster]);
+    if (Object.keys(c).length) connections[cluster] = c;
+  }
+  return {
+    topologyFile,
+    topology,
+    connections,
+    skipAwait: config.getBoolean('skipAwait') ?? false,
+    allowClusterRename: config.getBoolean('allowClusterRename') ?? false,
+  };
+}
