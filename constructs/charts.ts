@@ -30,6 +30,12 @@ export interface BuildOptions {
    * @default none
    */
   readonly credentials?: ReadonlyMap<string, RemoteCredentials>;
+  /**
+   * Put every chart into this app (e.g. to `app.synth()` them together).
+   * @default each chart in an app of its own: cdk8s prepares and validates a chart's whole app each time the chart
+   * is turned into JSON, so one shared app makes a fleet's synthesis quadratic in its number of clusters
+   */
+  readonly app?: App;
 }
 
 /** Props of {@link LocalClusterChart}. */
@@ -95,9 +101,8 @@ export class RemoteClusterChart extends Chart {
   }
 }
 
-/** The charts of a topology: one per cluster, in one cdk8s App. */
+/** The charts of a topology: one per cluster. */
 export interface ClusterCharts {
-  readonly app: App;
   readonly local: LocalClusterChart;
   readonly remotes: readonly RemoteClusterChart[];
 }
@@ -118,11 +123,12 @@ function profileManifests(topology: Topology, options: BuildOptions): Record<str
  * The single entry point from a topology to Kubernetes objects: the cdk8s app, the GitOps synth and the Pulumi stack
  * all call it, so they cannot drift apart.
  */
-export function buildCharts(topology: Topology, options: BuildOptions = {}, app: App = new App()): ClusterCharts {
+export function buildCharts(topology: Topology, options: BuildOptions = {}): ClusterCharts {
+  const scope = () => options.app ?? new App();
   const profiles = profileManifests(topology, options);
   // Without profiles in the output, the checksum still covers what the controller obeys: names, labels, annotations.
   const checksumProfiles = profiles.length ? profiles : topology.remotes.map((r) => profileSecretManifest(profileMetadata(topology, r)));
-  const local = new LocalClusterChart(app, topology.local.name, { topology, profiles, checksumProfiles });
-  const remotes = topology.remotes.map((remote) => new RemoteClusterChart(app, remote.name, { localCluster: topology.local.name, remote }));
-  return { app, local, remotes };
+  const local = new LocalClusterChart(scope(), topology.local.name, { topology, profiles, checksumProfiles });
+  const remotes = topology.remotes.map((remote) => new RemoteClusterChart(scope(), remote.name, { localCluster: topology.local.name, remote }));
+  return { local, remotes };
 }
