@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import { controllerChecksum } from './checksum';
+import { RolloutInputs, controllerChecksum } from './checksum';
 import { ControllerDeployment } from './controller-deployment';
 import { ControllerIdentity } from './controller-identity';
 import { ControllerRbac } from './controller-rbac';
@@ -53,8 +53,8 @@ export interface LocalClusterChartProps {
 
 /** Everything in the local cluster: controller config, Deployment, RBAC and the profiles. */
 export class LocalClusterChart extends Chart {
-  /** The controller ConfigMap's data, as written. */
-  readonly configData: Readonly<Record<string, string>>;
+  /** What the controller's checksum covers besides the profiles (the stack adds the live profiles to it). */
+  readonly rolloutInputs: RolloutInputs;
 
   constructor(scope: Construct, id: string, props: LocalClusterChartProps) {
     super(scope, id, { labels: COMMON_LABELS });
@@ -62,7 +62,7 @@ export class LocalClusterChart extends Chart {
     const { controller } = local;
     if (local.createNamespace) namespaces(this, [local.namespace]);
     const config = new WorkflowControllerConfigMap(this, 'Config', { namespace: local.namespace, clusterName: local.name, config: controller.config });
-    this.configData = config.data;
+    this.rolloutInputs = { config: config.data, images: { controller: controller.image, executor: controller.executorImage } };
     new ControllerRbac(this, 'Rbac', { namespace: local.namespace, namespaced: controller.namespaced });
     new ControllerDeployment(this, 'Controller', {
       namespace: local.namespace,
@@ -72,7 +72,7 @@ export class LocalClusterChart extends Chart {
       replicas: controller.replicas,
       resources: controller.resources,
       namespaced: controller.namespaced,
-      checksum: controllerChecksum(config.data, props.checksumProfiles ?? props.profiles),
+      checksum: controllerChecksum(this.rolloutInputs, props.checksumProfiles ?? props.profiles),
     });
     props.profiles.forEach((p, i) => new Profile(this, `Profile-${i}`, p));
   }

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
 
+/** What the controller's pod-template checksum covers, besides the profiles. */
+export interface RolloutInputs {
+  /** The controller ConfigMap's data. */
+  readonly config: Readonly<Record<string, string>>;
+  /** The controller and executor images. */
+  readonly images: { readonly controller: string; readonly executor: string };
+}
+
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
   if (value && typeof value === 'object') {
@@ -9,10 +17,10 @@ function sorted(value: unknown): unknown {
 }
 
 /**
- * SHA-256 over the controller's config and its profiles. A running controller reads profiles only when they appear,
- * so this value sits on the pod template: any change to either rolls the controller. The stack calls it again with
- * the real kubeconfigs, so a rotated token rolls it too.
+ * SHA-256 over the controller's config, images and profiles. A running controller reads its ConfigMap and profiles
+ * only at start, so this value sits on the pod template: any change to them rolls the controller. The stack calls it
+ * again with the real kubeconfigs, so a rotated token rolls it too.
  */
-export function controllerChecksum(configData: Readonly<Record<string, string>>, profiles: readonly unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(sorted({ config: configData, profiles }))).digest('hex');
+export function controllerChecksum(inputs: RolloutInputs, profiles: readonly unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(sorted({ ...inputs, profiles }))).digest('hex');
 }

@@ -82,7 +82,7 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     // A SHA-256 over high-entropy tokens reveals nothing, and left secret it would hide the whole Deployment spec in
     // state and previews.
     const checksum = pulumi.unsecret(
-      pulumi.all(kubeconfigs).apply((kcs) => controllerChecksum(charts.local.configData, metadata.map((m, i) => profileSecretManifest(m, kcs[i])))),
+      pulumi.all(kubeconfigs).apply((kcs) => controllerChecksum(charts.local.rolloutInputs, metadata.map((m, i) => profileSecretManifest(m, kcs[i])))),
     );
     const local = chartManifests(charts.local).map((m) => (m.kind === 'Deployment' ? withRollout(m, checksum, args.skipAwait ?? false) : m));
     const deploymentAt = local.findIndex((m) => m.kind === 'Deployment');

@@ -106,8 +106,12 @@ describe('controller Deployment', () => {
           .spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
       expect(withToken('one')).not.toBe(withToken('two'));
     });
-    test('does not change with the image (the image change rolls the pod by itself)', () => {
-      expect(checksum(topology((r) => (r.local.controller.image = 'ghcr.io/example/wc:v2')))).toBe(checksum(example()));
+    test('changes with the controller or executor image', () => {
+      expect(checksum(topology((r) => (r.local.controller.image = 'ghcr.io/example/wc:v2')))).not.toBe(checksum(example()));
+      expect(checksum(topology((r) => (r.local.controller.executorImage = 'ghcr.io/example/exec:v2')))).not.toBe(checksum(example()));
+    });
+    test('does not change with replicas or resources, which roll nothing that is read at start', () => {
+      expect(checksum(topology((r) => (r.local.controller.replicas = 3)))).toBe(checksum(example()));
     });
   });
 });

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Builds the real Kubernetes control plane (etcd, kube-apiserver,
+# kube-controller-manager), the Pulumi CLI and the Pulumi Kubernetes provider
+# from the Go module proxy, for the integration tests.
+#
+# Binaries land in a per-user cache outside the clone, in a folder keyed by the
+# version set, so clones and branches share one build and a version bump never
+# reuses a stale binary. A binary that already exists is not rebuilt; a killed
+# run can simply be run again (Go's module and build caches keep the work done).
+#
+# Progress goes to stderr; the last line of stdout is the bin folder:
+#   BIN=$(tools/build.sh | tail -1)
+#
+# Override the cache root with ARGO_MC_TOOLCHAIN_CACHE.
+set -euo pipefail
+
+readonly K8S_VERSION=v1.36.3
+readonly PULUMI_VERSION=v3.248.0
+# The provider module has no v4.25.0 tag the proxy serves; this pseudo-version
+# is the commit tagged v4.25.0 upstream (pinned in provider/go.mod).
+readonly PROVIDER_VERSION=4.25.0
+readonly PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
+
+tools_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cache_root=${ARGO_MC_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/argo-multicluster/toolchain}
+key="k8s-${K8S_VERSION}_pulumi-${PULUMI_VERSION}_provider-${PROVIDER_VERSION}"
+bin_dir="$cache_root/$key/bin"
+
+# A newer Go must not be fetched behind our back, the binaries must run on any
+# Linux without a C library match, and go.mod/go.sum are inputs, never outputs.
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOWORK=off
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly"
+
+log() { printf 'toolchain: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed)"
+mkdir -p "$bin_dir"
+
+# Two test runs starting at once would otherwise build the same thing twice and
+# race on the provider's generated files.
+if command -v flock >/dev/null; then
+  exec 9>"$cache_root/$key/.lock"
+  flock 9
+fi
+
+# Leftovers of a run killed mid-link; never taken for a finished binary, but they take space.
+rm -f "$bin_dir"/.*.tmp.*
+
+total_start=$SECONDS
+built=0
+
+# build <binary name> <module folder> <version check command or ""> -- <go build args...>
+# Builds into a temporary name and renames only on success, so an interrupted
+# link never leaves a file that a later run would take as finished.
+build() {
+  local name=$1 dir=$2 check=$3
+  shift 4
+  local out="$bin_dir/$name"
+  if [[ -x $out ]]; then
+    log "$name: present, skipped"
+    return 0
+  fi
+  local tmp="$bin_dir/.$name.tmp.$$"
+  log "$name: building (in $dir)"
+  local start=$SECONDS
+  if ! (cd "$dir" && go build -trimpath -o "$tmp" "$@") >&2; then
+    rm -f "$tmp"
+    die "$name: go build failed (see output above)"
+  fi
+  if [[ -n $check ]] && ! "$tmp" $check >&2; then
+    rm -f "$tmp"
+    die "$name: built, but '$name $check' failed"
+  fi
+  mv -f "$tmp" "$out"
+  built=$((built + 1))
+  log "$name: built in $((SECONDS - start)) s"
+}
+
+k8s_ldflags="-s -w -X k8s.io/component-base/version.gitVersion=${K8S_VERSION}"
+k8s_ldflags+=" -X k8s.io/component-base/version.gitMajor=1"
+k8s_ldflags+=" -X k8s.io/component-base/version.gitMinor=$(cut -d. -f2 <<<"$K8S_VERSION")"
+
+# etcd is built from the kube module so that it is exactly the version this
+# Kubernetes release requires. Its package is the module root, which go would
+# name "server", hence the explicit name.
+build etcd "$tools_dir/kube" --version -- \
+  -pgo=off -ldflags "-s -w" go.etcd.io/etcd/server/v3
+build kube-apiserver "$tools_dir/kube" --version -- \
+  -pgo=off -ldflags "$k8s_ldflags" k8s.io/kubernetes/cmd/kube-apiserver
+build kube-controller-manager "$tools_dir/kube" --version -- \
+  -pgo=off -ldflags "$k8s_ldflags" k8s.io/kubernetes/cmd/kube-controller-manager
+
+# The Automation API refuses a CLI whose `pulumi version` it cannot parse, so
+# the version must be stamped in.
+build pulumi "$tools_dir/pulumi" version -- \
+  -tags osusergo,grpcnotrace \
+  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${PULUMI_VERSION}" \
+  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+
+if [[ ! -x $bin_dir/pulumi-resource-kubernetes ]]; then
+  # main.go embeds files generated from the module's own schema and mapping.
+  log "pulumi-resource-kubernetes: generating embedded schema and mapping"
+  (cd "$tools_dir/provider" && go mod download "$PROVIDER_MODULE") >&2 \
+    || die "pulumi-resource-kubernetes: downloading $PROVIDER_MODULE failed"
+  provider_src=$(cd "$tools_dir/provider" && go list -m -f '{{.Dir}}' "$PROVIDER_MODULE") \
+    || die "pulumi-resource-kubernetes: locating $PROVIDER_MODULE failed"
+  [[ -n $provider_src ]] || die "pulumi-resource-kubernetes: $PROVIDER_MODULE is not in the module cache"
+  (cd "$tools_dir/provider" && go run gen.go "$provider_src" "$PROVIDER_VERSION" .) >&2 \
+    || die "pulumi-resource-kubernetes: generating schema.json/terraform-mapping.json failed"
+fi
+# The plugin has no version flag; it is exercised by `pulumi plugin install` instead.
+build pulumi-resource-kubernetes "$tools_dir/provider" "" -- \
+  -ldflags "-s -w -X ${PROVIDER_MODULE}/pkg/version.Version=${PROVIDER_VERSION}" .
+
+log "done: $built built, $((SECONDS - total_start)) s in all"
+printf '%s\n' "$bin_dir"
