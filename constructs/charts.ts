@@ -7,12 +7,10 @@ import { ControllerIdentity } from './controller-identity';
 import { ControllerRbac } from './controller-rbac';
 import { WorkflowControllerConfigMap } from './controller-configmap';
 import { ExecutorRbac } from './executor-rbac';
+import { COMMON_LABELS } from './names';
 import { Profile, RemoteCredentials, externalProfileManifest, profileKubeconfig, profileMetadata, profileSecretManifest } from './profile';
 import { WorkflowTaskResultCrd } from './task-result-crd';
 import type { RemoteCluster, Topology } from './topology';
-
-/** Labels on every object, so GitOps tools and operators can tell what this package manages. */
-const COMMON_LABELS = { 'app.kubernetes.io/managed-by': 'argo-multicluster', 'app.kubernetes.io/part-of': 'argo-workflows' };
 
 /** Namespaces every cluster has and that must never be created or deleted by us. */
 const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
@@ -57,7 +55,7 @@ export class LocalClusterChart extends Chart {
   readonly rolloutInputs: RolloutInputs;
 
   constructor(scope: Construct, id: string, props: LocalClusterChartProps) {
-    super(scope, id, { labels: COMMON_LABELS });
+    super(scope, id, { labels: { ...COMMON_LABELS } });
     const { local } = props.topology;
     const { controller } = local;
     if (local.createNamespace) namespaces(this, [local.namespace]);
@@ -92,7 +90,7 @@ export class RemoteClusterChart extends Chart {
   readonly identity: ControllerIdentity;
 
   constructor(scope: Construct, id: string, props: RemoteClusterChartProps) {
-    super(scope, id, { labels: COMMON_LABELS });
+    super(scope, id, { labels: { ...COMMON_LABELS } });
     const { remote } = props;
     if (remote.createNamespaces) namespaces(this, remote.namespaces);
     new WorkflowTaskResultCrd(this, 'TaskResultCrd');

@@ -14,6 +14,12 @@ export const KUBECONFIG_KEY = 'kubeconfig';
 /** Pod-template annotation whose value changes whenever the controller config or a profile changes. */
 export const CHECKSUM_ANNOTATION = 'argo-multicluster.io/config-checksum';
 
+/** Labels on every object, so GitOps tools and operators can tell what this package manages. */
+export const COMMON_LABELS: Readonly<Record<string, string>> = {
+  'app.kubernetes.io/managed-by': 'argo-multicluster',
+  'app.kubernetes.io/part-of': 'argo-workflows',
+};
+
 /** Name of the controller's ConfigMap, passed to the controller with `--configmap`. */
 export const CONTROLLER_CONFIGMAP = 'workflow-controller-configmap';
 /** Name of the controller Deployment, its container, PriorityClass and pod label value. */

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { buildProfileKubeconfig } from './kubeconfig';
-import { CLUSTER_LABEL, KUBECONFIG_KEY, NAMESPACE_ANNOTATION, WORKFLOW_NAMESPACE_ANNOTATION, controllerIdentityName, profileSecretName, tokenSecretName } from './names';
+import { CLUSTER_LABEL, COMMON_LABELS, KUBECONFIG_KEY, NAMESPACE_ANNOTATION, WORKFLOW_NAMESPACE_ANNOTATION, controllerIdentityName, profileSecretName, tokenSecretName } from './names';
 import type { RemoteCluster, StoreRef, Topology } from './topology';
 
 /** Name, namespace, label and annotations of a profile Secret: what the controller selects and obeys. */
@@ -33,7 +33,7 @@ export function profileMetadata(topology: Topology, remote: RemoteCluster): Prof
   return {
     name: profileSecretName(remote.name),
     namespace: topology.local.namespace,
-    labels: { [CLUSTER_LABEL]: remote.name },
+    labels: { ...COMMON_LABELS, [CLUSTER_LABEL]: remote.name },
     annotations: {
       [WORKFLOW_NAMESPACE_ANNOTATION]: remote.workflowNamespace,
       [NAMESPACE_ANNOTATION]: profileRemoteNamespace(remote),

@@ -38,37 +38,57 @@ export function kubeconfigPaths(explicit?: string): string[] {
   return [join(homedir(), '.kube', 'config')];
 }
 
+/** A parsed kubeconfig and the folder its relative file paths are relative to. */
+interface LoadedKubeconfig {
+  readonly doc: KubeconfigFile;
+  readonly base: string;
+}
+
 /** Resolves a context to a connection, merging kubeconfig files as kubectl does (the first definition wins). */
 export function connect(context: string, explicitKubeconfig?: string): KubeConnection {
-  const clusters = new Map<string, { base: string; v: Record<string, unknown> }>();
-  const users = new Map<string, { base: string; v: Record<string, unknown> }>();
-  const contexts = new Map<string, { cluster: string; user: string }>();
-  for (const path of kubeconfigPaths(explicitKubeconfig)) {
-    let doc: KubeconfigFile;
+  const files = kubeconfigPaths(explicitKubeconfig);
+  const loaded = files.map((path): LoadedKubeconfig => {
     try {
-      doc = (parse(readFileSync(path, 'utf8')) ?? {}) as KubeconfigFile;
+      return { doc: (parse(readFileSync(path, 'utf8')) ?? {}) as KubeconfigFile, base: dirname(path) };
     } catch (e) {
       throw new Error(`cannot read kubeconfig ${path}: ${(e as Error).message}`);
     }
-    const base = dirname(path);
+  });
+  return resolveContext(loaded, context, files.join(', '));
+}
+
+/** A connection from kubeconfig text (a profile's), with its current context unless one is named. */
+export function connectWithKubeconfigText(text: string, source: string, context?: string): KubeConnection {
+  const doc = (parse(text) ?? {}) as KubeconfigFile;
+  const name = context ?? doc['current-context'];
+  if (!name) throw new Error(`${source}: the kubeconfig has no current-context`);
+  return resolveContext([{ doc, base: process.cwd() }], name, source);
+}
+
+function resolveContext(loaded: readonly LoadedKubeconfig[], context: string, source: string): KubeConnection {
+  const clusters = new Map<string, { base: string; v: Record<string, unknown> }>();
+  const users = new Map<string, { base: string; v: Record<string, unknown> }>();
+  const contexts = new Map<string, { cluster: string; user: string }>();
+  for (const { doc, base } of loaded) {
     for (const c of doc.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, { base, v: c.cluster ?? {} });
     for (const u of doc.users ?? []) if (!users.has(u.name)) users.set(u.name, { base, v: u.user ?? {} });
     for (const c of doc.contexts ?? []) if (!contexts.has(c.name)) contexts.set(c.name, c.context);
   }
   const ctx = contexts.get(context);
-  if (!ctx) throw new Error(`kube context "${context}" is not in ${kubeconfigPaths(explicitKubeconfig).join(', ')} (known: ${[...contexts.keys()].join(', ') || 'none'})`);
+  if (!ctx) throw new Error(`kube context "${context}" is not in ${source} (known: ${[...contexts.keys()].join(', ') || 'none'})`);
   const cluster = clusters.get(ctx.cluster);
   const user = users.get(ctx.user);
   if (!cluster) throw new Error(`kube context "${context}" names cluster "${ctx.cluster}", which is not defined`);
   if (!user) throw new Error(`kube context "${context}" names user "${ctx.user}", which is not defined`);
   const u = user.v;
   if (u.exec || u['auth-provider']) throw new Error(`kube context "${context}": exec and auth-provider credentials are not supported; use a token or client certificate`);
-  const fileOrData = (base: string, v: Record<string, unknown>, file: string, data: string): Buffer | undefined => {
-    if (typeof v[data] === 'string') return Buffer.from(v[data] as string, 'base64');
-    if (typeof v[file] === 'string') return readFileSync(isAbsolute(v[file] as string) ? (v[file] as string) : join(base, v[file] as string));
+  const file = (base: string, f: string) => readFileSync(isAbsolute(f) ? f : join(base, f));
+  const fileOrData = (base: string, v: Record<string, unknown>, fileKey: string, dataKey: string): Buffer | undefined => {
+    if (typeof v[dataKey] === 'string') return Buffer.from(v[dataKey] as string, 'base64');
+    if (typeof v[fileKey] === 'string') return file(base, v[fileKey] as string);
     return undefined;
   };
-  const tokenFile = typeof u.tokenFile === 'string' ? readFileSync(isAbsolute(u.tokenFile) ? u.tokenFile : join(user.base, u.tokenFile), 'utf8').trim() : undefined;
+  const tokenFile = typeof u.tokenFile === 'string' ? file(user.base, u.tokenFile).toString('utf8').trim() : undefined;
   return {
     context,
     server: String(cluster.v.server ?? '').replace(/\/+$/, ''),

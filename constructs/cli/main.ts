@@ -7,6 +7,7 @@ import { manifestYaml, type Manifest } from '../manifests';
 import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../profile';
 import { TopologyError, loadTopologyFile } from '../validate';
 import { readRemoteCredentials } from './credentials';
+import { formatReports, verifyProfiles } from './verify';
 
 /** Bad flags: exit 2, like a bad topology. */
 class UsageError extends Error {}
@@ -21,6 +22,7 @@ Commands:
   synth      write the GitOps folders, one per cluster
   validate   check a topology file and report every problem
   profile    print the profile Secret of one remote cluster, read from the live remote
+  verify     ask each remote, with its profile's own credentials, whether Argo's needs are met
 
 Run "argo-multicluster <command> --help" for a command's options.
 Exit codes: 0 success, 2 invalid input (the message names each field), 1 any other failure.`,
@@ -46,6 +48,16 @@ Reads the controller identity's token Secret from the remote cluster and prints 
   --remote NAME         the remote cluster, as named in the topology
   --context CTX         kube context of the remote (default: the remote's context in the topology)
   --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)`,
+  verify: `Usage: argo-multicluster verify [--context CTX] [--kubeconfig PATH] [--namespace NS] [-f TOPOLOGY]
+
+Reads the profile Secrets from the local cluster, connects to each remote with the profile's own kubeconfig and asks
+the remote server (a SelfSubjectAccessReview per verb, resource and namespace) whether every access Argo needs is
+granted. Prints a table per remote; exits 1 when a need is unmet or a remote is unreachable.
+
+  --context CTX         kube context of the local cluster (default: local.context of the topology)
+  --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
+  --namespace NS        where the profiles are (default: local.namespace of the topology)
+  -f, --file TOPOLOGY   topology file, for the remote namespaces of profiles that serve any (default: the example)`,
 };
 
 function parse(command: string, args: string[]) {
@@ -59,6 +71,7 @@ function parse(command: string, args: string[]) {
         remote: { type: 'string' },
         context: { type: 'string' },
         kubeconfig: { type: 'string' },
+        namespace: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -81,7 +94,7 @@ export async function run(argv: string[], out = process.stdout, err = process.st
       out.write(`${HELP['']}\n`);
       return command === '' ? 2 : 0;
     }
-    if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; valid commands: synth, validate, profile\n\n${HELP['']}`);
+    if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; valid commands: synth, validate, profile, verify\n\n${HELP['']}`);
     const opts = parse(command, rest);
     if (opts.help) {
       out.write(`${HELP[command]}\n`);
@@ -105,6 +118,13 @@ export async function run(argv: string[], out = process.stdout, err = process.st
       writeTreeAtomically(outDir, tree);
       out.write(`wrote ${tree.size} files for ${topology.remotes.length + 1} clusters to ${outDir}\n`);
       return 0;
+    }
+    if (command === 'verify') {
+      const namespace = opts.namespace ?? topology.local.namespace;
+      const reports = await verifyProfiles({ context: opts.context ?? topology.local.context, kubeconfig: opts.kubeconfig, namespace, topology });
+      const { text, ok } = formatReports(reports, namespace);
+      out.write(text);
+      return ok ? 0 : 1;
     }
     // profile
     if (!opts.remote) throw new UsageError(`profile: --remote is required; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);

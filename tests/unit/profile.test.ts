@@ -28,7 +28,7 @@ describe('profile metadata', () => {
     expect(profileMetadata(t, t.remotes[0])).toEqual({
       name: 'argo.cluster-1',
       namespace: 'argo',
-      labels: { 'workflows.argoproj.io/cluster': 'cluster-1' },
+      labels: { 'app.kubernetes.io/managed-by': 'argo-multicluster', 'app.kubernetes.io/part-of': 'argo-workflows', 'workflows.argoproj.io/cluster': 'cluster-1' },
       annotations: { 'workflows.argoproj.io/workflow-namespace': 'argo', 'workflows.argoproj.io/namespace': 'default' },
     });
   });
@@ -80,7 +80,7 @@ describe('secrets modes', () => {
     expect(target.name).toBe('argo.cluster-1');
     expect(target.template.engineVersion).toBe('v2');
     expect(target.template.metadata).toEqual({
-      labels: { 'workflows.argoproj.io/cluster': 'cluster-1' },
+      labels: { 'app.kubernetes.io/managed-by': 'argo-multicluster', 'app.kubernetes.io/part-of': 'argo-workflows', 'workflows.argoproj.io/cluster': 'cluster-1' },
       annotations: { 'workflows.argoproj.io/workflow-namespace': 'argo', 'workflows.argoproj.io/namespace': 'default' },
     });
     const kc = parse(target.template.data.kubeconfig);

@@ -112,7 +112,7 @@ describe('ArgoMultiCluster component', () => {
     expect(profile.inputs.metadata).toEqual({
       name: 'argo.cluster-1',
       namespace: 'argo',
-      labels: { 'workflows.argoproj.io/cluster': 'cluster-1' },
+      labels: { 'app.kubernetes.io/managed-by': 'argo-multicluster', 'app.kubernetes.io/part-of': 'argo-workflows', 'workflows.argoproj.io/cluster': 'cluster-1' },
       annotations: { 'workflows.argoproj.io/workflow-namespace': 'argo', 'workflows.argoproj.io/namespace': 'default' },
     });
     expect(profile.inputs.type).toBe('Opaque');

@@ -1,0 +1,113 @@
+import type { k8s } from 'cdk8s-plus-33';
+import { CLUSTER_LABEL, KUBECONFIG_KEY, NAMESPACE_ANNOTATION } from '../names';
+import { REMOTE_RULES, REMOTE_WATCH_RULES, REMOTE_WRITE_RULES } from '../rbac-rules';
+import type { Topology } from '../topology';
+import { KubeConnection, connect, connectWithKubeconfigText, kubeRequest } from './kube-client';
+
+/** One access Argo needs: a verb on a resource in a namespace (`''` = cluster-wide). */
+interface Need {
+  readonly verb: string;
+  readonly group: string;
+  readonly resource: string;
+  readonly namespace: string;
+}
+
+/** The outcome for one remote cluster. */
+export interface RemoteReport {
+  readonly cluster: string;
+  readonly server: string;
+  readonly profile: string;
+  /** Each need and whether the remote server allows it; absent when the remote could not be asked. */
+  readonly checks?: readonly (Need & { readonly allowed: boolean })[];
+  /** Why the remote could not be asked. */
+  readonly error?: string;
+}
+
+interface SecretList {
+  items: { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data?: Record<string, string> }[];
+}
+
+function needs(rules: readonly k8s.PolicyRule[], namespace: string): Need[] {
+  return rules.flatMap((r) => r.resources!.flatMap((resource) => r.verbs.map((verb) => ({ verb, group: r.apiGroups![0], resource, namespace }))));
+}
+
+/**
+ * What the controller needs through a profile: the same rules the constructs grant, so a check can never drift
+ * from what is provisioned. A profile that serves one namespace needs everything there; one that serves any namespace
+ * needs list and watch cluster-wide and the writes in each namespace workflows use (from the topology when given,
+ * else in every namespace).
+ */
+function profileNeeds(servedNamespace: string, namespaces: readonly string[] | undefined): Need[] {
+  if (servedNamespace !== '') return needs(REMOTE_RULES, servedNamespace);
+  const writeNamespaces = namespaces ?? [''];
+  return [...needs(REMOTE_WATCH_RULES, ''), ...writeNamespaces.flatMap((ns) => needs(REMOTE_WRITE_RULES, ns))];
+}
+
+async function allowed(conn: KubeConnection, need: Need): Promise<boolean> {
+  const [resource, subresource] = need.resource.split('/');
+  const review = await kubeRequest<{ status?: { allowed?: boolean } }>(conn, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    spec: { resourceAttributes: { namespace: need.namespace || undefined, verb: need.verb, group: need.group, resource, subresource } },
+  });
+  return review.status?.allowed === true;
+}
+
+/**
+ * Reads the profile Secrets from the local cluster and asks each remote, with the profile's own credentials, whether
+ * every access Argo needs is granted.
+ */
+export async function verifyProfiles(opts: { context: string; kubeconfig?: string; namespace: string; topology?: Topology }): Promise<RemoteReport[]> {
+  const local = connect(opts.context, opts.kubeconfig);
+  const selector = encodeURIComponent(CLUSTER_LABEL);
+  const secrets = await kubeRequest<SecretList>(local, 'GET', `/api/v1/namespaces/${opts.namespace}/secrets?labelSelector=${selector}`);
+  const reports: RemoteReport[] = [];
+  for (const secret of secrets.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+    const cluster = secret.metadata.labels?.[CLUSTER_LABEL] ?? '';
+    const profile = `${opts.namespace}/${secret.metadata.name}`;
+    const text = secret.data?.[KUBECONFIG_KEY];
+    if (!text) {
+      reports.push({ cluster, server: '', profile, error: `profile ${profile} has no data.${KUBECONFIG_KEY}` });
+      continue;
+    }
+    let conn: KubeConnection;
+    try {
+      conn = connectWithKubeconfigText(Buffer.from(text, 'base64').toString('utf8'), `profile ${profile}`);
+    } catch (e) {
+      reports.push({ cluster, server: '', profile, error: (e as Error).message });
+      continue;
+    }
+    const served = secret.metadata.annotations?.[NAMESPACE_ANNOTATION] ?? opts.namespace;
+    const remote = opts.topology?.remotes.find((r) => r.name === cluster);
+    try {
+      const list = profileNeeds(served, remote?.namespaces);
+      const results = await Promise.all(list.map(async (n) => ({ ...n, allowed: await allowed(conn, n) })));
+      reports.push({ cluster, server: conn.server, profile, checks: results });
+    } catch (e) {
+      reports.push({ cluster, server: conn.server, profile, error: (e as Error).message });
+    }
+  }
+  return reports;
+}
+
+/** A table per remote, and whether every need of every remote is met. */
+export function formatReports(reports: readonly RemoteReport[], namespace: string): { text: string; ok: boolean } {
+  if (!reports.length) return { text: `no profile Secrets (label ${CLUSTER_LABEL}) in namespace ${namespace}\n`, ok: false };
+  let ok = true;
+  const lines: string[] = [];
+  for (const r of reports) {
+    lines.push(`${r.cluster} (${r.server || 'server unknown'}) via profile ${r.profile}`);
+    if (r.error) {
+      ok = false;
+      lines.push(`  UNREACHABLE: ${r.error}`, '');
+      continue;
+    }
+    const rows = r.checks!.map((c) => [c.allowed ? 'ok' : 'MISSING', c.verb, c.group ? `${c.resource}.${c.group}` : c.resource, c.namespace || '(all namespaces)']);
+    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length), ['NEED', 'VERB', 'RESOURCE'][i].length));
+    const fmt = (row: string[]) => `  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join('  ')}`;
+    lines.push(fmt(['NEED', 'VERB', 'RESOURCE', 'NAMESPACE']), ...rows.map(fmt), '');
+    if (r.checks!.some((c) => !c.allowed)) ok = false;
+  }
+  lines.push(ok ? 'all needs met' : 'some needs are not met');
+  return { text: `${lines.join('\n')}\n`, ok };
+}

@@ -1,0 +1,21 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * The folder of the built tools: `$ARGO_MC_TOOLCHAIN_BIN`, else what `tools/build.sh` prints (seconds when cached,
+ * a cold build otherwise). A missing toolchain fails the tests loudly: they are never skipped.
+ */
+export function toolchainBinDir(): string {
+  if (process.env.ARGO_MC_TOOLCHAIN_BIN) return process.env.ARGO_MC_TOOLCHAIN_BIN;
+  const script = join(__dirname, '..', '..', '..', 'tools', 'build.sh');
+  try {
+    return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  } catch (e) {
+    throw new Error(`the integration tests need the toolchain of tools/build.sh, and it failed: ${(e as Error).message}`);
+  }
+}
+
+/** kubectl is on the machine image; its absence is a setup error the tests report, not a reason to skip. */
+export function kubectl(kubeconfig: string, context: string, args: string[], input?: string): string {
+  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, '--context', context, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+}

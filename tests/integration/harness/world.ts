@@ -1,0 +1,97 @@
+import * as k8s from '@kubernetes/client-node';
+import { LocalWorkspace, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import { Manifest, Topology, TopologyInput, buildCharts, chartManifests, validateTopology } from '../../../constructs';
+import { exampleTopologyPath } from '../../../constructs/example';
+import { argoMultiClusterProgram } from '../../../stacks/program';
+import { ControlPlanes, startControlPlanes } from './controlPlane';
+import { preparePulumiEnv } from './pulumiEnv';
+import { toolchainBinDir } from './toolchain';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+
+/** Two real control planes, a topology that points at them and an offline Pulumi environment. */
+export interface World {
+  readonly dir: string;
+  readonly planes: ControlPlanes;
+  readonly topologyFile: string;
+  readonly topology: Topology;
+  readonly env: Record<string, string>;
+  readonly binDir: string;
+}
+
+/** The built-in example, with the remote server set to where cluster-1 really listens. */
+export async function startWorld(name: string): Promise<World> {
+  const binDir = toolchainBinDir();
+  const dir = mkdtempSync(join(tmpdir(), `amc-${name}-`));
+  const planes = await startControlPlanes({ names: ['cluster-0', 'cluster-1'], binDir, workDir: join(dir, 'clusters') });
+  try {
+    const raw = parse(readFileSync(exampleTopologyPath(), 'utf8')) as TopologyInput & { remotes: { server: string }[] };
+    raw.remotes[0].server = planes.clusters['cluster-1'].server;
+    const topologyFile = join(dir, 'topology.yaml');
+    writeFileSync(topologyFile, stringify(raw));
+    // State secrets are encrypted with a passphrase, as a user's local backend would be.
+    const env = { ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })), PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration' };
+    return { dir, planes, topologyFile, topology: validateTopology(raw), env, binDir };
+  } catch (e) {
+    await planes.stopAll();
+    throw e;
+  }
+}
+
+/** A stack of the real program, as an inline program, configured the way a user would with `pulumi config set`. */
+export async function programStack(world: World, stackName: string): Promise<Stack> {
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName, projectName: 'argo-multicluster', program: argoMultiClusterProgram },
+    {
+      workDir: mkdtempSync(join(world.dir, 'ws-')),
+      // The CLI we built, never one found on the machine's PATH.
+      pulumiCommand: await PulumiCommand.get({ root: dirname(world.binDir), skipVersionCheck: false }),
+      envVars: world.env,
+      projectSettings: { name: 'argo-multicluster', runtime: 'nodejs', backend: { url: world.env.PULUMI_BACKEND_URL } },
+    },
+  );
+  await stack.setConfig('argo-multicluster:topology', { value: world.topologyFile });
+  await stack.setConfig('argo-multicluster:skipAwait', { value: 'true' });
+  for (const cluster of ['cluster-0', 'cluster-1']) {
+    await stack.setConfig(`argo-multicluster:kubeconfigs.${cluster}`, { value: world.planes.kubeconfigPath, secret: true }, true);
+  }
+  return stack;
+}
+
+/** An admin client of one cluster. */
+export function adminClient(world: World, context: string): k8s.KubernetesObjectApi {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(world.planes.kubeconfigPath);
+  kc.setCurrentContext(context);
+  return k8s.KubernetesObjectApi.makeApiClient(kc);
+}
+
+/** The objects the constructs make for each cluster, with the profiles as plain Secrets. */
+export function expectedObjects(topology: Topology): Map<string, Manifest[]> {
+  const plain = { ...topology, secrets: { mode: 'plain' as const } };
+  const charts = buildCharts(plain, { credentials: new Map(topology.remotes.map((r) => [r.name, { token: 'unused', caData: 'dW51c2Vk' }])) });
+  return new Map([charts.local, ...charts.remotes].map((c) => [c.node.id, chartManifests(c)]));
+}
+
+/** Reads an object; undefined when the server says 404. */
+export async function readObject(client: k8s.KubernetesObjectApi, m: Manifest): Promise<any | undefined> {
+  try {
+    return (await client.read({ apiVersion: m.apiVersion, kind: m.kind, metadata: { name: m.metadata.name, namespace: m.metadata.namespace } })).body;
+  } catch (e: any) {
+    if (e?.statusCode === 404 || e?.response?.statusCode === 404) return undefined;
+    throw e;
+  }
+}
+
+/** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
