@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { ClusterCharts } from './charts';
 import { Manifest, chartManifests, manifestFileName, manifestKey, manifestYaml } from './manifests';
@@ -66,34 +66,62 @@ export function gitopsTree(topology: Topology, charts: ClusterCharts): FileTree 
   return tree;
 }
 
+/** The files under `dir`, by path relative to it; empty when it does not exist. */
+function readTree(dir: string): Map<string, string> {
+  const found = new Map<string, string>();
+  if (!existsSync(dir)) return found;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath ?? entry.path, entry.name);
+    found.set(relative(dir, path), path);
+  }
+  return found;
+}
+
+/** Whether the file at `path` holds exactly `content`. */
+function holds(path: string, content: string): boolean {
+  const bytes = Buffer.from(content);
+  return statSync(path).size === bytes.length && readFileSync(path).equals(bytes);
+}
+
 /**
  * Replaces `outDir` with `tree` so that a reader sees the old folder or the new one, never a mix: the tree is written
  * beside it and swapped in with two renames. A folder that exists, is not empty and was not written by us is refused.
+ * Synthesis runs on every commit and most commits change few files, so a file the old tree already holds is
+ * hard-linked instead of written again (creating files is what a fleet's synthesis spends most on), and a tree that
+ * is already there is left alone.
+ * @returns whether anything changed
  */
-export function writeTreeAtomically(outDir: string, tree: FileTree): void {
+export function writeTreeAtomically(outDir: string, tree: FileTree): boolean {
   const target = resolve(outDir);
   if (existsSync(target) && readdirSync(target).length > 0 && !existsSync(join(target, OUTPUT_MARKER))) {
     throw new Error(`refusing to replace ${outDir}: it is not empty and was not written by argo-multicluster synth (no ${OUTPUT_MARKER})`);
   }
+  const old = readTree(target);
+  const unchanged = new Set([...tree].filter(([path, content]) => old.has(path) && holds(old.get(path)!, content)).map(([path]) => path));
+  if (unchanged.size === tree.size && old.size === tree.size) return false;
+
   mkdirSync(dirname(target), { recursive: true });
   const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.new-`));
   try {
+    for (const dir of new Set([...tree.keys()].map((p) => dirname(join(staging, p))))) mkdirSync(dir, { recursive: true });
     for (const [path, content] of tree) {
-      mkdirSync(dirname(join(staging, path)), { recursive: true });
-      writeFileSync(join(staging, path), content);
+      if (unchanged.has(path)) linkSync(old.get(path)!, join(staging, path));
+      else writeFileSync(join(staging, path), content);
     }
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
     throw e;
   }
-  const old = existsSync(target) ? `${staging}.old` : undefined;
-  if (old) renameSync(target, old);
+  const previous = existsSync(target) ? `${staging}.old` : undefined;
+  if (previous) renameSync(target, previous);
   try {
     renameSync(staging, target);
   } catch (e) {
-    if (old) renameSync(old, target);
+    if (previous) renameSync(previous, target);
     rmSync(staging, { recursive: true, force: true });
     throw e;
   }
-  if (old) rmSync(old, { recursive: true, force: true });
+  if (previous) rmSync(previous, { recursive: true, force: true });
+  return true;
 }

@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { objectYaml } from './yaml-writer';
 import type { Chart } from 'cdk8s';
 
 /** A Kubernetes object as plain JSON. */
@@ -60,21 +60,10 @@ export function manifestFileName(m: Manifest): string {
   return `${parts.join('_')}.yaml`;
 }
 
-const FIRST_KEYS = ['apiVersion', 'kind', 'metadata'];
-
-function keyOrder(a: { key: unknown }, b: { key: unknown }): number {
-  const ka = String((a.key as { value?: unknown })?.value ?? a.key);
-  const kb = String((b.key as { value?: unknown })?.value ?? b.key);
-  const ra = FIRST_KEYS.indexOf(ka);
-  const rb = FIRST_KEYS.indexOf(kb);
-  if (ra >= 0 || rb >= 0) return (ra < 0 ? FIRST_KEYS.length : ra) - (rb < 0 ? FIRST_KEYS.length : rb);
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
 /**
  * YAML of one object: apiVersion, kind and metadata first, as people read them, every other key sorted by code
  * point (not locale), so the bytes are the same on every machine whatever the environment.
  */
 export function manifestYaml(m: Manifest): string {
-  return stringify(m, { lineWidth: 0, aliasDuplicateObjects: false, sortMapEntries: keyOrder });
+  return objectYaml(m);
 }

@@ -115,8 +115,8 @@ export async function run(argv: string[], out = process.stdout, err = process.st
       }
       const outDir = opts.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
       const tree = gitopsTree(topology, buildCharts(topology, { credentials }));
-      writeTreeAtomically(outDir, tree);
-      out.write(`wrote ${tree.size} files for ${topology.remotes.length + 1} clusters to ${outDir}\n`);
+      const changed = writeTreeAtomically(outDir, tree);
+      out.write(`${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`);
       return 0;
     }
     if (command === 'verify') {

@@ -1,0 +1,43 @@
+import { stringify } from 'yaml';
+import { LIBRARY_OPTIONS, objectYaml } from '../../constructs/yaml-writer';
+import { example, objects, topology } from './helpers';
+
+const library = (o: unknown) => stringify(o, LIBRARY_OPTIONS);
+
+describe('the YAML writer writes what the yaml library writes', () => {
+  test('for every object of several topologies', () => {
+    const variants = [
+      example(),
+      topology((r) => {
+        r.local.controller.namespaced = true;
+        r.remotes[0].namespaces = ['team-a', 'team-b'];
+        r.remotes.push({ name: 'cluster-2', server: 'https://10.0.0.2:6443', access: 'cluster', insecureSkipTLSVerify: true });
+        r.secrets = { store: { name: 's', key: 'k/{remote}' } };
+        r.local.controller.config = { links: [{ name: 'a: b', url: 'https://x/${metadata.name}' }], workflowDefaults: { spec: { arguments: { parameters: [] } } } };
+      }),
+    ];
+    let compared = 0;
+    for (const t of variants) {
+      for (const list of objects(t).values()) {
+        for (const m of list) {
+          expect(objectYaml(m as any)).toBe(library(m));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(40);
+  });
+
+  const awkward = ['', ' lead', 'trail ', 'true', 'false', 'null', '~', 'yes', '20', '1e3', '0x1F', '.inf', '- x', '? x', 'a: b', 'a #b', '#c', '{{ .token }}',
+    '[x]', '*alias', '&anchor', '!tag', '|', '>', "it's", 'say "hi"', '%x', '@x', '`x`', 'multi\nline', 'trailing\n', 'ünï', 'a\tb', '-', ':', 'x:'];
+
+  test.each(awkward.map((s) => [JSON.stringify(s), s]))('string %s, as a value, a key and a sequence item', (_label, s) => {
+    const object = { apiVersion: 'v1', kind: 'X', metadata: { name: 'n', annotations: { [s || 'empty']: s } }, data: { list: [s, { [s || 'e']: s, k: [s] }], empty: {}, none: [] } };
+    expect(objectYaml(object)).toBe(library(object));
+  });
+
+  test('numbers, booleans, null, empty maps and nested structures', () => {
+    const object = { a: 1, b: 1.5, c: -0, d: true, e: null, f: {}, g: [], h: [{}, [], [1, [2]], { x: { y: [{ z: 1 }] } }], i: { j: { k: 'v' } } };
+    expect(objectYaml(object)).toBe(library(object));
+  });
+});
