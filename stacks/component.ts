@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import {
   CHECKSUM_ANNOTATION,
   Manifest,
+  ProfileMetadata,
   Topology,
   TopologyInput,
   buildCharts,
@@ -63,6 +64,24 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     super('argo-multicluster:index:ArgoMultiCluster', name, {}, opts);
     const topology = validateTopology(args.topology as TopologyInput, `${name}: topology`);
     this.topology = topology;
+    const metadata = topology.remotes.map((remote) => profileMetadata(topology, remote));
+    const stackTraceLimit = Error.stackTraceLimit;
+    // The SDK records and formats a stack trace for every promise it makes, for its leak report; that was a third of
+    // the construction time of a fleet. Our own errors are thrown above; PULUMI_DEBUG_PROMISE_LEAKS keeps the traces.
+    if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
+    try {
+      this.clusters = this.build(name, topology, metadata, args);
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+    this.localCluster = pulumi.output(topology.local.name);
+    this.controllerImage = pulumi.output(topology.local.controller.image);
+    this.profiles = pulumi.output(Object.fromEntries(topology.remotes.map((r, i) => [r.name, { name: metadata[i].name, namespace: metadata[i].namespace }])));
+    this.registerOutputs({ localCluster: this.localCluster, controllerImage: this.controllerImage, profiles: this.profiles });
+  }
+
+  /** Registers every cluster's objects and the profiles; returns the clusters by name. */
+  private build(name: string, topology: Topology, metadata: readonly ProfileMetadata[], args: ArgoMultiClusterArgs): Map<string, ClusterObjects> {
     // Profiles are built here from the live tokens, so the charts carry none.
     const charts = buildCharts({ ...topology, secrets: { mode: 'none' } });
     const connection = (cluster: string, context: string): ClusterConnection => ({ context, ...args.connections?.[cluster] });
@@ -77,7 +96,6 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       return pulumi.secret(data.apply((d) => profileKubeconfig(topology, remote, { token: decode(d?.token), caData: d?.['ca.crt'] })));
     });
 
-    const metadata = topology.remotes.map((remote) => profileMetadata(topology, remote));
     const profiles = metadata.map((m, i): Manifest => ({ ...(profileSecretManifest(m) as unknown as Manifest), stringData: { kubeconfig: kubeconfigs[i] } }));
     // A SHA-256 over high-entropy tokens reveals nothing, and left secret it would hide the whole Deployment spec in
     // state and previews.
@@ -88,12 +106,7 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     const deploymentAt = local.findIndex((m) => m.kind === 'Deployment');
     local.splice(deploymentAt, 0, ...profiles);
     clusters.set(topology.local.name, new ClusterObjects(`${name}-${topology.local.name}`, { cluster: topology.local.name, connection: connection(topology.local.name, topology.local.context), manifests: local }, { parent: this }));
-    this.clusters = clusters;
-
-    this.localCluster = pulumi.output(topology.local.name);
-    this.controllerImage = pulumi.output(topology.local.controller.image);
-    this.profiles = pulumi.output(Object.fromEntries(topology.remotes.map((r, i) => [r.name, { name: metadata[i].name, namespace: metadata[i].namespace }])));
-    this.registerOutputs({ localCluster: this.localCluster, controllerImage: this.controllerImage, profiles: this.profiles });
+    return clusters;
   }
 }
 
