@@ -60,21 +60,28 @@ granted. Prints a table per remote; exits 1 when a need is unmet or a remote is 
   -f, --file TOPOLOGY   topology file, for the remote namespaces of profiles that serve any (default: the example)`,
 };
 
-function parse(command: string, args: string[]) {
+const OPTIONS = {
+  file: { type: 'string', short: 'f' },
+  out: { type: 'string', short: 'o' },
+  remote: { type: 'string' },
+  context: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  namespace: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The flags each command takes: any other is refused, not ignored. */
+const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
+  synth: ['file', 'out', 'kubeconfig', 'help'],
+  validate: ['file', 'help'],
+  profile: ['file', 'remote', 'context', 'kubeconfig', 'help'],
+  verify: ['file', 'context', 'kubeconfig', 'namespace', 'help'],
+};
+
+function parse(command: string, args: string[]): { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean } {
+  const options = Object.fromEntries(COMMAND_OPTIONS[command].map((name) => [name, OPTIONS[name]]));
   try {
-    return parseArgs({
-      args,
-      strict: true,
-      options: {
-        file: { type: 'string', short: 'f' },
-        out: { type: 'string', short: 'o' },
-        remote: { type: 'string' },
-        context: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        namespace: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
+    return parseArgs({ args, strict: true, options }).values as ReturnType<typeof parse>;
   } catch (e) {
     throw new UsageError(`${command}: ${(e as Error).message}\n\n${HELP[command]}`);
   }
@@ -94,7 +101,7 @@ export async function run(argv: string[], out = process.stdout, err = process.st
       out.write(`${HELP['']}\n`);
       return command === '' ? 2 : 0;
     }
-    if (!(command in HELP)) throw new UsageError(`unknown command "${command}"; valid commands: synth, validate, profile, verify\n\n${HELP['']}`);
+    if (!(command in COMMAND_OPTIONS)) throw new UsageError(`unknown command "${command}"; valid commands: synth, validate, profile, verify\n\n${HELP['']}`);
     const opts = parse(command, rest);
     if (opts.help) {
       out.write(`${HELP[command]}\n`);
@@ -135,11 +142,7 @@ export async function run(argv: string[], out = process.stdout, err = process.st
     out.write(manifestYaml(manifest as unknown as Manifest));
     return 0;
   } catch (e) {
-    if (e instanceof TopologyError) {
-      err.write(`error: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof UsageError) {
+    if (e instanceof TopologyError || e instanceof UsageError) {
       err.write(`error: ${e.message}\n`);
       return 2;
     }
