@@ -93,8 +93,13 @@ async function plainCredentials(topology: ReturnType<typeof loadTopologyFile>, k
   return credentials;
 }
 
+/** Where the CLI writes: process.stdout and stderr, or a test's capture. */
+export interface Output {
+  write(text: string): unknown;
+}
+
 /** Runs one CLI invocation and returns its exit code; output goes to the given streams. */
-export async function run(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+export async function run(argv: string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
   const [command = '', ...rest] = argv;
   try {
     if (command === '' || command === '--help' || command === '-h' || command === 'help') {

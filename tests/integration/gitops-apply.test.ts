@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { run } from '../../constructs/cli/main';
 import { kubectl } from './harness/toolchain';
-import { World, adminClient, eventually, expectedObjects, readObject, startWorld } from './harness/world';
+import { World, adminClient, cli, eventually, expectedObjects, readObject, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
@@ -17,12 +16,6 @@ afterAll(async () => {
   await world?.planes.stopAll();
 });
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { write: (s: string) => ((stdout += s), true) } as any, { write: (s: string) => ((stderr += s), true) } as any);
-  return { code, stdout, stderr };
-}
 
 const apply = (context: string, folder: string) =>
   kubectl(world.planes.kubeconfigPath, context, ['apply', '--server-side', '--field-manager', 'gitops-test', '-k', folder]);

@@ -3,9 +3,8 @@ import { Stack } from '@pulumi/pulumi/automation';
 import * as https from 'node:https';
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION, Manifest } from '../../constructs';
-import { run } from '../../constructs/cli/main';
 import { kubectl } from './harness/toolchain';
-import { World, adminClient, eventually, expectedObjects, programStack, readObject, startWorld } from './harness/world';
+import { World, adminClient, cli, eventually, expectedObjects, programStack, readObject, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
@@ -23,13 +22,6 @@ afterAll(async () => {
   await world?.planes.stopAll();
 });
 
-/** Runs the CLI in-process and captures its output. */
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { write: (s: string) => ((stdout += s), true) } as any, { write: (s: string) => ((stderr += s), true) } as any);
-  return { code, stdout, stderr };
-}
 
 async function profileKubeconfig(): Promise<k8s.KubeConfig> {
   const secret = await readObject(adminClient(world, 'cluster-0'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo.cluster-1', namespace: 'argo' } });
@@ -206,7 +198,7 @@ describe('pulumi up across two real clusters', () => {
   });
 
   test('with cluster-1 down, up fails naming cluster-1 and still applies cluster-0; it converges once cluster-1 is back', async () => {
-    const verifyDown = async () => cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath]);
+    const verify = () => cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath]);
     await world.planes.clusters['cluster-1'].stop();
     let message = '';
     try {
@@ -225,9 +217,9 @@ describe('pulumi up across two real clusters', () => {
     const result = await stack.up();
     expect(result.summary.result).toBe('succeeded');
     for (const m of expected.get('cluster-1')!) expect(await readObject(adminClient(world, 'cluster-1'), m)).toBeDefined();
-    expect((await verifyDown()).code).toBe(0);
+    expect((await verify()).code).toBe(0);
     await world.planes.clusters['cluster-1'].stop();
-    const down = await verifyDown();
+    const down = await verify();
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/cluster-1 .*\n\s+UNREACHABLE: .*unreachable/);
     await world.planes.clusters['cluster-1'].start();

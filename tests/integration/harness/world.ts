@@ -1,17 +1,16 @@
 import * as k8s from '@kubernetes/client-node';
 import { LocalWorkspace, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { Manifest, Topology, TopologyInput, buildCharts, chartManifests, validateTopology } from '../../../constructs';
 import { exampleTopologyPath } from '../../../constructs/example';
+import { run } from '../../../constructs/cli/main';
 import { argoMultiClusterProgram } from '../../../stacks/program';
 import { ControlPlanes, startControlPlanes } from './controlPlane';
 import { preparePulumiEnv } from './pulumiEnv';
 import { toolchainBinDir } from './toolchain';
-import { parse } from 'yaml';
-import { readFileSync } from 'node:fs';
 
 /** Two real control planes, a topology that points at them and an offline Pulumi environment. */
 export interface World {
@@ -94,4 +93,12 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Runs the CLI in-process, as `argo-multicluster ARGS` would, and captures its output. */
+export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, { write: (s: string) => (stdout += s) }, { write: (s: string) => (stderr += s) });
+  return { code, stdout, stderr };
 }
