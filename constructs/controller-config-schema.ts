@@ -6,7 +6,11 @@ import { z } from 'zod';
  * are typed; the rest are passed through as written.
  */
 
-const quantity = z.union([z.string().min(1), z.number().nonnegative()]);
+/** A Kubernetes resource quantity such as `100m`, `128Mi` or `1.5`. */
+const quantity = z.union([
+  z.string().regex(/^[+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/, 'must be a Kubernetes quantity such as 100m, 128Mi or 2'),
+  z.number().nonnegative(),
+]);
 
 /** Requests and limits of a container, as Kubernetes writes them. */
 export const resourcesSchema = z.strictObject({
@@ -38,7 +42,14 @@ const typedKeys = {
   instanceID: z.string(),
   parallelism: count,
   namespaceParallelism: count,
-  workflowDefaults: z.looseObject({ metadata: freeForm.optional(), spec: freeForm.optional() }),
+  workflowDefaults: z.looseObject({
+    metadata: freeForm.optional(),
+    spec: z
+      .looseObject({
+        podGC: z.looseObject({ strategy: z.enum(DELETING_POD_GC_STRATEGIES).optional() }).optional(),
+      })
+      .optional(),
+  }),
   podGCGracePeriodSeconds: count,
   podGCDeleteDelayDuration: duration,
   retentionPolicy: z.strictObject({ completed: count.optional(), failed: count.optional(), errored: count.optional() }),

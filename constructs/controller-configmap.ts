@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
 import { ControllerConfig, DELETING_POD_GC_STRATEGIES } from './controller-config-schema';
 import { CONTROLLER_CONFIGMAP } from './names';
-import { stableYaml } from './yaml-text';
+import { libraryYaml, scalarText } from './yaml-writer';
 
 /** Props of {@link WorkflowControllerConfigMap}. */
 export interface WorkflowControllerConfigMapProps {
@@ -19,14 +19,17 @@ export interface WorkflowControllerConfigMapProps {
 
 /**
  * The controller config in the per-key form, which the `cluster` key requires: scalars as text, nested values as
- * YAML text with sorted keys so the bytes (and the controller's checksum) change only when the content does.
+ * YAML text with sorted keys so the bytes (and the controller's checksum) change only when the content does, quoted
+ * wherever a YAML 1.1 reader (the controller) would take a string for something else.
  */
 export function controllerConfigData(clusterName: string, config: ControllerConfig = {}): Record<string, string> {
   const withDefaults = { ...config, workflowDefaults: withPodGcDefault(config.workflowDefaults) };
   const data: Record<string, string> = { cluster: clusterName };
   for (const [key, value] of Object.entries(withDefaults)) {
     if (value === undefined) continue;
-    data[key] = typeof value === 'object' ? stableYaml(value) : String(value);
+    // The controller joins the data back into `key: value` lines and parses them as YAML (1.1): a string such as
+    // "#ff0000" or "yes" must stay quoted to stay a string.
+    data[key] = typeof value === 'object' ? libraryYaml(value) : typeof value === 'string' ? scalarText(value) : String(value);
   }
   return data;
 }

@@ -50,6 +50,9 @@ export function parseImage(ref: string): ImageReference | { readonly error: stri
  * A digest is taken as the user's own build, as is any other repository.
  */
 export function isReleasedUpstreamController(image: ImageReference): boolean {
-  return image.repository === RELEASED_CONTROLLER_REPOSITORY && !image.digest && RELEASE_TAG.test(image.tag ?? '');
+  // Registry hosts are case-insensitive; the path is lower-case by the grammar.
+  const [host, ...path] = image.repository.split('/');
+  const repository = [host.toLowerCase(), ...path].join('/');
+  return repository === RELEASED_CONTROLLER_REPOSITORY && !image.digest && RELEASE_TAG.test(image.tag ?? '');
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { objectYaml } from './yaml-writer';
 import type { Chart } from 'cdk8s';
 
@@ -57,8 +58,14 @@ export function chartManifests(chart: Chart): Manifest[] {
  */
 export function manifestFileName(m: Manifest): string {
   const parts = [m.kind.toLowerCase(), m.metadata.namespace, m.metadata.name].filter(Boolean);
-  return `${parts.join('_')}.yaml`;
+  const name = parts.join('_');
+  // File systems take 255 bytes; names may be 253 characters: keep the start readable and the end unique.
+  if (name.length <= MAX_FILE_STEM) return `${name}.yaml`;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  return `${name.slice(0, MAX_FILE_STEM - 17)}-${hash}.yaml`;
 }
+
+const MAX_FILE_STEM = 200;
 
 /**
  * YAML of one object: apiVersion, kind and metadata first, as people read them, every other key sorted by code

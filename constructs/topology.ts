@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
 import { isReleasedUpstreamController, parseImage } from './images';
+import { quotedForSomeReader } from './yaml-writer';
 
 /**
  * The topology file: the user's whole input, for `synth` and for `pulumi up` alike. Field-level rules live in the
@@ -11,14 +12,19 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 // A cluster name becomes a label value (at most 63 characters) and part of object names.
-const clusterName = z
+const dnsLabel = z
   .string()
   .max(63, 'must be at most 63 characters (it is a label value)')
   .regex(DNS1123_LABEL, 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric');
-const namespaceName = clusterName.describe('namespace');
+// The controller reads `cluster: <name>` as YAML 1.1, where `yes`, `on` or `123` are not strings.
+const clusterName = dnsLabel.refine((name) => !quotedForSomeReader(name), {
+  message: 'is read by YAML as a boolean or a number, and the controller parses `cluster: <name>` as YAML; choose a name with a letter that is not yes/no/on/off/y/n/true/false',
+});
+const namespaceName = dnsLabel;
+// `<name>-executor` names the executor RoleBinding, which must stay within 253 characters.
 const serviceAccountName = z
   .string()
-  .max(253, 'must be at most 253 characters')
+  .max(244, 'must be at most 244 characters (the executor RoleBinding adds "-executor")')
   .regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain: lower-case letters, digits, "-" and "."');
 
 const image = z.string().superRefine((ref, ctx) => {

@@ -77,55 +77,75 @@ function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
   return [{ path: formatPath(issue.path), value, message }];
 }
 
+const isObject = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Rules that relate fields. They read the input defensively, so that they also run on a topology the schema refused
+ * and one run reports every problem.
+ */
+function crossFieldIssues(t: any): TopologyIssue[] {
+  const issues: TopologyIssue[] = [];
+  const problem = (path: string, value: unknown, message: string) => issues.push({ path, value, message });
+  const local = isObject(t?.local) ? t.local : {};
+  const remotes: any[] = Array.isArray(t?.remotes) ? t.remotes : [];
+  const localNamespace = typeof local.namespace === 'string' ? local.namespace : 'argo';
+
+  const seen = new Map<string, string>(typeof local.name === 'string' ? [[local.name, 'local.name']] : []);
+  remotes.forEach((r, i) => {
+    if (!isObject(r)) return;
+    if (typeof r.name === 'string') {
+      const first = seen.get(r.name);
+      if (first) problem(`remotes[${i}].name`, r.name, `is already used by ${first}; cluster names must be unique`);
+      else seen.set(r.name, `remotes[${i}].name`);
+    }
+    if (Array.isArray(r.namespaces)) {
+      r.namespaces.forEach((ns: unknown, j: number) => {
+        if (r.namespaces.indexOf(ns) !== j) problem(`remotes[${i}].namespaces[${j}]`, ns, 'is listed twice');
+      });
+    }
+    const wfns = r.workflowNamespace;
+    if (local.controller?.namespaced === true && typeof wfns === 'string' && wfns !== '' && wfns !== localNamespace) {
+      problem(`remotes[${i}].workflowNamespace`, wfns, `must be "${localNamespace}" or "" with a namespaced controller (it manages only local.namespace)`);
+    }
+  });
+  const executorImage = local.controller?.config?.executor?.image;
+  if (executorImage !== undefined) {
+    problem('local.controller.config.executor.image', executorImage, 'conflicts with local.controller.executorImage; set the executor image there only');
+  }
+
+  const store = isObject(t?.secrets?.store) ? t.secrets.store : undefined;
+  const mode = typeof t?.secrets?.mode === 'string' ? t.secrets.mode : resolveSecretsMode(undefined, store, remotes.filter(isObject));
+  if (mode === 'external') {
+    remotes.forEach((r, i) => {
+      if (isObject(r) && !r.secretStore && !store) {
+        problem(`remotes[${i}].secretStore`, undefined, 'is required with secrets.mode "external" (or set secrets.store for all remotes)');
+      }
+    });
+    const sharing = remotes.filter((r) => isObject(r) && !r.secretStore);
+    if (store && sharing.length > 1 && typeof store.key === 'string' && !store.key.includes('{remote}')) {
+      problem('secrets.store.key', store.key, 'is shared by several remotes, so it must contain "{remote}" to tell their tokens apart');
+    }
+  }
+  return issues;
+}
+
 /**
  * Validates a topology object (as parsed from YAML) and applies its defaults.
  * @throws TopologyError naming every invalid field.
  */
 export function validateTopology(raw: unknown, source = 'topology'): Topology {
   const result = topologySchema.safeParse(raw);
-  if (!result.success) throw new TopologyError(result.error.issues.flatMap((i) => fromZod(i, raw)), source);
+  const issues = result.success ? [] : result.error.issues.flatMap((i) => fromZod(i, raw));
+  const reported = new Set(issues.map((i) => i.path));
+  issues.push(...crossFieldIssues(result.success ? result.data : raw).filter((i) => !reported.has(i.path)));
+  if (issues.length || !result.success) throw new TopologyError(issues, source);
   const t = result.data;
-  const issues: TopologyIssue[] = [];
-  const problem = (path: string, value: unknown, message: string) => issues.push({ path, value, message });
-
-  const seen = new Map<string, string>([[t.local.name, 'local.name']]);
-  t.remotes.forEach((r, i) => {
-    const first = seen.get(r.name);
-    if (first) problem(`remotes[${i}].name`, r.name, `is already used by ${first}; cluster names must be unique`);
-    else seen.set(r.name, `remotes[${i}].name`);
-    r.namespaces.forEach((ns, j) => {
-      if (r.namespaces.indexOf(ns) !== j) problem(`remotes[${i}].namespaces[${j}]`, ns, 'is listed twice');
-    });
-    const wfns = r.workflowNamespace;
-    if (t.local.controller.namespaced && wfns !== undefined && wfns !== '' && wfns !== t.local.namespace) {
-      problem(`remotes[${i}].workflowNamespace`, wfns, `must be "${t.local.namespace}" or "" with a namespaced controller (it manages only local.namespace)`);
-    }
-  });
-  if (t.local.controller.config.executor?.image !== undefined) {
-    problem('local.controller.config.executor.image', t.local.controller.config.executor.image, 'conflicts with local.controller.executorImage; set the executor image there only');
-  }
-
-  const mode = resolveSecretsMode(t.secrets.mode, t.secrets.store, t.remotes);
-  if (mode === 'external') {
-    const sharing = t.remotes.filter((r) => !r.secretStore);
-    t.remotes.forEach((r, i) => {
-      if (!r.secretStore && !t.secrets.store) {
-        problem(`remotes[${i}].secretStore`, undefined, 'is required with secrets.mode "external" (or set secrets.store for all remotes)');
-      }
-    });
-    const key = t.secrets.store?.key;
-    if (t.secrets.store && sharing.length > 1 && key !== undefined && !key.includes('{remote}')) {
-      problem('secrets.store.key', key, 'is shared by several remotes, so it must contain "{remote}" to tell their tokens apart');
-    }
-  }
-  if (issues.length) throw new TopologyError(issues, source);
-
   return {
     local: { ...t.local, context: t.local.context ?? t.local.name },
     remotes: t.remotes.map(
       (r): RemoteCluster => ({ ...r, context: r.context ?? r.name, workflowNamespace: r.workflowNamespace ?? t.local.namespace }),
     ),
-    secrets: { mode, store: t.secrets.store },
+    secrets: { mode: resolveSecretsMode(t.secrets.mode, t.secrets.store, t.remotes), store: t.secrets.store },
   };
 }
 

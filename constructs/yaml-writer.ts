@@ -1,11 +1,11 @@
-import { stringify } from 'yaml';
+import { Document, stringify, visit } from 'yaml';
 
 /**
- * Block-style YAML for Kubernetes objects, byte-identical to the `yaml` library's `stringify` with the options below,
- * at a tenth of its cost: the library builds a document tree per object, which made YAML the largest CPU cost of a
- * fleet's synthesis. The structure is written here; each distinct scalar is still rendered by the library (once,
- * then remembered), so quoting rules stay the library's. Anything outside the shapes written here (multi-line
- * strings, nested sequences) is handed to the library whole. The unit tests compare both on every object we write.
+ * Block-style YAML for Kubernetes objects, byte-identical to {@link libraryYaml} at a tenth of its cost: the library
+ * builds a document tree per object, which made YAML the largest CPU cost of a fleet's synthesis. The structure is
+ * written here; each distinct scalar is still rendered by the library (once, then remembered), so quoting rules stay
+ * the library's. Anything outside the shapes written here (multi-line strings, nested sequences) is handed to the
+ * library whole. The unit tests compare both on every object we write.
  */
 
 /** apiVersion, kind and metadata first, as people read them; every other key by code point, not locale. */
@@ -32,6 +32,38 @@ function keyText(key: unknown): string {
   return String((key as { value?: unknown })?.value ?? key);
 }
 
+const quoteDecisions = new Map<string, boolean>();
+
+/**
+ * Whether a string must be quoted for some reader to take it as a string. kubectl and the controller read YAML 1.1
+ * (`yes`, `on`, `y` are booleans there), Argo CD and kustomize YAML 1.2 (`0o14` is a number there): quote for both.
+ */
+export function quotedForSomeReader(value: string): boolean {
+  let quoted = quoteDecisions.get(value);
+  if (quoted === undefined) {
+    quoted = [stringify(value), stringify(value, { version: '1.1' })].some((text) => text.startsWith('"') || text.startsWith("'"));
+    quoteDecisions.set(value, quoted);
+  }
+  return quoted;
+}
+
+/** The `yaml` library's block YAML of a value, with strings double-quoted wherever a YAML 1.1 or 1.2 reader needs it. */
+export function libraryYaml(value: unknown): string {
+  const doc = new Document(value, LIBRARY_OPTIONS);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && !node.value.includes('\n') && quotedForSomeReader(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString(LIBRARY_OPTIONS);
+}
+
+/** A single-line string as YAML text any reader takes as that string (quoted only where needed). */
+export function scalarText(value: string): string {
+  if (value.includes('\n')) throw new Error(`scalarText: ${JSON.stringify(value)} spans lines`);
+  return scalar(value);
+}
+
 class NotWritable extends Error {}
 
 const scalars = new Map<unknown, string>();
@@ -41,7 +73,7 @@ function scalar(value: unknown): string {
   let text = scalars.get(value);
   if (text === undefined) {
     if (typeof value === 'string' && value.includes('\n')) throw new NotWritable();
-    text = stringify(value, LIBRARY_OPTIONS).slice(0, -1);
+    text = libraryYaml(value).slice(0, -1);
     scalars.set(value, text);
   }
   return text;
@@ -52,7 +84,7 @@ function key(name: string): string {
   if (text === undefined) {
     // As a value and as a key the library renders a single-line string alike; a key it would write otherwise is
     // left to the library.
-    text = stringify({ [name]: 0 }, LIBRARY_OPTIONS).slice(0, -4);
+    text = libraryYaml({ [name]: 0 }).slice(0, -4);
     if (text !== scalar(name)) throw new NotWritable();
     keys.set(name, text);
   }
@@ -97,13 +129,13 @@ function writeSeq(items: unknown[], indent: string, out: string[]): void {
   }
 }
 
-/** YAML text of one object, as the `yaml` library writes it with {@link LIBRARY_OPTIONS}. */
+/** YAML text of one object, as {@link libraryYaml} writes it. */
 export function objectYaml(object: Record<string, unknown>): string {
   const out: string[] = [];
   try {
     writeMap(object, '', out);
   } catch (e) {
-    if (e instanceof NotWritable) return stringify(object, LIBRARY_OPTIONS);
+    if (e instanceof NotWritable) return libraryYaml(object);
     throw e;
   }
   return `${out.join('\n')}\n`;

@@ -19,6 +19,14 @@ describe('controller ConfigMap', () => {
     expect(data.workflowDefaults).toBe('metadata:\n  labels:\n    team: x\nspec:\n  podGC:\n    strategy: OnPodSuccess\n  ttlStrategy:\n    secondsAfterCompletion: 60\n');
   });
 
+  test('strings stay strings for the controller, which re-reads `key: value` lines as YAML 1.1', () => {
+    const data = controllerConfigData('c0', { instanceID: 'yes', navColor: '#ff0000', namespace: 'argo', workflowDefaults: { metadata: { labels: { team: 'on' } } } });
+    expect(data.instanceID).toBe('"yes"');
+    expect(data.navColor).toBe('"#ff0000"');
+    expect(data.namespace).toBe('argo');
+    expect(data.workflowDefaults).toContain('team: "on"');
+  });
+
   test('nested values are written with sorted keys whatever the input order', () => {
     const a = controllerConfigData('c0', { executor: { resources: { requests: { memory: '64Mi', cpu: '10m' } }, imagePullPolicy: 'Always' } });
     const b = controllerConfigData('c0', { executor: { imagePullPolicy: 'Always', resources: { requests: { cpu: '10m', memory: '64Mi' } } } });

@@ -56,6 +56,27 @@ describe('topology errors name the field, the value and what is valid', () => {
     expect(found.find((i) => i.path === 'remotes[0].access')!.message).toMatch(/"namespaced"\|"cluster"/);
   });
 
+  test('rules that relate fields are reported with the schema problems, in one run', () => {
+    const found = issues((t) => {
+      t.remotes[0].server = 'http://x';
+      t.remotes.push({ ...t.remotes[0], server: 'https://ok', namespaces: ['a', 'a'] });
+    });
+    expect(found.map((i) => i.path).sort()).toEqual(['remotes[0].server', 'remotes[1].name', 'remotes[1].namespaces[1]']);
+  });
+
+  test('a cluster name YAML would read as a boolean or number is refused', () => {
+    for (const name of ['yes', 'on', 'n', '123']) {
+      const [issue] = issues((t) => (t.local.name = name));
+      expect([issue.path, issue.message]).toEqual(['local.name', expect.stringMatching(/read by YAML as a boolean or a number/)]);
+    }
+  });
+
+  test('only real pod GC strategies, real quantities and short enough ServiceAccounts pass', () => {
+    expect(issues((t) => (t.local.controller.config.workflowDefaults = { spec: { podGC: { strategy: 'Never' } } }))[0].path).toBe('local.controller.config.workflowDefaults.spec.podGC.strategy');
+    expect(issues((t) => (t.local.controller.resources = { limits: { memory: '1 GB' } }))[0]).toMatchObject({ path: 'local.controller.resources.limits.memory', message: expect.stringMatching(/Kubernetes quantity/) });
+    expect(issues((t) => (t.remotes[0].executorServiceAccount = 'a'.repeat(245)))[0]).toMatchObject({ path: 'remotes[0].executorServiceAccount', message: expect.stringMatching(/at most 244/) });
+  });
+
   test('a misspelt controller config key suggests the right one', () => {
     const [issue] = issues((t) => (t.local.controller.config.paralellism = 3));
     expect(issue.path).toBe('local.controller.config.paralellism');
@@ -111,5 +132,6 @@ describe('image references', () => {
     expect(released('quay.io/argoproj/workflow-controller:v3.6.0-rc1')).toBe(true);
     expect(released('quay.io/argoproj/workflow-controller:dev-mc')).toBe(false);
     expect(released('ghcr.io/me/workflow-controller:v3.4.0')).toBe(false);
+    expect(released('QUAY.IO/argoproj/workflow-controller:v3.5.0')).toBe(true);
   });
 });

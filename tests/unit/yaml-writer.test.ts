@@ -1,8 +1,8 @@
-import { stringify } from 'yaml';
-import { LIBRARY_OPTIONS, objectYaml } from '../../constructs/yaml-writer';
+import { parse } from 'yaml';
+import { libraryYaml, objectYaml } from '../../constructs/yaml-writer';
 import { example, objects, topology } from './helpers';
 
-const library = (o: unknown) => stringify(o, LIBRARY_OPTIONS);
+const library = libraryYaml;
 
 describe('the YAML writer writes what the yaml library writes', () => {
   test('for every object of several topologies', () => {
@@ -34,6 +34,13 @@ describe('the YAML writer writes what the yaml library writes', () => {
   test.each(awkward.map((s) => [JSON.stringify(s), s]))('string %s, as a value, a key and a sequence item', (_label, s) => {
     const object = { apiVersion: 'v1', kind: 'X', metadata: { name: 'n', annotations: { [s || 'empty']: s } }, data: { list: [s, { [s || 'e']: s, k: [s] }], empty: {}, none: [] } };
     expect(objectYaml(object)).toBe(library(object));
+  });
+
+  test.each(['yes', 'on', 'Off', 'y', 'n', '0o14', '2020-01-01', '1_000'])('%s reads back as a string in YAML 1.1 and 1.2', (s) => {
+    const text = objectYaml({ value: s });
+    expect(text).toBe(`value: "${s}"\n`);
+    expect(parse(text, { version: '1.1' }).value).toBe(s);
+    expect(parse(text).value).toBe(s);
   });
 
   test('numbers, booleans, null, empty maps and nested structures', () => {
