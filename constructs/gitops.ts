@@ -78,6 +78,22 @@ function readTree(dir: string): Map<string, string> {
   return found;
 }
 
+/**
+ * Finishes or undoes what a run killed mid-swap left beside `target`: a staging folder is dropped; an old tree whose
+ * replacement never arrived is put back, so the output is never found missing twice.
+ */
+function recoverInterruptedSwap(target: string): void {
+  const parent = dirname(target);
+  if (!existsSync(parent)) return;
+  const prefix = `.${basename(target)}.new-`;
+  for (const entry of readdirSync(parent)) {
+    if (!entry.startsWith(prefix)) continue;
+    const path = join(parent, entry);
+    if (entry.endsWith('.old') && !existsSync(target)) renameSync(path, target);
+    else rmSync(path, { recursive: true, force: true });
+  }
+}
+
 /** Whether the file at `path` holds exactly `content`. */
 function holds(path: string, content: string): boolean {
   const bytes = Buffer.from(content);
@@ -94,6 +110,8 @@ function holds(path: string, content: string): boolean {
  */
 export function writeTreeAtomically(outDir: string, tree: FileTree): boolean {
   const target = resolve(outDir);
+  recoverInterruptedSwap(target);
+  if (existsSync(target) && !statSync(target).isDirectory()) throw new Error(`${outDir} is not a folder`);
   if (existsSync(target) && readdirSync(target).length > 0 && !existsSync(join(target, OUTPUT_MARKER))) {
     throw new Error(`refusing to replace ${outDir}: it is not empty and was not written by argo-multicluster synth (no ${OUTPUT_MARKER})`);
   }

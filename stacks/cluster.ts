@@ -27,6 +27,23 @@ export interface ClusterObjectsArgs {
 const FOUNDATION = new Set(['CustomResourceDefinition', 'Namespace']);
 
 /**
+ * For each object (in apply order), the indices of the objects it must wait for: CRDs and namespaces before
+ * everything; a token Secret after its ServiceAccount (the token controller deletes a token Secret whose account
+ * does not exist); the controller Deployment after everything else, because it reads its ConfigMap, RBAC and
+ * profiles only at start.
+ */
+export function applyDependencies(manifests: readonly Manifest[]): number[][] {
+  const foundation = manifests.flatMap((m, i) => (FOUNDATION.has(m.kind) ? [i] : []));
+  return manifests.map((m, i) => {
+    if (FOUNDATION.has(m.kind)) return [];
+    if (m.kind === 'Deployment') return manifests.flatMap((_, j) => (j !== i && manifests[j].kind !== 'Deployment' ? [j] : []));
+    const account = (m.metadata.annotations as Record<string, string> | undefined)?.['kubernetes.io/service-account.name'];
+    const owner = manifests.findIndex((o) => account && o.kind === 'ServiceAccount' && o.metadata.name === account && o.metadata.namespace === m.metadata.namespace);
+    return owner >= 0 ? [...foundation, owner] : foundation;
+  });
+}
+
+/**
  * One cluster's objects on its own provider. A child component per cluster, because a component's `providers` map is
  * keyed by package and so cannot hand two kubernetes providers to its children.
  */
@@ -43,22 +60,14 @@ export class ClusterObjects extends pulumi.ComponentResource {
       { context: args.connection.context, kubeconfig: args.connection.kubeconfig, clusterIdentifier: args.cluster },
       { parent: this },
     );
-    const foundation: pulumi.Resource[] = [];
-    const serviceAccounts = new Map<string, pulumi.Resource>();
-    for (const m of args.manifests) {
+    const dependencies = applyDependencies(args.manifests);
+    const registered: pulumi.CustomResource[] = [];
+    args.manifests.forEach((m, i) => {
       const key = logicalName(args.cluster, m);
-      // A token Secret whose ServiceAccount does not exist yet is deleted by the token controller.
-      const account = (m.metadata.annotations as Record<string, string> | undefined)?.['kubernetes.io/service-account.name'];
-      const owner = account ? serviceAccounts.get(`${m.metadata.namespace}/${account}`) : undefined;
-      const resource = registerManifest(key, m, {
-        parent: this,
-        provider: this.provider,
-        dependsOn: FOUNDATION.has(m.kind) ? [] : [...foundation, ...(owner ? [owner] : [])],
-      });
-      if (FOUNDATION.has(m.kind)) foundation.push(resource);
-      if (m.kind === 'ServiceAccount') serviceAccounts.set(`${m.metadata.namespace}/${m.metadata.name}`, resource);
+      const resource = registerManifest(key, m, { parent: this, provider: this.provider, dependsOn: dependencies[i].map((j) => registered[j]) });
+      registered.push(resource);
       this.resources.set(key, resource);
-    }
+    });
     this.registerOutputs({});
   }
 }

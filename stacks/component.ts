@@ -4,6 +4,7 @@ import {
   Manifest,
   ProfileMetadata,
   Topology,
+  TopologyError,
   TopologyInput,
   buildCharts,
   chartManifests,
@@ -63,6 +64,14 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
   constructor(name: string, args: ArgoMultiClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('argo-multicluster:index:ArgoMultiCluster', name, {}, opts);
     const topology = validateTopology(args.topology as TopologyInput, `${name}: topology`);
+    const clusterNames = [topology.local.name, ...topology.remotes.map((r) => r.name)];
+    const strangers = Object.keys(args.connections ?? {}).filter((c) => !clusterNames.includes(c));
+    if (strangers.length) {
+      throw new TopologyError(
+        strangers.map((c) => ({ path: `connections.${c}`, value: c, message: `is not a cluster of the topology; valid: ${clusterNames.join(', ')}` })),
+        `${name}: connections`,
+      );
+    }
     this.topology = topology;
     const metadata = topology.remotes.map((remote) => profileMetadata(topology, remote));
     const stackTraceLimit = Error.stackTraceLimit;
@@ -84,7 +93,11 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
   private build(name: string, topology: Topology, metadata: readonly ProfileMetadata[], args: ArgoMultiClusterArgs): Map<string, ClusterObjects> {
     // Profiles are built here from the live tokens, so the charts carry none.
     const charts = buildCharts({ ...topology, secrets: { mode: 'none' } });
-    const connection = (cluster: string, context: string): ClusterConnection => ({ context, ...args.connections?.[cluster] });
+    // Only the fields given override the topology: an explicit `context: undefined` must not drop the cluster's context.
+    const connection = (cluster: string, context: string): ClusterConnection => {
+      const given = args.connections?.[cluster] ?? {};
+      return { context: given.context ?? context, ...(given.kubeconfig !== undefined ? { kubeconfig: given.kubeconfig } : {}) };
+    };
     const clusters = new Map<string, ClusterObjects>();
 
     const kubeconfigs = topology.remotes.map((remote, i) => {

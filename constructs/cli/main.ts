@@ -48,7 +48,7 @@ Reads the controller identity's token Secret from the remote cluster and prints 
   --remote NAME         the remote cluster, as named in the topology
   --context CTX         kube context of the remote (default: the remote's context in the topology)
   --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)`,
-  verify: `Usage: argo-multicluster verify [--context CTX] [--kubeconfig PATH] [--namespace NS] [-f TOPOLOGY]
+  verify: `Usage: argo-multicluster verify (--context CTX | -f TOPOLOGY) [--kubeconfig PATH] [--namespace NS]
 
 Reads the profile Secrets from the local cluster, connects to each remote with the profile's own kubeconfig and asks
 the remote server (a SelfSubjectAccessReview per verb, resource and namespace) whether every access Argo needs is
@@ -56,8 +56,9 @@ granted. Prints a table per remote; exits 1 when a need is unmet or a remote is 
 
   --context CTX         kube context of the local cluster (default: local.context of the topology)
   --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
-  --namespace NS        where the profiles are (default: local.namespace of the topology)
-  -f, --file TOPOLOGY   topology file, for the remote namespaces of profiles that serve any (default: the example)`,
+  --namespace NS        where the profiles are (default: local.namespace of the topology, else argo)
+  -f, --file TOPOLOGY   topology file: names the remote namespaces of profiles that serve any namespace
+                        (without it, their writes are reported as not checked)`,
 };
 
 const OPTIONS = {
@@ -112,6 +113,16 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(`${HELP[command]}\n`);
       return 0;
     }
+    if (command === 'verify') {
+      // verify reads the live clusters; a topology only adds what they cannot tell, so there is no default one.
+      const topology = opts.file === undefined ? undefined : loadTopologyFile(opts.file);
+      const context = opts.context ?? topology?.local.context;
+      if (!context) throw new UsageError('verify: give --context (the local cluster) or -f TOPOLOGY');
+      const namespace = opts.namespace ?? topology?.local.namespace ?? 'argo';
+      const { text, ok } = formatReports(await verifyProfiles({ context, kubeconfig: opts.kubeconfig, namespace, topology }), namespace);
+      out.write(text);
+      return ok ? 0 : 1;
+    }
     const file = opts.file ?? exampleTopologyPath();
     const topology = loadTopologyFile(file);
 
@@ -130,13 +141,6 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       const changed = writeTreeAtomically(outDir, tree);
       out.write(`${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`);
       return 0;
-    }
-    if (command === 'verify') {
-      const namespace = opts.namespace ?? topology.local.namespace;
-      const reports = await verifyProfiles({ context: opts.context ?? topology.local.context, kubeconfig: opts.kubeconfig, namespace, topology });
-      const { text, ok } = formatReports(reports, namespace);
-      out.write(text);
-      return ok ? 0 : 1;
     }
     // profile
     if (!opts.remote) throw new UsageError(`profile: --remote is required; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);

@@ -21,6 +21,8 @@ export interface RemoteReport {
   readonly checks?: readonly (Need & { readonly allowed: boolean })[];
   /** Why the remote could not be asked. */
   readonly error?: string;
+  /** What could not be checked, and how to check it. */
+  readonly unchecked?: string;
 }
 
 interface SecretList {
@@ -34,13 +36,11 @@ function needs(rules: readonly k8s.PolicyRule[], namespace: string): Need[] {
 /**
  * What the controller needs through a profile: the same rules the constructs grant, so a check can never drift
  * from what is provisioned. A profile that serves one namespace needs everything there; one that serves any namespace
- * needs list and watch cluster-wide and the writes in each namespace workflows use (from the topology when given,
- * else in every namespace).
+ * needs list and watch cluster-wide and the writes in each namespace workflows use, which only the topology names.
  */
 function profileNeeds(servedNamespace: string, namespaces: readonly string[] | undefined): Need[] {
   if (servedNamespace !== '') return needs(REMOTE_RULES, servedNamespace);
-  const writeNamespaces = namespaces ?? [''];
-  return [...needs(REMOTE_WATCH_RULES, ''), ...writeNamespaces.flatMap((ns) => needs(REMOTE_WRITE_RULES, ns))];
+  return [...needs(REMOTE_WATCH_RULES, ''), ...(namespaces ?? []).flatMap((ns) => needs(REMOTE_WRITE_RULES, ns))];
 }
 
 async function allowed(conn: KubeConnection, need: Need): Promise<boolean> {
@@ -57,12 +57,17 @@ async function allowed(conn: KubeConnection, need: Need): Promise<boolean> {
  * Reads the profile Secrets from the local cluster and asks each remote, with the profile's own credentials, whether
  * every access Argo needs is granted.
  */
-export async function verifyProfiles(opts: { context: string; kubeconfig?: string; namespace: string; topology?: Topology }): Promise<RemoteReport[]> {
+export async function verifyProfiles(opts: {
+  context: string;
+  kubeconfig?: string;
+  namespace: string;
+  topology?: Topology;
+}): Promise<RemoteReport[]> {
   const local = connect(opts.context, opts.kubeconfig);
   const selector = encodeURIComponent(CLUSTER_LABEL);
   const secrets = await kubeRequest<SecretList>(local, 'GET', `/api/v1/namespaces/${opts.namespace}/secrets?labelSelector=${selector}`);
   const reports: RemoteReport[] = [];
-  for (const secret of secrets.items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))) {
+  for (const secret of secrets.items.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))) {
     const cluster = secret.metadata.labels?.[CLUSTER_LABEL] ?? '';
     const profile = `${opts.namespace}/${secret.metadata.name}`;
     const text = secret.data?.[KUBECONFIG_KEY];
@@ -82,7 +87,9 @@ export async function verifyProfiles(opts: { context: string; kubeconfig?: strin
     try {
       const list = profileNeeds(served, remote?.namespaces);
       const results = await Promise.all(list.map(async (n) => ({ ...n, allowed: await allowed(conn, n) })));
-      reports.push({ cluster, server: conn.server, profile, checks: results });
+      const unchecked =
+        served === '' && !remote ? `the profile serves any namespace; pass -f TOPOLOGY naming ${cluster} to check the writes in its namespaces` : undefined;
+      reports.push({ cluster, server: conn.server, profile, checks: results, unchecked });
     } catch (e) {
       reports.push({ cluster, server: conn.server, profile, error: (e as Error).message });
     }
@@ -105,7 +112,9 @@ export function formatReports(reports: readonly RemoteReport[], namespace: strin
     const rows = r.checks!.map((c) => [c.allowed ? 'ok' : 'MISSING', c.verb, c.group ? `${c.resource}.${c.group}` : c.resource, c.namespace || '(all namespaces)']);
     const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length), ['NEED', 'VERB', 'RESOURCE'][i].length));
     const fmt = (row: string[]) => `  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join('  ')}`;
-    lines.push(fmt(['NEED', 'VERB', 'RESOURCE', 'NAMESPACE']), ...rows.map(fmt), '');
+    lines.push(fmt(['NEED', 'VERB', 'RESOURCE', 'NAMESPACE']), ...rows.map(fmt));
+    if (r.unchecked) lines.push(`  not checked: ${r.unchecked}`);
+    lines.push('');
     if (r.checks!.some((c) => !c.allowed)) ok = false;
   }
   lines.push(ok ? 'all needs met' : 'some needs are not met');

@@ -62,6 +62,23 @@ describe('synth', () => {
     expect(listTree(mine)).toEqual({ 'notes.txt': 'keep me' });
   });
 
+  test('a run killed between the two renames is recovered by the next one', () => {
+    const dir = join(work, 'killed');
+    expect(cli(['synth', '-o', dir]).code).toBe(0);
+    const before = listTree(dir);
+    require('node:fs').renameSync(dir, join(work, '.killed.new-x1.old'));
+    require('node:fs').mkdirSync(join(work, '.killed.new-x1'));
+    expect(cli(['synth', '-o', dir]).stdout).toMatch(/^unchanged: 20 files/);
+    expect(listTree(dir)).toEqual(before);
+    expect(readdirSync(work).filter((e) => e.startsWith('.killed'))).toEqual([]);
+  });
+
+  test('-o naming a file is refused', () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'x');
+    expect(cli(['synth', '-o', file])).toMatchObject({ code: 1, stderr: expect.stringMatching(/a-file is not a folder/) });
+  });
+
   test('plain mode without a reachable remote fails with exit 1 and leaves the output as it was', () => {
     const before = listTree(out);
     const file = topologyFile('plain', (t) => (t.secrets.mode = 'plain'));
@@ -150,6 +167,7 @@ describe('command line', () => {
     expect(cli(['validate', '-o', 'x'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/Unknown option '-o'/) });
     expect(cli(['profile'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--remote is required; valid values: cluster-1/) });
     expect(cli(['profile', '--remote', 'cluster-9'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/"cluster-9" is not in the topology/) });
+    expect(cli(['verify'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/give --context \(the local cluster\) or -f TOPOLOGY/) });
   });
 
   test('validate prints a summary of a valid topology', () => {

@@ -40,6 +40,7 @@ pulumi.runtime.setMocks(
 );
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
+import { applyDependencies } from '../../stacks/cluster';
 import { ArgoMultiCluster } from '../../stacks/component';
 import { argoMultiClusterProgram } from '../../stacks/program';
 
@@ -145,6 +146,30 @@ describe('ArgoMultiCluster component', () => {
     const names = [...mc.clusters.get('cluster-1')!.resources.keys()];
     expect(names.indexOf('cluster-1/CustomResourceDefinition/workflowtaskresults.argoproj.io')).toBe(0);
     expect(names.indexOf('cluster-1/ServiceAccount/team-a/argo.cluster-0')).toBeLessThan(names.indexOf('cluster-1/Secret/team-a/argo.cluster-0.service-account-token'));
+  });
+
+  test('apply order: foundations first, a token Secret after its ServiceAccount, the Deployment after everything else', () => {
+    const remote = objects(fleet).get('cluster-1')!;
+    const deps = applyDependencies(remote);
+    const at = (kind: string, name: string) => remote.findIndex((m) => m.kind === kind && m.metadata.name === name);
+    const token = at('Secret', 'argo.cluster-0.service-account-token');
+    expect(deps[token]).toEqual(expect.arrayContaining([at('ServiceAccount', 'argo.cluster-0'), at('CustomResourceDefinition', 'workflowtaskresults.argoproj.io'), at('Namespace', 'team-a')]));
+    expect(deps[at('CustomResourceDefinition', 'workflowtaskresults.argoproj.io')]).toEqual([]);
+    const local = [...objects({ ...fleet, secrets: { mode: 'plain' } }, { credentials: new Map(fleet.remotes.map((r) => [r.name, { token: 't', caData: 'Y2E=' }])) }).get('cluster-0')!];
+    const deployment = local.findIndex((m) => m.kind === 'Deployment');
+    expect(applyDependencies(local)[deployment].map((i) => `${local[i].kind}/${local[i].metadata.name}`)).toEqual(
+      expect.arrayContaining(['Secret/argo.cluster-1', 'Secret/argo.cluster-3', 'ConfigMap/workflow-controller-configmap', 'Role/argo-role']),
+    );
+    expect(applyDependencies(local)[deployment]).toHaveLength(local.length - 1);
+  });
+
+  test('connections for a cluster the topology does not have are refused', () => {
+    expect(() => new ArgoMultiCluster('bad', { topology: exampleInput(), connections: { 'cluster-9': { context: 'x' } } })).toThrow(/connections.cluster-9: "cluster-9" is not a cluster of the topology; valid: cluster-0, cluster-1/);
+  });
+
+  test('an explicit undefined context keeps the topology context', async () => {
+    await applied(topology(() => undefined), { connections: { 'cluster-1': { context: undefined } } });
+    expect(registered.find((r) => r.name === 'amc-cluster-1-provider')!.inputs.context).toBe('cluster-1');
   });
 
   test('invalid args are refused with the named field before anything is created', () => {
