@@ -34,6 +34,8 @@ export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly"
 log() { printf 'toolchain: %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
+# The machines install Go at /usr/local/go; a CI shell may not have it on PATH.
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH=/usr/local/go/bin:$PATH; fi
 command -v go >/dev/null || die "go is not on PATH (Go >= 1.26 is needed)"
 mkdir -p "$bin_dir"
 
