@@ -68,18 +68,31 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
   const contexts = config.getObject<Record<string, string>>('contexts');
   perCluster('contexts', contexts);
   if (issues.length) throw new TopologyError(issues, 'stack config');
-  // Secret config is only known as an Output: its cluster names are checked when it resolves, its values stay secret.
-  const kubeconfigs = config.getSecretObject<Record<string, string>>('kubeconfigs')?.apply((k) => {
-    perCluster('kubeconfigs', k);
+  // The cluster names of `kubeconfigs` are read from the raw config, so that they are checked now and only clusters
+  // that have one get a kubeconfig; the values are taken as secret Outputs and never leave them.
+  const rawKubeconfigs = pulumi.runtime.getConfig(key('kubeconfigs'));
+  let kubeconfigClusters: string[] = [];
+  if (rawKubeconfigs !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawKubeconfigs);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new TopologyError([{ path: key('kubeconfigs'), value: '(secret)', message: "must be an object of cluster name to kubeconfig (pulumi config set --secret --path 'argo-multicluster:kubeconfigs.<cluster>' ...)" }], 'stack config');
+    }
+    perCluster('kubeconfigs', parsed as Record<string, unknown>);
     if (issues.length) throw new TopologyError(issues, 'stack config');
-    return k ?? {};
-  });
+    kubeconfigClusters = Object.keys(parsed);
+  }
+  const kubeconfigs = config.getSecretObject<Record<string, string>>('kubeconfigs');
 
   const connections: Record<string, Partial<ClusterConnection>> = {};
   for (const cluster of names) {
     const c: { context?: string; kubeconfig?: pulumi.Input<string> } = {};
     if (contexts?.[cluster]) c.context = contexts[cluster];
-    if (kubeconfigs) c.kubeconfig = kubeconfigs.apply((k) => k[cluster]);
+    if (kubeconfigs && kubeconfigClusters.includes(cluster)) c.kubeconfig = kubeconfigs.apply((k) => k[cluster]);
     if (Object.keys(c).length) connections[cluster] = c;
   }
   return {

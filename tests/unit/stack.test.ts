@@ -223,7 +223,9 @@ describe('the stack program', () => {
     const provider = await registration((r) => r.name === 'argo-multicluster-cluster-1-provider' && r.inputs.context === 'kind-remote');
     // Pulumi's wire form of a secret value: its signature key and the plain value inside.
     expect(provider.inputs.kubeconfig).toEqual({ [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig, value: '/etc/kube/remote.yaml' });
-    expect((await registration((r) => r.name === 'argo-multicluster-cluster-0-provider')).inputs.context).toBe('cluster-0');
+    const local = await registration((r) => r.name === 'argo-multicluster-cluster-0-provider');
+    expect(local.inputs.context).toBe('cluster-0');
+    expect(local.inputs.kubeconfig).toBeUndefined();
   });
 
   test('a released controller image in config gets the CLI error, naming the config key', async () => {
@@ -235,6 +237,13 @@ describe('the stack program', () => {
     configure({ 'argo-multicluster:contexts': JSON.stringify({ 'cluster-9': 'x' }) });
     await expect(run()).rejects.toThrow(TopologyError);
     await expect(run()).rejects.toThrow(/argo-multicluster:contexts\.cluster-9: "cluster-9" is not a cluster of the topology; valid: cluster-0, cluster-1/);
+  });
+
+  test('kubeconfigs for an unknown cluster are refused without showing the secret', async () => {
+    configure({ 'argo-multicluster:kubeconfigs': JSON.stringify({ 'cluster-7': 'apiVersion: v1' }) }, ['argo-multicluster:kubeconfigs']);
+    await expect(run()).rejects.toThrow(/argo-multicluster:kubeconfigs\.cluster-7: "cluster-7" is not a cluster of the topology/);
+    configure({ 'argo-multicluster:kubeconfigs': 'not json' }, ['argo-multicluster:kubeconfigs']);
+    await expect(run()).rejects.toThrow(/argo-multicluster:kubeconfigs: "\(secret\)" must be an object of cluster name to kubeconfig/);
   });
 
   test('the cluster-name guard refuses a rename unless explicitly allowed', async () => {
