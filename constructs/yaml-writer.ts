@@ -17,12 +17,12 @@ function rank(key: string): number {
 }
 
 /** The key order of every map in the output. */
-export function compareKeys(a: string, b: string): number {
+function compareKeys(a: string, b: string): number {
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-/** The library's options that the writer reproduces. */
-export const LIBRARY_OPTIONS = {
+/** The library options the writer reproduces. */
+const LIBRARY_OPTIONS = {
   lineWidth: 0,
   aliasDuplicateObjects: false,
   sortMapEntries: (a: { key: unknown }, b: { key: unknown }) => compareKeys(keyText(a.key), keyText(b.key)),
