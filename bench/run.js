@@ -113,8 +113,7 @@ function prepareCase(lib, size) {
     fs.writeFileSync(topologyFile, topologyYaml(size));
   }
   const topology = lib.loadTopologyFile(topologyFile);
-  const charts = lib.buildCharts(topology);
-  const clusters = [charts.local, ...charts.remotes].map((chart) => ({ name: chart.node.id, objects: lib.chartManifests(chart) }));
+  const clusters = [...lib.clusterManifests(lib.buildCharts(topology))].map(([name, objects]) => ({ name, objects }));
   const objectsFile = path.join(WORK, `${label}.objects.json`);
   fs.writeFileSync(objectsFile, JSON.stringify({ clusters }));
   return {

@@ -2,7 +2,7 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { ClusterCharts } from './charts';
-import { Manifest, chartManifests, manifestFileName, manifestKey, manifestYaml } from './manifests';
+import { Manifest, clusterManifests, manifestFileName, manifestKey, manifestYaml } from './manifests';
 import { controllerIdentityName, profileSecretName, tokenSecretName } from './names';
 import type { Topology } from './topology';
 
@@ -48,11 +48,10 @@ function profileNotes(topology: Topology): string {
  */
 export function gitopsTree(topology: Topology, charts: ClusterCharts): FileTree {
   const tree: FileTree = new Map([[OUTPUT_MARKER, 'Written by argo-multicluster synth: this folder is replaced as a whole.\n']]);
-  for (const chart of [charts.local, ...charts.remotes]) {
-    const cluster = chart.node.id;
+  for (const [cluster, manifests] of clusterManifests(charts)) {
     const files: string[] = [];
     const seen = new Map<string, Manifest>();
-    for (const m of chartManifests(chart)) {
+    for (const m of manifests) {
       const file = manifestFileName(m);
       const clash = seen.get(file);
       if (clash) throw new Error(`${cluster}: ${manifestKey(m)} and ${manifestKey(clash)} would share the file ${file}`);

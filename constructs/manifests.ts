@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { byCodePoint } from './order';
 import { objectYaml } from './yaml-writer';
 import type { Chart } from 'cdk8s';
 
@@ -31,10 +32,6 @@ function rank(kind: string): number {
   return i < 0 ? KIND_ORDER.length : i;
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** The identity of an object: kind, namespace and name (a cluster is one chart). */
 export function manifestKey(m: Manifest): string {
   return `${m.apiVersion}/${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
@@ -46,10 +43,15 @@ export function chartManifests(chart: Chart): Manifest[] {
   return objects.sort(
     (a, b) =>
       rank(a.kind) - rank(b.kind) ||
-      compare(a.kind, b.kind) ||
-      compare(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
-      compare(a.metadata.name, b.metadata.name),
+      byCodePoint(a.kind, b.kind) ||
+      byCodePoint(a.metadata.namespace ?? '', b.metadata.namespace ?? '') ||
+      byCodePoint(a.metadata.name, b.metadata.name),
   );
+}
+
+/** Each chart's objects in apply order, by cluster name (a chart is named after its cluster). */
+export function clusterManifests(charts: { readonly local: Chart; readonly remotes: readonly Chart[] }): Map<string, Manifest[]> {
+  return new Map([charts.local, ...charts.remotes].map((chart) => [chart.node.id, chartManifests(chart)]));
 }
 
 /**

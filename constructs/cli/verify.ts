@@ -1,4 +1,5 @@
 import type { k8s } from 'cdk8s-plus-33';
+import { byCodePoint } from '../order';
 import { CLUSTER_LABEL, KUBECONFIG_KEY, NAMESPACE_ANNOTATION } from '../names';
 import { REMOTE_RULES, REMOTE_WATCH_RULES, REMOTE_WRITE_RULES } from '../rbac-rules';
 import type { Topology } from '../topology';
@@ -67,7 +68,7 @@ export async function verifyProfiles(opts: {
   const selector = encodeURIComponent(CLUSTER_LABEL);
   const secrets = await kubeRequest<SecretList>(local, 'GET', `/api/v1/namespaces/${opts.namespace}/secrets?labelSelector=${selector}`);
   const reports: RemoteReport[] = [];
-  for (const secret of secrets.items.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))) {
+  for (const secret of secrets.items.sort((a, b) => byCodePoint(a.metadata.name, b.metadata.name))) {
     const cluster = secret.metadata.labels?.[CLUSTER_LABEL] ?? '';
     const profile = `${opts.namespace}/${secret.metadata.name}`;
     const text = secret.data?.[KUBECONFIG_KEY];

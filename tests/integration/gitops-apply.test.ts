@@ -1,8 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { objectsWithProfiles } from '../unit/helpers';
 import { kubectl } from './harness/toolchain';
-import { World, adminClient, cli, eventually, expectedObjects, readObject, startWorld } from './harness/world';
+import { World, adminClient, cli, eventually, readObject, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
@@ -42,7 +43,7 @@ test('the GitOps output, applied server-side to a fresh pair of servers, is acce
   apply('cluster-0', join(out, 'cluster-0'));
   apply('cluster-1', join(out, 'cluster-1'));
 
-  const expected = expectedObjects(world.topology);
+  const expected = objectsWithProfiles(world.topology);
   for (const [cluster, objects] of expected) {
     const kinds = [...new Set(objects.map((m) => m.kind.toLowerCase()))];
     expect(ours(cluster, kinds)).toEqual(objects.map((m) => `${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`).sort());

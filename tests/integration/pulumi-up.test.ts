@@ -3,8 +3,9 @@ import { Stack } from '@pulumi/pulumi/automation';
 import * as https from 'node:https';
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION, Manifest } from '../../constructs';
+import { objectsWithProfiles } from '../unit/helpers';
 import { kubectl } from './harness/toolchain';
-import { World, adminClient, cli, eventually, expectedObjects, programStack, readObject, startWorld } from './harness/world';
+import { World, adminClient, cli, eventually, programStack, readObject, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
@@ -15,7 +16,7 @@ let expected: Map<string, Manifest[]>;
 beforeAll(async () => {
   world = await startWorld('up');
   stack = await programStack(world, 'it');
-  expected = expectedObjects(world.topology);
+  expected = objectsWithProfiles(world.topology);
 });
 
 afterAll(async () => {

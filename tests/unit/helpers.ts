@@ -6,7 +6,7 @@ import * as apps from 'kubernetes-models/apps/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as scheduling from 'kubernetes-models/scheduling.k8s.io/v1';
 import * as apiextensions from 'kubernetes-models/apiextensions.k8s.io/v1';
-import { BuildOptions, Manifest, Topology, TopologyInput, buildCharts, chartManifests, validateTopology } from '../../constructs';
+import { BuildOptions, Manifest, Topology, TopologyInput, buildCharts, clusterManifests, validateTopology } from '../../constructs';
 import { exampleTopologyPath } from '../../constructs/example';
 import { loadTopologyFile } from '../../constructs/validate';
 
@@ -31,8 +31,13 @@ export function topology(patch: (t: any) => void): Topology {
 
 /** Objects per cluster name, in apply order. */
 export function objects(t: Topology, options?: BuildOptions): Map<string, Manifest[]> {
-  const charts = buildCharts(t, options);
-  return new Map([charts.local, ...charts.remotes].map((c) => [c.node.id, chartManifests(c)]));
+  return clusterManifests(buildCharts(t, options));
+}
+
+/** Objects per cluster with the profiles as plain Secrets (placeholder credentials): what `pulumi up` applies. */
+export function objectsWithProfiles(t: Topology): Map<string, Manifest[]> {
+  const credentials = new Map(t.remotes.map((r) => [r.name, { token: 'placeholder', caData: 'cGxhY2Vob2xkZXI=' }]));
+  return objects({ ...t, secrets: { mode: 'plain' } }, { credentials });
 }
 
 export function find(list: Manifest[], kind: string, name: string, namespace?: string): any {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CHECKSUM_ANNOTATION, TopologyError, TopologyInput, Topology } from '../../constructs';
-import { exampleInput, objects, topology } from './helpers';
+import { exampleInput, objects, objectsWithProfiles, topology } from './helpers';
 
 interface Registered {
   type: string;
@@ -71,9 +71,7 @@ function identity(r: Registered) {
 
 /** What the GitOps synth writes, with profiles (plain mode), as the same identity strings. */
 function gitops(t: Topology) {
-  const plain = { ...t, secrets: { mode: 'plain' as const } };
-  const credentials = new Map(t.remotes.map((r) => [r.name, { token: 'x', caData: 'Y0E=' }]));
-  return [...objects(plain, { credentials })].flatMap(([cluster, list]) => list.map((m) => `${cluster} ${m.apiVersion} ${m.kind} ${m.metadata.namespace ?? ''} ${m.metadata.name}`)).sort();
+  return [...objectsWithProfiles(t)].flatMap(([cluster, list]) => list.map((m) => `${cluster} ${m.apiVersion} ${m.kind} ${m.metadata.namespace ?? ''} ${m.metadata.name}`)).sort();
 }
 
 const fleet = topology((r) => {
@@ -155,7 +153,7 @@ describe('ArgoMultiCluster component', () => {
     const token = at('Secret', 'argo.cluster-0.service-account-token');
     expect(deps[token]).toEqual(expect.arrayContaining([at('ServiceAccount', 'argo.cluster-0'), at('CustomResourceDefinition', 'workflowtaskresults.argoproj.io'), at('Namespace', 'team-a')]));
     expect(deps[at('CustomResourceDefinition', 'workflowtaskresults.argoproj.io')]).toEqual([]);
-    const local = [...objects({ ...fleet, secrets: { mode: 'plain' } }, { credentials: new Map(fleet.remotes.map((r) => [r.name, { token: 't', caData: 'Y2E=' }])) }).get('cluster-0')!];
+    const local = objectsWithProfiles(fleet).get('cluster-0')!;
     const deployment = local.findIndex((m) => m.kind === 'Deployment');
     expect(applyDependencies(local)[deployment].map((i) => `${local[i].kind}/${local[i].metadata.name}`)).toEqual(
       expect.arrayContaining(['Secret/argo.cluster-1', 'Secret/argo.cluster-3', 'ConfigMap/workflow-controller-configmap', 'Role/argo-role']),

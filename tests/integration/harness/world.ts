@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { Manifest, Topology, TopologyInput, buildCharts, chartManifests, validateTopology } from '../../../constructs';
+import { Manifest, Topology, TopologyInput, validateTopology } from '../../../constructs';
 import { exampleTopologyPath } from '../../../constructs/example';
 import { run } from '../../../constructs/cli/main';
 import { argoMultiClusterProgram } from '../../../stacks/program';
@@ -67,13 +67,6 @@ export function adminClient(world: World, context: string): k8s.KubernetesObject
   kc.loadFromFile(world.planes.kubeconfigPath);
   kc.setCurrentContext(context);
   return k8s.KubernetesObjectApi.makeApiClient(kc);
-}
-
-/** The objects the constructs make for each cluster, with the profiles as plain Secrets. */
-export function expectedObjects(topology: Topology): Map<string, Manifest[]> {
-  const plain = { ...topology, secrets: { mode: 'plain' as const } };
-  const charts = buildCharts(plain, { credentials: new Map(topology.remotes.map((r) => [r.name, { token: 'unused', caData: 'dW51c2Vk' }])) });
-  return new Map([charts.local, ...charts.remotes].map((c) => [c.node.id, chartManifests(c)]));
 }
 
 /** Reads an object; undefined when the server says 404. */
