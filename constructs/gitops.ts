@@ -1,16 +1,12 @@
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { ClusterCharts } from './charts';
 import { Manifest, clusterManifests, manifestFileName, manifestKey, manifestYaml } from './manifests';
 import { controllerIdentityName, profileSecretName, tokenSecretName } from './names';
+import { type FileTree, withOutputMarker } from './output-folder';
 import type { Topology } from './topology';
 
-/** Marks a folder as written by `synth`, so that replacing it can never delete a folder the user made. */
-export const OUTPUT_MARKER = '.argo-multicluster';
-
-/** The GitOps tree: relative path to file content, one folder per cluster. */
-export type FileTree = Map<string, string>;
+export { OUTPUT_MARKER, OutputFolderError, withOutputMarker, writeTreeAtomically } from './output-folder';
+export type { FileTree, WriteOptions } from './output-folder';
 
 function kustomization(files: readonly string[]): string {
   return stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: files }, { lineWidth: 0 });
@@ -47,7 +43,7 @@ function profileNotes(topology: Topology): string {
  * lists them in apply order.
  */
 export function gitopsTree(topology: Topology, charts: ClusterCharts): FileTree {
-  const tree: FileTree = new Map([[OUTPUT_MARKER, 'Written by argo-multicluster synth: this folder is replaced as a whole.\n']]);
+  const tree: FileTree = new Map();
   for (const [cluster, manifests] of clusterManifests(charts)) {
     const files: string[] = [];
     const seen = new Map<string, Manifest>();
@@ -62,83 +58,5 @@ export function gitopsTree(topology: Topology, charts: ClusterCharts): FileTree 
     tree.set(`${cluster}/kustomization.yaml`, kustomization(files));
   }
   if (topology.secrets.mode === 'none') tree.set(`${topology.local.name}/PROFILES.md`, profileNotes(topology));
-  return tree;
-}
-
-/** The files under `dir`, by path relative to it; empty when it does not exist. */
-function readTree(dir: string): Map<string, string> {
-  const found = new Map<string, string>();
-  if (!existsSync(dir)) return found;
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath ?? entry.path, entry.name);
-    found.set(relative(dir, path), path);
-  }
-  return found;
-}
-
-/**
- * Finishes or undoes what a run killed mid-swap left beside `target`: a staging folder is dropped; an old tree whose
- * replacement never arrived is put back, so the output is never found missing twice.
- */
-function recoverInterruptedSwap(target: string): void {
-  const parent = dirname(target);
-  if (!existsSync(parent)) return;
-  const prefix = `.${basename(target)}.new-`;
-  for (const entry of readdirSync(parent)) {
-    if (!entry.startsWith(prefix)) continue;
-    const path = join(parent, entry);
-    if (entry.endsWith('.old') && !existsSync(target)) renameSync(path, target);
-    else rmSync(path, { recursive: true, force: true });
-  }
-}
-
-/** Whether the file at `path` holds exactly `content`. */
-function holds(path: string, content: string): boolean {
-  const bytes = Buffer.from(content);
-  return statSync(path).size === bytes.length && readFileSync(path).equals(bytes);
-}
-
-/**
- * Replaces `outDir` with `tree` so that a reader sees the old folder or the new one, never a mix: the tree is written
- * beside it and swapped in with two renames. A folder that exists, is not empty and was not written by us is refused.
- * Synthesis runs on every commit and most commits change few files, so a file the old tree already holds is
- * hard-linked instead of written again (creating files is what a fleet's synthesis spends most on), and a tree that
- * is already there is left alone.
- * @returns whether anything changed
- */
-export function writeTreeAtomically(outDir: string, tree: FileTree): boolean {
-  const target = resolve(outDir);
-  recoverInterruptedSwap(target);
-  if (existsSync(target) && !statSync(target).isDirectory()) throw new Error(`${outDir} is not a folder`);
-  if (existsSync(target) && readdirSync(target).length > 0 && !existsSync(join(target, OUTPUT_MARKER))) {
-    throw new Error(`refusing to replace ${outDir}: it is not empty and was not written by argo-multicluster synth (no ${OUTPUT_MARKER})`);
-  }
-  const old = readTree(target);
-  const unchanged = new Set([...tree].filter(([path, content]) => old.has(path) && holds(old.get(path)!, content)).map(([path]) => path));
-  if (unchanged.size === tree.size && old.size === tree.size) return false;
-
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.new-`));
-  try {
-    for (const dir of new Set([...tree.keys()].map((p) => dirname(join(staging, p))))) mkdirSync(dir, { recursive: true });
-    for (const [path, content] of tree) {
-      if (unchanged.has(path)) linkSync(old.get(path)!, join(staging, path));
-      else writeFileSync(join(staging, path), content);
-    }
-  } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
-    throw e;
-  }
-  const previous = existsSync(target) ? `${staging}.old` : undefined;
-  if (previous) renameSync(target, previous);
-  try {
-    renameSync(staging, target);
-  } catch (e) {
-    if (previous) renameSync(previous, target);
-    rmSync(staging, { recursive: true, force: true });
-    throw e;
-  }
-  if (previous) rmSync(previous, { recursive: true, force: true });
-  return true;
+  return withOutputMarker(tree);
 }

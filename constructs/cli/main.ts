@@ -138,7 +138,7 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       }
       const outDir = opts.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
       const tree = gitopsTree(topology, buildCharts(topology, { credentials }));
-      const changed = writeTreeAtomically(outDir, tree);
+      const changed = writeTreeAtomically(outDir, tree, { onWarning: (m) => err.write(`warning: ${m}\n`) });
       out.write(`${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`);
       return 0;
     }

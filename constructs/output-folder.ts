@@ -1,0 +1,457 @@
+import {
+  Dirent,
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { hostname } from 'node:os';
+import { basename, dirname, join, posix, resolve } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/**
+ * Marks a folder as written by `synth` and lists the files it wrote there: those are the only files a later run may
+ * replace or delete, so that a `.git` folder or a sealed profile the user put beside them survives.
+ */
+export const OUTPUT_MARKER = '.argo-multicluster';
+
+/** The GitOps tree: relative path to file content, one folder per cluster. */
+export type FileTree = Map<string, string>;
+
+const MARKER_HEADER =
+  'Written by argo-multicluster synth. Each run replaces the files listed below and keeps every other file in this folder.\nfiles:\n';
+
+/** A copy of `tree` whose marker lists every file of it, so that the next run knows which files are its own. */
+export function withOutputMarker(tree: FileTree): FileTree {
+  const paths = [...tree.keys(), OUTPUT_MARKER].filter((p, i, all) => all.indexOf(p) === i).sort();
+  const out: FileTree = new Map([...tree].filter(([p]) => p !== OUTPUT_MARKER));
+  out.set(OUTPUT_MARKER, `${MARKER_HEADER}${paths.map((p) => `${p}\n`).join('')}`);
+  return out;
+}
+
+/** A failure to write the output folder that left it as it was; the message says why and what to do. */
+export class OutputFolderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputFolderError';
+  }
+}
+
+/** Options of {@link writeTreeAtomically}. */
+export interface WriteOptions {
+  /** How long to wait for another run writing the same folder to finish (default 60 s). */
+  readonly lockTimeoutMs?: number;
+  /** Told about leftovers that could not be cleaned up; they never stop a run. */
+  readonly onWarning?: (message: string) => void;
+}
+
+const REASONS: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted (an immutable or append-only attribute, or permissions)',
+  EBUSY: 'it is a mount point or in use',
+  EXDEV: 'it spans file systems (a mount point)',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exceeded',
+  ENOTDIR: 'a part of the path is not a folder',
+};
+
+function reason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code ?? '';
+  return `${REASONS[code] ?? (e as Error).message}${code ? ` (${code})` : ''}`;
+}
+
+const code = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
+function lstatOrUndefined(path: string) {
+  try {
+    return lstatSync(path);
+  } catch (e) {
+    if (code(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The folder that `outDir` names once symlinks are followed, with a canonical parent: the tree is swapped in there, so
+ * a symlink given as `-o` keeps pointing at the new tree, and every path to one folder shares one lock.
+ */
+function resolveOutput(outDir: string): string {
+  let path = resolve(outDir);
+  for (let hops = 0; lstatOrUndefined(path)?.isSymbolicLink(); hops++) {
+    if (hops === 40) throw new OutputFolderError(`${outDir}: too many levels of symbolic links`);
+    path = resolve(dirname(path), readlinkSync(path));
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (e) {
+    throw new OutputFolderError(`cannot create ${dirname(path)} for ${outDir}: ${reason(e)}; nothing was changed`);
+  }
+  return join(realpathSync(dirname(path)), basename(path));
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const sleep = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+
+/** The kernel's start time of a process, which tells a reused pid from the one that took a lock; undefined off Linux. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process that wrote `pid` and `start` still runs on this machine. */
+function isRunning(pid: number, start: string | undefined): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if (code(e) !== 'EPERM') return false;
+  }
+  const now = startTime(pid);
+  return start === undefined || now === undefined || now === start;
+}
+
+interface Holder {
+  readonly pid: number;
+  readonly host: string;
+  readonly start?: string;
+}
+
+/** A lock file as found: its exact bytes and inode, so that breaking it never removes a newer lock. */
+interface Found {
+  readonly text: string;
+  readonly ino: number;
+  readonly ageMs: number;
+  readonly holder?: Holder;
+}
+
+function readLock(path: string): Found | undefined {
+  try {
+    const st = statSync(path);
+    const text = readFileSync(path, 'utf8');
+    let holder: Holder | undefined;
+    try {
+      const parsed = JSON.parse(text);
+      if (Number.isSafeInteger(parsed?.pid) && typeof parsed?.host === 'string') holder = parsed;
+    } catch {
+      // A lock is created empty and then filled: an unreadable one is judged by its age alone.
+    }
+    return { text, ino: st.ino, ageMs: Date.now() - st.mtimeMs, holder };
+  } catch (e) {
+    if (code(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+// Longer than any live run needs between creating a file and filling it, far shorter than a user's patience.
+const HALF_WRITTEN_MS = 5000;
+
+function isStale(found: Found): boolean {
+  if (!found.holder) return found.ageMs > HALF_WRITTEN_MS;
+  // A run on another machine (a shared network folder) cannot be asked whether it still runs.
+  if (found.holder.host !== hostname()) return false;
+  return !isRunning(found.holder.pid, found.holder.start);
+}
+
+/**
+ * Removes a dead run's lock. Two runs may find the same dead lock at once; a short-lived second lock lets only one of
+ * them re-read and remove it, so neither can remove the lock the other has just taken.
+ */
+function breakLock(path: string, dead: Found): void {
+  const breaker = `${path}.break`;
+  try {
+    closeSync(openSync(breaker, 'wx'));
+  } catch (e) {
+    if (code(e) !== 'EEXIST') throw e;
+    // Held only for a re-read and an unlink: an old one is from a run killed in between.
+    const st = lstatOrUndefined(breaker);
+    if (st && Date.now() - st.mtimeMs > HALF_WRITTEN_MS) rmSync(breaker, { force: true });
+    return;
+  }
+  try {
+    const again = readLock(path);
+    if (again && again.ino === dead.ino && again.text === dead.text) unlinkSync(path);
+  } finally {
+    rmSync(breaker, { force: true });
+  }
+}
+
+/**
+ * Takes the lock beside `target` (`.<name>.amc-lock`), waiting for a live holder and taking over from a dead one.
+ * Liveness is asked of the process itself (pid and start time), not read from the lock's age: a run writing a large
+ * tree synchronously cannot refresh a timestamp, and a killed run's lock is taken over at once.
+ * @returns a function that releases it
+ */
+function lock(target: string, timeoutMs: number): () => void {
+  const path = join(dirname(target), `.${basename(target)}.amc-lock`);
+  const me = JSON.stringify({ pid: process.pid, host: hostname(), start: startTime(process.pid), nonce: randomUUID() });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'wx', 0o644);
+    } catch (e) {
+      if (code(e) !== 'EEXIST') throw new OutputFolderError(`cannot write in ${dirname(target)}, where ${target} is replaced: ${reason(e)}; nothing was changed`);
+    }
+    if (fd !== undefined) {
+      try {
+        writeSync(fd, me);
+      } finally {
+        closeSync(fd);
+      }
+      return () => {
+        if (readLock(path)?.text === me) rmSync(path, { force: true });
+      };
+    }
+    const found = readLock(path);
+    if (!found) continue;
+    if (isStale(found)) {
+      breakLock(path, found);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      const who = found.holder ? `pid ${found.holder.pid} on ${found.holder.host}` : 'a run that is starting';
+      throw new OutputFolderError(
+        `another argo-multicluster synth (${who}) is writing ${target}; waited ${Math.round(timeoutMs / 1000)} s. ` +
+          `If that run is gone (another machine), remove ${path}`,
+      );
+    }
+    sleep(50);
+  }
+}
+
+/** Names of a run's own folders beside the target: `.<name>.amc-<pid>-XXXXXX`, plus `.old` (the replaced tree) or `.probe`. */
+function leftoverPattern(target: string): RegExp {
+  const name = basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${name}\\.amc-(\\d+)-[A-Za-z0-9]{6}(\\.old|\\.probe)?$`);
+}
+
+/**
+ * Undoes what killed runs left beside `target`: a staging folder is dropped; an old tree whose replacement never
+ * arrived is put back. Called with the lock held; whatever names a process that still runs is left alone all the same.
+ */
+function recoverLeftovers(target: string, warn: (m: string) => void): void {
+  const parent = dirname(target);
+  const pattern = leftoverPattern(target);
+  for (const entry of readdirSync(parent).sort()) {
+    const m = pattern.exec(entry);
+    if (!m || Number(m[1]) === process.pid || isRunning(Number(m[1]), undefined)) continue;
+    const path = join(parent, entry);
+    try {
+      if (m[2] === '.old' && !lstatOrUndefined(target)) renameSync(path, target);
+      else rmSync(path, { recursive: true, force: true });
+    } catch (e) {
+      warn(`could not remove ${path}, left by a run that was killed: ${reason(e)}`);
+    }
+  }
+}
+
+type Kind = 'file' | 'dir' | 'symlink' | 'other';
+
+/** Every entry under `dir` (not following symlinks), by POSIX path relative to it. */
+function walk(dir: string): Map<string, Kind> {
+  const found = new Map<string, Kind>();
+  const visit = (rel: string) => {
+    for (const e of readdirSync(rel ? join(dir, rel) : dir, { withFileTypes: true }) as Dirent[]) {
+      const path = rel ? `${rel}/${e.name}` : e.name;
+      found.set(path, e.isFile() ? 'file' : e.isDirectory() ? 'dir' : e.isSymbolicLink() ? 'symlink' : 'other');
+      if (e.isDirectory()) visit(path);
+    }
+  };
+  visit('');
+  return found;
+}
+
+/** The files a previous run wrote, from its marker; a marker of the releases before it lists none, so they are derived. */
+function writtenBefore(target: string, entries: Map<string, Kind>): Set<string> {
+  const text = readFileSync(join(target, OUTPUT_MARKER), 'utf8');
+  const at = text.indexOf('\nfiles:\n');
+  if (at >= 0) return new Set(text.slice(at + 8).split('\n').filter((p) => entries.get(p) === 'file'));
+  // Before the list, a folder held per cluster a kustomization.yaml, the files it lists and PROFILES.md.
+  const written = new Set([OUTPUT_MARKER]);
+  for (const [path, kind] of entries) {
+    if (kind !== 'file' || !/^[^/]+\/kustomization\.yaml$/.test(path)) continue;
+    const cluster = path.slice(0, path.indexOf('/'));
+    written.add(path);
+    for (const line of readFileSync(join(target, path), 'utf8').match(/^ {2}- (.+)$/gm) ?? []) written.add(`${cluster}/${line.slice(4)}`);
+    written.add(`${cluster}/PROFILES.md`);
+  }
+  return new Set([...written].filter((p) => entries.get(p) === 'file'));
+}
+
+function checkPaths(tree: FileTree): void {
+  for (const path of tree.keys()) {
+    const parts = path.split('/');
+    if (posix.isAbsolute(path) || parts.some((p) => p === '' || p === '.' || p === '..') || /[\0\n\r\\]/.test(path)) {
+      throw new Error(`tree path ${JSON.stringify(path)} must be relative, with no empty, "." or ".." part and no NUL, newline or backslash`);
+    }
+  }
+}
+
+/** Whether the file at `path` holds exactly `content`. */
+function holds(path: string, content: string): boolean {
+  const bytes = Buffer.from(content);
+  return statSync(path).size === bytes.length && readFileSync(path).equals(bytes);
+}
+
+/** Whether `target` is a mount point: its device differs from its parent's, or the mount table lists it (a bind mount). */
+function isMountPoint(target: string): boolean {
+  if (statSync(target).dev !== statSync(dirname(target)).dev) return true;
+  let table: string;
+  try {
+    table = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return false;
+  }
+  const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+  return table.split('\n').some((line) => unescape(line.split(' ')[4] ?? '') === target);
+}
+
+/**
+ * Replaces the files `synth` wrote in `outDir` with `tree` so that a reader sees the old tree or the new one, never a
+ * mix: the new tree is built beside the folder and swapped in with two renames. Files the previous run did not write
+ * (a `.git` folder, a sealed profile) are kept, carried into the new tree as hard links; one that stands where the new
+ * tree needs a file is refused by name. A folder that is not empty and holds no marker is refused. One run at a time
+ * writes a folder (a lock beside it); what a killed run left is cleaned up by the next one. A symlink given as `outDir`
+ * is followed and stays. A folder the run may not change (read-only, immutable, a mount point) is refused before any
+ * change. A file the old tree already holds is hard-linked instead of written again (creating files is what a fleet's
+ * synthesis spends most on), and a tree that is already there is left alone.
+ * @returns whether anything changed
+ * @throws OutputFolderError when the folder cannot be written; it is then left as it was.
+ */
+export function writeTreeAtomically(outDir: string, tree: FileTree, options: WriteOptions = {}): boolean {
+  const files = withOutputMarker(tree);
+  checkPaths(files);
+  const warn = options.onWarning ?? (() => undefined);
+  const target = resolveOutput(outDir);
+  const release = lock(target, options.lockTimeoutMs ?? 60_000);
+  try {
+    recoverLeftovers(target, warn);
+    return replace(outDir, target, files, warn);
+  } finally {
+    release();
+  }
+}
+
+function replace(outDir: string, target: string, files: FileTree, warn: (m: string) => void): boolean {
+  const st = lstatOrUndefined(target);
+  if (st && !st.isDirectory()) throw new OutputFolderError(`${outDir} is not a folder`);
+  if (st && isMountPoint(target)) {
+    throw new OutputFolderError(`${outDir} is a mount point: synth replaces the folder as a whole by renaming, which a mount point cannot be; use a folder inside it; nothing was changed`);
+  }
+  const entries = st ? walk(target) : new Map<string, Kind>();
+  if (entries.size > 0 && entries.get(OUTPUT_MARKER) !== 'file') {
+    throw new OutputFolderError(`refusing to replace ${outDir}: it is not empty and was not written by argo-multicluster synth (no ${OUTPUT_MARKER})`);
+  }
+  const written = entries.size ? writtenBefore(target, entries) : new Set<string>();
+  // A folder is kept when it holds something kept or was empty (synth never leaves one empty): a cluster's folder goes
+  // with its last file.
+  const ancestors = (p: string) => p.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  const holding = new Set([...entries].filter(([p, k]) => k !== 'dir' && !written.has(p)).flatMap(([p]) => ancestors(p)));
+  const nonEmpty = new Set([...entries.keys()].flatMap(ancestors));
+  const kept = [...entries].filter(([p, k]) => !written.has(p) && (k !== 'dir' || holding.has(p) || !nonEmpty.has(p)));
+  const needed = new Set([...files.keys()].flatMap((p) => [...ancestors(p), p]));
+  const clashes = kept.filter(([path, kind]) => files.has(path) || (kind !== 'dir' && needed.has(path)));
+  const special = kept.filter(([, kind]) => kind === 'other');
+  if (clashes.length || special.length) {
+    const list = (l: typeof kept) => l.map(([p]) => p).join(', ');
+    throw new OutputFolderError(
+      [
+        clashes.length ? `${outDir} holds files that synth did not write where it must write its own: ${list(clashes)}; move them away` : '',
+        special.length ? `${outDir} holds entries that are neither files, folders nor symlinks, which synth cannot keep: ${list(special)}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ') + '; nothing was changed',
+    );
+  }
+  const unchanged = new Set([...files].filter(([path, content]) => written.has(path) && holds(join(target, path), content)).map(([p]) => p));
+  if (unchanged.size === files.size && [...written].every((p) => files.has(p))) return false;
+
+  // Every folder of the old tree loses entries when it is removed: one the run may not change is refused up front.
+  for (const dir of st ? ['', ...[...entries].filter(([, k]) => k === 'dir').map(([p]) => p)] : []) {
+    try {
+      accessSync(dir ? join(target, dir) : target, constants.W_OK | constants.X_OK);
+    } catch (e) {
+      throw new OutputFolderError(`cannot change ${dir ? join(outDir, dir) : outDir}: ${reason(e)}; nothing was changed`);
+    }
+  }
+  const parent = dirname(target);
+  let staging: string;
+  try {
+    // Not mkdtemp, which makes the folder private: the new folder gets the old one's mode, or the umask's.
+    staging = join(parent, `.${basename(target)}.amc-${process.pid}-${randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6)}`);
+    mkdirSync(staging);
+  } catch (e) {
+    throw new OutputFolderError(`cannot write in ${parent}, where ${outDir} is replaced: ${reason(e)}; nothing was changed`);
+  }
+  const abandon = (e: unknown, doing: string): never => {
+    rmSync(staging, { recursive: true, force: true });
+    rmSync(`${staging}.probe`, { force: true });
+    if (e instanceof OutputFolderError) throw e;
+    throw new OutputFolderError(`cannot ${doing} ${outDir}: ${reason(e)}; nothing was changed`);
+  };
+  try {
+    for (const [path, kind] of kept) {
+      const to = join(staging, path);
+      if (kind === 'dir') mkdirSync(to, { recursive: true });
+      else if (kind === 'symlink') symlinkSync(readlinkSync(join(target, path)), to);
+      else linkSync(join(target, path), to);
+    }
+    for (const dir of new Set([...files.keys()].map((p) => dirname(join(staging, p))))) mkdirSync(dir, { recursive: true });
+    for (const [path, content] of files) {
+      if (unchanged.has(path)) linkSync(join(target, path), join(staging, path));
+      else writeFileSync(join(staging, path), content, { flag: 'wx' });
+    }
+    for (const [path, kind] of kept) if (kind === 'dir') chmodSync(join(staging, path), lstatSync(join(target, path)).mode & 0o7777);
+    if (st) chmodSync(staging, st.mode & 0o7777);
+    // A file that cannot be linked (immutable, append-only) cannot be deleted either: find out before the swap.
+    for (const path of written) {
+      if (unchanged.has(path)) continue;
+      linkSync(join(target, path), `${staging}.probe`);
+      unlinkSync(`${staging}.probe`);
+    }
+  } catch (e) {
+    abandon(e, 'write the new tree beside');
+  }
+  const previous = st ? `${staging}.old` : undefined;
+  if (previous) {
+    try {
+      renameSync(target, previous);
+    } catch (e) {
+      abandon(e, 'replace');
+    }
+  }
+  try {
+    renameSync(staging, target);
+  } catch (e) {
+    if (previous) renameSync(previous, target);
+    abandon(e, 'replace');
+  }
+  if (previous) {
+    try {
+      rmSync(previous, { recursive: true, force: true });
+    } catch (e) {
+      warn(`the new tree is in place, but the old one could not be removed from ${previous}: ${reason(e)}`);
+    }
+  }
+  return true;
+}

@@ -1,0 +1,53 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { lstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { CLI, exampleInput } from './helpers';
+
+/** Every entry under `dir`: file content, `-> target` for a symlink, `/` for a folder. */
+export function listTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(dir, rel))) {
+      const path = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(join(dir, path));
+      if (st.isSymbolicLink()) out[path] = `-> ${readlinkSync(join(dir, path))}`;
+      else if (st.isDirectory()) {
+        out[path] = '/';
+        walk(path);
+      } else out[path] = readFileSync(join(dir, path), 'utf8');
+    }
+  };
+  walk('');
+  return out;
+}
+
+/** Writes the example topology with `patch` applied, and returns its path. */
+export function topologyFile(dir: string, name: string, patch: (t: any) => void): string {
+  const raw: any = exampleInput();
+  patch(raw);
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(raw));
+  return file;
+}
+
+/** Runs a shell command, throwing with its output when it fails. */
+export function sh(command: string, args: string[]): void {
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr}`);
+}
+
+export const isRoot = process.getuid?.() === 0;
+
+/** A CLI run as a child process that the test may kill. */
+export function startCli(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
+    child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
+  );
+  return { child, done };
+}
