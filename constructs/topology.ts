@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
 import { isReleasedUpstreamController, parseImage } from './images';
+import { serverUrlProblems } from './server-url';
 import { quotedForSomeReader } from './yaml-writer';
 
 /**
@@ -45,22 +46,12 @@ const controllerImage = image.superRefine((ref, ctx) => {
 });
 
 const httpsUrl = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'is not a URL; expected https://<host>[:port] as the local controller reaches the remote API server' });
-    return;
-  }
-  if (url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'must use https:// (the token is a bearer credential)' });
-  if (url.username || url.password || url.search || url.hash) {
-    ctx.addIssue({ code: 'custom', message: 'must not carry credentials, a query or a fragment' });
-  }
+  for (const message of serverUrlProblems(value)) ctx.addIssue({ code: 'custom', message });
 });
 
 const storeRef = z.strictObject({
   /** Name of the external-secrets.io store. */
-  name: z.string().regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain'),
+  name: z.string().max(253, 'must be at most 253 characters').regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain'),
   /** Kind of the store. */
   kind: z.enum(['ClusterSecretStore', 'SecretStore']).default('ClusterSecretStore'),
   /**

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { explainUnknownConfigKey } from './controller-config-schema';
+import { apiLimitIssues } from './limits';
+import { formatFieldPath, shownValue } from './redact';
+import { decodeTopology, parseTopologyText } from './topology-yaml';
 import { RemoteCluster, SecretsMode, StoreRef, Topology, topologySchema } from './topology';
 
 /** One problem in a topology: where, what was there, and what would be valid. */
@@ -12,7 +14,12 @@ export interface TopologyIssue {
   readonly value: unknown;
   /** Why it is refused and what is valid. */
   readonly message: string;
+  /** The problem is not about a value (a YAML syntax error, a file that is not UTF-8): none is shown. */
+  readonly noValue?: boolean;
 }
+
+/** Problems shown in one message: a file with thousands is reported by its first ones and a count. */
+export const MAX_SHOWN_ISSUES = 50;
 
 /** Every problem found in a topology, reported together so that one run shows the user all of them. */
 export class TopologyError extends Error {
@@ -20,13 +27,18 @@ export class TopologyError extends Error {
     readonly issues: readonly TopologyIssue[],
     readonly source = 'topology',
   ) {
-    super(`${source} is invalid:\n${issues.map(formatIssue).join('\n')}`);
+    const more = issues.length - MAX_SHOWN_ISSUES;
+    const shown = issues.slice(0, MAX_SHOWN_ISSUES).map(formatIssue);
+    if (more > 0) shown.push(`  ... and ${more} more problem(s), not shown: fix these first`);
+    super(`${source} is invalid:\n${shown.join('\n')}`);
     this.name = 'TopologyError';
   }
 }
 
 function formatIssue(issue: TopologyIssue): string {
-  const shown = issue.value === undefined ? '(missing)' : JSON.stringify(issue.value);
+  if (issue.noValue) return `  - ${issue.path || '(top level)'}: ${issue.message}`;
+  const field = /([^.[\]]+)\]?$/.exec(issue.path)?.[1];
+  const shown = issue.value === undefined ? '(missing)' : shownValue(issue.value, field);
   const value = shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
   return `  - ${issue.path || '(top level)'}: ${value} ${issue.message}`;
 }
@@ -34,7 +46,7 @@ function formatIssue(issue: TopologyIssue): string {
 type PathKey = PropertyKey;
 
 function formatPath(path: readonly PathKey[]): string {
-  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('');
+  return formatFieldPath(path);
 }
 
 function valueAt(root: unknown, path: readonly PathKey[]): unknown {
@@ -138,6 +150,7 @@ export function validateTopology(raw: unknown, source = 'topology'): Topology {
   const issues = result.success ? [] : result.error.issues.flatMap((i) => fromZod(i, raw));
   const reported = new Set(issues.map((i) => i.path));
   issues.push(...crossFieldIssues(result.success ? result.data : raw).filter((i) => !reported.has(i.path)));
+  if (result.success) issues.push(...apiLimitIssues(result.data.local));
   if (issues.length || !result.success) throw new TopologyError(issues, source);
   const t = result.data;
   return {
@@ -160,23 +173,20 @@ function resolveSecretsMode(mode: SecretsMode | undefined, store: StoreRef | und
  * @throws TopologyError for unreadable files, YAML syntax errors and invalid fields.
  */
 export function loadTopologyFile(file: string): Topology {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw new TopologyError([{ path: '(file)', value: file, message: `cannot be read: ${(e as Error).message}` }], file);
   }
-  return parseTopologyYaml(text, file);
+  const decoded = decodeTopology(bytes);
+  if ('issue' in decoded) throw new TopologyError([decoded.issue], file);
+  return parseTopologyYaml(decoded.text, file);
 }
 
 /** Parses topology YAML text and validates it. */
 export function parseTopologyYaml(text: string, source = 'topology'): Topology {
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length) {
-    throw new TopologyError(
-      doc.errors.map((e) => ({ path: '(yaml)', value: undefined, message: `is not valid YAML: ${e.message.split('\n')[0]}` })),
-      source,
-    );
-  }
-  return validateTopology(doc.toJS(), source);
+  const { value, issues } = parseTopologyText(text);
+  if (issues.length) throw new TopologyError(issues, source);
+  return validateTopology(value, source);
 }

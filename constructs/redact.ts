@@ -1,0 +1,59 @@
+/**
+ * What an error message may show of a value the user wrote. Errors end up in CI logs, so a credential pasted into any
+ * field (or a field that is not one of ours) must never be echoed back: values that look like one are replaced by
+ * their length, and a URL keeps everything but its user information.
+ */
+
+// Field names under which a value is a credential whatever it looks like.
+const SECRET_NAME = /token|passw|secret|credential|private|auth|bearer|apikey|api-key|client-key|kubeconfig|^key$|-key$|Key$|cert/i;
+
+const SECRET_SHAPES: RegExp[] = [
+  /-----BEGIN [A-Z0-9 ]+-----/, // PEM: keys and certificates
+  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/, // a JWT, such as a ServiceAccount token
+  /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, // a bootstrap token
+  /[A-Za-z0-9+/]{40,}={0,2}/, // base64 key or certificate data
+  /\b[0-9a-fA-F]{32,}\b/, // a hex secret
+  /\b(?:sk|ghp|gho|ghs|glpat|xox[abp])[-_][A-Za-z0-9_-]{10,}/, // common API key prefixes
+];
+
+/** Whether `text` looks like it holds a credential. */
+export function looksSecret(text: string): boolean {
+  return SECRET_SHAPES.some((shape) => shape.test(text));
+}
+
+/** `text` with the user information of any URL in it (`user:password@`) hidden. */
+function withoutUserinfo(text: string): string {
+  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#\s]*@/g, '$1(credentials hidden)@');
+}
+
+/**
+ * `value` as an error message may show it: JSON, with every string that looks like a credential, or stands under a
+ * field named like one, replaced by `(N characters hidden)`.
+ * @param field the name of the field that holds `value`, if any
+ */
+export function shownValue(value: unknown, field?: string): string {
+  const hide = (s: string) => `(${s.length} characters hidden: this looks like a credential)`;
+  const clean = (key: string | undefined, v: unknown): unknown => {
+    if (typeof v === 'string') return (key !== undefined && SECRET_NAME.test(key)) || looksSecret(v) ? hide(v) : withoutUserinfo(v);
+    if (key !== undefined && SECRET_NAME.test(key) && v !== null && typeof v === 'object') return '(hidden: this looks like a credential)';
+    return v;
+  };
+  const top = clean(field, value);
+  return JSON.stringify(top, (key, v) => (key === '' ? v : clean(key, v))) ?? String(top);
+}
+
+/**
+ * A field path as error messages write it: `remotes[0].server`. A key that is not a plain name is quoted
+ * (`local["a b"]`), and one that looks like a credential is hidden like a value.
+ */
+export function formatFieldPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((k, i) => {
+      if (typeof k === 'number') return `[${k}]`;
+      const key = String(k);
+      if (looksSecret(key)) return `[(${key.length} characters hidden: this looks like a credential)]`;
+      if (/^[A-Za-z_$<][A-Za-z0-9_$<>-]*$/.test(key)) return i === 0 ? key : `.${key}`;
+      return `[${JSON.stringify(key)}]`;
+    })
+    .join('');
+}
