@@ -34,6 +34,8 @@ function withoutUserinfo(text: string): string {
 export function shownValue(value: unknown, field?: string): string {
   const hide = (s: string) => `(${s.length} characters hidden: this looks like a credential)`;
   const clean = (key: string | undefined, v: unknown): unknown => {
+    // A placeholder the caller put in, such as "(secret)", is shown as it is.
+    if (typeof v === 'string' && /^\([^()]*\)$/.test(v)) return v;
     if (typeof v === 'string') return (key !== undefined && SECRET_NAME.test(key)) || looksSecret(v) ? hide(v) : withoutUserinfo(v);
     if (key !== undefined && SECRET_NAME.test(key) && v !== null && typeof v === 'object') return '(hidden: this looks like a credential)';
     return v;

@@ -130,7 +130,7 @@ describe('bad topologies: exit 2, the field named, the output untouched', () => 
     writeFileSync(file, 'local: [\n');
     const r = cli(['synth', '-f', file, '-o', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/\(yaml\): .* is not valid YAML/);
+    expect(r.stderr).toMatch(/- local: is not valid YAML at line 2, column 1: /);
     expect(listTree(out)).toEqual(before);
   });
 

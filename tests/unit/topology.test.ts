@@ -109,7 +109,7 @@ describe('topology errors name the field, the value and what is valid', () => {
 
   test('YAML syntax errors and duplicate keys are input errors too', () => {
     expect(() => parseTopologyYaml('local: [')).toThrow(TopologyError);
-    expect(() => parseTopologyYaml('local: {}\nlocal: {}\n')).toThrow(/not valid YAML/);
+    expect(() => parseTopologyYaml('local: {}\nlocal: {}\n')).toThrow(/- local: is given twice \(line 1, column 1 and line 2, column 1\)/);
   });
 });
 
