@@ -8,22 +8,31 @@
 const SECRET_NAME = /token|passw|secret|credential|private|auth|bearer|apikey|api-key|client-key|kubeconfig|^key$|-key$|Key$|cert/i;
 
 const SECRET_SHAPES: RegExp[] = [
-  /-----BEGIN [A-Z0-9 ]+-----/, // PEM: keys and certificates
-  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}/, // a JWT, such as a ServiceAccount token
-  /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, // a bootstrap token
-  /[A-Za-z0-9+/]{40,}={0,2}/, // base64 key or certificate data
-  /\b[0-9a-fA-F]{32,}\b/, // a hex secret
-  /\b(?:sk|ghp|gho|ghs|glpat|xox[abp])[-_][A-Za-z0-9_-]{10,}/, // common API key prefixes
+  /-----BEGIN [A-Z0-9 ]+-----(?:[\s\S]*?-----END [A-Z0-9 ]+-----)?/g, // PEM: keys and certificates
+  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g, // a JWT, such as a ServiceAccount token
+  /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, // a bootstrap token
+  // base64 key or certificate data, and hex secrets; not an image digest (`sha256:<hex>`), which names no secret
+  /(?<![A-Za-z0-9+/:])[A-Za-z0-9+/]{40,}={0,2}/g,
+  /(?<![A-Za-z0-9:])[0-9a-fA-F]{32,}(?![A-Za-z0-9])/g,
+  /\b(?:sk|ghp|gho|ghs|glpat|xox[abp])[-_][A-Za-z0-9_-]{10,}/g, // common API key prefixes
 ];
 
 /** Whether `text` looks like it holds a credential. */
 export function looksSecret(text: string): boolean {
-  return SECRET_SHAPES.some((shape) => shape.test(text));
+  return SECRET_SHAPES.some((shape) => text.search(shape) >= 0);
 }
 
 /** `text` with the user information of any URL in it (`user:password@`) hidden. */
 function withoutUserinfo(text: string): string {
-  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#\s]*@/g, '$1(credentials hidden)@');
+  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/g, '$1(credentials hidden)@');
+}
+
+/**
+ * Free text (an error message) with every part that looks like a credential hidden: the last guard before anything is
+ * printed, for messages built from values this module never saw.
+ */
+export function redactText(text: string): string {
+  return SECRET_SHAPES.reduce((t, shape) => t.replace(shape, (m) => `(${m.length} characters hidden: this looks like a credential)`), withoutUserinfo(text));
 }
 
 /**
@@ -55,7 +64,7 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
       const key = String(k);
       if (looksSecret(key)) return `[(${key.length} characters hidden: this looks like a credential)]`;
       if (/^[A-Za-z_$<][A-Za-z0-9_$<>-]*$/.test(key)) return i === 0 ? key : `.${key}`;
-      return `[${JSON.stringify(key)}]`;
+      return `[${JSON.stringify(withoutUserinfo(key))}]`;
     })
     .join('');
 }

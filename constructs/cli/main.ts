@@ -5,6 +5,7 @@ import { exampleTopologyPath } from '../example';
 import { gitopsTree, writeTreeAtomically } from '../gitops';
 import { manifestYaml, type Manifest } from '../manifests';
 import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../profile';
+import { redactText } from '../redact';
 import { TopologyError, loadTopologyFile } from '../validate';
 import { readRemoteCredentials } from './credentials';
 import { formatReports, verifyProfiles } from './verify';
@@ -151,11 +152,12 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
     out.write(manifestYaml(manifest as unknown as Manifest));
     return 0;
   } catch (e) {
+    // Whatever a message quotes (a kubeconfig, a flag, a value), no credential reaches the terminal or a CI log.
     if (e instanceof TopologyError || e instanceof UsageError) {
-      err.write(`error: ${e.message}\n`);
+      err.write(`error: ${redactText(e.message)}\n`);
       return 2;
     }
-    err.write(`error: ${(e as Error).message}\n`);
+    err.write(`error: ${redactText((e as Error).message)}\n`);
     return 1;
   }
 }

@@ -138,6 +138,10 @@ describe("objects over the API server's limits are refused by validate", () => {
     expect(refused((t) => (t.local.controller.config.links = [{ name: 'x', scope: 'workflow', url: `https://logs/${'a'.repeat(1000 * 1000)}` }]))).toEqual([]);
   });
 
+  test('a plain config value on several lines, which would break the controller\'s `key: value` lines', () => {
+    expect(refused((t) => (t.local.controller.config.instanceID = 'a\nb'))).toEqual([expect.stringMatching(/^local\.controller\.config\.instanceID: spans lines/)]);
+  });
+
   test('a secret store name over 253 characters', () => {
     expect(refused((t) => (t.secrets.store = { name: `${'a'.repeat(250)}.abcd` }))).toEqual([expect.stringMatching(/^secrets\.store\.name: must be at most 253 characters/)]);
   });
