@@ -64,7 +64,7 @@ export async function verifyProfiles(opts: {
   namespace: string;
   topology?: Topology;
 }): Promise<RemoteReport[]> {
-  const local = connect(opts.context, opts.kubeconfig);
+  const local = await connect(opts.context, opts.kubeconfig);
   const selector = encodeURIComponent(CLUSTER_LABEL);
   const secrets = await kubeRequest<SecretList>(local, 'GET', `/api/v1/namespaces/${opts.namespace}/secrets?labelSelector=${selector}`);
   const reports: RemoteReport[] = [];
