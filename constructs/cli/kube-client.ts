@@ -104,7 +104,7 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
   });
   const { KubeConfig } = await loadClientNode();
   const clusters = new Map<string, NamedEntry>();
-  const users = new Map<string, NamedEntry>();
+  const users = new Map<string, { entry: NamedEntry; doc: Record<string, unknown>; base: string }>();
   const contexts = new Map<string, NamedEntry & { cluster: string; user: string }>();
   for (const { path, text, doc } of files) {
     const kc = new KubeConfig();
@@ -115,16 +115,17 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
     }
     kc.makePathsAbsolute(dirname(path));
     for (const c of kc.clusters) if (!clusters.has(c.name)) clusters.set(c.name, c);
-    for (const u of kc.users) if (!users.has(u.name)) users.set(u.name, withTokenFile(u, doc, dirname(path)));
+    for (const u of kc.users) if (!users.has(u.name)) users.set(u.name, { entry: u, doc, base: dirname(path) });
     for (const c of kc.contexts) if (!contexts.has(c.name)) contexts.set(c.name, c);
   }
   const source = files.map((f) => f.path).join(', ');
   const ctx = contexts.get(context);
   if (!ctx) throw new Error(`kube context "${context}" is not in ${source} (known: ${[...contexts.keys()].join(', ') || 'none'})`);
   if (!clusters.has(ctx.cluster)) throw new Error(`kube context "${context}" names cluster "${ctx.cluster}", which is not defined`);
-  if (!users.has(ctx.user)) throw new Error(`kube context "${context}" names user "${ctx.user}", which is not defined`);
+  const user = users.get(ctx.user);
+  if (!user) throw new Error(`kube context "${context}" names user "${ctx.user}", which is not defined`);
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext: context });
+  kc.loadFromOptions({ clusters: [clusters.get(ctx.cluster)!], users: [withTokenFile(user.entry, user.doc, user.base)], contexts: [ctx], currentContext: context });
   const secrets = files.flatMap((f) => userSecrets(f.doc));
   return {
     context,

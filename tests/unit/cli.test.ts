@@ -68,7 +68,7 @@ describe('synth', () => {
     const before = listTree(dir);
     require('node:fs').renameSync(dir, join(work, '.killed.new-x1.old'));
     require('node:fs').mkdirSync(join(work, '.killed.new-x1'));
-    expect(cli(['synth', '-o', dir]).stdout).toMatch(/^unchanged: 20 files/);
+    expect(cli(['synth', '-o', dir]).stdout).toMatch(/^unchanged: 22 files/);
     expect(listTree(dir)).toEqual(before);
     expect(readdirSync(work).filter((e) => e.startsWith('.killed'))).toEqual([]);
   });
