@@ -25,7 +25,8 @@ export function applyTokenGenerations(raw: any, value: unknown, key: string): Ma
   }
   for (const [cluster, generation] of Object.entries(value)) {
     const i = names.indexOf(cluster);
-    remotes[i].tokenGeneration = generation;
+    // `pulumi config set --path` may store a number as its text.
+    remotes[i].tokenGeneration = typeof generation === 'string' && /^\d+$/.test(generation) ? Number(generation) : generation;
     overridden.set(`remotes[${i}].tokenGeneration`, `${key}.${cluster}`);
   }
   return overridden;

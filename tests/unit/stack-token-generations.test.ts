@@ -69,6 +69,11 @@ describe('argo-multicluster:tokenGenerations: rotation as one config change', ()
     expect(applied.sort()).toEqual(gitops.sort());
   });
 
+  test('a generation given as text, as `pulumi config set --path` may store it, is taken as the number', () => {
+    expect(settings({ 'argo-multicluster:tokenGenerations': JSON.stringify({ 'cluster-1': '3' }) }).topology.remotes[0].tokenGeneration).toBe(3);
+    expect(() => settings({ 'argo-multicluster:tokenGenerations': JSON.stringify({ 'cluster-1': '3x' }) })).toThrow(/argo-multicluster:tokenGenerations\.cluster-1 \(remotes\[0\]\.tokenGeneration\): "3x" has the wrong type: expected number/);
+  });
+
   test('without the key, generation 0 and the token Secret name of old', () => {
     expect(settings({}).topology.remotes[0].tokenGeneration).toBe(0);
   });
