@@ -111,6 +111,11 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
     try {
       kc.loadFromString(text);
     } catch (e) {
+      // The library's YAML reader quotes the offending line, possibly cut short, which redaction would not catch.
+      const { name, mark } = e as { name?: string; mark?: { line: number; column: number } };
+      if (name === 'YAMLException') {
+        throw new Error(`kubeconfig ${path} is not valid YAML (at line ${(mark?.line ?? 0) + 1}, column ${(mark?.column ?? 0) + 1}); its text is not shown because it may hold credentials`);
+      }
       throw new Error(`kubeconfig ${path} is invalid: ${redact((e as Error).message, userSecrets(doc))}`);
     }
     kc.makePathsAbsolute(dirname(path));

@@ -8,6 +8,8 @@ import { stringify } from 'yaml';
 import { connectWithKubeconfigText, kubeRequest } from '../../constructs/cli/kube-client';
 import { CLI, cli, exampleInput } from './helpers';
 
+jest.setTimeout(60_000);
+
 const work = fs.mkdtempSync(join(tmpdir(), 'amc-kube-client-'));
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.secret-token-value-0123456789';
 const KEY = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIEsecretkeymaterial\n-----END PRIVATE KEY-----\n').toString('base64');
@@ -112,6 +114,15 @@ describe('a kubeconfig that fails to parse never shows its credentials', () => {
     expect(message).not.toContain(TOKEN);
     expect(message).not.toContain(KEY);
     expect(message).not.toContain(TOKEN.slice(0, 12));
+  });
+
+  test("YAML the library's reader refuses (a key given twice) is reported by position only", () => {
+    const file = join(work, 'duplicate-key-kubeconfig');
+    fs.writeFileSync(file, `users:\n- name: u\n  user:\n    token: ${TOKEN}\n    token: ${TOKEN}x\n`);
+    const r = cli(['verify', '--context', 'c', '--kubeconfig', file]);
+    expect(r.stderr).toMatch(new RegExp(`kubeconfig ${file} is not valid YAML \\(at line \\d+, column \\d+\\)`));
+    expect(r.stderr).not.toContain(TOKEN.slice(0, 12));
+    expect(r.code).toBe(1);
   });
 
   test('the user kubeconfig of profile, verify and plain-mode synth', () => {
