@@ -54,7 +54,9 @@ Reads the controller identity's token Secret from the remote cluster and prints 
 
 Reads the profile Secrets from the local cluster, connects to each remote with the profile's own kubeconfig and asks
 the remote server (a SelfSubjectAccessReview per verb, resource and namespace) whether every access Argo needs is
-granted. Prints a table per remote; exits 1 when a need is unmet or a remote is unreachable.
+granted. Prints a table per remote. Also lists every Secret labelled workflows.argoproj.io/cluster in the local cluster
+and flags those outside NS and cluster names claimed twice. Exits 1 when a need is unmet, a remote is unreachable or
+a Secret is flagged. Profiles are used with their inline data only: file references and exec plugins are refused.
 
   --context CTX         kube context of the local cluster (default: local.context of the topology)
   --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
