@@ -247,14 +247,17 @@ export class KubeApiError extends Error {
 /** The HTTP methods the CLI uses; PATCH sends a JSON merge patch. */
 export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** Sends one JSON request and returns the parsed body. */
-export async function kubeRequest<T>(conn: KubeConnection, method: KubeMethod, path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
+/**
+ * Sends one JSON request and returns the parsed body. `accept` may ask for another representation, e.g. a
+ * PartialObjectMetadataList, so that a list carries no Secret data.
+ */
+export async function kubeRequest<T>(conn: KubeConnection, method: KubeMethod, path: string, body?: unknown, timeoutMs = 10_000, accept = 'application/json'): Promise<T> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const options: RequestOptions = {
     method,
     timeout: timeoutMs,
     headers: {
-      accept: 'application/json',
+      accept,
       ...(payload ? { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {}),
     },
   };

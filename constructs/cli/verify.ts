@@ -30,6 +30,8 @@ interface SecretList {
   items: { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data?: Record<string, string> }[];
 }
 
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json';
+
 /** What `verify` found among the labelled Secrets of the whole local cluster. */
 export interface ProfileAudit {
   /** Labelled Secrets outside the profile namespace (`namespace/name` and the cluster they claim). */
@@ -68,7 +70,8 @@ function profileNeeds(servedNamespace: string, namespaces: readonly string[] | u
 async function auditProfileSecrets(local: KubeConnection, namespace: string): Promise<ProfileAudit> {
   let all: SecretList;
   try {
-    all = await kubeRequest<SecretList>(local, 'GET', `/api/v1/secrets?labelSelector=${encodeURIComponent(CLUSTER_LABEL)}`);
+    // Metadata only: the data of Secrets in other namespaces is none of verify's business.
+    all = await kubeRequest<SecretList>(local, 'GET', `/api/v1/secrets?labelSelector=${encodeURIComponent(CLUSTER_LABEL)}`, undefined, 10_000, METADATA_ONLY);
   } catch (e) {
     return { outside: [], duplicates: [], error: (e as Error).message };
   }

@@ -147,6 +147,7 @@ describe('the user kubeconfig goes through @kubernetes/client-node (loaded as th
   let server: Server;
   let port = 0;
   const seen: string[] = [];
+  const accepts = new Map<string, string>();
   let ca = '';
 
   beforeAll(async () => {
@@ -157,6 +158,7 @@ describe('the user kubeconfig goes through @kubernetes/client-node (loaded as th
     // Answers like an API server without any profile Secret, recording the credentials each request carried.
     server = createServer({ key: fs.readFileSync(join(pki, 'k')), cert: fs.readFileSync(join(pki, 'c')) }, (req, res) => {
       seen.push(String(req.headers.authorization));
+      accepts.set(String(req.url), String(req.headers.accept));
       res.setHeader('content-type', 'application/json');
       res.end('{"kind":"SecretList","items":[]}');
     });
@@ -206,6 +208,8 @@ describe('the user kubeconfig goes through @kubernetes/client-node (loaded as th
     expect(r.code).toBe(1);
     expect(seen.length).toBeGreaterThan(0);
     expect(new Set(seen)).toEqual(new Set(['Bearer from-exec']));
+    // The cluster-wide search for labelled Secrets asks for their metadata only, never their data.
+    expect(accepts.get('/api/v1/secrets?labelSelector=workflows.argoproj.io%2Fcluster')).toBe('application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json');
     // Once per request: a credential without an expiry is not cached.
     expect(fs.readFileSync(log, 'utf8')).toBe('called\n'.repeat(seen.length));
   });
