@@ -8,6 +8,7 @@ import { ControllerRbac } from './controller-rbac';
 import { WorkflowControllerConfigMap } from './controller-configmap';
 import { ExecutorRbac } from './executor-rbac';
 import { COMMON_LABELS } from './names';
+import { ProfileAdmissionPolicy } from './profile-admission-policy';
 import { Profile, RemoteCredentials, externalProfileManifest, profileKubeconfig, profileMetadata, profileSecretManifest } from './profile';
 import { WorkflowTaskResultCrd } from './task-result-crd';
 import type { RemoteCluster, Topology } from './topology';
@@ -73,6 +74,7 @@ export class LocalClusterChart extends Chart {
       checksum: controllerChecksum(this.rolloutInputs, props.checksumProfiles ?? props.profiles),
     });
     props.profiles.forEach((p, i) => new Profile(this, `Profile-${i}`, p));
+    if (local.profileAdmissionPolicy) new ProfileAdmissionPolicy(this, 'ProfileAdmissionPolicy', { namespace: local.namespace });
   }
 }
 
@@ -95,7 +97,12 @@ export class RemoteClusterChart extends Chart {
     if (remote.createNamespaces) namespaces(this, remote.namespaces);
     new WorkflowTaskResultCrd(this, 'TaskResultCrd');
     for (const ns of remote.namespaces) new ExecutorRbac(this, `Executor-${ns}`, { namespace: ns, serviceAccount: remote.executorServiceAccount });
-    this.identity = new ControllerIdentity(this, 'Identity', { localCluster: props.localCluster, namespaces: remote.namespaces, access: remote.access });
+    this.identity = new ControllerIdentity(this, 'Identity', {
+      localCluster: props.localCluster,
+      namespaces: remote.namespaces,
+      access: remote.access,
+      tokenGeneration: remote.tokenGeneration,
+    });
   }
 }
 

@@ -15,6 +15,11 @@ export interface ControllerIdentityProps {
    * @default 'namespaced'
    */
   readonly access?: 'namespaced' | 'cluster';
+  /**
+   * Generation of the token Secret (see `tokenSecretName`).
+   * @default 0
+   */
+  readonly tokenGeneration?: number;
 }
 
 const RBAC = 'rbac.authorization.k8s.io';
@@ -37,7 +42,7 @@ export class ControllerIdentity extends Construct {
     const namespace = props.namespaces[0];
     this.name = name;
     this.namespace = namespace;
-    this.tokenSecretName = tokenSecretName(props.localCluster);
+    this.tokenSecretName = tokenSecretName(props.localCluster, props.tokenGeneration);
     const subjects = [{ kind: 'ServiceAccount', name, namespace }];
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, namespace } });

@@ -27,7 +27,7 @@ function profileNotes(topology: Topology): string {
   for (const r of topology.remotes) {
     lines.push(
       `- \`${profileSecretName(r.name)}\` in namespace \`${topology.local.namespace}\`, from the token Secret`,
-      `  \`${tokenSecretName(topology.local.name)}\` of \`${controllerIdentityName(topology.local.name)}\` in \`${r.context}\`/\`${r.namespaces[0]}\`:`,
+      `  \`${tokenSecretName(topology.local.name, r.tokenGeneration)}\` of \`${controllerIdentityName(topology.local.name)}\` in \`${r.context}\`/\`${r.namespaces[0]}\`:`,
       '',
       '  ```sh',
       `  argo-multicluster profile -f TOPOLOGY --remote ${r.name} | kubeseal -o yaml > ${profileSecretName(r.name)}.sealed.yaml`,

@@ -11,6 +11,7 @@ export * from './kubeconfig';
 export * from './manifests';
 export * from './names';
 export * from './profile';
+export * from './profile-admission-policy';
 export * from './task-result-crd';
 export * from './topology';
 export * from './validate';

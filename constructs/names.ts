@@ -39,9 +39,24 @@ export function controllerIdentityName(localCluster: string): string {
   return `argo.${localCluster}`;
 }
 
-/** Name of the long-lived token Secret of the controller's identity in a remote cluster. */
-export function tokenSecretName(localCluster: string): string {
-  return `${controllerIdentityName(localCluster)}.service-account-token`;
+/**
+ * Name of the long-lived token Secret of the controller's identity in a remote cluster. Generation 0 keeps the name
+ * it always had; each later one gets its own, so that a new token can exist beside the old one during rotation.
+ */
+export function tokenSecretName(localCluster: string, generation = 0): string {
+  const base = `${controllerIdentityName(localCluster)}.service-account-token`;
+  return generation === 0 ? base : `${base}.${generation}`;
+}
+
+/** Whether `name` is a token Secret name of `localCluster`'s identity, of any generation. */
+export function isTokenSecretName(localCluster: string, name: string): boolean {
+  const base = tokenSecretName(localCluster);
+  return name === base || (name.startsWith(`${base}.`) && /^[1-9]\d*$/.test(name.slice(base.length + 1)));
+}
+
+/** Name of the admission policy (and its binding) that keeps profile Secrets in the local namespace. */
+export function profileAdmissionPolicyName(namespace: string): string {
+  return `argo-multicluster.profiles.${namespace}`;
 }
 
 /** Name of the RoleBinding that grants the executor Role to the workflow pods' ServiceAccount. */

@@ -70,7 +70,7 @@ export function profileSecretManifest(metadata: ProfileMetadata, kubeconfig?: st
  */
 export function externalProfileManifest(topology: Topology, remote: RemoteCluster, store: StoreRef): Record<string, unknown> {
   const metadata = profileMetadata(topology, remote);
-  const key = (store.key ?? tokenSecretName(topology.local.name)).replace(/\{remote\}/g, remote.name);
+  const key = (store.key ?? tokenSecretName(topology.local.name, remote.tokenGeneration)).replace(/\{remote\}/g, remote.name);
   const data = [{ secretKey: 'token', remoteRef: { key, property: 'token' } }];
   if (!remote.insecureSkipTLSVerify) data.push({ secretKey: 'ca', remoteRef: { key, property: 'ca.crt' } });
   const kubeconfig = profileKubeconfig(topology, remote, { token: '{{ .token }}', caData: '{{ .ca | b64enc }}' });

@@ -6,6 +6,14 @@
 
 // Field names under which a value is a credential whatever it looks like.
 const SECRET_NAME = /token|passw|secret|credential|private|auth|bearer|apikey|api-key|client-key|kubeconfig|^key$|-key$|Key$|cert/i;
+// Our own fields whose names match SECRET_NAME but which hold names and numbers: hiding those would hide the mistake.
+const PLAIN_FIELDS = new Set(['tokenGeneration', 'tokenGenerations', 'artifactSecrets', 'imagePullSecrets', 'secretStore', 'secrets']);
+
+/** Whether a field (its last name in a path or config key such as `argo-multicluster:tokenGenerations`) holds a credential. */
+function namesCredential(field: string): boolean {
+  const name = /([A-Za-z0-9_-]+)[^A-Za-z0-9_-]*$/.exec(field)?.[1] ?? field;
+  return SECRET_NAME.test(name) && !PLAIN_FIELDS.has(name);
+}
 
 const SECRET_SHAPES: RegExp[] = [
   /-----BEGIN [A-Z0-9 ]+-----(?:[\s\S]*?-----END [A-Z0-9 ]+-----)?/g, // PEM: keys and certificates
@@ -45,8 +53,8 @@ export function shownValue(value: unknown, field?: string): string {
   const clean = (key: string | undefined, v: unknown): unknown => {
     // A placeholder the caller put in, such as "(secret)", is shown as it is.
     if (typeof v === 'string' && /^\([^()]*\)$/.test(v)) return v;
-    if (typeof v === 'string') return (key !== undefined && SECRET_NAME.test(key)) || looksSecret(v) ? hide(v) : withoutUserinfo(v);
-    if (key !== undefined && SECRET_NAME.test(key) && v !== null && typeof v === 'object') return '(hidden: this looks like a credential)';
+    if (typeof v === 'string') return (key !== undefined && namesCredential(key)) || looksSecret(v) ? hide(v) : withoutUserinfo(v);
+    if (key !== undefined && namesCredential(key) && v !== null && typeof v === 'object') return '(hidden: this looks like a credential)';
     return v;
   };
   const top = clean(field, value);

@@ -78,6 +78,12 @@ const localSchema = z.strictObject({
   context: z.string().min(1).optional(),
   namespace: namespaceName.default('argo'),
   createNamespace: z.boolean().default(true),
+  /**
+   * Install an admission policy in the local cluster that refuses profile Secrets (label
+   * `workflows.argoproj.io/cluster`) outside `namespace`: a controller without `--namespaced` reads them from every
+   * namespace, so anyone who may create a Secret anywhere could otherwise register or pre-empt a remote.
+   */
+  profileAdmissionPolicy: z.boolean().default(true),
   controller: controllerSchema,
 });
 
@@ -91,6 +97,11 @@ const remoteSchema = z.strictObject({
   access: z.enum(['namespaced', 'cluster']).default('namespaced'),
   insecureSkipTLSVerify: z.boolean().default(false),
   createNamespaces: z.boolean().default(true),
+  /**
+   * Generation of the controller identity's token Secret: raising it names a new token Secret, so that `rotate` (or
+   * `pulumi up`) can switch the profile to a new token before the old one is deleted.
+   */
+  tokenGeneration: z.number().int().min(0).max(999_999).default(0),
   secretStore: storeRef.optional(),
 });
 

@@ -12,7 +12,6 @@ import {
   profileKubeconfig,
   profileMetadata,
   profileSecretManifest,
-  tokenSecretName,
   validateTopology,
 } from '../constructs';
 import { ClusterConnection, ClusterObjects } from './cluster';
@@ -104,7 +103,7 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       const chart = charts.remotes[i];
       const objects = new ClusterObjects(`${name}-${remote.name}`, { cluster: remote.name, connection: connection(remote.name, remote.context), manifests: chartManifests(chart) }, { parent: this });
       clusters.set(remote.name, objects);
-      const token = objects.resources.get(logicalName(remote.name, { apiVersion: 'v1', kind: 'Secret', metadata: { name: tokenSecretName(topology.local.name), namespace: remote.namespaces[0] } }));
+      const token = objects.resources.get(logicalName(remote.name, { apiVersion: 'v1', kind: 'Secret', metadata: { name: chart.identity.tokenSecretName, namespace: remote.namespaces[0] } }));
       const data = (token as unknown as { data: pulumi.Output<Record<string, string>> }).data;
       return pulumi.secret(data.apply((d) => profileKubeconfig(topology, remote, { token: decode(d?.token), caData: d?.['ca.crt'] })));
     });

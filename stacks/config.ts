@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { Topology, TopologyError, TopologyInput, TopologyIssue, exampleTopologyPath, validateTopology } from '../constructs';
 import type { ClusterConnection } from './cluster';
+import { applyTokenGenerations } from './token-generations';
 
 /** The stack configuration namespace (the project name). */
 export const CONFIG_NAMESPACE = 'argo-multicluster';
@@ -27,7 +28,7 @@ const OVERRIDES = { controllerImage: 'local.controller.image', executorImage: 'l
 /**
  * Reads and validates the stack config: `topology` (a file path; the built-in example when unset), `controllerImage`,
  * `executorImage`, `contexts` and `kubeconfigs` (secret; per cluster, contents or path), `skipAwait`,
- * `allowClusterRename`.
+ * `allowClusterRename`, `tokenGenerations` (per remote).
  * @throws TopologyError naming each invalid field or config key.
  */
 export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)): StackSettings {
@@ -46,6 +47,7 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
     if (raw?.local?.controller) raw.local.controller[path.split('.').pop()!] = value;
     overridden.set(path, key(name));
   }
+  for (const [path, name] of applyTokenGenerations(raw, config.getObject('tokenGenerations'), key('tokenGenerations'))) overridden.set(path, name);
   let topology: Topology;
   try {
     topology = validateTopology(raw as TopologyInput, topologyFile);

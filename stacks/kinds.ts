@@ -20,6 +20,8 @@ const KINDS: Record<string, Ctor> = {
   'apps/v1/Deployment': k8s.apps.v1.Deployment,
   'scheduling.k8s.io/v1/PriorityClass': k8s.scheduling.v1.PriorityClass,
   'apiextensions.k8s.io/v1/CustomResourceDefinition': k8s.apiextensions.v1.CustomResourceDefinition,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
 };
 
 /** Registers one object with its typed class, or as a CustomResource for kinds Kubernetes does not define. */

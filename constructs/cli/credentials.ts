@@ -19,9 +19,9 @@ export async function readRemoteCredentials(
   remote: RemoteCluster,
   opts: { kubeconfig?: string; context?: string } = {},
 ): Promise<RemoteCredentials> {
-  const conn = connect(opts.context ?? remote.context, opts.kubeconfig);
+  const conn = await connect(opts.context ?? remote.context, opts.kubeconfig);
   const namespace = remote.namespaces[0];
-  const name = tokenSecretName(topology.local.name);
+  const name = tokenSecretName(topology.local.name, remote.tokenGeneration);
   const path = `/api/v1/namespaces/${namespace}/secrets/${name}`;
   const deadline = Date.now() + FILL_WAIT_MS;
   for (;;) {

@@ -1,33 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { RequestOptions, request } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { parse } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 
 /**
- * A minimal Kubernetes REST client over a kubeconfig context: the CLI needs a handful of GETs and POSTs, and the one
- * CommonJS release of @kubernetes/client-node still depends on the deprecated `request` package.
- * Supports CA data or file, client certificates (data or file), bearer tokens (inline or file) and
- * insecure-skip-tls-verify; exec and auth-provider plugins are refused with a clear message.
+ * The CLI's Kubernetes REST client. Credentials of the user's own kubeconfigs go through @kubernetes/client-node, so
+ * exec plugins and auth providers (how EKS, GKE, AKS and OIDC users log in) work as with kubectl. Kubeconfigs read
+ * from a cluster (the profile Secrets `verify` reads) are untrusted: only their inline data is used, by this module
+ * alone, so they can neither make the CLI read a local file nor start a process.
  */
-
-
-interface KubeconfigFile {
-  clusters?: { name: string; cluster: Record<string, unknown> }[];
-  users?: { name: string; user: Record<string, unknown> }[];
-  contexts?: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
-  'current-context'?: string;
-}
 
 /** A resolved connection to one API server. */
 export interface KubeConnection {
+  /** The context (or, for a profile, where the kubeconfig came from), for messages. */
   readonly context: string;
+  /** The API server URL, without a trailing slash. */
   readonly server: string;
-  readonly ca?: Buffer;
-  readonly cert?: Buffer;
-  readonly key?: Buffer;
-  readonly token?: string;
-  readonly insecure: boolean;
+  /** Adds the TLS settings and credentials to the options of one request (may run an exec plugin). */
+  authenticate(opts: RequestOptions): Promise<void>;
 }
 
 /** The kubeconfig paths in effect: `--kubeconfig`, else `$KUBECONFIG` (a list), else `~/.kube/config`. */
@@ -38,65 +29,207 @@ export function kubeconfigPaths(explicit?: string): string[] {
   return [join(homedir(), '.kube', 'config')];
 }
 
-/** A parsed kubeconfig and the folder its relative file paths are relative to. */
-interface LoadedKubeconfig {
-  readonly doc: KubeconfigFile;
-  readonly base: string;
+/** The part of @kubernetes/client-node this module uses. */
+interface ClientNode {
+  KubeConfig: new () => KubeConfigLike;
+}
+interface NamedEntry {
+  readonly name: string;
+  readonly [key: string]: unknown;
+}
+interface KubeConfigLike {
+  clusters: NamedEntry[];
+  users: NamedEntry[];
+  contexts: (NamedEntry & { cluster: string; user: string })[];
+  loadFromString(text: string): void;
+  loadFromOptions(options: { clusters: NamedEntry[]; users: NamedEntry[]; contexts: NamedEntry[]; currentContext: string }): void;
+  makePathsAbsolute(root: string): void;
+  getCurrentCluster(): { server: string } | null;
+  applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
+}
+
+// @kubernetes/client-node 1.x is an ES module, which a CommonJS `require` cannot load on Node 20, and TypeScript's
+// CommonJS output turns `import()` into `require`; a function body keeps the real `import()`.
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+let clientNode: Promise<ClientNode> | undefined;
+function loadClientNode(): Promise<ClientNode> {
+  clientNode ??= importModule('@kubernetes/client-node') as Promise<ClientNode>;
+  return clientNode;
+}
+
+/**
+ * Parses kubeconfig YAML. A syntax error is reported by position only: the library's message quotes the offending
+ * line, which may hold a token or a private key.
+ */
+function parseKubeconfig(text: string, source: string): Record<string, unknown> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const error = doc.errors[0];
+  if (error) {
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    throw new Error(`${source} is not valid YAML (${error.code} at line ${line}, column ${col}); its text is not shown because it may hold credentials`);
+  }
+  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${source} is not a kubeconfig: expected a mapping with clusters, users and contexts`);
+  return value as Record<string, unknown>;
+}
+
+/** Every string under `users`: whatever a library says about a kubeconfig is cleaned of them before it is shown. */
+function userSecrets(doc: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === 'string' && v.length >= 4) found.push(v);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(doc.users);
+  return found.sort((a, b) => b.length - a.length);
+}
+
+function redact(message: string, secrets: readonly string[]): string {
+  return secrets.reduce((m, s) => m.split(s).join('(redacted)'), message);
 }
 
 /** Resolves a context to a connection, merging kubeconfig files as kubectl does (the first definition wins). */
-export function connect(context: string, explicitKubeconfig?: string): KubeConnection {
-  const files = kubeconfigPaths(explicitKubeconfig);
-  const loaded = files.map((path): LoadedKubeconfig => {
+export async function connect(context: string, explicitKubeconfig?: string): Promise<KubeConnection> {
+  const files = kubeconfigPaths(explicitKubeconfig).map((path) => {
+    let text: string;
     try {
-      return { doc: (parse(readFileSync(path, 'utf8')) ?? {}) as KubeconfigFile, base: dirname(path) };
+      text = readFileSync(path, 'utf8');
     } catch (e) {
       throw new Error(`cannot read kubeconfig ${path}: ${(e as Error).message}`);
     }
+    return { path, text, doc: parseKubeconfig(text, `kubeconfig ${path}`) };
   });
-  return resolveContext(loaded, context, files.join(', '));
-}
-
-/** A connection from kubeconfig text (a profile's), with its current context unless one is named. */
-export function connectWithKubeconfigText(text: string, source: string, context?: string): KubeConnection {
-  const doc = (parse(text) ?? {}) as KubeconfigFile;
-  const name = context ?? doc['current-context'];
-  if (!name) throw new Error(`${source}: the kubeconfig has no current-context`);
-  return resolveContext([{ doc, base: process.cwd() }], name, source);
-}
-
-function resolveContext(loaded: readonly LoadedKubeconfig[], context: string, source: string): KubeConnection {
-  const clusters = new Map<string, { base: string; v: Record<string, unknown> }>();
-  const users = new Map<string, { base: string; v: Record<string, unknown> }>();
-  const contexts = new Map<string, { cluster: string; user: string }>();
-  for (const { doc, base } of loaded) {
-    for (const c of doc.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, { base, v: c.cluster ?? {} });
-    for (const u of doc.users ?? []) if (!users.has(u.name)) users.set(u.name, { base, v: u.user ?? {} });
-    for (const c of doc.contexts ?? []) if (!contexts.has(c.name)) contexts.set(c.name, c.context);
+  const { KubeConfig } = await loadClientNode();
+  const clusters = new Map<string, NamedEntry>();
+  const users = new Map<string, { entry: NamedEntry; doc: Record<string, unknown>; base: string }>();
+  const contexts = new Map<string, NamedEntry & { cluster: string; user: string }>();
+  for (const { path, text, doc } of files) {
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromString(text);
+    } catch (e) {
+      // The library's YAML reader quotes the offending line, possibly cut short, which redaction would not catch.
+      const { name, mark } = e as { name?: string; mark?: { line: number; column: number } };
+      if (name === 'YAMLException') {
+        throw new Error(`kubeconfig ${path} is not valid YAML (at line ${(mark?.line ?? 0) + 1}, column ${(mark?.column ?? 0) + 1}); its text is not shown because it may hold credentials`);
+      }
+      throw new Error(`kubeconfig ${path} is invalid: ${redact((e as Error).message, userSecrets(doc))}`);
+    }
+    kc.makePathsAbsolute(dirname(path));
+    for (const c of kc.clusters) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    for (const u of kc.users) if (!users.has(u.name)) users.set(u.name, { entry: u, doc, base: dirname(path) });
+    for (const c of kc.contexts) if (!contexts.has(c.name)) contexts.set(c.name, c);
   }
+  const source = files.map((f) => f.path).join(', ');
   const ctx = contexts.get(context);
   if (!ctx) throw new Error(`kube context "${context}" is not in ${source} (known: ${[...contexts.keys()].join(', ') || 'none'})`);
-  const cluster = clusters.get(ctx.cluster);
+  if (!clusters.has(ctx.cluster)) throw new Error(`kube context "${context}" names cluster "${ctx.cluster}", which is not defined`);
   const user = users.get(ctx.user);
-  if (!cluster) throw new Error(`kube context "${context}" names cluster "${ctx.cluster}", which is not defined`);
   if (!user) throw new Error(`kube context "${context}" names user "${ctx.user}", which is not defined`);
-  const u = user.v;
-  if (u.exec || u['auth-provider']) throw new Error(`kube context "${context}": exec and auth-provider credentials are not supported; use a token or client certificate`);
-  const file = (base: string, f: string) => readFileSync(isAbsolute(f) ? f : join(base, f));
-  const fileOrData = (base: string, v: Record<string, unknown>, fileKey: string, dataKey: string): Buffer | undefined => {
-    if (typeof v[dataKey] === 'string') return Buffer.from(v[dataKey] as string, 'base64');
-    if (typeof v[fileKey] === 'string') return file(base, v[fileKey] as string);
-    return undefined;
-  };
-  const tokenFile = typeof u.tokenFile === 'string' ? file(user.base, u.tokenFile).toString('utf8').trim() : undefined;
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: [clusters.get(ctx.cluster)!], users: [withTokenFile(user.entry, user.doc, user.base)], contexts: [ctx], currentContext: context });
+  const secrets = files.flatMap((f) => userSecrets(f.doc));
   return {
     context,
-    server: String(cluster.v.server ?? '').replace(/\/+$/, ''),
-    ca: fileOrData(cluster.base, cluster.v, 'certificate-authority', 'certificate-authority-data'),
-    cert: fileOrData(user.base, u, 'client-certificate', 'client-certificate-data'),
-    key: fileOrData(user.base, u, 'client-key', 'client-key-data'),
-    token: typeof u.token === 'string' ? u.token : tokenFile,
-    insecure: cluster.v['insecure-skip-tls-verify'] === true,
+    server: kc.getCurrentCluster()!.server.replace(/\/+$/, ''),
+    async authenticate(opts) {
+      try {
+        await kc.applyToHTTPSOptions(opts);
+      } catch (e) {
+        throw new Error(`kube context "${context}": cannot get credentials: ${redact((e as Error).message, secrets)}`);
+      }
+    },
+  };
+}
+
+/**
+ * kubectl's `tokenFile` (read when there is no `token`), which the library does not know; relative paths are
+ * relative to the kubeconfig file, as for kubectl.
+ */
+function withTokenFile(user: NamedEntry, doc: Record<string, unknown>, base: string): NamedEntry {
+  const raw = (doc.users as { name?: unknown; user?: Record<string, unknown> }[] | undefined)?.find((u) => u?.name === user.name)?.user;
+  const tokenFile = raw?.tokenFile;
+  if (user.token || typeof tokenFile !== 'string') return user;
+  const path = isAbsolute(tokenFile) ? tokenFile : join(base, tokenFile);
+  try {
+    return { ...user, token: readFileSync(path, 'utf8').trim() };
+  } catch (e) {
+    throw new Error(`kubeconfig user "${user.name}": cannot read its tokenFile ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** What a kubeconfig read from a cluster may hold: inline data only. */
+const INLINE_CLUSTER_FIELDS = new Set(['server', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions']);
+const INLINE_USER_FIELDS = new Set(['token', 'client-certificate-data', 'client-key-data', 'extensions']);
+const REFUSED_FIELDS: Record<string, string> = {
+  'certificate-authority': 'a file reference',
+  'client-certificate': 'a file reference',
+  'client-key': 'a file reference',
+  tokenFile: 'a file reference',
+  exec: 'an exec plugin',
+  'auth-provider': 'an auth provider',
+};
+
+/**
+ * A connection from a kubeconfig read from a cluster (a profile's), with its current context. Only inline data is
+ * used; file references, exec plugins, auth providers and anything else are refused, naming the field, before
+ * anything is read or started.
+ */
+export function connectWithKubeconfigText(text: string, source: string): KubeConnection {
+  const doc = parseKubeconfig(text, source);
+  const list = (key: string) => (Array.isArray(doc[key]) ? (doc[key] as { name?: unknown; [k: string]: unknown }[]) : []);
+  const name = doc['current-context'];
+  if (typeof name !== 'string' || !name) throw new Error(`${source}: the kubeconfig has no current-context`);
+  const contextAt = list('contexts').findIndex((c) => c?.name === name);
+  if (contextAt < 0) throw new Error(`${source}: current-context "${name}" is not among its contexts`);
+  const ctx = (list('contexts')[contextAt].context ?? {}) as Record<string, unknown>;
+  const find = (key: 'clusters' | 'users', inner: 'cluster' | 'user', wanted: unknown) => {
+    const at = list(key).findIndex((e) => e?.name === wanted);
+    if (at < 0) throw new Error(`${source}: contexts[${contextAt}].context.${inner} "${String(wanted)}" is not among its ${key}`);
+    const value = list(key)[at][inner];
+    return { path: `${key}[${at}].${inner}`, value: (value && typeof value === 'object' ? value : {}) as Record<string, unknown> };
+  };
+  const cluster = find('clusters', 'cluster', ctx.cluster);
+  const user = find('users', 'user', ctx.user);
+  const problems: string[] = [];
+  for (const [entry, allowed] of [
+    [cluster, INLINE_CLUSTER_FIELDS],
+    [user, INLINE_USER_FIELDS],
+  ] as const) {
+    for (const key of Object.keys(entry.value)) {
+      if (allowed.has(key)) continue;
+      const what = REFUSED_FIELDS[key];
+      problems.push(`${entry.path}.${key} is ${what ?? 'not supported'}`);
+    }
+  }
+  if (problems.length) {
+    throw new Error(
+      `${source}: ${problems.join('; ')}. A kubeconfig read from a cluster is used with its inline data only ` +
+        `(server, certificate-authority-data, insecure-skip-tls-verify, tls-server-name, token, client-certificate-data, client-key-data): ` +
+        'files it names are never read and plugins never run',
+    );
+  }
+  const c = cluster.value;
+  const u = user.value;
+  const server = c.server;
+  if (typeof server !== 'string' || !server.startsWith('https://')) throw new Error(`${source}: ${cluster.path}.server must be an https:// URL`);
+  const bytes = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64') : undefined);
+  const ca = bytes(c['certificate-authority-data']);
+  const cert = bytes(u['client-certificate-data']);
+  const key = bytes(u['client-key-data']);
+  const token = typeof u.token === 'string' ? u.token : undefined;
+  const servername = typeof c['tls-server-name'] === 'string' ? c['tls-server-name'] : undefined;
+  const insecure = c['insecure-skip-tls-verify'] === true;
+  return {
+    context: source,
+    server: server.replace(/\/+$/, ''),
+    async authenticate(opts) {
+      Object.assign(opts, { ca, cert, key, servername, rejectUnauthorized: !insecure });
+      if (token) opts.headers = { ...opts.headers, authorization: `Bearer ${token}` };
+    },
   };
 }
 
@@ -111,44 +244,47 @@ export class KubeApiError extends Error {
   }
 }
 
-/** Sends one JSON request and returns the parsed body. */
-export function kubeRequest<T>(conn: KubeConnection, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 10_000): Promise<T> {
+/** The HTTP methods the CLI uses; PATCH sends a JSON merge patch. */
+export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * Sends one JSON request and returns the parsed body. `accept` may ask for another representation, e.g. a
+ * PartialObjectMetadataList, so that a list carries no Secret data.
+ */
+export async function kubeRequest<T>(conn: KubeConnection, method: KubeMethod, path: string, body?: unknown, timeoutMs = 10_000, accept = 'application/json'): Promise<T> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  const options: RequestOptions = {
+    method,
+    timeout: timeoutMs,
+    headers: {
+      accept,
+      ...(payload ? { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {}),
+    },
+  };
+  await conn.authenticate(options);
   return new Promise<T>((resolvePromise, reject) => {
-    const req = request(
-      `${conn.server}${path}`,
-      {
-        method,
-        ca: conn.ca,
-        cert: conn.cert,
-        key: conn.key,
-        rejectUnauthorized: !conn.insecure,
-        timeout: timeoutMs,
-        headers: {
-          accept: 'application/json',
-          ...(payload ? { 'content-type': 'application/json' } : {}),
-          ...(conn.token ? { authorization: `Bearer ${conn.token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if ((res.statusCode ?? 500) >= 300) {
-            let reason = text;
-            try {
-              reason = (JSON.parse(text) as { message?: string }).message ?? text;
-            } catch {
-              /* not a Status object: keep the raw text */
-            }
-            reject(new KubeApiError(`${method} ${path} on ${conn.context}: ${res.statusCode} ${reason}`, res.statusCode));
-            return;
+    const req = request(`${conn.server}${path}`, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if ((res.statusCode ?? 500) >= 300) {
+          let reason = text;
+          try {
+            reason = (JSON.parse(text) as { message?: string }).message ?? text;
+          } catch {
+            /* not a Status object: keep the raw text */
           }
+          reject(new KubeApiError(`${method} ${path} on ${conn.context}: ${res.statusCode} ${reason}`, res.statusCode));
+          return;
+        }
+        try {
           resolvePromise(JSON.parse(text) as T);
-        });
-      },
-    );
+        } catch {
+          reject(new KubeApiError(`${method} ${path} on ${conn.context}: the response is not JSON`, res.statusCode));
+        }
+      });
+    });
     req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
     req.on('error', (e) => reject(new KubeApiError(`${conn.context} (${conn.server}) is unreachable: ${e.message}`)));
     req.end(payload);

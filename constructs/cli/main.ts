@@ -8,6 +8,7 @@ import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteC
 import { redactText } from '../redact';
 import { TopologyError, loadTopologyFile } from '../validate';
 import { readRemoteCredentials } from './credentials';
+import { RotateInputError, rotateToken } from './rotate';
 import { formatReports, verifyProfiles } from './verify';
 
 /** Bad flags: exit 2, like a bad topology. */
@@ -24,6 +25,7 @@ Commands:
   validate   check a topology file and report every problem
   profile    print the profile Secret of one remote cluster, read from the live remote
   verify     ask each remote, with its profile's own credentials, whether Argo's needs are met
+  rotate     move one remote's profile to a new token, then delete the old token
 
 Run "argo-multicluster <command> --help" for a command's options.
 Exit codes: 0 success, 2 invalid input (the message names each field), 1 any other failure.`,
@@ -53,13 +55,27 @@ Reads the controller identity's token Secret from the remote cluster and prints 
 
 Reads the profile Secrets from the local cluster, connects to each remote with the profile's own kubeconfig and asks
 the remote server (a SelfSubjectAccessReview per verb, resource and namespace) whether every access Argo needs is
-granted. Prints a table per remote; exits 1 when a need is unmet or a remote is unreachable.
+granted. Prints a table per remote. Also lists every Secret labelled workflows.argoproj.io/cluster in the local cluster
+and flags those outside NS and cluster names claimed twice. Exits 1 when a need is unmet, a remote is unreachable or
+a Secret is flagged. Profiles are used with their inline data only: file references and exec plugins are refused.
 
   --context CTX         kube context of the local cluster (default: local.context of the topology)
   --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
   --namespace NS        where the profiles are (default: local.namespace of the topology, else argo)
   -f, --file TOPOLOGY   topology file: names the remote namespaces of profiles that serve any namespace
                         (without it, their writes are reported as not checked)`,
+  rotate: `Usage: argo-multicluster rotate -f TOPOLOGY --remote NAME [--kubeconfig PATH] [--no-wait]
+
+Raise the remote's tokenGeneration in the topology first. Then rotate creates that generation's token Secret in the
+remote, waits for its token, rewrites the profile Secret in the local cluster, rolls the controller and waits for the
+rollout, and only then deletes the token Secrets of other generations (the API server refuses their tokens from then
+on). Run it before your GitOps tool syncs the new synth output; a rerun finishes an interrupted rotation.
+
+  -f, --file TOPOLOGY   topology file (default: the built-in example)
+  --remote NAME         the remote cluster, as named in the topology
+  --kubeconfig PATH     kubeconfig with the contexts of the local cluster and the remote (default: $KUBECONFIG,
+                        else ~/.kube/config)
+  --no-wait             do not wait for the controller's rollout (clusters that cannot run it)`,
 };
 
 const OPTIONS = {
@@ -69,6 +85,7 @@ const OPTIONS = {
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
   namespace: { type: 'string' },
+  'no-wait': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,6 +95,7 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   validate: ['file', 'help'],
   profile: ['file', 'remote', 'context', 'kubeconfig', 'help'],
   verify: ['file', 'context', 'kubeconfig', 'namespace', 'help'],
+  rotate: ['file', 'remote', 'kubeconfig', 'no-wait', 'help'],
 };
 
 function parse(command: string, args: string[]): { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean } {
@@ -108,7 +126,7 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(`${HELP['']}\n`);
       return command === '' ? 2 : 0;
     }
-    if (!(command in COMMAND_OPTIONS)) throw new UsageError(`unknown command "${command}"; valid commands: synth, validate, profile, verify\n\n${HELP['']}`);
+    if (!(command in COMMAND_OPTIONS)) throw new UsageError(`unknown command "${command}"; valid commands: ${Object.keys(COMMAND_OPTIONS).join(', ')}\n\n${HELP['']}`);
     const opts = parse(command, rest);
     if (opts.help) {
       out.write(`${HELP[command]}\n`);
@@ -143,17 +161,21 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(`${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`);
       return 0;
     }
-    // profile
-    if (!opts.remote) throw new UsageError(`profile: --remote is required; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);
+    // profile and rotate
+    if (!opts.remote) throw new UsageError(`${command}: --remote is required; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);
     const remote = topology.remotes.find((r) => r.name === opts.remote);
-    if (!remote) throw new UsageError(`profile: --remote "${opts.remote}" is not in the topology; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);
+    if (!remote) throw new UsageError(`${command}: --remote "${opts.remote}" is not in the topology; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);
+    if (command === 'rotate') {
+      await rotateToken(topology, remote, { kubeconfig: opts.kubeconfig, noWait: opts['no-wait'], log: (line) => out.write(`${line}\n`) });
+      return 0;
+    }
     const credentials = await readRemoteCredentials(topology, remote, { kubeconfig: opts.kubeconfig, context: opts.context });
     const manifest = profileSecretManifest(profileMetadata(topology, remote), profileKubeconfig(topology, remote, credentials));
     out.write(manifestYaml(manifest as unknown as Manifest));
     return 0;
   } catch (e) {
     // Whatever a message quotes (a kubeconfig, a flag, a value), no credential reaches the terminal or a CI log.
-    if (e instanceof TopologyError || e instanceof UsageError) {
+    if (e instanceof TopologyError || e instanceof UsageError || e instanceof RotateInputError) {
       err.write(`error: ${redactText(e.message)}\n`);
       return 2;
     }

@@ -27,7 +27,25 @@ export interface RemoteReport {
 }
 
 interface SecretList {
-  items: { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data?: Record<string, string> }[];
+  items: { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data?: Record<string, string> }[];
+}
+
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json';
+
+/** What `verify` found among the labelled Secrets of the whole local cluster. */
+export interface ProfileAudit {
+  /** Labelled Secrets outside the profile namespace (`namespace/name` and the cluster they claim). */
+  readonly outside: readonly { readonly secret: string; readonly cluster: string }[];
+  /** Cluster names claimed by more than one labelled Secret, with those Secrets (`namespace/name`). */
+  readonly duplicates: readonly { readonly cluster: string; readonly secrets: readonly string[] }[];
+  /** Why the cluster could not be searched (e.g. no right to list Secrets in all namespaces). */
+  readonly error?: string;
+}
+
+/** The outcome of `verify`: one report per profile, and the audit of every labelled Secret. */
+export interface VerifyResult {
+  readonly remotes: readonly RemoteReport[];
+  readonly audit: ProfileAudit;
 }
 
 function needs(rules: readonly k8s.PolicyRule[], namespace: string): Need[] {
@@ -44,6 +62,32 @@ function profileNeeds(servedNamespace: string, namespaces: readonly string[] | u
   return [...needs(REMOTE_WATCH_RULES, ''), ...(namespaces ?? []).flatMap((ns) => needs(REMOTE_WRITE_RULES, ns))];
 }
 
+/**
+ * Finds every Secret labelled as a profile in the whole local cluster: a controller without `--namespaced` reads them
+ * from every namespace, and the first one per cluster name wins, so one outside the profile namespace or a second one
+ * for a cluster name can redirect workflow pods.
+ */
+async function auditProfileSecrets(local: KubeConnection, namespace: string): Promise<ProfileAudit> {
+  let all: SecretList;
+  try {
+    // Metadata only: the data of Secrets in other namespaces is none of verify's business.
+    all = await kubeRequest<SecretList>(local, 'GET', `/api/v1/secrets?labelSelector=${encodeURIComponent(CLUSTER_LABEL)}`, undefined, 10_000, METADATA_ONLY);
+  } catch (e) {
+    return { outside: [], duplicates: [], error: (e as Error).message };
+  }
+  const key = (m: SecretList['items'][number]['metadata']) => `${m.namespace ?? ''}/${m.name}`;
+  const items = all.items.map((i) => i.metadata).sort((a, b) => byCodePoint(key(a), key(b)));
+  const byCluster = new Map<string, string[]>();
+  for (const m of items) {
+    const cluster = m.labels?.[CLUSTER_LABEL] ?? '';
+    byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), key(m)]);
+  }
+  return {
+    outside: items.filter((m) => m.namespace !== namespace).map((m) => ({ secret: key(m), cluster: m.labels?.[CLUSTER_LABEL] ?? '' })),
+    duplicates: [...byCluster].filter(([, secrets]) => secrets.length > 1).map(([cluster, secrets]) => ({ cluster, secrets })),
+  };
+}
+
 async function allowed(conn: KubeConnection, need: Need): Promise<boolean> {
   const [resource, subresource] = need.resource.split('/');
   const review = await kubeRequest<{ status?: { allowed?: boolean } }>(conn, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
@@ -56,15 +100,16 @@ async function allowed(conn: KubeConnection, need: Need): Promise<boolean> {
 
 /**
  * Reads the profile Secrets from the local cluster and asks each remote, with the profile's own credentials, whether
- * every access Argo needs is granted.
+ * every access Argo needs is granted; and audits the labelled Secrets of the whole local cluster.
  */
 export async function verifyProfiles(opts: {
   context: string;
   kubeconfig?: string;
   namespace: string;
   topology?: Topology;
-}): Promise<RemoteReport[]> {
-  const local = connect(opts.context, opts.kubeconfig);
+}): Promise<VerifyResult> {
+  const local = await connect(opts.context, opts.kubeconfig);
+  const audit = await auditProfileSecrets(local, opts.namespace);
   const selector = encodeURIComponent(CLUSTER_LABEL);
   const secrets = await kubeRequest<SecretList>(local, 'GET', `/api/v1/namespaces/${opts.namespace}/secrets?labelSelector=${selector}`);
   const reports: RemoteReport[] = [];
@@ -95,14 +140,30 @@ export async function verifyProfiles(opts: {
       reports.push({ cluster, server: conn.server, profile, error: (e as Error).message });
     }
   }
-  return reports;
+  return { remotes: reports, audit };
 }
 
-/** A table per remote, and whether every need of every remote is met. */
-export function formatReports(reports: readonly RemoteReport[], namespace: string): { text: string; ok: boolean } {
-  if (!reports.length) return { text: `no profile Secrets (label ${CLUSTER_LABEL}) in namespace ${namespace}\n`, ok: false };
-  let ok = true;
+/** What the audit found, as lines, and whether it found nothing wrong. */
+function formatAudit(audit: ProfileAudit, namespace: string): { lines: string[]; ok: boolean } {
+  if (audit.error) return { lines: [`labelled Secrets in other namespaces: not checked (${audit.error})`, ''], ok: true };
   const lines: string[] = [];
+  for (const o of audit.outside) {
+    lines.push(`ROGUE PROFILE: ${o.secret} claims cluster ${o.cluster} outside namespace ${namespace}; a controller without --namespaced may use it`);
+  }
+  for (const d of audit.duplicates) {
+    lines.push(`DUPLICATE PROFILES for cluster ${d.cluster}: ${d.secrets.join(', ')}; the controller uses whichever it sees first`);
+  }
+  if (lines.length) lines.push('');
+  return { lines, ok: lines.length === 0 };
+}
+
+/** A table per remote, the audit's findings, and whether every need of every remote is met and nothing was flagged. */
+export function formatReports(result: VerifyResult, namespace: string): { text: string; ok: boolean } {
+  const reports = result.remotes;
+  const audit = formatAudit(result.audit, namespace);
+  if (!reports.length) return { text: `${[...audit.lines, `no profile Secrets (label ${CLUSTER_LABEL}) in namespace ${namespace}`].join('\n')}\n`, ok: false };
+  let ok = true;
+  const lines: string[] = [...audit.lines];
   for (const r of reports) {
     lines.push(`${r.cluster} (${r.server || 'server unknown'}) via profile ${r.profile}`);
     if (r.error) {
@@ -119,5 +180,6 @@ export function formatReports(reports: readonly RemoteReport[], namespace: strin
     if (r.checks!.some((c) => !c.allowed)) ok = false;
   }
   lines.push(ok ? 'all needs met' : 'some needs are not met');
-  return { text: `${lines.join('\n')}\n`, ok };
+  if (!audit.ok) lines.push('some labelled Secrets are flagged (see above)');
+  return { text: `${lines.join('\n')}\n`, ok: ok && audit.ok };
 }

@@ -1,4 +1,4 @@
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from 'kubernetes-client-node-cjs';
 import { Stack } from '@pulumi/pulumi/automation';
 import * as https from 'node:https';
 import { parse } from 'yaml';

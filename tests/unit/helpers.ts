@@ -6,6 +6,7 @@ import * as apps from 'kubernetes-models/apps/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as scheduling from 'kubernetes-models/scheduling.k8s.io/v1';
 import * as apiextensions from 'kubernetes-models/apiextensions.k8s.io/v1';
+import * as admissionregistration from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { BuildOptions, Manifest, Topology, TopologyInput, buildCharts, clusterManifests, validateTopology } from '../../constructs';
 import { exampleTopologyPath } from '../../constructs/example';
 import { loadTopologyFile } from '../../constructs/validate';
@@ -58,6 +59,7 @@ const MODELS: Record<string, Record<string, any>> = {
   'rbac.authorization.k8s.io/v1': rbac,
   'scheduling.k8s.io/v1': scheduling,
   'apiextensions.k8s.io/v1': apiextensions,
+  'admissionregistration.k8s.io/v1': admissionregistration,
 };
 
 /** Validates an object against the Kubernetes OpenAPI schema of its kind; throws naming the object. */

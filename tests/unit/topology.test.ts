@@ -24,6 +24,7 @@ describe('topology defaults', () => {
       context: 'c0',
       namespace: 'argo',
       createNamespace: true,
+      profileAdmissionPolicy: true,
       controller: { image: 'ghcr.io/me/wc:v1', executorImage: 'ghcr.io/me/exec:v1', replicas: 1, namespaced: false, config: {} },
     });
     expect(t.remotes[0]).toEqual({
@@ -36,6 +37,7 @@ describe('topology defaults', () => {
       access: 'namespaced',
       insecureSkipTLSVerify: false,
       createNamespaces: true,
+      tokenGeneration: 0,
     });
     expect(t.secrets).toEqual({ mode: 'none', store: undefined });
   });

@@ -1,12 +1,12 @@
-import * as k8s from '@kubernetes/client-node';
+import * as k8s from 'kubernetes-client-node-cjs';
 import { LocalWorkspace, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { Manifest, Topology, TopologyInput, validateTopology } from '../../../constructs';
 import { exampleTopologyPath } from '../../../constructs/example';
-import { run } from '../../../constructs/cli/main';
 import { argoMultiClusterProgram } from '../../../stacks/program';
 import { ControlPlanes, startControlPlanes } from './controlPlane';
 import { preparePulumiEnv } from './pulumiEnv';
@@ -88,10 +88,18 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
   }
 }
 
-/** Runs the CLI in-process, as `argo-multicluster ARGS` would, and captures its output. */
-export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { write: (s: string) => (stdout += s) }, { write: (s: string) => (stderr += s) });
-  return { code, stdout, stderr };
+/** The built CLI (`npm run test:integration` builds it first). */
+const CLI = join(__dirname, '..', '..', '..', 'lib', 'constructs', 'cli', 'main.js');
+
+/**
+ * Runs the built CLI as `argo-multicluster ARGS` would and captures its output. A child process, because the CLI
+ * loads @kubernetes/client-node, an ES module, which jest's module system cannot load.
+ */
+export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -1,0 +1,89 @@
+import { Stack } from '@pulumi/pulumi/automation';
+import { request } from 'node:https';
+import { parse } from 'yaml';
+import { CHECKSUM_ANNOTATION } from '../../constructs';
+import { kubectl } from './harness/toolchain';
+import { World, cli, eventually, programStack, startWorld } from './harness/world';
+
+jest.setTimeout(900_000);
+
+let world: World;
+let stack: Stack;
+
+beforeAll(async () => {
+  world = await startWorld('rotation');
+  stack = await programStack(world, 'rotation');
+});
+
+afterAll(async () => {
+  await world?.planes.stopAll();
+});
+
+const getJson = (context: string, args: string[]) => JSON.parse(kubectl(world.planes.kubeconfigPath, context, ['get', ...args, '-o', 'json']));
+const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
+
+function statusWithToken(token: string): Promise<number> {
+  const c = world.planes.clusters['cluster-1'];
+  return new Promise((resolve, reject) => {
+    const req = request(`${c.server}/api/v1/namespaces/default/pods`, { ca: Buffer.from(c.caData, 'base64'), headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('one config change rotates the token: new token Secret, profile, controller roll, and only then the old token Secret deleted', async () => {
+  expect((await stack.up()).summary.result).toBe('succeeded');
+  const oldToken = decode(getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token']).data.token);
+  const checksum = () => getJson('cluster-0', ['deployment', '-n', 'argo', 'workflow-controller']).spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
+  const before = checksum();
+
+  await stack.setConfig('argo-multicluster:tokenGenerations.cluster-1', { value: '1' }, true);
+  const steps: string[] = [];
+  const result = await stack.up({
+    onEvent: (e) => {
+      const m = e.resOutputsEvent?.metadata;
+      if (m && m.op !== 'same' && m.op !== 'read') steps.push(`${m.op} ${m.urn.split('::').pop()}`);
+    },
+  });
+  expect(result.summary.result).toBe('succeeded');
+  const at = (step: string) => {
+    const i = steps.indexOf(step);
+    if (i < 0) throw new Error(`no step "${step}" in ${JSON.stringify(steps)}`);
+    return i;
+  };
+  const created = at('create cluster-1/Secret/default/argo.cluster-0.service-account-token.1');
+  // pulumi-kubernetes replaces a Secret whose data changes (mutable Secrets are a beta provider option), and with a
+  // fixed name it deletes before it creates: the profile is rewritten by a replacement, after the new token exists.
+  const profileGone = at('delete-replaced cluster-0/Secret/argo/argo.cluster-1');
+  const profile = at('create-replacement cluster-0/Secret/argo/argo.cluster-1');
+  const rolled = at('update cluster-0/Deployment/argo/workflow-controller');
+  const deleted = at('delete cluster-1/Secret/default/argo.cluster-0.service-account-token');
+  expect(created).toBeLessThan(profileGone);
+  expect(profileGone).toBeLessThan(profile);
+  expect(profile).toBeLessThan(rolled);
+  expect(rolled).toBeLessThan(deleted);
+  expect([...steps].sort()).toEqual(
+    [
+      'create cluster-1/Secret/default/argo.cluster-0.service-account-token.1',
+      'delete-replaced cluster-0/Secret/argo/argo.cluster-1',
+      'replace cluster-0/Secret/argo/argo.cluster-1',
+      'create-replacement cluster-0/Secret/argo/argo.cluster-1',
+      'update cluster-0/Deployment/argo/workflow-controller',
+      'delete cluster-1/Secret/default/argo.cluster-0.service-account-token',
+    ].sort(),
+  );
+
+  const newToken = decode(getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token.1']).data.token);
+  const profileToken = parse(decode(getJson('cluster-0', ['secret', '-n', 'argo', 'argo.cluster-1']).data.kubeconfig)).users[0].user.token;
+  expect(profileToken).toBe(newToken);
+  expect(checksum()).not.toBe(before);
+  await eventually('the old token to be refused', async () => (await statusWithToken(oldToken)) === 401);
+  expect(await statusWithToken(newToken)).toBe(200);
+  const verify = await cli(['verify', '--context', 'cluster-0', '--kubeconfig', world.planes.kubeconfigPath]);
+  expect(verify.stdout).toContain('all needs met');
+  expect(verify.code).toBe(0);
+  await stack.destroy();
+});
