@@ -101,6 +101,11 @@ const remoteSchema = z.strictObject({
   insecureSkipTLSVerify: z.boolean().default(false),
   createNamespaces: z.boolean().default(true),
   secretStore: storeRef.optional(),
+  // Secrets the executor reads in each remote namespace for artifacts (workflow/executor/executor.go GetSecrets).
+  artifactSecrets: z
+    .array(z.string().regex(DNS1123_SUBDOMAIN, 'must be a Secret name (DNS-1123 subdomain)'))
+    .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice')
+    .default([]),
 });
 
 const secretsSchema = z.strictObject({

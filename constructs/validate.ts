@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { explainUnknownConfigKey } from './controller-config-schema';
+import { controllerConfigIssues, explainUnknownConfigKey } from './controller-config-schema';
 import { RemoteCluster, SecretsMode, StoreRef, Topology, topologySchema } from './topology';
 
 /** One problem in a topology: where, what was there, and what would be valid. */
@@ -112,6 +112,7 @@ function crossFieldIssues(t: any): TopologyIssue[] {
   if (executorImage !== undefined) {
     problem('local.controller.config.executor.image', executorImage, 'conflicts with local.controller.executorImage; set the executor image there only');
   }
+  issues.push(...controllerConfigIssues(local, localNamespace));
 
   const store = isObject(t?.secrets?.store) ? t.secrets.store : undefined;
   const mode = typeof t?.secrets?.mode === 'string' ? t.secrets.mode : resolveSecretsMode(undefined, store, remotes.filter(isObject));
