@@ -36,8 +36,9 @@ tools_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache_root=${ARGO_MC_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/argo-multicluster/toolchain}
 key="k8s-${K8S_VERSION}_pulumi-${PULUMI_VERSION}_provider-${PROVIDER_VERSION}"
 bin_dir="$cache_root/$key/bin"
-# Argo's own CRDs (Workflow, WorkflowTemplate, ...) from the controller's source, for the tests to apply.
-argo_crds_dir="$cache_root/$key/argo-crds-${ARGO_COMMIT:0:10}"
+# Argo's own CRDs (Workflow, WorkflowTemplate, ...) from the controller's source, for the tests to apply;
+# beside bin/, with a COMMIT file saying which source they came from.
+argo_crds_dir="$cache_root/$key/argo-crds"
 argo_archive=${ARGO_MC_CONTROLLER_ARCHIVE:-$tools_dir/../../shared/argo-controller/argo-workflows-${ARGO_COMMIT:0:10}.tar.gz}
 
 # A newer Go must not be fetched behind our back, the binaries must run on any
@@ -160,12 +161,14 @@ fi
 GOFLAGS=-mod=mod build workflow-controller "$controller_src" version -- \
   -ldflags "-s -w -X github.com/argoproj/argo-workflows/v3.gitCommit=${ARGO_COMMIT}" ./cmd/workflow-controller
 
-if [[ ! -d $argo_crds_dir ]]; then
-  compgen -G "$controller_src/manifests/base/crds/minimal/*.yaml" >/dev/null \
-    || die "the controller source has no manifests/base/crds/minimal/*.yaml"
+if [[ $(cat "$argo_crds_dir/COMMIT" 2>/dev/null) != "$ARGO_COMMIT" ]]; then
+  compgen -G "$controller_src/manifests/base/crds/minimal/argoproj.io_*.yaml" >/dev/null \
+    || die "the controller source has no manifests/base/crds/minimal/argoproj.io_*.yaml"
   tmp_crds="$argo_crds_dir.tmp.$$"
   rm -rf "$tmp_crds" && mkdir -p "$tmp_crds"
   cp "$controller_src"/manifests/base/crds/minimal/argoproj.io_*.yaml "$tmp_crds/"
+  printf '%s\n' "$ARGO_COMMIT" >"$tmp_crds/COMMIT"
+  rm -rf "$argo_crds_dir"
   mv "$tmp_crds" "$argo_crds_dir"
   log "argo CRDs: copied to $argo_crds_dir"
 fi
