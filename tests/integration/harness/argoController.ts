@@ -171,6 +171,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   }
   let exited = false;
   child.on('exit', () => (exited = true));
+  // unshare (util-linux) and ip (iproute2) are on the machine image; without them the test fails, naming them.
+  child.on('error', (e) => {
+    exited = true;
+    writeFileSync(logPath, `unshare: cannot start the controller's network namespace: ${e.message}\n`, { flag: 'a' });
+  });
 
   const log = () => readFileSync(logPath, 'utf8');
   const handle: ControllerHandle = {
