@@ -17,9 +17,9 @@
 # The controller (argoproj/argo-workflows at ARGO_COMMIT, the dev-mc work that
 # never shipped) is not served by the Go module proxy, so its source comes from
 # the archive in ../shared/argo-controller/ beside the clone (CI puts it there),
-# checked against ARGO_ARCHIVE_SHA256; only its dependencies come from the
-# proxy. Elsewhere, point ARGO_MC_CONTROLLER_SRC at a git checkout of that
-# commit from GitHub. Without either the script fails: the controller tests
+# checked against ARGO_ARCHIVE_SHA256 (ARGO_MC_CONTROLLER_ARCHIVE overrides its
+# path); only its dependencies come from the proxy. Elsewhere, point
+# ARGO_MC_CONTROLLER_SRC at a git checkout of that commit from GitHub. Without either the script fails: the controller tests
 # must never be skipped for want of it.
 set -euo pipefail
 
