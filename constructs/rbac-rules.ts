@@ -48,8 +48,8 @@ export function executorRules(artifactSecrets: readonly string[] = []): k8s.Poli
 
 /**
  * What the local controller does in a remote namespace through a profile, and nothing more (dev-mc e89b35277d):
- * its pod and task-result informers list and watch; it creates pods (workflowpod.go), patches them (pod labels and
- * annotations on completion, pod_cleanup.go), deletes them (podGC, exec_control.go), execs into them to signal
+ * its pod and task-result informers list and watch; it creates pods (workflowpod.go), patches them (the completed
+ * label) and deletes them (podGC) in controller.go processNextPodCleanupItem and exec_control.go, execs into them to signal
  * (workflow/common/util.go, a POST, hence only create) and deletes the workflow's task results with one
  * DeleteCollection in the profile's namespace (operator.go deleteTaskResults).
  */
@@ -67,7 +67,9 @@ export const REMOTE_WRITE_RULES: k8s.PolicyRule[] = [
 
 /**
  * ...and whatever the controller does in the profile's namespace `""` is cluster-wide: the informers list and watch,
- * and deleteTaskResults (operator.go) calls DeleteCollection on `WorkflowTaskResults("")`, the cluster scope.
+ * and deleteTaskResults (operator.go) calls DeleteCollection on `WorkflowTaskResults("")`, the cluster scope. The API
+ * server serves no such call for a namespaced resource (404, which the controller ignores), but it authorizes first:
+ * without the grant the 403 ends the controller's cleanup loop over every profile.
  */
 export const REMOTE_WATCH_RULES: k8s.PolicyRule[] = [
   rule('', ['pods'], ['list', 'watch']),
