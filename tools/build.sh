@@ -152,7 +152,7 @@ else
 fi
 
 # A cached controller counts only if it was built from this commit.
-if [[ -x $bin_dir/workflow-controller ]] && ! "$bin_dir/workflow-controller" version 2>/dev/null | grep -q "$ARGO_COMMIT"; then
+if [[ -x $bin_dir/workflow-controller && $("$bin_dir/workflow-controller" version 2>&1 || true) != *"GitCommit: $ARGO_COMMIT"* ]]; then
   log "workflow-controller: cached binary is not from $ARGO_COMMIT, rebuilding"
   rm -f "$bin_dir/workflow-controller"
 fi
