@@ -119,8 +119,11 @@ function editDistance(a: string, b: string): number {
 
 /** One refused setting: where, what, why (the shape of a topology issue, without importing the validator). */
 export interface ConfigIssue {
+  /** Field path, e.g. `local.controller.config.namespace`. */
   readonly path: string;
+  /** The value found there. */
   readonly value: unknown;
+  /** Why it is refused and what to do instead. */
   readonly message: string;
 }
 

@@ -95,7 +95,9 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
     // scope. The ClusterRole grants it, so it is not refused (a refusal would end the loop over the profiles), but
     // the API server serves no cluster-scope deletecollection of a namespaced resource: 404, which the controller
     // ignores. So this build leaves an any-namespace remote's task results in place (README: Controller builds).
-    await controller.waitForLog(/labelSelector="workflows.argoproj.io\/cluster=cluster-0,workflows.argoproj.io\/workflow=two-ns"(?:\n.*){0,3}?\n.*msg="DeleteCollection workflowtaskresults 404"/);
+    // The loop is sequential, so the first DeleteCollection logged after that profile's line is its answer.
+    const answer = await controller.waitForLog(/labelSelector="workflows.argoproj.io\/cluster=cluster-0,workflows.argoproj.io\/workflow=two-ns"[\s\S]*?msg="DeleteCollection workflowtaskresults (\d+)"/);
+    expect(answer[1]).toBe('404');
     expect(workflowObjects(planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns').map((r) => r.split('/')[0])).toEqual(NAMESPACES);
     expect(() => k('cluster-1', ['delete', '--raw', '/apis/argoproj.io/v1alpha1/workflowtaskresults?labelSelector=workflows.argoproj.io%2Fworkflow%3Dtwo-ns'])).toThrow(/NotFound|not found/i);
     expect(forbiddenRefusals(controller.log())).toEqual([]);
