@@ -96,7 +96,9 @@ export class RemoteClusterChart extends Chart {
     const { remote } = props;
     if (remote.createNamespaces) namespaces(this, remote.namespaces);
     new WorkflowTaskResultCrd(this, 'TaskResultCrd');
-    for (const ns of remote.namespaces) new ExecutorRbac(this, `Executor-${ns}`, { namespace: ns, serviceAccount: remote.executorServiceAccount });
+    for (const ns of remote.namespaces) {
+      new ExecutorRbac(this, `Executor-${ns}`, { namespace: ns, serviceAccount: remote.executorServiceAccount, artifactSecrets: remote.artifactSecrets });
+    }
     this.identity = new ControllerIdentity(this, 'Identity', {
       localCluster: props.localCluster,
       namespaces: remote.namespaces,

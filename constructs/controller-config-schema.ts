@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * The keys of `workflow-controller-configmap` the controller understands. It parses the ConfigMap strictly and exits
- * on an unknown key, so a misspelt key here must fail `validate`, not the controller at start-up. Keys the facts name
- * are typed; the rest are passed through as written.
+ * The keys of `workflow-controller-configmap` the targeted controller reads: the fields of `Config` in
+ * `config/config.go` at argo-workflows e89b35277d. That build parses the ConfigMap leniently and silently ignores an
+ * unknown key (strict parsing, which exits, came with v3.4.0), so a misspelt key must fail `validate` here or it is
+ * lost without a word. Keys the facts name are typed; the rest are passed through as written.
  */
 
 /** A Kubernetes resource quantity such as `100m`, `128Mi` or `1.5`. */
@@ -59,19 +60,28 @@ const typedKeys = {
 };
 
 const passThroughKeys = [
-  'columns',
+  'containerRuntimeExecutor',
+  'containerRuntimeExecutors',
+  'dockerSockPath',
   'images',
   'initialDelay',
   'kubeConfig',
+  'kubeletInsecure',
+  'kubeletPort',
   'navColor',
   'persistence',
   'podSpecLogStrategy',
   'resourceRateLimit',
-  'sso',
   'telemetryConfig',
-  'workflowEvents',
   'workflowRestrictions',
 ] as const;
+
+/** Keys users copy from other Argo configs that this controller does not read, and whose they are. */
+const FOREIGN_KEYS: Readonly<Record<string, string>> = {
+  sso: "is argo-server's setting, not the controller's (config/config.go at e89b35277d has no such field)",
+  columns: 'is not read by this controller (config/config.go at e89b35277d has no such field; later releases added it for the UI)',
+  workflowEvents: 'is not read by this controller (config/config.go at e89b35277d has no such field)',
+};
 
 /** Every key the controller accepts besides `cluster`, which this package sets from `local.name`. */
 export const CONTROLLER_CONFIG_KEYS: readonly string[] = [...Object.keys(typedKeys), ...passThroughKeys].sort();
@@ -89,9 +99,10 @@ export type ControllerConfig = z.infer<typeof controllerConfigSchema>;
 export function explainUnknownConfigKey(key: string): string {
   if (key === 'cluster') return 'is set from local.name; remove it from local.controller.config';
   if (key === 'config') return 'is the single-key form, which cannot be mixed with the per-key `cluster` entry; give each key on its own';
+  if (Object.hasOwn(FOREIGN_KEYS, key)) return `${FOREIGN_KEYS[key]}; remove it`;
   const near = CONTROLLER_CONFIG_KEYS.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
   const hint = near ? `did you mean "${near}"? ` : '';
-  return `is not a controller config key (the controller exits on unknown keys); ${hint}known keys: ${CONTROLLER_CONFIG_KEYS.join(', ')}`;
+  return `is not a controller config key (this controller would ignore it without a word, released ones exit on it); ${hint}known keys: ${CONTROLLER_CONFIG_KEYS.join(', ')}`;
 }
 
 function editDistance(a: string, b: string): number {
@@ -104,4 +115,71 @@ function editDistance(a: string, b: string): number {
     prev = cur;
   }
   return prev[b.length];
+}
+
+/** One refused setting: where, what, why (the shape of a topology issue, without importing the validator). */
+export interface ConfigIssue {
+  /** Field path, e.g. `local.controller.config.namespace`. */
+  readonly path: string;
+  /** The value found there. */
+  readonly value: unknown;
+  /** Why it is refused and what to do instead. */
+  readonly message: string;
+}
+
+const isRecord = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Settings the schema accepts on their own but this controller build mishandles with remotes or with this
+ * package's layout. Reads its input defensively: it also runs on a topology the schema refused.
+ * @param local the `local` section as given
+ * @param localNamespace the namespace the profiles are written to
+ */
+export function controllerConfigIssues(local: Record<string, any>, localNamespace: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const config = isRecord(local.controller?.config) ? local.controller.config : {};
+  const at = (path: string) => `local.controller.config.${path}`;
+
+  // A cluster-wide controller's managed namespace is config.namespace (controller.go GetManagedNamespace), and it
+  // watches profiles only there (controller_profiles.go newProfileInformer); --namespaced overrides it with the
+  // controller's own namespace (cmd/workflow-controller/main.go).
+  const namespace = config.namespace;
+  if (typeof namespace === 'string' && namespace !== localNamespace) {
+    const why =
+      local.controller?.namespaced === true
+        ? 'has no effect with a namespaced controller (--namespaced manages only its own namespace)'
+        : 'is where a cluster-wide controller watches workflows and profiles, and the profiles are written to local.namespace, so it would never see them';
+    issues.push({ path: at('namespace'), value: namespace, message: `${why}; set it to "${localNamespace}" or remove it` });
+  }
+
+  // workflowpod.go setupServiceAccount -> getServiceAccountTokenName looks the profile up by the pod's cluster label,
+  // which on a remote pod holds the local cluster's name: no profile matches and the remote pod is never created.
+  const spec = isRecord(config.workflowDefaults?.spec) ? config.workflowDefaults.spec : {};
+  const executorSa = isRecord(spec.executor) ? spec.executor.serviceAccountName : undefined;
+  if (executorSa !== undefined) {
+    issues.push({
+      path: at('workflowDefaults.spec.executor.serviceAccountName'),
+      value: executorSa,
+      message:
+        'breaks remote steps in this controller build (workflowpod.go looks the profile up under the local cluster name, so remote pod creation fails); ' +
+        'remove it and grant the executor through remotes[].executorServiceAccount',
+    });
+  }
+  // The same code refuses automountServiceAccountToken: false without an executor ServiceAccount, which is refused above.
+  if (spec.automountServiceAccountToken === false) {
+    issues.push({
+      path: at('workflowDefaults.spec.automountServiceAccountToken'),
+      value: false,
+      message: 'needs spec.executor.serviceAccountName (workflowpod.go setupServiceAccount), which breaks remote steps in this controller build; remove it',
+    });
+  }
+  // `executor` is a core/v1 Container, which has no such field: the controller would drop it without a word.
+  if (isRecord(config.executor) && config.executor.serviceAccountName !== undefined) {
+    issues.push({
+      path: at('executor.serviceAccountName'),
+      value: config.executor.serviceAccountName,
+      message: 'is not a container field, so the controller ignores it; the executor ServiceAccount of remote pods is remotes[].executorServiceAccount',
+    });
+  }
+  return issues;
 }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
 import { EXECUTOR_ROLE, executorRoleBindingName } from './names';
-import { EXECUTOR_RULES } from './rbac-rules';
+import { executorRules } from './rbac-rules';
 
 /** Props of {@link ExecutorRbac}. */
 export interface ExecutorRbacProps {
@@ -12,9 +12,14 @@ export interface ExecutorRbacProps {
    * @default 'default'
    */
   readonly serviceAccount?: string;
+  /**
+   * Artifact repository Secrets in `namespace` the executor may `get` (and nothing else).
+   * @default none
+   */
+  readonly artifactSecrets?: readonly string[];
 }
 
-/** The executor Role (create and patch task results) bound to the workflow pods' ServiceAccount in one namespace. */
+/** The executor Role (create and patch task results, read the named artifact Secrets) bound to the workflow pods' ServiceAccount in one namespace. */
 export class ExecutorRbac extends Construct {
   constructor(scope: Construct, id: string, props: ExecutorRbacProps) {
     super(scope, id);
@@ -23,7 +28,7 @@ export class ExecutorRbac extends Construct {
     if (serviceAccount !== 'default') {
       new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: serviceAccount, namespace } });
     }
-    new k8s.KubeRole(this, 'Role', { metadata: { name: EXECUTOR_ROLE, namespace }, rules: EXECUTOR_RULES });
+    new k8s.KubeRole(this, 'Role', { metadata: { name: EXECUTOR_ROLE, namespace }, rules: executorRules(props.artifactSecrets) });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: executorRoleBindingName(serviceAccount), namespace },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: EXECUTOR_ROLE },

@@ -3,6 +3,7 @@ import type { ClusterCharts } from './charts';
 import { Manifest, clusterManifests, manifestFileName, manifestKey, manifestYaml } from './manifests';
 import { controllerIdentityName, profileSecretName, tokenSecretName } from './names';
 import { type FileTree, withOutputMarker } from './output-folder';
+import { profileRemoteNamespace } from './profile';
 import type { Topology } from './topology';
 
 export { OUTPUT_MARKER, OutputFolderError, withOutputMarker, writeTreeAtomically } from './output-folder';
@@ -34,6 +35,20 @@ function profileNotes(topology: Topology): string {
       '  ```',
       '',
     );
+    if (r.artifactSecrets.length) {
+      lines.push(
+        `  Artifact credentials are not written here either: create ${r.artifactSecrets.map((n) => `\`${n}\``).join(', ')} in ${r.namespaces.map((n) => `\`${n}\``).join(', ')} of \`${r.context}\``,
+        '  (the executor may `get` exactly these names there).',
+        '',
+      );
+    }
+    if (profileRemoteNamespace(r) === '') {
+      lines.push(
+        '  This profile serves any namespace, and the controller build this package targets never deletes its task results',
+        '  (README, "Controller builds"): delete them yourself now and then.',
+        '',
+      );
+    }
   }
   return lines.join('\n');
 }

@@ -10,7 +10,9 @@ export function controllerWorkflowRules(clusterScoped: boolean): k8s.PolicyRule[
   const templates = ['workflowtemplates', 'workflowtemplates/finalizers'];
   if (clusterScoped) templates.push('clusterworkflowtemplates', 'clusterworkflowtemplates/finalizers');
   return [
-    rule('', ['pods', 'pods/exec'], ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete']),
+    rule('', ['pods'], ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete']),
+    // Exec is a POST on the subresource (workflow/common/util.go ExecPodContainer): create is all it takes.
+    rule('', ['pods/exec'], ['create']),
     rule('', ['configmaps'], ['get', 'watch', 'list']),
     rule('', ['persistentvolumeclaims', 'persistentvolumeclaims/finalizers'], ['create', 'update', 'delete', 'get']),
     rule(
@@ -35,20 +37,41 @@ export const LEASE_RULES: k8s.PolicyRule[] = [rule('coordination.k8s.io', ['leas
 /** The executor writes its outputs as task results, nothing more. */
 export const EXECUTOR_RULES: k8s.PolicyRule[] = [rule('argoproj.io', ['workflowtaskresults'], ['create', 'patch'])];
 
-/** What the local controller does in a remote namespace: run pods there and collect their task results. */
+/**
+ * The executor's rules, plus `get` on exactly the artifact repository Secrets it reads in its own namespace
+ * (workflow/executor/executor.go GetSecrets: one Get by name, so no list or watch).
+ */
+export function executorRules(artifactSecrets: readonly string[] = []): k8s.PolicyRule[] {
+  if (!artifactSecrets.length) return EXECUTOR_RULES;
+  return [...EXECUTOR_RULES, { apiGroups: [''], resources: ['secrets'], resourceNames: [...artifactSecrets], verbs: ['get'] }];
+}
+
+/**
+ * What the local controller does in a remote namespace through a profile, and nothing more (dev-mc e89b35277d):
+ * its pod and task-result informers list and watch; it creates pods (workflowpod.go), patches them (the completed
+ * label) and deletes them (podGC) in controller.go processNextPodCleanupItem and exec_control.go, execs into them to signal
+ * (workflow/common/util.go, a POST, hence only create) and deletes the workflow's task results with one
+ * DeleteCollection in the profile's namespace (operator.go deleteTaskResults).
+ */
 export const REMOTE_RULES: k8s.PolicyRule[] = [
-  rule('', ['pods', 'pods/exec'], ['list', 'watch', 'create', 'patch', 'delete']),
+  rule('', ['pods'], ['list', 'watch', 'create', 'patch', 'delete']),
+  rule('', ['pods/exec'], ['create']),
   rule('argoproj.io', ['workflowtaskresults'], ['list', 'watch', 'deletecollection']),
 ];
 
-/** With several remote namespaces the profile serves them all, so the writes are per namespace... */
+/** With several remote namespaces the profile serves any namespace, so the pod writes are per namespace... */
 export const REMOTE_WRITE_RULES: k8s.PolicyRule[] = [
-  rule('', ['pods', 'pods/exec'], ['create', 'patch', 'delete']),
-  rule('argoproj.io', ['workflowtaskresults'], ['deletecollection']),
+  rule('', ['pods'], ['create', 'patch', 'delete']),
+  rule('', ['pods/exec'], ['create']),
 ];
 
-/** ...and the informers list and watch cluster-wide. */
+/**
+ * ...and whatever the controller does in the profile's namespace `""` is cluster-wide: the informers list and watch,
+ * and deleteTaskResults (operator.go) calls DeleteCollection on `WorkflowTaskResults("")`, the cluster scope. The API
+ * server serves no such call for a namespaced resource (404, which the controller ignores), but it authorizes first:
+ * without the grant the 403 ends the controller's cleanup loop over every profile.
+ */
 export const REMOTE_WATCH_RULES: k8s.PolicyRule[] = [
   rule('', ['pods'], ['list', 'watch']),
-  rule('argoproj.io', ['workflowtaskresults'], ['list', 'watch']),
+  rule('argoproj.io', ['workflowtaskresults'], ['list', 'watch', 'deletecollection']),
 ];

@@ -103,6 +103,11 @@ const remoteSchema = z.strictObject({
    */
   tokenGeneration: z.number().int().min(0).max(999_999).default(0),
   secretStore: storeRef.optional(),
+  // Secrets the executor reads in each remote namespace for artifacts (workflow/executor/executor.go GetSecrets).
+  artifactSecrets: z
+    .array(z.string().regex(DNS1123_SUBDOMAIN, 'must be a Secret name (DNS-1123 subdomain)'))
+    .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice')
+    .default([]),
 });
 
 const secretsSchema = z.strictObject({

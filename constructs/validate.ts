@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
-import { explainUnknownConfigKey } from './controller-config-schema';
+import { controllerConfigIssues, explainUnknownConfigKey } from './controller-config-schema';
 import { apiLimitIssues } from './limits';
 import { formatFieldPath, shownValue } from './redact';
 import { decodeTopology, parseTopologyText } from './topology-yaml';
@@ -124,6 +124,7 @@ function crossFieldIssues(t: any): TopologyIssue[] {
   if (executorImage !== undefined) {
     problem('local.controller.config.executor.image', executorImage, 'conflicts with local.controller.executorImage; set the executor image there only');
   }
+  issues.push(...controllerConfigIssues(local, localNamespace));
 
   const store = isObject(t?.secrets?.store) ? t.secrets.store : undefined;
   const mode = typeof t?.secrets?.mode === 'string' ? t.secrets.mode : resolveSecretsMode(undefined, store, remotes.filter(isObject));

@@ -15,6 +15,7 @@ import {
   validateTopology,
 } from '../constructs';
 import { ClusterConnection, ClusterObjects } from './cluster';
+import { copyArtifactSecrets } from './artifact-secrets';
 import { logicalName } from './kinds';
 
 /** Arguments of {@link ArgoMultiCluster}. */
@@ -118,6 +119,7 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     const deploymentAt = local.findIndex((m) => m.kind === 'Deployment');
     local.splice(deploymentAt, 0, ...profiles);
     clusters.set(topology.local.name, new ClusterObjects(`${name}-${topology.local.name}`, { cluster: topology.local.name, connection: connection(topology.local.name, topology.local.context), manifests: local }, { parent: this }));
+    copyArtifactSecrets(name, topology, clusters);
     return clusters;
   }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control plane (etcd, kube-apiserver,
 # kube-controller-manager), the Pulumi CLI and the Pulumi Kubernetes provider
-# from the Go module proxy, for the integration tests.
+# from the Go module proxy, and the multi-cluster Argo workflow-controller from
+# its source archive, for the integration tests.
 #
 # Binaries land in a per-user cache outside the clone, in a folder keyed by the
 # version set, so clones and branches share one build and a version bump never
@@ -12,6 +13,14 @@
 #   BIN=$(tools/build.sh | tail -1)
 #
 # Override the cache root with ARGO_MC_TOOLCHAIN_CACHE.
+#
+# The controller (argoproj/argo-workflows at ARGO_COMMIT, the dev-mc work that
+# never shipped) is not served by the Go module proxy, so its source comes from
+# the archive in ../shared/argo-controller/ beside the clone (CI puts it there),
+# checked against ARGO_ARCHIVE_SHA256 (ARGO_MC_CONTROLLER_ARCHIVE overrides its
+# path); only its dependencies come from the proxy. Elsewhere, point
+# ARGO_MC_CONTROLLER_SRC at a git checkout of that commit from GitHub. Without either the script fails: the controller tests
+# must never be skipped for want of it.
 set -euo pipefail
 
 readonly K8S_VERSION=v1.36.3
@@ -20,11 +29,17 @@ readonly PULUMI_VERSION=v3.248.0
 # is the commit tagged v4.25.0 upstream (pinned in provider/go.mod).
 readonly PROVIDER_VERSION=4.25.0
 readonly PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
+readonly ARGO_COMMIT=e89b35277dd2cd1619a0f7a6c1dd15cee7caeb79
+readonly ARGO_ARCHIVE_SHA256=79276e7bac75a777a2ecd6339566b580cd33fcb3d6ec36a29365e013801b26bd
 
 tools_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache_root=${ARGO_MC_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/argo-multicluster/toolchain}
 key="k8s-${K8S_VERSION}_pulumi-${PULUMI_VERSION}_provider-${PROVIDER_VERSION}"
 bin_dir="$cache_root/$key/bin"
+# Argo's own CRDs (Workflow, WorkflowTemplate, ...) from the controller's source, for the tests to apply;
+# beside bin/, with a COMMIT file saying which source they came from.
+argo_crds_dir="$cache_root/$key/argo-crds"
+argo_archive=${ARGO_MC_CONTROLLER_ARCHIVE:-$tools_dir/../../shared/argo-controller/argo-workflows-${ARGO_COMMIT:0:10}.tar.gz}
 
 # A newer Go must not be fetched behind our back, the binaries must run on any
 # Linux without a C library match, and go.mod/go.sum are inputs, never outputs.
@@ -48,6 +63,7 @@ fi
 
 # Leftovers of a run killed mid-link; never taken for a finished binary, but they take space.
 rm -f "$bin_dir"/.*.tmp.*
+rm -rf "$argo_crds_dir".tmp.*
 
 total_start=$SECONDS
 built=0
@@ -114,6 +130,48 @@ fi
 # The plugin has no version flag; it is exercised by `pulumi plugin install` instead.
 build pulumi-resource-kubernetes "$tools_dir/provider" "" -- \
   -ldflags "-s -w -X ${PROVIDER_MODULE}/pkg/version.Version=${PROVIDER_VERSION}" .
+
+# The controller's source, checked before anything is built from it: the
+# archive by its digest, a checkout by its commit.
+controller_src=$(mktemp -d)
+trap 'rm -rf "$controller_src"' EXIT
+if [[ -n ${ARGO_MC_CONTROLLER_SRC:-} ]]; then
+  head=$(git -C "$ARGO_MC_CONTROLLER_SRC" rev-parse HEAD 2>/dev/null) \
+    || die "ARGO_MC_CONTROLLER_SRC=$ARGO_MC_CONTROLLER_SRC is not a git checkout of argoproj/argo-workflows"
+  [[ $head == "$ARGO_COMMIT" ]] \
+    || die "ARGO_MC_CONTROLLER_SRC is at $head; check out $ARGO_COMMIT (git fetch origin $ARGO_COMMIT && git checkout $ARGO_COMMIT)"
+  git -C "$ARGO_MC_CONTROLLER_SRC" archive "$ARGO_COMMIT" go.mod go.sum version.go cmd config errors persist pkg server util workflow manifests/base/crds/minimal \
+    | tar -x -C "$controller_src" || die "reading $ARGO_COMMIT from $ARGO_MC_CONTROLLER_SRC failed"
+else
+  [[ -f $argo_archive ]] || die "the Argo controller source archive is missing: $argo_archive
+  (CI keeps it in shared/argo-controller/ beside the clone; elsewhere set ARGO_MC_CONTROLLER_SRC to a git checkout of
+  https://github.com/argoproj/argo-workflows at $ARGO_COMMIT)"
+  sum=$(sha256sum "$argo_archive" | cut -d' ' -f1)
+  [[ $sum == "$ARGO_ARCHIVE_SHA256" ]] || die "$argo_archive has sha256 $sum, expected $ARGO_ARCHIVE_SHA256"
+  tar -xzf "$argo_archive" -C "$controller_src" || die "unpacking $argo_archive failed"
+fi
+
+# A cached controller counts only if it was built from this commit.
+if [[ -x $bin_dir/workflow-controller && $("$bin_dir/workflow-controller" version 2>&1 || true) != *"GitCommit: $ARGO_COMMIT"* ]]; then
+  log "workflow-controller: cached binary is not from $ARGO_COMMIT, rebuilding"
+  rm -f "$bin_dir/workflow-controller"
+fi
+# The archive's go.sum is upstream's and the copy is ours to change, so go may
+# complete it from the proxy; the commit is stamped in for the check above.
+GOFLAGS=-mod=mod build workflow-controller "$controller_src" version -- \
+  -ldflags "-s -w -X github.com/argoproj/argo-workflows/v3.gitCommit=${ARGO_COMMIT}" ./cmd/workflow-controller
+
+if [[ $(cat "$argo_crds_dir/COMMIT" 2>/dev/null) != "$ARGO_COMMIT" ]]; then
+  compgen -G "$controller_src/manifests/base/crds/minimal/argoproj.io_*.yaml" >/dev/null \
+    || die "the controller source has no manifests/base/crds/minimal/argoproj.io_*.yaml"
+  tmp_crds="$argo_crds_dir.tmp.$$"
+  rm -rf "$tmp_crds" && mkdir -p "$tmp_crds"
+  cp "$controller_src"/manifests/base/crds/minimal/argoproj.io_*.yaml "$tmp_crds/"
+  printf '%s\n' "$ARGO_COMMIT" >"$tmp_crds/COMMIT"
+  rm -rf "$argo_crds_dir"
+  mv "$tmp_crds" "$argo_crds_dir"
+  log "argo CRDs: copied to $argo_crds_dir"
+fi
 
 log "done: $built built, $((SECONDS - total_start)) s in all"
 printf '%s\n' "$bin_dir"

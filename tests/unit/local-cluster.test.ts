@@ -131,13 +131,15 @@ describe('controller RBAC', () => {
     const role = find(local, 'ClusterRole', 'argo-cluster-role');
     expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] });
     expect(role.rules).toContainEqual({ apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['list', 'watch', 'deletecollection'] });
-    expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['pods', 'pods/exec'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'] });
+    expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'] });
+    // Exec is a POST on pods/exec (workflow/common/util.go): create only.
+    expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] });
     expect(role.rules).toContainEqual({
       apiGroups: ['argoproj.io'],
       resources: ['workflowtemplates', 'workflowtemplates/finalizers', 'clusterworkflowtemplates', 'clusterworkflowtemplates/finalizers'],
       verbs: ['get', 'list', 'watch'],
     });
-    expect(role.rules).toHaveLength(11);
+    expect(role.rules).toHaveLength(12);
     const binding = find(local, 'ClusterRoleBinding', 'argo-binding');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'argo-cluster-role' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'argo', namespace: 'argo' }]);

@@ -36,6 +36,18 @@ describe('executor RBAC', () => {
     expect(remote.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toEqual(['argo.cluster-0']);
   });
 
+  test('artifactSecrets: the executor may get exactly those Secrets, in every remote namespace, and nothing else', () => {
+    const remote = remoteOf(topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds', 'gcs-key'] })));
+    for (const ns of ['team-a', 'team-b']) {
+      expect(find(remote, 'Role', 'executor', ns).rules).toEqual([
+        { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
+        { apiGroups: [''], resources: ['secrets'], resourceNames: ['s3-creds', 'gcs-key'], verbs: ['get'] },
+      ]);
+    }
+    // The Secrets hold credentials: they are copied by the stack or created by the user, never written as YAML.
+    expect(remote.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual(['argo.cluster-0.service-account-token']);
+  });
+
   test('a named executor ServiceAccount is created and bound in every namespace', () => {
     const remote = remoteOf(topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], executorServiceAccount: 'workflow' })));
     for (const ns of ['team-a', 'team-b']) {
@@ -50,8 +62,10 @@ describe("the local controller's identity", () => {
   test('one namespace: ServiceAccount, Role with exactly the facts rules, RoleBinding, token Secret', () => {
     const remote = remoteOf(example());
     find(remote, 'ServiceAccount', 'argo.cluster-0', 'default');
+    // pods/exec only create: exec is a POST (workflow/common/util.go ExecPodContainer, signal.go).
     expect(find(remote, 'Role', 'argo.cluster-0', 'default').rules).toEqual([
-      { apiGroups: [''], resources: ['pods', 'pods/exec'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
       { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['list', 'watch', 'deletecollection'] },
     ]);
     const binding = find(remote, 'RoleBinding', 'argo.cluster-0', 'default');
@@ -65,18 +79,20 @@ describe("the local controller's identity", () => {
     expect(remote.filter((o) => o.kind === 'Namespace')).toEqual([]);
   });
 
-  test('several namespaces: writes per namespace, list and watch cluster-wide', () => {
+  test('several namespaces: pod writes per namespace; list, watch and the task-result deletecollection cluster-wide', () => {
     const remote = remoteOf(topology((r) => (r.remotes[0].namespaces = ['ns-a', 'ns-b'])));
     for (const ns of ['ns-a', 'ns-b']) {
       expect(find(remote, 'Role', 'argo.cluster-0', ns).rules).toEqual([
-        { apiGroups: [''], resources: ['pods', 'pods/exec'], verbs: ['create', 'patch', 'delete'] },
-        { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['deletecollection'] },
+        { apiGroups: [''], resources: ['pods'], verbs: ['create', 'patch', 'delete'] },
+        { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
       ]);
       expect(find(remote, 'RoleBinding', 'argo.cluster-0', ns).subjects).toEqual([{ kind: 'ServiceAccount', name: 'argo.cluster-0', namespace: 'ns-a' }]);
     }
+    // The profile serves namespace "", so operator.go deleteTaskResults calls WorkflowTaskResults("").DeleteCollection:
+    // the cluster scope, which a per-namespace grant does not cover.
     expect(find(remote, 'ClusterRole', 'argo.cluster-0').rules).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
-      { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['list', 'watch'] },
+      { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['list', 'watch', 'deletecollection'] },
     ]);
     expect(find(remote, 'ClusterRoleBinding', 'argo.cluster-0').subjects).toEqual([{ kind: 'ServiceAccount', name: 'argo.cluster-0', namespace: 'ns-a' }]);
     find(remote, 'Secret', 'argo.cluster-0.service-account-token', 'ns-a');
@@ -85,7 +101,11 @@ describe("the local controller's identity", () => {
   test('access: cluster uses one ClusterRole and no Roles for the identity', () => {
     const remote = remoteOf(topology((r) => (r.remotes[0].access = 'cluster')));
     expect(remote.filter((o) => o.kind === 'Role').map((o) => o.metadata.name)).toEqual(['executor']);
-    expect(find(remote, 'ClusterRole', 'argo.cluster-0').rules[0].verbs).toEqual(['list', 'watch', 'create', 'patch', 'delete']);
+    expect(find(remote, 'ClusterRole', 'argo.cluster-0').rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+      { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['list', 'watch', 'deletecollection'] },
+    ]);
     expect(find(remote, 'ClusterRoleBinding', 'argo.cluster-0').roleRef.kind).toBe('ClusterRole');
   });
 

@@ -88,6 +88,14 @@ describe('the GitOps tree', () => {
     expect(notes).toContain('argo-multicluster profile -f TOPOLOGY --remote cluster-1 | kubeseal');
     const plain = VARIANTS[2][1];
     expect(gitopsTree(plain, buildCharts(plain, { credentials })).has('cluster-0/PROFILES.md')).toBe(false);
+    expect(notes).not.toMatch(/Artifact credentials|never deletes its task results/);
+  });
+
+  test('PROFILES.md names the artifact Secrets to create, and the task results an any-namespace profile leaves behind', () => {
+    const t = topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds'] }));
+    const notes = gitopsTree(t, buildCharts(t)).get('cluster-0/PROFILES.md')!;
+    expect(notes).toContain('create `s3-creds` in `team-a`, `team-b` of `cluster-1`');
+    expect(notes).toMatch(/serves any namespace, and the controller build this package targets never deletes its task results/);
   });
 });
 

@@ -1,5 +1,11 @@
-import { TopologyError, isReleasedUpstreamController, parseImage, parseTopologyYaml, validateTopology } from '../../constructs';
+import { CONTROLLER_CONFIG_KEYS, TopologyError, isReleasedUpstreamController, parseImage, parseTopologyYaml, validateTopology } from '../../constructs';
 import { example, exampleInput } from './helpers';
+
+function withConfig(config: Record<string, unknown>) {
+  const raw: any = exampleInput();
+  raw.local.controller.config = config;
+  return raw;
+}
 
 function issues(patch: (t: any) => void) {
   const raw: any = exampleInput();
@@ -28,6 +34,7 @@ describe('topology defaults', () => {
       controller: { image: 'ghcr.io/me/wc:v1', executorImage: 'ghcr.io/me/exec:v1', replicas: 1, namespaced: false, config: {} },
     });
     expect(t.remotes[0]).toEqual({
+      artifactSecrets: [],
       name: 'c1',
       context: 'c1',
       server: 'https://c1:6443',
@@ -83,6 +90,53 @@ describe('topology errors name the field, the value and what is valid', () => {
     const [issue] = issues((t) => (t.local.controller.config.paralellism = 3));
     expect(issue.path).toBe('local.controller.config.paralellism');
     expect(issue.message).toMatch(/did you mean "parallelism"/);
+  });
+
+  test('config keys are exactly the fields of config/config.go at e89b35277d', () => {
+    expect(CONTROLLER_CONFIG_KEYS).toEqual([
+      'artifactRepository', 'containerRuntimeExecutor', 'containerRuntimeExecutors', 'dockerSockPath', 'executor', 'images',
+      'initialDelay', 'instanceID', 'kubeConfig', 'kubeletInsecure', 'kubeletPort', 'links', 'mainContainer', 'metricsConfig',
+      'namespace', 'namespaceParallelism', 'navColor', 'nodeEvents', 'parallelism', 'persistence', 'podGCDeleteDelayDuration',
+      'podGCGracePeriodSeconds', 'podSpecLogStrategy', 'resourceRateLimit', 'retentionPolicy', 'telemetryConfig',
+      'workflowDefaults', 'workflowRestrictions',
+    ]);
+    expect(() => validateTopology(withConfig({ containerRuntimeExecutor: 'emissary', kubeletPort: 10250, dockerSockPath: '/var/run/docker.sock' }))).not.toThrow();
+  });
+
+  test.each([
+    ['sso', /argo-server's setting/],
+    ['columns', /not read by this controller/],
+    ['workflowEvents', /not read by this controller/],
+  ])('config key %s, which this controller does not read, is refused with whose it is', (key, reason) => {
+    const [issue] = issues((t) => (t.local.controller.config[key] = {}));
+    expect([issue.path, issue.message]).toEqual([`local.controller.config.${key}`, expect.stringMatching(reason)]);
+  });
+
+  test('config.namespace of a cluster-wide controller must be where the profiles are, or it never sees them', () => {
+    const [issue] = issues((t) => (t.local.controller.config.namespace = 'workflows'));
+    expect(issue).toEqual({ path: 'local.controller.config.namespace', value: 'workflows', message: expect.stringMatching(/watches workflows and profiles.*set it to "argo"/) });
+    expect(() => validateTopology(withConfig({ namespace: 'argo' }))).not.toThrow();
+    const namespaced = issues((t) => Object.assign(t.local.controller, { namespaced: true, config: { namespace: 'other' } }));
+    expect(namespaced[0].message).toMatch(/no effect with a namespaced controller/);
+  });
+
+  test('settings this controller breaks on with remotes are refused with the reason', () => {
+    const found = issues((t) => {
+      t.local.controller.config.workflowDefaults = { spec: { executor: { serviceAccountName: 'exec' }, automountServiceAccountToken: false } };
+      t.local.controller.config.executor = { serviceAccountName: 'exec' };
+    });
+    expect(found.map((i) => [i.path, i.value])).toEqual([
+      ['local.controller.config.workflowDefaults.spec.executor.serviceAccountName', 'exec'],
+      ['local.controller.config.workflowDefaults.spec.automountServiceAccountToken', false],
+      ['local.controller.config.executor.serviceAccountName', 'exec'],
+    ]);
+    expect(found[0].message).toMatch(/workflowpod.go looks the profile up under the local cluster name/);
+    expect(found[2].message).toMatch(/not a container field/);
+  });
+
+  test('artifactSecrets must be Secret names, each once', () => {
+    expect(issues((t) => (t.remotes[0].artifactSecrets = ['Bad_Name']))[0]).toMatchObject({ path: 'remotes[0].artifactSecrets[0]', message: expect.stringMatching(/Secret name/) });
+    expect(issues((t) => (t.remotes[0].artifactSecrets = ['a', 'a']))[0]).toMatchObject({ path: 'remotes[0].artifactSecrets', message: expect.stringMatching(/twice/) });
   });
 
   test('the cluster key is refused in config: it comes from local.name', () => {

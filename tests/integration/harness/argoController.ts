@@ -1,0 +1,336 @@
+/**
+ * The real multi-cluster Argo workflow-controller (built by `tools/build.sh` from argo-workflows e89b35277d), run the
+ * way the synthesized Deployment says, against the harness's control planes; and a stand-in for what the tests have
+ * no kubelet for: running the pods it creates in a remote cluster.
+ *
+ * @packageDocumentation
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { basename, join } from 'node:path';
+import type { Manifest } from '../../../constructs';
+import { CONTROLLER_NAME } from '../../../constructs';
+import { kubectl } from './toolchain';
+
+/** The folder of Argo's own CRDs that `tools/build.sh` keeps beside `bin/`; missing is a setup error, never a skip. */
+export function argoCrdFiles(binDir: string): string[] {
+  const dir = join(binDir, '..', 'argo-crds');
+  if (!existsSync(join(dir, 'COMMIT'))) throw new Error(`Argo's CRDs are missing in ${dir}; run tools/build.sh`);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Applies Argo's minimal CRDs (Workflow, WorkflowTemplate, ...) to a cluster and waits until they are served. */
+export function applyArgoCrds(kubeconfig: string, context: string, binDir: string): void {
+  for (const file of argoCrdFiles(binDir)) kubectl(kubeconfig, context, ['apply', '--server-side', '-f', file]);
+  kubectl(kubeconfig, context, ['wait', '--for', 'condition=Established', '--timeout', '60s', 'crd/workflows.argoproj.io', 'crd/workflowtaskresults.argoproj.io']);
+}
+
+/** What a test needs to start the controller. */
+export interface ControllerOptions {
+  /** Folder of the built tools (`workflow-controller` is there). */
+  readonly binDir: string;
+  /** Folder for the controller's kubeconfig, log and sockets. */
+  readonly dir: string;
+  /** Admin kubeconfig of the harness and the local cluster's context in it. */
+  readonly adminKubeconfig: string;
+  readonly localContext: string;
+  /** The local API server as the controller's pod would reach it, and its CA (base64). */
+  readonly localServer: string;
+  readonly localCaData: string;
+  /** Every object synthesized for the local cluster: the controller Deployment is read from them. */
+  readonly localObjects: readonly Manifest[];
+  /** Every API server the controller must reach (local and remotes), as `https://127.0.0.1:<port>`. */
+  readonly servers: readonly string[];
+}
+
+/** A running controller. */
+export interface ControllerHandle {
+  /** The exact command line it was started with (binary and args), for the test to check. */
+  readonly argv: readonly string[];
+  /** Its environment variables taken from the Deployment. */
+  readonly deploymentEnv: Readonly<Record<string, string>>;
+  /** Everything it logged so far. */
+  log(): string;
+  /** Waits until its log matches, and returns the match. */
+  waitForLog(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  stop(): Promise<void>;
+}
+
+// Runs inside the controller's own network namespace: listens on each API server's loopback port and carries the
+// bytes to the harness through a Unix socket, then starts the controller. Its servers (:6060 healthz and :9090
+// metrics, both on every interface, cmd/workflow-controller/main.go) are thus bound in a namespace nothing else sees.
+const BRIDGE = `
+const net = require('net');
+const { spawn } = require('child_process');
+const [dir, ports, ...cmd] = process.argv.slice(1);
+const list = ports.split(',');
+let listening = 0;
+for (const port of list) {
+  net.createServer((s) => {
+    const u = net.connect(dir + '/api-' + port + '.sock');
+    s.pipe(u); u.pipe(s);
+    s.on('error', () => u.destroy()); u.on('error', () => s.destroy());
+  }).listen(Number(port), '127.0.0.1', () => { if (++listening === list.length) start(); });
+}
+function start() {
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code === null ? 1 : code));
+  for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
+}
+`;
+
+const running = new Set<number>();
+let exitHook = false;
+
+/** The controller container of the synthesized Deployment. */
+function controllerContainer(objects: readonly Manifest[]): { namespace: string; serviceAccount: string; container: any } {
+  const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === CONTROLLER_NAME) as any;
+  if (!deployment) throw new Error(`no Deployment ${CONTROLLER_NAME} among the synthesized objects`);
+  const container = deployment.spec.template.spec.containers.find((c: any) => c.name === CONTROLLER_NAME);
+  return { namespace: deployment.metadata.namespace, serviceAccount: deployment.spec.template.spec.serviceAccountName, container };
+}
+
+/** The Deployment's env as a pod would see it; a source the harness cannot reproduce fails the test. */
+function deploymentEnv(container: any, podName: string, namespace: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = podName;
+    else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
+    else throw new Error(`the harness cannot reproduce env ${e.name} of the controller Deployment: ${JSON.stringify(e)}`);
+  }
+  return env;
+}
+
+/**
+ * Starts the controller as the synthesized Deployment says: its command and args, its env, with a token of its
+ * ServiceAccount and the Deployment's namespace as its own (outside a pod the controller takes it from the kubeconfig
+ * context), in a network namespace of its own that reaches only the given API servers.
+ */
+export async function startController(opts: ControllerOptions): Promise<ControllerHandle> {
+  const { namespace, serviceAccount, container } = controllerContainer(opts.localObjects);
+  const [command, ...commandArgs] = container.command as string[];
+  const binary = join(opts.binDir, basename(command));
+  if (!existsSync(binary)) throw new Error(`${binary} is missing; run tools/build.sh`);
+  const token = kubectl(opts.adminKubeconfig, opts.localContext, ['create', 'token', serviceAccount, '-n', namespace, '--duration', '2h']).trim();
+  const kubeconfigPath = join(opts.dir, 'controller.kubeconfig');
+  writeFileSync(
+    kubeconfigPath,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'local', cluster: { server: opts.localServer, 'certificate-authority-data': opts.localCaData } }],
+      users: [{ name: serviceAccount, user: { token } }],
+      contexts: [{ name: 'local', context: { cluster: 'local', user: serviceAccount, namespace } }],
+      'current-context': 'local',
+    }),
+    { mode: 0o600 },
+  );
+  const argv = [binary, ...commandArgs, ...(container.args ?? []), '--kubeconfig', kubeconfigPath];
+  const env = deploymentEnv(container, `${CONTROLLER_NAME}-0`, namespace);
+
+  const ports = opts.servers.map((s) => new URL(s).port);
+  const bridges = await Promise.all(
+    ports.map(
+      (port) =>
+        new Promise<net.Server>((resolve, reject) => {
+          const server = net.createServer((s) => {
+            const t = net.connect(Number(port), '127.0.0.1');
+            s.pipe(t);
+            t.pipe(s);
+            s.on('error', () => t.destroy());
+            t.on('error', () => s.destroy());
+          });
+          server.on('error', reject);
+          server.listen(join(opts.dir, `api-${port}.sock`), () => resolve(server));
+        }),
+    ),
+  );
+
+  const logPath = join(opts.dir, 'controller.log');
+  const logFd = openSync(logPath, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(
+      'unshare',
+      ['-rn', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, '-e', BRIDGE, opts.dir, ports.join(','), ...argv],
+      { env: { PATH: process.env.PATH ?? '', HOME: opts.dir, ...env }, detached: true, stdio: ['ignore', logFd, logFd] },
+    );
+  } finally {
+    closeSync(logFd);
+  }
+  const pid = child.pid!;
+  running.add(pid);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => running.forEach((p) => killGroup(p, 'SIGKILL')));
+  }
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  // unshare (util-linux) and ip (iproute2) are on the machine image; without them the test fails, naming them.
+  child.on('error', (e) => {
+    exited = true;
+    writeFileSync(logPath, `unshare: cannot start the controller's network namespace: ${e.message}\n`, { flag: 'a' });
+  });
+
+  const log = () => readFileSync(logPath, 'utf8');
+  const handle: ControllerHandle = {
+    argv,
+    deploymentEnv: env,
+    log,
+    async waitForLog(pattern, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = log().match(pattern);
+        if (m) return m;
+        if (exited) throw new Error(`the controller exited before logging ${pattern}:\n${log().slice(-3000)}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for the controller to log ${pattern}:\n${log().slice(-3000)}`);
+        await sleep(250);
+      }
+    },
+    async stop() {
+      killGroup(pid, 'SIGTERM');
+      for (let i = 0; i < 40 && !exited; i++) await sleep(250);
+      killGroup(pid, 'SIGKILL');
+      running.delete(pid);
+      await Promise.all(bridges.map((b) => new Promise((r) => b.close(r))));
+    },
+  };
+  try {
+    await handle.waitForLog(/unshare: |ip: |Cannot find device|level=info msg="Profile added"|level=info msg="Creating local profile"/, 30_000);
+    if (/unshare: |ip: |Cannot find device/.test(log())) throw new Error(`the controller's network namespace could not be set up:\n${log()}`);
+  } catch (e) {
+    await handle.stop();
+    throw e;
+  }
+  return handle;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** One remote pod as the stand-in found it, before it ran. */
+export interface RemotePod {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly serviceAccount: string;
+}
+
+/**
+ * Stands in for the kubelet and the executor in a remote cluster: for each pod of `workflow` that appears in one of
+ * `namespaces`, writes its task result as the executor would, with the pod's own ServiceAccount (impersonated), then
+ * marks the pod `Succeeded` through the status subresource with a terminated state for each container.
+ */
+export async function runRemotePods(opts: {
+  kubeconfig: string;
+  context: string;
+  workflow: string;
+  namespaces: readonly string[];
+  expected: number;
+  timeoutMs?: number;
+}): Promise<RemotePod[]> {
+  const done = new Map<string, RemotePod>();
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  const k = (args: string[], input?: string) => kubectl(opts.kubeconfig, opts.context, args, input);
+  while (done.size < opts.expected) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${done.size} of ${opts.expected} pods of ${opts.workflow} appeared in ${opts.context}`);
+    for (const ns of opts.namespaces) {
+      const pods = JSON.parse(k(['get', 'pods', '-n', ns, '-l', `workflows.argoproj.io/workflow=${opts.workflow}`, '-o', 'json'])).items;
+      for (const pod of pods) {
+        const key = `${ns}/${pod.metadata.name}`;
+        if (done.has(key)) continue;
+        const serviceAccount = pod.spec.serviceAccountName ?? 'default';
+        const waitEnv = Object.fromEntries((pod.spec.containers.find((c: any) => c.name === 'wait')?.env ?? []).map((e: any) => [e.name, e.value]));
+        const labels: Record<string, string> = { 'workflows.argoproj.io/workflow': opts.workflow };
+        if (waitEnv.ARGO_WORKFLOW_CLUSTER) labels['workflows.argoproj.io/cluster'] = waitEnv.ARGO_WORKFLOW_CLUSTER;
+        const result = {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'WorkflowTaskResult',
+          metadata: { name: pod.metadata.annotations['workflows.argoproj.io/node-id'], namespace: ns, labels },
+          phase: 'Succeeded',
+          outputs: { exitCode: '0' },
+        };
+        k(['create', '-f', '-', '--as', `system:serviceaccount:${ns}:${serviceAccount}`], JSON.stringify(result));
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        const status = {
+          status: {
+            phase: 'Succeeded',
+            containerStatuses: pod.spec.containers.map((c: any) => ({
+              name: c.name,
+              image: c.image,
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: now, finishedAt: now } },
+            })),
+          },
+        };
+        k(['patch', 'pod', pod.metadata.name, '-n', ns, '--subresource', 'status', '--type', 'merge', '-p', JSON.stringify(status)]);
+        done.set(key, { name: pod.metadata.name, namespace: ns, labels: pod.metadata.labels, serviceAccount });
+      }
+    }
+    if (done.size < opts.expected) await sleep(500);
+  }
+  return [...done.values()];
+}
+
+/**
+ * The `forbidden` refusals in a controller log, as (verb, resource, group, namespace or '' for the cluster scope):
+ * client-go's text, e.g. `cannot deletecollection resource "workflowtaskresults" in API group "argoproj.io" in the
+ * namespace "default"`, with logrus's escaped quotes.
+ */
+export function forbiddenRefusals(log: string): { verb: string; resource: string; group: string; namespace: string }[] {
+  const q = '\\\\?"';
+  const re = new RegExp(`cannot (\\S+) resource ${q}([^"\\\\]+)${q} in API group ${q}([^"\\\\]*)${q} (?:in the namespace ${q}([^"\\\\]+)${q}|at the cluster scope)`, 'g');
+  return [...log.matchAll(re)].map((m) => ({ verb: m[1], resource: m[2], group: m[3], namespace: m[4] ?? '' }));
+}
+
+/** A Workflow in `namespace` of the local cluster whose steps each run in one remote cluster and namespace (in parallel). */
+export function remoteWorkflow(name: string, namespace: string, steps: readonly { cluster: string; namespace: string }[]): Manifest {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Workflow',
+    metadata: { name, namespace },
+    spec: {
+      entrypoint: 'main',
+      templates: [
+        { name: 'main', steps: [steps.map((_, i) => ({ name: `step-${i}`, template: `remote-${i}` }))] },
+        // A command is given so the emissary executor never asks a registry for the image's entrypoint.
+        ...steps.map((s, i) => ({ name: `remote-${i}`, cluster: s.cluster, namespace: s.namespace, container: { image: 'busybox:1', command: ['true'] } })),
+      ],
+    },
+  } as Manifest;
+}
+
+/** Where a workflow's objects are: names of the workflow's pods and task results, `namespace/name`. */
+export function workflowObjects(kubeconfig: string, context: string, kind: 'pods' | 'workflowtaskresults.argoproj.io', workflow: string): string[] {
+  const list = JSON.parse(kubectl(kubeconfig, context, ['get', kind, '-A', '-l', `workflows.argoproj.io/workflow=${workflow}`, '-o', 'json']));
+  return list.items.map((o: any) => `${o.metadata.namespace}/${o.metadata.name}`).sort();
+}
+
+/** The phase of a workflow in the local cluster. */
+export function workflowPhase(kubeconfig: string, context: string, namespace: string, name: string): string {
+  return kubectl(kubeconfig, context, ['get', 'workflow', name, '-n', namespace, '-o', 'jsonpath={.status.phase}']).trim();
+}
+
+/** The MISSING rows of `verify` output, in the shape of {@link forbiddenRefusals}. */
+export function verifyMissing(stdout: string): { verb: string; resource: string; group: string; namespace: string }[] {
+  return [...stdout.matchAll(/^\s+MISSING\s+(\S+)\s+(\S+)\s+(.+)$/gm)].map((m) => {
+    const [resource, ...group] = m[2].split('.');
+    return { verb: m[1], resource, group: group.join('.'), namespace: m[3].trim() === '(all namespaces)' ? '' : m[3].trim() };
+  });
+}
