@@ -7,6 +7,7 @@ import { manifestYaml, type Manifest } from '../manifests';
 import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../profile';
 import { TopologyError, loadTopologyFile } from '../validate';
 import { readRemoteCredentials } from './credentials';
+import { nearest, packageVersion, unknownFlag } from './flags';
 import { formatReports, verifyProfiles } from './verify';
 
 /** Bad flags: exit 2, like a bad topology. */
@@ -24,7 +25,7 @@ Commands:
   profile    print the profile Secret of one remote cluster, read from the live remote
   verify     ask each remote, with its profile's own credentials, whether Argo's needs are met
 
-Run "argo-multicluster <command> --help" for a command's options.
+Run "argo-multicluster <command> --help" for a command's options, "argo-multicluster --version" for the version.
 Exit codes: 0 success, 2 invalid input (the message names each field), 1 any other failure.`,
   synth: `Usage: argo-multicluster synth [-f TOPOLOGY] [-o DIR] [--kubeconfig PATH]
 
@@ -81,6 +82,9 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
 
 function parse(command: string, args: string[]): { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean } {
   const options = Object.fromEntries(COMMAND_OPTIONS[command].map((name) => [name, OPTIONS[name]]));
+  const takenBy = (flag: string) => Object.keys(COMMAND_OPTIONS).filter((c) => COMMAND_OPTIONS[c].some((o) => o === flag));
+  const unknown = unknownFlag(command, args, options, OPTIONS, takenBy);
+  if (unknown) throw new UsageError(`${unknown}\n\n${HELP[command]}`);
   try {
     return parseArgs({ args, strict: true, options }).values as ReturnType<typeof parse>;
   } catch (e) {
@@ -107,7 +111,15 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(`${HELP['']}\n`);
       return command === '' ? 2 : 0;
     }
-    if (!(command in COMMAND_OPTIONS)) throw new UsageError(`unknown command "${command}"; valid commands: synth, validate, profile, verify\n\n${HELP['']}`);
+    if (command === '--version' || command === '-V' || command === 'version') {
+      out.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (!(command in COMMAND_OPTIONS)) {
+      const near = nearest(command, Object.keys(COMMAND_OPTIONS));
+      const hint = near ? `did you mean "${near}"? ` : '';
+      throw new UsageError(`unknown command "${command}"; ${hint}valid commands: ${Object.keys(COMMAND_OPTIONS).join(', ')}\n\n${HELP['']}`);
+    }
     const opts = parse(command, rest);
     if (opts.help) {
       out.write(`${HELP[command]}\n`);
