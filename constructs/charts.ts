@@ -7,6 +7,7 @@ import { ControllerIdentity } from './controller-identity';
 import { ControllerRbac } from './controller-rbac';
 import { WorkflowControllerConfigMap } from './controller-configmap';
 import { ExecutorRbac } from './executor-rbac';
+import { pickPodSettings } from './pod-settings';
 import { COMMON_LABELS } from './names';
 import { Profile, RemoteCredentials, externalProfileManifest, profileKubeconfig, profileMetadata, profileSecretManifest } from './profile';
 import { WorkflowTaskResultCrd } from './task-result-crd';
@@ -70,6 +71,7 @@ export class LocalClusterChart extends Chart {
       replicas: controller.replicas,
       resources: controller.resources,
       namespaced: controller.namespaced,
+      ...pickPodSettings(controller),
       checksum: controllerChecksum(this.rolloutInputs, props.checksumProfiles ?? props.profiles),
     });
     props.profiles.forEach((p, i) => new Profile(this, `Profile-${i}`, p));
@@ -94,7 +96,7 @@ export class RemoteClusterChart extends Chart {
     const { remote } = props;
     if (remote.createNamespaces) namespaces(this, remote.namespaces);
     new WorkflowTaskResultCrd(this, 'TaskResultCrd');
-    for (const ns of remote.namespaces) new ExecutorRbac(this, `Executor-${ns}`, { namespace: ns, serviceAccount: remote.executorServiceAccount });
+    for (const ns of remote.namespaces) new ExecutorRbac(this, `Executor-${ns}`, { namespace: ns, serviceAccount: remote.executorServiceAccount, imagePullSecrets: remote.executorImagePullSecrets });
     this.identity = new ControllerIdentity(this, 'Identity', { localCluster: props.localCluster, namespaces: remote.namespaces, access: remote.access });
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
 import { isReleasedUpstreamController, parseImage } from './images';
+import { controllerPodSettingsShape, imagePullSecretsSchema } from './pod-settings';
 import { quotedForSomeReader } from './yaml-writer';
 
 /**
@@ -80,6 +81,7 @@ const controllerSchema = z.strictObject({
   resources: resourcesSchema.optional(),
   namespaced: z.boolean().default(false),
   config: controllerConfigSchema.default({}),
+  ...controllerPodSettingsShape,
 });
 
 const localSchema = z.strictObject({
@@ -97,6 +99,7 @@ const remoteSchema = z.strictObject({
   namespaces: z.array(namespaceName).min(1, 'must list at least one namespace').default(['default']),
   workflowNamespace: z.union([z.literal(''), namespaceName]).optional(),
   executorServiceAccount: serviceAccountName.default('default'),
+  executorImagePullSecrets: imagePullSecretsSchema.optional(),
   access: z.enum(['namespaced', 'cluster']).default('namespaced'),
   insecureSkipTLSVerify: z.boolean().default(false),
   createNamespaces: z.boolean().default(true),
