@@ -16,3 +16,4 @@ export * from './topology';
 export * from './validate';
 export * from './example';
 export * from './gitops';
+export * from './topology-types';

@@ -104,6 +104,7 @@ const remoteSchema = z.strictObject({
   insecureSkipTLSVerify: z.boolean().default(false),
   createNamespaces: z.boolean().default(true),
   secretStore: storeRef.optional(),
+  manageSharedObjects: z.boolean().default(true),
 });
 
 const secretsSchema = z.strictObject({

@@ -108,6 +108,9 @@ function crossFieldIssues(t: any): TopologyIssue[] {
     if (Array.isArray(r.executorImagePullSecrets) && r.executorImagePullSecrets.length && (r.executorServiceAccount ?? 'default') === 'default') {
       problem(`remotes[${i}].executorImagePullSecrets`, r.executorImagePullSecrets, 'needs an executorServiceAccount other than "default": the pull secrets go on a ServiceAccount this package creates, and it never takes over "default"');
     }
+    if (Array.isArray(r.executorImagePullSecrets) && r.executorImagePullSecrets.length && r.manageSharedObjects === false) {
+      problem(`remotes[${i}].executorImagePullSecrets`, r.executorImagePullSecrets, 'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote');
+    }
     const wfns = r.workflowNamespace;
     if (local.controller?.namespaced === true && typeof wfns === 'string' && wfns !== '' && wfns !== localNamespace) {
       problem(`remotes[${i}].workflowNamespace`, wfns, `must be "${localNamespace}" or "" with a namespaced controller (it manages only local.namespace)`);

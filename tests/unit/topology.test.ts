@@ -36,6 +36,7 @@ describe('topology defaults', () => {
       access: 'namespaced',
       insecureSkipTLSVerify: false,
       createNamespaces: true,
+      manageSharedObjects: true,
     });
     expect(t.secrets).toEqual({ mode: 'none', store: undefined });
   });
