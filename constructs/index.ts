@@ -17,3 +17,4 @@ export * from './validate';
 export * from './example';
 export * from './gitops';
 export * from './topology-types';
+export * from './gitops-apps';

@@ -46,7 +46,7 @@ describe('misspelt flags and commands', () => {
   test('a flag far from every valid one gets no guess, only the list', async () => {
     const r = await invoke(['synth', '--frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('error: synth: unknown flag "--frobnicate"; valid flags: -f/--file, -o/--out, --kubeconfig, -h/--help');
+    expect(r.stderr.split('\n')[0]).toBe('error: synth: unknown flag "--frobnicate"; valid flags: -f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help');
   });
 
   test('an unknown short flag is refused with the list', async () => {
