@@ -44,6 +44,14 @@ describe('topology.schema.json', () => {
     expect(controller.logging.properties.level).toMatchObject({ enum: ['debug', 'info', 'warn', 'error'], description: expect.stringMatching(/--loglevel/) });
   });
 
+  test('every topology field is in the README', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const fields = (node: any): string[] =>
+      Object.entries(node?.properties ?? {}).flatMap(([name, child]: [string, any]) => [name, ...(name === 'config' ? [] : fields(child.type === 'array' ? child.items : child))]);
+    const missing = [...new Set(fields(schema))].filter((name) => !new RegExp(`\\b${name}\\b`).test(readme));
+    expect(missing).toEqual([]);
+  });
+
   test.each([
     ['an unknown field', (t: any) => (t.local.controller.imagePullSecret = [{ name: 'x' }]), 'additionalProperties'],
     ['a bad enum', (t: any) => (t.local.controller.logging = { level: 'loud' }), 'enum'],
