@@ -143,7 +143,7 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       return pulumi.secret(
         pulumi.all([data, endpoint.server, endpoint.caData]).apply(([d, server, caData]) => {
           const at = topology.remotes.indexOf(remote);
-          if (server !== undefined) checkServer(server, `remotes[${at}].server`, `${name}: topology`);
+          if (server !== undefined) checkServer(server, `remotes[${at}].server`, `${name}: topology`, this);
           return profileKubeconfig(topology, { ...remote, server: server ?? remote.server }, { token: decode(d?.token), caData: caData ?? d?.['ca.crt'] });
         }),
       );
@@ -192,10 +192,17 @@ function splitInputs(given: ComponentTopology | TopologyInput | Topology, source
   return { topology: validateTopology({ ...given, remotes }, source), endpoints };
 }
 
-/** Validates a server URL that was an output, with the topology's own rule, when its value is known. */
-function checkServer(server: string, path: string, source: string): void {
+/**
+ * Validates a server URL that was an output, with the topology's own rule, when its value is known. The error is also
+ * logged on the component: an exception while a resource's inputs are serialized may reach the engine only as an
+ * unhandled rejection, and a logged error fails the update whatever the host.
+ */
+function checkServer(server: string, path: string, source: string, component: pulumi.Resource): void {
   const result = topologySchema.shape.remotes.element.shape.server.safeParse(server);
-  if (!result.success) throw new TopologyError(result.error.issues.map((i) => ({ path, value: server, message: i.message })), source);
+  if (result.success) return;
+  const error = new TopologyError(result.error.issues.map((i) => ({ path, value: server, message: i.message })), source);
+  pulumi.log.error(error.message, component);
+  throw error;
 }
 
 /** The Deployment with the checksum over the live profiles, and the stack's skip-wait choice. */

@@ -140,3 +140,32 @@ describe('a provider per cluster', () => {
     expect(() => new ArgoMultiCluster('conflict-amc', args)).toThrow(/connections\.cluster-1\.provider: "\(provider\)" cannot be given with context or kubeconfig/);
   });
 });
+
+describe('a server output that turns out invalid', () => {
+  // Run in a child process: the SDK reports a failed input as an unhandled rejection of the program (which a language
+  // host turns into the program's error), and jest would count that against whichever test is running.
+  test('fails the program with the path, the value and the rule, and logs it as an error (which fails the update)', () => {
+    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+    const script = `
+      const pulumi = require('@pulumi/pulumi');
+      pulumi.runtime.setMocks({
+        newResource: (a) => ({ id: a.name + '-id', state: a.type === 'kubernetes:core/v1:Secret' && a.inputs.type === 'kubernetes.io/service-account-token' ? { ...a.inputs, data: { token: 'dA==', 'ca.crt': 'Y2E=' } } : a.inputs }),
+        call: (a) => a.inputs,
+      }, 'p', 's', false);
+      const errors = [];
+      process.on('unhandledRejection', (e) => errors.push(e.message));
+      const { ArgoMultiCluster } = require(${JSON.stringify(require('node:path').join(__dirname, '..', '..', 'lib', 'stacks', 'component.js'))});
+      const topology = ${JSON.stringify(topologyOf('cluster-0'))};
+      topology.remotes[0].server = pulumi.output('http://plain:80');
+      new ArgoMultiCluster('bad', { topology });
+      setTimeout(() => console.log(JSON.stringify({ errors: [...new Set(errors)], logged: require('@pulumi/pulumi/log').hasErrors() })), 3000);
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: require('node:path').join(__dirname, '..', '..'), encoding: 'utf8' });
+    const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(result.logged).toBe(true);
+    expect(result.errors.length).toBeGreaterThan(0);
+    for (const message of result.errors) {
+      expect(message).toMatch(/bad: topology is invalid:\n {2}- remotes\[0\]\.server: "http:\/\/plain:80" must use https:\/\/ \(the token is a bearer credential\)$/);
+    }
+  });
+});
