@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { Manifest } from '../../constructs';
+import { Manifest, TopologyInput, buildCharts, clusterManifests, validateTopology } from '../../constructs';
 import { exampleTopologyPath } from '../../constructs/example';
 import { ArgoMultiCluster, ComponentTopology } from '../../stacks/component';
 import { ControlPlanes, startControlPlanes } from './harness/controlPlane';
@@ -19,6 +19,9 @@ jest.setTimeout(900_000);
 
 let planes: ControlPlanes;
 let stack: Stack;
+/** A second stack of the same project, for the upgrade from unprefixed object names. */
+let upgrade: Stack;
+const version = { old: true };
 /** What the next run of the program builds. */
 const plan = { west: true };
 
@@ -44,6 +47,10 @@ async function program() {
     outputs.west = west.profiles;
   }
   return outputs;
+}
+
+function objectsOf(t: ComponentTopology) {
+  return clusterManifests(buildCharts({ ...validateTopology(t as TopologyInput), secrets: { mode: 'none' } }));
 }
 
 function client(context: string, kubeconfig?: string): k8sClient.KubernetesObjectApi {
@@ -85,16 +92,41 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'amc-shared-'));
   planes = await startControlPlanes({ names: ['cluster-0', 'cluster-1', 'cluster-2'], binDir, workDir: join(dir, 'clusters') });
   const env: Record<string, string> = { ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })), PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration' };
-  stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: 'shared', projectName: 'shared-remote', program },
-    {
-      workDir: mkdtempSync(join(dir, 'ws-')),
-      pulumiCommand: await PulumiCommand.get({ root: dirname(binDir), skipVersionCheck: false }),
-      envVars: env,
-      projectSettings: { name: 'shared-remote', runtime: 'nodejs', backend: { url: env.PULUMI_BACKEND_URL } },
-    },
-  );
+  const stackOf = async (stackName: string, run: () => Promise<Record<string, unknown>>) =>
+    LocalWorkspace.createOrSelectStack(
+      { stackName, projectName: 'shared-remote', program: run },
+      {
+        workDir: mkdtempSync(join(dir, 'ws-')),
+        pulumiCommand: await PulumiCommand.get({ root: dirname(binDir), skipVersionCheck: false }),
+        envVars: env,
+        projectSettings: { name: 'shared-remote', runtime: 'nodejs', backend: { url: env.PULUMI_BACKEND_URL } },
+      },
+    );
+  stack = await stackOf('shared', program);
+  upgrade = await stackOf('upgrade', upgradeProgram);
 });
+
+/**
+ * The remote CRD as a stack made before object names carried the component's name had it (`<cluster>/<Kind>/...`
+ * under the same component, child component and provider), then the component as it is now.
+ */
+async function upgradeProgram(): Promise<Record<string, unknown>> {
+  const kubeconfig = planes.kubeconfigPath;
+  if (!version.old) {
+    new ArgoMultiCluster('amc', {
+      topology: topologyOf('cluster-0', planes.clusters['cluster-1'].server),
+      connections: { 'cluster-0': { kubeconfig }, 'cluster-1': { kubeconfig } },
+      skipAwait: true,
+    });
+    return {};
+  }
+  const root = new pulumi.ComponentResource('argo-multicluster:index:ArgoMultiCluster', 'amc', {}, {});
+  const cluster = new pulumi.ComponentResource('argo-multicluster:index:ClusterObjects', 'amc-cluster-1', {}, { parent: root });
+  const provider = new k8s.Provider('amc-cluster-1-provider', { context: 'cluster-1', kubeconfig, clusterIdentifier: 'cluster-1' }, { parent: cluster });
+  const crd = objectsOf(topologyOf('cluster-0', planes.clusters['cluster-1'].server)).get('cluster-1')!.find((m) => m.kind === 'CustomResourceDefinition')!;
+  new k8s.apiextensions.v1.CustomResourceDefinition('cluster-1/CustomResourceDefinition/workflowtaskresults.argoproj.io', crd as any, { parent: cluster, provider });
+  return {};
+}
 
 afterAll(async () => {
   await planes?.stopAll();
@@ -133,5 +165,16 @@ describe('two components sharing one remote cluster, on real servers', () => {
     expect(result.summary.result).toBe('succeeded');
     expect(await exists('cluster-1', CRD)).toBe(false);
     expect(await exists('cluster-1', identity('cluster-0'))).toBe(false);
+  });
+
+  test('upgrading a stack made with the unprefixed object names replaces and deletes nothing (the old names are aliases)', async () => {
+    expect((await upgrade.up()).summary.result).toBe('succeeded');
+    version.old = false;
+    const preview = await upgrade.preview();
+    expect(preview.changeSummary.same).toBeGreaterThanOrEqual(4); // the two components, the provider and the CRD
+    expect(Object.keys(preview.changeSummary).filter((op) => !['same', 'create'].includes(op))).toEqual([]);
+    expect((await upgrade.up()).summary.result).toBe('succeeded');
+    expect((await upgrade.destroy()).summary.result).toBe('succeeded');
+    expect(await exists('cluster-1', CRD)).toBe(false);
   });
 });
