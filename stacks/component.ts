@@ -71,7 +71,10 @@ function decode(b64: string | undefined): string {
  * provider, plus what only Pulumi can know: each remote's token, read back to build the profile Secrets.
  */
 export class ArgoMultiCluster extends pulumi.ComponentResource {
-  /** The validated topology. */
+  /**
+   * The validated topology. A remote `server` given as an output reads here as
+   * `https://server-given-as-an-output.invalid`; the profiles carry the real one.
+   */
   readonly topology: Topology;
   /** The local cluster's name (the controller's immutable `cluster`). */
   readonly localCluster: pulumi.Output<string>;
