@@ -7,9 +7,10 @@ import { ControllerIdentity } from './controller-identity';
 import { ControllerRbac } from './controller-rbac';
 import { WorkflowControllerConfigMap } from './controller-configmap';
 import { ExecutorRbac } from './executor-rbac';
+import { pickPodSettings } from './pod-settings';
 import { COMMON_LABELS } from './names';
 import { ProfileAdmissionPolicy } from './profile-admission-policy';
-import { Profile, RemoteCredentials, externalProfileManifest, profileKubeconfig, profileMetadata, profileSecretManifest } from './profile';
+import { Profile, ProfileProps, RemoteCredentials, profileMetadata, profileSecretManifest } from './profile';
 import { WorkflowTaskResultCrd } from './task-result-crd';
 import type { RemoteCluster, Topology } from './topology';
 
@@ -41,11 +42,11 @@ export interface BuildOptions {
 export interface LocalClusterChartProps {
   /** The validated topology. */
   readonly topology: Topology;
-  /** The profile objects (Secret or ExternalSecret manifests) to write, one per remote, or none. */
-  readonly profiles: readonly Record<string, unknown>[];
+  /** The profiles (Secret or ExternalSecret) to write, one per remote, or none. */
+  readonly profiles: readonly ProfileProps[];
   /**
    * What the controller's checksum covers for each profile.
-   * @default `profiles`
+   * @default the profile objects written
    */
   readonly checksumProfiles?: readonly unknown[];
 }
@@ -63,6 +64,7 @@ export class LocalClusterChart extends Chart {
     const config = new WorkflowControllerConfigMap(this, 'Config', { namespace: local.namespace, clusterName: local.name, config: controller.config });
     this.rolloutInputs = { config: config.data, images: { controller: controller.image, executor: controller.executorImage } };
     new ControllerRbac(this, 'Rbac', { namespace: local.namespace, namespaced: controller.namespaced });
+    const profiles = props.profiles.map((p, i) => new Profile(this, `Profile-${i}`, p).manifest);
     new ControllerDeployment(this, 'Controller', {
       namespace: local.namespace,
       image: controller.image,
@@ -71,9 +73,9 @@ export class LocalClusterChart extends Chart {
       replicas: controller.replicas,
       resources: controller.resources,
       namespaced: controller.namespaced,
-      checksum: controllerChecksum(this.rolloutInputs, props.checksumProfiles ?? props.profiles),
+      ...pickPodSettings(controller),
+      checksum: controllerChecksum(this.rolloutInputs, props.checksumProfiles ?? profiles),
     });
-    props.profiles.forEach((p, i) => new Profile(this, `Profile-${i}`, p));
     if (local.profileAdmissionPolicy) new ProfileAdmissionPolicy(this, 'ProfileAdmissionPolicy', { namespace: local.namespace });
   }
 }
@@ -94,10 +96,19 @@ export class RemoteClusterChart extends Chart {
   constructor(scope: Construct, id: string, props: RemoteClusterChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
     const { remote } = props;
-    if (remote.createNamespaces) namespaces(this, remote.namespaces);
-    new WorkflowTaskResultCrd(this, 'TaskResultCrd');
-    for (const ns of remote.namespaces) {
-      new ExecutorRbac(this, `Executor-${ns}`, { namespace: ns, serviceAccount: remote.executorServiceAccount, artifactSecrets: remote.artifactSecrets });
+    // Objects every local controller using this remote needs identically have one owner, so that two setups sharing
+    // the remote neither collide on them nor delete them from under each other.
+    if (remote.manageSharedObjects) {
+      if (remote.createNamespaces) namespaces(this, remote.namespaces);
+      new WorkflowTaskResultCrd(this, 'TaskResultCrd');
+      for (const ns of remote.namespaces) {
+        new ExecutorRbac(this, `Executor-${ns}`, {
+          namespace: ns,
+          serviceAccount: remote.executorServiceAccount,
+          imagePullSecrets: remote.executorImagePullSecrets,
+          artifactSecrets: remote.artifactSecrets,
+        });
+      }
     }
     this.identity = new ControllerIdentity(this, 'Identity', {
       localCluster: props.localCluster,
@@ -114,15 +125,16 @@ export interface ClusterCharts {
   readonly remotes: readonly RemoteClusterChart[];
 }
 
-/** The profile manifests of the topology's secrets mode: none, ExternalSecrets, or Secrets from credentials. */
-function profileManifests(topology: Topology, options: BuildOptions): Record<string, unknown>[] {
+/** The profiles of the topology's secrets mode: none, ExternalSecrets, or Secrets from credentials. */
+function profileProps(topology: Topology, options: BuildOptions): ProfileProps[] {
   const { mode, store } = topology.secrets;
   if (mode === 'none') return [];
+  const local = { name: topology.local.name, namespace: topology.local.namespace };
   return topology.remotes.map((remote) => {
-    if (mode === 'external') return externalProfileManifest(topology, remote, (remote.secretStore ?? store)!);
+    if (mode === 'external') return { local, remote, store: (remote.secretStore ?? store)! };
     const credentials = options.credentials?.get(remote.name);
     if (!credentials) throw new Error(`secrets.mode "plain" needs the credentials of remote cluster "${remote.name}"`);
-    return profileSecretManifest(profileMetadata(topology, remote), profileKubeconfig(topology, remote, credentials));
+    return { local, remote, credentials };
   });
 }
 
@@ -132,9 +144,9 @@ function profileManifests(topology: Topology, options: BuildOptions): Record<str
  */
 export function buildCharts(topology: Topology, options: BuildOptions = {}): ClusterCharts {
   const scope = () => options.app ?? new App();
-  const profiles = profileManifests(topology, options);
+  const profiles = profileProps(topology, options);
   // Without profiles in the output, the checksum still covers what the controller obeys: names, labels, annotations.
-  const checksumProfiles = profiles.length ? profiles : topology.remotes.map((r) => profileSecretManifest(profileMetadata(topology, r)));
+  const checksumProfiles = profiles.length ? undefined : topology.remotes.map((r) => profileSecretManifest(profileMetadata(topology, r)));
   const local = new LocalClusterChart(scope(), topology.local.name, { topology, profiles, checksumProfiles });
   const remotes = topology.remotes.map((remote) => new RemoteClusterChart(scope(), remote.name, { localCluster: topology.local.name, remote }));
   return { local, remotes };

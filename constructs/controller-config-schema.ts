@@ -105,7 +105,8 @@ export function explainUnknownConfigKey(key: string): string {
   return `is not a controller config key (this controller would ignore it without a word, released ones exit on it); ${hint}known keys: ${CONTROLLER_CONFIG_KEYS.join(', ')}`;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" hints. */
+export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];

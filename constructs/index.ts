@@ -17,3 +17,5 @@ export * from './topology';
 export * from './validate';
 export * from './example';
 export * from './gitops';
+export * from './topology-types';
+export * from './gitops-apps';

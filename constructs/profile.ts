@@ -1,8 +1,16 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { z } from 'zod';
 import { buildProfileKubeconfig } from './kubeconfig';
 import { CLUSTER_LABEL, COMMON_LABELS, KUBECONFIG_KEY, NAMESPACE_ANNOTATION, WORKFLOW_NAMESPACE_ANNOTATION, controllerIdentityName, profileSecretName, tokenSecretName } from './names';
-import type { RemoteCluster, StoreRef, Topology } from './topology';
+import { validateProps } from './props';
+import { type LocalCluster, type RemoteCluster, type StoreRef, topologySchema } from './topology';
+import type { RemoteClusterSpec, SecretStoreRefSpec } from './topology-types';
+
+/** What the profile builders need of a topology: the local cluster's name and workflow namespace. */
+export interface ProfileScope {
+  readonly local: Pick<LocalCluster, 'name' | 'namespace'>;
+}
 
 /** Name, namespace, label and annotations of a profile Secret: what the controller selects and obeys. */
 export interface ProfileMetadata {
@@ -29,7 +37,7 @@ export function profileRemoteNamespace(remote: RemoteCluster): string {
 }
 
 /** Metadata of the profile Secret for one remote, in the local workflow namespace. */
-export function profileMetadata(topology: Topology, remote: RemoteCluster): ProfileMetadata {
+export function profileMetadata(topology: ProfileScope, remote: RemoteCluster): ProfileMetadata {
   return {
     name: profileSecretName(remote.name),
     namespace: topology.local.namespace,
@@ -42,7 +50,7 @@ export function profileMetadata(topology: Topology, remote: RemoteCluster): Prof
 }
 
 /** The profile's kubeconfig for one remote, from its credentials (or template placeholders for them). */
-export function profileKubeconfig(topology: Topology, remote: RemoteCluster, credentials: RemoteCredentials): string {
+export function profileKubeconfig(topology: ProfileScope, remote: RemoteCluster, credentials: RemoteCredentials): string {
   return buildProfileKubeconfig({
     cluster: remote.name,
     server: remote.server,
@@ -68,7 +76,7 @@ export function profileSecretManifest(metadata: ProfileMetadata, kubeconfig?: st
  * (and CA), so no credential is in git. The labels and annotations are in the template: ESO writes them with the
  * Secret in one create, which a running controller requires.
  */
-export function externalProfileManifest(topology: Topology, remote: RemoteCluster, store: StoreRef): Record<string, unknown> {
+export function externalProfileManifest(topology: ProfileScope, remote: RemoteCluster, store: StoreRef): Record<string, unknown> {
   const metadata = profileMetadata(topology, remote);
   const key = (store.key ?? tokenSecretName(topology.local.name, remote.tokenGeneration)).replace(/\{remote\}/g, remote.name);
   const data = [{ secretKey: 'token', remoteRef: { key, property: 'token' } }];
@@ -96,11 +104,56 @@ export function externalProfileManifest(topology: Topology, remote: RemoteCluste
   };
 }
 
-/** A profile object (Secret or ExternalSecret) in a chart, from the manifest the checksum was computed over. */
+/** Props of {@link Profile}: the clusters it connects, and either the credentials or the store that holds them. */
+export interface ProfileProps {
+  /** The local cluster: its name (the controller identity's) and workflow namespace (where the profile lives). */
+  readonly local: { readonly name: string; readonly namespace?: string };
+  /** The remote cluster, as a topology file gives it. */
+  readonly remote: RemoteClusterSpec;
+  /** The remote token and CA: the profile is a Secret holding the kubeconfig (in clear: encrypt it before git). */
+  readonly credentials?: RemoteCredentials;
+  /** The external-secrets.io store holding the token and CA: the profile is an ExternalSecret. */
+  readonly store?: SecretStoreRefSpec;
+}
+
+const local = topologySchema.shape.local.shape;
+const remoteSchema = topologySchema.shape.remotes.element;
+/** The props, checked with the topology's own field rules. */
+const propsSchema = z
+  .strictObject({
+    local: z.strictObject({ name: local.name, namespace: local.namespace }),
+    remote: remoteSchema,
+    credentials: z
+      .strictObject({
+        token: z.string().min(1, 'must not be empty'),
+        caData: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64 (data.ca.crt of the token Secret as stored)').optional(),
+      })
+      .optional(),
+    store: remoteSchema.shape.secretStore.unwrap().optional(),
+  })
+  .superRefine((p, ctx) => {
+    if ((p.credentials === undefined) === (p.store === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'needs exactly one of credentials (a Secret) or store (an ExternalSecret)' });
+    }
+    if (p.credentials && !p.credentials.caData && !p.remote.insecureSkipTLSVerify) {
+      ctx.addIssue({ code: 'custom', path: ['credentials', 'caData'], message: 'is required unless remote.insecureSkipTLSVerify is true' });
+    }
+  });
+
+/** A profile object in a chart: the Secret (from credentials) or ExternalSecret (from a store) for one remote. */
 export class Profile extends Construct {
-  constructor(scope: Construct, id: string, manifest: Record<string, unknown>) {
+  /** The object as written, for the controller's checksum. */
+  readonly manifest: Record<string, unknown>;
+
+  constructor(scope: Construct, id: string, props: ProfileProps) {
     super(scope, id);
-    const { apiVersion, kind, metadata, ...rest } = manifest as { apiVersion: string; kind: string; metadata: ProfileMetadata };
+    const p = validateProps('Profile', propsSchema, props);
+    const topology: ProfileScope = { local: p.local };
+    const remote: RemoteCluster = { ...p.remote, context: p.remote.context ?? p.remote.name, workflowNamespace: p.remote.workflowNamespace ?? p.local.namespace };
+    this.manifest = p.store
+      ? externalProfileManifest(topology, remote, p.store)
+      : profileSecretManifest(profileMetadata(topology, remote), profileKubeconfig(topology, remote, p.credentials!));
+    const { apiVersion, kind, metadata, ...rest } = this.manifest as { apiVersion: string; kind: string; metadata: ProfileMetadata };
     new ApiObject(this, 'Resource', { apiVersion, kind, metadata, ...rest });
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
 import { isReleasedUpstreamController, parseImage } from './images';
 import { serverUrlProblems } from './server-url';
+import { controllerPodSettingsShape, imagePullSecretsSchema } from './pod-settings';
 import { quotedForSomeReader } from './yaml-writer';
 
 /**
@@ -71,6 +72,7 @@ const controllerSchema = z.strictObject({
   resources: resourcesSchema.optional(),
   namespaced: z.boolean().default(false),
   config: controllerConfigSchema.default({}),
+  ...controllerPodSettingsShape,
 });
 
 const localSchema = z.strictObject({
@@ -94,6 +96,7 @@ const remoteSchema = z.strictObject({
   namespaces: z.array(namespaceName).min(1, 'must list at least one namespace').default(['default']),
   workflowNamespace: z.union([z.literal(''), namespaceName]).optional(),
   executorServiceAccount: serviceAccountName.default('default'),
+  executorImagePullSecrets: imagePullSecretsSchema.optional(),
   access: z.enum(['namespaced', 'cluster']).default('namespaced'),
   insecureSkipTLSVerify: z.boolean().default(false),
   createNamespaces: z.boolean().default(true),
@@ -108,6 +111,7 @@ const remoteSchema = z.strictObject({
     .array(z.string().regex(DNS1123_SUBDOMAIN, 'must be a Secret name (DNS-1123 subdomain)'))
     .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice')
     .default([]),
+  manageSharedObjects: z.boolean().default(true),
 });
 
 const secretsSchema = z.strictObject({

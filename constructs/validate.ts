@@ -45,11 +45,13 @@ function formatIssue(issue: TopologyIssue): string {
 
 type PathKey = PropertyKey;
 
-function formatPath(path: readonly PathKey[]): string {
+/** A field path as messages write it: `remotes[0].server`. */
+export function formatPath(path: readonly PathKey[]): string {
   return formatFieldPath(path);
 }
 
-function valueAt(root: unknown, path: readonly PathKey[]): unknown {
+/** The value at `path` in `root`, or undefined. */
+export function valueAt(root: unknown, path: readonly PathKey[]): unknown {
   let cur: unknown = root;
   for (const k of path) {
     if (cur === null || typeof cur !== 'object') return undefined;
@@ -114,6 +116,12 @@ function crossFieldIssues(t: any): TopologyIssue[] {
       r.namespaces.forEach((ns: unknown, j: number) => {
         if (r.namespaces.indexOf(ns) !== j) problem(`remotes[${i}].namespaces[${j}]`, ns, 'is listed twice');
       });
+    }
+    if (Array.isArray(r.executorImagePullSecrets) && r.executorImagePullSecrets.length && (r.executorServiceAccount ?? 'default') === 'default') {
+      problem(`remotes[${i}].executorImagePullSecrets`, r.executorImagePullSecrets, 'needs an executorServiceAccount other than "default": the pull secrets go on a ServiceAccount this package creates, and it never takes over "default"');
+    }
+    if (Array.isArray(r.executorImagePullSecrets) && r.executorImagePullSecrets.length && r.manageSharedObjects === false) {
+      problem(`remotes[${i}].executorImagePullSecrets`, r.executorImagePullSecrets, 'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote');
     }
     const wfns = r.workflowNamespace;
     if (local.controller?.namespaced === true && typeof wfns === 'string' && wfns !== '' && wfns !== localNamespace) {

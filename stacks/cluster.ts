@@ -12,10 +12,18 @@ export interface ClusterConnection {
    * @default the provider's default ($KUBECONFIG, else ~/.kube/config)
    */
   readonly kubeconfig?: pulumi.Input<string>;
+  /**
+   * A provider you already have for this cluster, used instead of one made from `context` and `kubeconfig` (give
+   * neither with it). Set its `clusterIdentifier`, or a kubeconfig edit replaces every object on it.
+   * @default a provider made here, `clusterIdentifier` set to the cluster's name
+   */
+  readonly provider?: k8s.Provider;
 }
 
 /** Props of {@link ClusterObjects}. */
 export interface ClusterObjectsArgs {
+  /** The component's name, which every object's name starts with, so that two components never clash. */
+  readonly component: string;
   /** The cluster's name: the provider's `clusterIdentifier`, so a kubeconfig edit never replaces its objects. */
   readonly cluster: string;
   readonly connection: ClusterConnection;
@@ -50,21 +58,25 @@ export function applyDependencies(manifests: readonly Manifest[]): number[][] {
 export class ClusterObjects extends pulumi.ComponentResource {
   /** The cluster's provider. */
   readonly provider: k8s.Provider;
-  /** The registered resources, by `kind/namespace/name`. */
+  /** The registered resources, by `<cluster>/<kind>/<namespace>/<name>`. */
   readonly resources = new Map<string, pulumi.CustomResource>();
 
   constructor(name: string, args: ClusterObjectsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('argo-multicluster:index:ClusterObjects', name, {}, opts);
-    this.provider = new k8s.Provider(
-      `${name}-provider`,
-      { context: args.connection.context, kubeconfig: args.connection.kubeconfig, clusterIdentifier: args.cluster },
-      { parent: this },
-    );
+    this.provider =
+      args.connection.provider ??
+      new k8s.Provider(`${name}-provider`, { context: args.connection.context, kubeconfig: args.connection.kubeconfig, clusterIdentifier: args.cluster }, { parent: this });
     const dependencies = applyDependencies(args.manifests);
     const registered: pulumi.CustomResource[] = [];
     args.manifests.forEach((m, i) => {
       const key = logicalName(args.cluster, m);
-      const resource = registerManifest(key, m, { parent: this, provider: this.provider, dependsOn: dependencies[i].map((j) => registered[j]) });
+      // The name without the component's, which stacks made before it was added carry: an alias, not a replacement.
+      const resource = registerManifest(`${args.component}/${key}`, m, {
+        parent: this,
+        provider: this.provider,
+        dependsOn: dependencies[i].map((j) => registered[j]),
+        aliases: [{ name: key }],
+      });
       registered.push(resource);
       this.resources.set(key, resource);
     });

@@ -3,25 +3,46 @@ import {
   CHECKSUM_ANNOTATION,
   Manifest,
   ProfileMetadata,
+  RemoteClusterSpec,
   Topology,
   TopologyError,
+  TopologyFile,
   TopologyInput,
+  TopologyIssue,
   buildCharts,
   chartManifests,
   controllerChecksum,
   profileKubeconfig,
   profileMetadata,
   profileSecretManifest,
+  topologySchema,
   validateTopology,
 } from '../constructs';
 import { ClusterConnection, ClusterObjects } from './cluster';
 import { copyArtifactSecrets } from './artifact-secrets';
 import { logicalName } from './kinds';
 
+/** A remote cluster as the component takes it: as in a topology file, with values other resources may give. */
+export interface ComponentRemoteCluster extends Omit<RemoteClusterSpec, 'server'> {
+  /** The API server URL as the controller *pod* reaches it, `https://<host>[:port]`; may be another resource's output. */
+  readonly server: pulumi.Input<string>;
+  /**
+   * The remote API server's CA bundle, base64 (as a kubeconfig's `certificate-authority-data`), for the profile.
+   * @default `ca.crt` of the controller identity's token Secret: the remote cluster's root CA
+   */
+  readonly caData?: pulumi.Input<string>;
+}
+
+/** A topology as the component takes it: a topology file's fields, where a remote's server and CA may be outputs. */
+export interface ComponentTopology extends Omit<TopologyFile, 'remotes'> {
+  /** The clusters where workflow pods run; at least one. */
+  readonly remotes: ComponentRemoteCluster[];
+}
+
 /** Arguments of {@link ArgoMultiCluster}. */
 export interface ArgoMultiClusterArgs {
   /** The topology, as in a topology file (or already validated); validated with the same rules and messages as the CLI. */
-  readonly topology: TopologyInput | Topology;
+  readonly topology: ComponentTopology | TopologyInput | Topology;
   /**
    * How to reach each cluster, by cluster name.
    * @default the cluster's `context` from the topology, in the provider's default kubeconfig
@@ -50,7 +71,10 @@ function decode(b64: string | undefined): string {
  * provider, plus what only Pulumi can know: each remote's token, read back to build the profile Secrets.
  */
 export class ArgoMultiCluster extends pulumi.ComponentResource {
-  /** The validated topology. */
+  /**
+   * The validated topology. A remote `server` given as an output reads here as
+   * `https://server-given-as-an-output.invalid`; the profiles carry the real one.
+   */
   readonly topology: Topology;
   /** The local cluster's name (the controller's immutable `cluster`). */
   readonly localCluster: pulumi.Output<string>;
@@ -60,18 +84,22 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
   readonly profiles: pulumi.Output<Record<string, ProfileLocation>>;
   /** Each cluster's objects and provider, by cluster name. */
   readonly clusters: ReadonlyMap<string, ClusterObjects>;
+  /** Remote servers and CAs given as inputs, by remote name. */
+  private readonly endpoints: ReadonlyMap<string, RemoteEndpoint>;
 
   constructor(name: string, args: ArgoMultiClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('argo-multicluster:index:ArgoMultiCluster', name, {}, opts);
-    const topology = validateTopology(args.topology as TopologyInput, `${name}: topology`);
+    const { topology, endpoints } = splitInputs(args.topology, `${name}: topology`);
     const clusterNames = [topology.local.name, ...topology.remotes.map((r) => r.name)];
-    const strangers = Object.keys(args.connections ?? {}).filter((c) => !clusterNames.includes(c));
-    if (strangers.length) {
-      throw new TopologyError(
-        strangers.map((c) => ({ path: `connections.${c}`, value: c, message: `is not a cluster of the topology; valid: ${clusterNames.join(', ')}` })),
-        `${name}: connections`,
-      );
+    const issues: TopologyIssue[] = [];
+    for (const [c, given] of Object.entries(args.connections ?? {})) {
+      if (!clusterNames.includes(c)) issues.push({ path: `connections.${c}`, value: c, message: `is not a cluster of the topology; valid: ${clusterNames.join(', ')}` });
+      else if (given.provider && (given.context !== undefined || given.kubeconfig !== undefined)) {
+        issues.push({ path: `connections.${c}.provider`, value: '(provider)', message: 'cannot be given with context or kubeconfig: the provider already says how to reach the cluster' });
+      }
     }
+    if (issues.length) throw new TopologyError(issues, `${name}: connections`);
+    this.endpoints = endpoints;
     this.topology = topology;
     const metadata = topology.remotes.map((remote) => profileMetadata(topology, remote));
     const stackTraceLimit = Error.stackTraceLimit;
@@ -96,17 +124,32 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     // Only the fields given override the topology: an explicit `context: undefined` must not drop the cluster's context.
     const connection = (cluster: string, context: string): ClusterConnection => {
       const given = args.connections?.[cluster] ?? {};
-      return { context: given.context ?? context, ...(given.kubeconfig !== undefined ? { kubeconfig: given.kubeconfig } : {}) };
+      return {
+        context: given.context ?? context,
+        ...(given.kubeconfig !== undefined ? { kubeconfig: given.kubeconfig } : {}),
+        ...(given.provider !== undefined ? { provider: given.provider } : {}),
+      };
     };
     const clusters = new Map<string, ClusterObjects>();
 
     const kubeconfigs = topology.remotes.map((remote, i) => {
       const chart = charts.remotes[i];
-      const objects = new ClusterObjects(`${name}-${remote.name}`, { cluster: remote.name, connection: connection(remote.name, remote.context), manifests: chartManifests(chart) }, { parent: this });
+      const objects = new ClusterObjects(
+        `${name}-${remote.name}`,
+        { component: name, cluster: remote.name, connection: connection(remote.name, remote.context), manifests: chartManifests(chart) },
+        { parent: this },
+      );
       clusters.set(remote.name, objects);
       const token = objects.resources.get(logicalName(remote.name, { apiVersion: 'v1', kind: 'Secret', metadata: { name: chart.identity.tokenSecretName, namespace: remote.namespaces[0] } }));
       const data = (token as unknown as { data: pulumi.Output<Record<string, string>> }).data;
-      return pulumi.secret(data.apply((d) => profileKubeconfig(topology, remote, { token: decode(d?.token), caData: d?.['ca.crt'] })));
+      const endpoint = this.endpoints.get(remote.name) ?? {};
+      return pulumi.secret(
+        pulumi.all([data, endpoint.server, endpoint.caData]).apply(([d, server, caData]) => {
+          const at = topology.remotes.indexOf(remote);
+          if (server !== undefined) checkServer(server, `remotes[${at}].server`, `${name}: topology`, this);
+          return profileKubeconfig(topology, { ...remote, server: server ?? remote.server }, { token: decode(d?.token), caData: caData ?? d?.['ca.crt'] });
+        }),
+      );
     });
 
     const profiles = metadata.map((m, i): Manifest => ({ ...(profileSecretManifest(m) as unknown as Manifest), stringData: { kubeconfig: kubeconfigs[i] } }));
@@ -118,10 +161,52 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     const local = chartManifests(charts.local).map((m) => (m.kind === 'Deployment' ? withRollout(m, checksum, args.skipAwait ?? false) : m));
     const deploymentAt = local.findIndex((m) => m.kind === 'Deployment');
     local.splice(deploymentAt, 0, ...profiles);
-    clusters.set(topology.local.name, new ClusterObjects(`${name}-${topology.local.name}`, { cluster: topology.local.name, connection: connection(topology.local.name, topology.local.context), manifests: local }, { parent: this }));
+    clusters.set(topology.local.name, new ClusterObjects(`${name}-${topology.local.name}`, { component: name, cluster: topology.local.name, connection: connection(topology.local.name, topology.local.context), manifests: local }, { parent: this }));
     copyArtifactSecrets(name, topology, clusters);
     return clusters;
   }
+}
+
+/** A remote's server and CA as the user gave them, when they are (or may be) outputs of other resources. */
+interface RemoteEndpoint {
+  readonly server?: pulumi.Input<string>;
+  readonly caData?: pulumi.Input<string>;
+}
+
+/** Stands in for a server that is not known yet, so that every other field is validated now. */
+const PENDING_SERVER = 'https://server-given-as-an-output.invalid';
+
+/**
+ * Validates the topology and takes out what may be outputs: a remote `server` that is not a plain string is validated
+ * once known (see {@link checkServer}); `caData` is not a topology field.
+ */
+function splitInputs(given: ComponentTopology | TopologyInput | Topology, source: string): { topology: Topology; endpoints: Map<string, RemoteEndpoint> } {
+  const endpoints = new Map<string, RemoteEndpoint>();
+  const raw = given as { remotes?: unknown };
+  if (!Array.isArray(raw.remotes)) return { topology: validateTopology(given, source), endpoints };
+  const remotes = raw.remotes.map((r: unknown) => {
+    if (r === null || typeof r !== 'object') return r;
+    const { caData, ...rest } = r as { caData?: pulumi.Input<string>; server?: unknown; name?: unknown };
+    const deferred = rest.server !== undefined && typeof rest.server !== 'string';
+    if (typeof rest.name === 'string' && (deferred || caData !== undefined)) {
+      endpoints.set(rest.name, { ...(deferred ? { server: rest.server as pulumi.Input<string> } : {}), ...(caData !== undefined ? { caData } : {}) });
+    }
+    return deferred ? { ...rest, server: PENDING_SERVER } : rest;
+  });
+  return { topology: validateTopology({ ...given, remotes }, source), endpoints };
+}
+
+/**
+ * Validates a server URL that was an output, with the topology's own rule, when its value is known. The error is also
+ * logged on the component: an exception while a resource's inputs are serialized may reach the engine only as an
+ * unhandled rejection, and a logged error fails the update whatever the host.
+ */
+function checkServer(server: string, path: string, source: string, component: pulumi.Resource): void {
+  const result = topologySchema.shape.remotes.element.shape.server.safeParse(server);
+  if (result.success) return;
+  const error = new TopologyError(result.error.issues.map((i) => ({ path, value: server, message: i.message })), source);
+  pulumi.log.error(error.message, component);
+  throw error;
 }
 
 /** The Deployment with the checksum over the live profiles, and the stack's skip-wait choice. */

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
+import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCharts } from '../charts';
 import { exampleTopologyPath } from '../example';
 import { gitopsTree, writeTreeAtomically } from '../gitops';
+import { gitopsAppFiles, type GitopsAppsOptions } from '../gitops-apps';
 import { manifestYaml, type Manifest } from '../manifests';
 import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../profile';
 import { redactText } from '../redact';
 import { TopologyError, loadTopologyFile } from '../validate';
 import { readRemoteCredentials } from './credentials';
+import { nearest, packageVersion, unknownFlag } from './flags';
 import { RotateInputError, rotateToken } from './rotate';
 import { formatReports, verifyProfiles } from './verify';
 
@@ -27,16 +30,28 @@ Commands:
   verify     ask each remote, with its profile's own credentials, whether Argo's needs are met
   rotate     move one remote's profile to a new token, then delete the old token
 
-Run "argo-multicluster <command> --help" for a command's options.
+Run "argo-multicluster <command> --help" for a command's options, "argo-multicluster --version" for the version.
 Exit codes: 0 success, 2 invalid input (the message names each field), 1 any other failure.`,
   synth: `Usage: argo-multicluster synth [-f TOPOLOGY] [-o DIR] [--kubeconfig PATH]
+                             [--argocd applications|applicationset] [--flux] --repo URL [--repo-path PATH]
+                             [--revision REV] [--overlay CLUSTER=PATH[,CLUSTER=PATH...]] [--argocd-namespace NS]
 
 Writes DIR/<cluster>/ per cluster: one YAML file per object and a kustomization.yaml.
 DIR is replaced as a whole, atomically; on any failure it is left as it was.
 
   -f, --file TOPOLOGY   topology file (default: the built-in example)
   -o, --out DIR         output folder (default: $CDK8S_OUTDIR, else dist)
-  --kubeconfig PATH     with secrets.mode "plain" only: where to read the remote tokens from`,
+  --kubeconfig PATH     with secrets.mode "plain" only: where to read the remote tokens from
+
+Also write the objects that deploy each cluster folder from git (with --repo):
+  --argocd KIND         DIR/argocd/: one Application per cluster (applications) or one ApplicationSet
+  --flux                DIR/flux/<cluster>/sync.yaml: a GitRepository and a Kustomization for that cluster's Flux
+  --repo URL            the git repository holding DIR
+  --repo-path PATH      DIR's folder in the repository (default: DIR, when it is relative)
+  --revision REV        branch, tag or commit (default: HEAD for Argo CD, main for Flux)
+  --overlay C=PATH,...  deploy these repository folders instead of DIR/<cluster> (overlays holding sealed
+                        or sops-encrypted profiles, which synth never writes nor deletes)
+  --argocd-namespace NS where Argo CD runs (default: argocd)`,
   validate: `Usage: argo-multicluster validate [-f TOPOLOGY]
 
 Validates the topology and prints "valid" or every problem found.
@@ -85,13 +100,20 @@ const OPTIONS = {
   context: { type: 'string' },
   kubeconfig: { type: 'string' },
   namespace: { type: 'string' },
+  argocd: { type: 'string' },
+  flux: { type: 'boolean' },
+  repo: { type: 'string' },
+  'repo-path': { type: 'string' },
+  revision: { type: 'string' },
+  overlay: { type: 'string' },
+  'argocd-namespace': { type: 'string' },
   'no-wait': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** The flags each command takes: any other is refused, not ignored. */
 const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  synth: ['file', 'out', 'kubeconfig', 'help'],
+  synth: ['file', 'out', 'kubeconfig', 'argocd', 'flux', 'repo', 'repo-path', 'revision', 'overlay', 'argocd-namespace', 'help'],
   validate: ['file', 'help'],
   profile: ['file', 'remote', 'context', 'kubeconfig', 'help'],
   verify: ['file', 'context', 'kubeconfig', 'namespace', 'help'],
@@ -100,6 +122,9 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
 
 function parse(command: string, args: string[]): { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean } {
   const options = Object.fromEntries(COMMAND_OPTIONS[command].map((name) => [name, OPTIONS[name]]));
+  const takenBy = (flag: string) => Object.keys(COMMAND_OPTIONS).filter((c) => COMMAND_OPTIONS[c].some((o) => o === flag));
+  const unknown = unknownFlag(command, args, options, OPTIONS, takenBy);
+  if (unknown) throw new UsageError(`${unknown}\n\n${HELP[command]}`);
   try {
     return parseArgs({ args, strict: true, options }).values as ReturnType<typeof parse>;
   } catch (e) {
@@ -111,6 +136,34 @@ async function plainCredentials(topology: ReturnType<typeof loadTopologyFile>, k
   const credentials = new Map<string, RemoteCredentials>();
   for (const remote of topology.remotes) credentials.set(remote.name, await readRemoteCredentials(topology, remote, { kubeconfig }));
   return credentials;
+}
+
+/** The Argo CD / Flux options of `synth`, or undefined when none is asked for. */
+function gitopsAppOptions(opts: ReturnType<typeof parse>, outDir: string): GitopsAppsOptions | undefined {
+  const given = [opts.argocd, opts.flux, opts.repo, opts['repo-path'], opts.revision, opts.overlay, opts['argocd-namespace']].some((v) => v !== undefined);
+  if (!given) return undefined;
+  if (opts.argocd !== undefined && opts.argocd !== 'applications' && opts.argocd !== 'applicationset') {
+    throw new UsageError(`synth: --argocd "${opts.argocd}" is not valid; valid values: applications, applicationset`);
+  }
+  if (opts.argocd === undefined && !opts.flux) throw new UsageError('synth: --repo, --repo-path, --revision, --overlay and --argocd-namespace need --argocd or --flux');
+  if (!opts.repo) throw new UsageError('synth: --argocd and --flux need --repo URL (the git repository holding the output)');
+  const repoPath = opts['repo-path'] ?? (isAbsolute(outDir) ? undefined : outDir);
+  if (repoPath === undefined) throw new UsageError(`synth: give --repo-path: the output folder ${outDir} is absolute, so its folder in the repository is unknown`);
+  const overlays: Record<string, string> = {};
+  for (const entry of opts.overlay ? opts.overlay.split(',') : []) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new UsageError(`synth: --overlay "${entry}" must be CLUSTER=PATH`);
+    overlays[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return {
+    repoURL: opts.repo,
+    path: repoPath,
+    revision: opts.revision,
+    overlays,
+    argocd: opts.argocd as GitopsAppsOptions['argocd'],
+    argocdNamespace: opts['argocd-namespace'],
+    flux: opts.flux,
+  };
 }
 
 /** Where the CLI writes: process.stdout and stderr, or a test's capture. */
@@ -126,7 +179,15 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(`${HELP['']}\n`);
       return command === '' ? 2 : 0;
     }
-    if (!(command in COMMAND_OPTIONS)) throw new UsageError(`unknown command "${command}"; valid commands: ${Object.keys(COMMAND_OPTIONS).join(', ')}\n\n${HELP['']}`);
+    if (command === '--version' || command === '-V' || command === 'version') {
+      out.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (!(command in COMMAND_OPTIONS)) {
+      const near = nearest(command, Object.keys(COMMAND_OPTIONS));
+      const hint = near ? `did you mean "${near}"? ` : '';
+      throw new UsageError(`unknown command "${command}"; ${hint}valid commands: ${Object.keys(COMMAND_OPTIONS).join(', ')}\n\n${HELP['']}`);
+    }
     const opts = parse(command, rest);
     if (opts.help) {
       out.write(`${HELP[command]}\n`);
@@ -156,7 +217,9 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
         credentials = await plainCredentials(topology, opts.kubeconfig);
       }
       const outDir = opts.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
+      const apps = gitopsAppOptions(opts, outDir);
       const tree = gitopsTree(topology, buildCharts(topology, { credentials }));
+      if (apps) for (const [path, content] of gitopsAppFiles(topology, apps)) tree.set(path, content);
       const changed = writeTreeAtomically(outDir, tree, { onWarning: (m) => err.write(`warning: ${m}\n`) });
       out.write(`${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`);
       return 0;

@@ -63,8 +63,8 @@ describe('argo-multicluster:tokenGenerations: rotation as one config change', ()
     const kubeconfig = parse((await value(profile.stringData as pulumi.Output<Record<string, string>>)).kubeconfig);
     expect(kubeconfig.users[0].user.token).toBe('token-of-argo.cluster-0.service-account-token.2');
     const tokens = registered.filter((r) => r.inputs?.type === 'kubernetes.io/service-account-token').map((r) => r.name);
-    expect(tokens).toEqual(['cluster-1/Secret/default/argo.cluster-0.service-account-token.2']);
-    const gitops = [...objectsWithProfiles(t)].flatMap(([cluster, list]) => list.map((m) => [cluster, m.kind, m.metadata.namespace, m.metadata.name].filter(Boolean).join('/')));
+    expect(tokens).toEqual(['amc/cluster-1/Secret/default/argo.cluster-0.service-account-token.2']);
+    const gitops = [...objectsWithProfiles(t)].flatMap(([cluster, list]) => list.map((m) => ['amc', cluster, m.kind, m.metadata.namespace, m.metadata.name].filter(Boolean).join('/')));
     const applied = registered.filter((r) => r.type.startsWith('kubernetes:') && !r.type.startsWith('pulumi:')).map((r) => r.name);
     expect(applied.sort()).toEqual(gitops.sort());
   });

@@ -26,7 +26,8 @@ pulumi.runtime.setMocks(
       const state = { ...args.inputs };
       // The remote token controller's part: it fills the token Secret (token per cluster, to tell them apart).
       if (args.type === 'kubernetes:core/v1:Secret' && args.inputs.type === 'kubernetes.io/service-account-token') {
-        const cluster = args.name.split('/')[0];
+        // Objects are named `<component>/<cluster>/<kind>/...`.
+        const cluster = args.name.split('/')[1];
         state.data = { token: b64(`token-of-${cluster}`), 'ca.crt': b64(`CA-of-${cluster}`) };
       }
       return { id: `${args.name}-id`, state };
@@ -65,7 +66,7 @@ async function applied(t: TopologyInput | Topology, extra: Partial<ConstructorPa
 }
 
 function identity(r: Registered) {
-  const [cluster] = r.name.split('/');
+  const [, cluster] = r.name.split('/');
   return `${cluster} ${r.inputs.apiVersion} ${r.inputs.kind} ${r.inputs.metadata.namespace ?? ''} ${r.inputs.metadata.name}`;
 }
 
@@ -100,14 +101,14 @@ describe('ArgoMultiCluster component', () => {
       ['amc-cluster-3-provider', 'cluster-3', 'cluster-3'],
     ]);
     for (const r of k8s) {
-      const cluster = r.name.split('/')[0];
+      const cluster = r.name.split('/')[1];
       expect(r.provider).toMatch(new RegExp(`::amc-${cluster}-provider::`));
     }
   });
 
   test('the profile Secret holds a secret kubeconfig with the server, CA and token read back from the remote', async () => {
     const { mc, k8s } = await applied(topology(() => undefined));
-    const profile = k8s.find((r) => r.name === 'cluster-0/Secret/argo/argo.cluster-1')!;
+    const profile = k8s.find((r) => r.name === 'amc/cluster-0/Secret/argo/argo.cluster-1')!;
     expect(profile.inputs.metadata).toEqual({
       name: 'argo.cluster-1',
       namespace: 'argo',

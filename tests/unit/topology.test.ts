@@ -45,6 +45,7 @@ describe('topology defaults', () => {
       insecureSkipTLSVerify: false,
       createNamespaces: true,
       tokenGeneration: 0,
+      manageSharedObjects: true,
     });
     expect(t.secrets).toEqual({ mode: 'none', store: undefined });
   });

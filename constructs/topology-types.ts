@@ -1,0 +1,228 @@
+/**
+ * The topology file as documented interfaces, for editors and for programs that build a topology in code. The zod
+ * schema in `topology.ts` is what validates; a unit test checks at compile time that these interfaces and the
+ * schema's input type accept the same fields, and the JSON Schema (`topology.schema.json`) takes its descriptions
+ * from the comments here, so the documentation has one owner.
+ */
+import type { ControllerConfig } from './controller-config-schema';
+
+/** A topology file: where the controller runs and which clusters its workflow pods run in. */
+export interface TopologyFile {
+  /** The cluster where the workflow controller runs. */
+  readonly local: LocalClusterSpec;
+  /** The clusters where workflow pods run; at least one. */
+  readonly remotes: RemoteClusterSpec[];
+  /** How the profile credentials appear in GitOps output. */
+  readonly secrets?: SecretsSpec;
+}
+
+/** The local cluster: the workflow controller, its config and the profiles. */
+export interface LocalClusterSpec {
+  /**
+   * The cluster's name, a DNS-1123 label unique across the topology. Written to the controller ConfigMap as
+   * `cluster`: never change it once set (remote pods and task results are found by it).
+   */
+  readonly name: string;
+  /** Kube context of the local cluster. Default: the name. */
+  readonly context?: string;
+  /** The workflow namespace, where the controller runs and the profiles live. Default: `argo`. */
+  readonly namespace?: string;
+  /** Write a Namespace object for `namespace` (never for system namespaces). Default: true. */
+  readonly createNamespace?: boolean;
+  /**
+   * Install a ValidatingAdmissionPolicy that refuses profile Secrets (label `workflows.argoproj.io/cluster`) outside
+   * `namespace`: a controller without `--namespaced` reads them from every namespace. Needs Kubernetes 1.30 or later;
+   * turn it off when several local controllers share the cluster. Default: true.
+   */
+  readonly profileAdmissionPolicy?: boolean;
+  /** The workflow controller Deployment. */
+  readonly controller: ControllerSpec;
+}
+
+/** The workflow controller: images, replicas, config and pod settings (named as the Argo Workflows Helm chart's). */
+export interface ControllerSpec {
+  /**
+   * The controller image: your own multi-cluster build, by tag or `@sha256:` digest. Released
+   * `quay.io/argoproj/workflow-controller` tags are refused: they exit on the `cluster` key.
+   */
+  readonly image: string;
+  /** The executor image, passed as `--executor-image`. */
+  readonly executorImage: string;
+  /** Pull policy of the controller container. Default: the cluster's. */
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Replicas, 1 to 10 (more than one relies on leader election). Default: 1. */
+  readonly replicas?: number;
+  /** Requests and limits of the controller container. Default: none, as upstream. */
+  readonly resources?: ResourceRequirementsSpec;
+  /** Run with `--namespaced`: manage only the workflow namespace, with Roles instead of a ClusterRole. Default: false. */
+  readonly namespaced?: boolean;
+  /** Other `workflow-controller-configmap` keys, one data key each; the controller exits on an unknown key. */
+  readonly config?: ControllerConfig;
+  /** Secrets (type `kubernetes.io/dockerconfigjson`, in the workflow namespace) to pull the controller image with. */
+  readonly imagePullSecrets?: LocalObjectReferenceSpec[];
+  /** Node labels the controller pod must run on, added to `kubernetes.io/os: linux`. */
+  readonly nodeSelector?: Record<string, string>;
+  /** Taints the controller pod tolerates. */
+  readonly tolerations?: TolerationSpec[];
+  /** Node and pod (anti-)affinity of the controller pod, as in a pod spec. */
+  readonly affinity?: AffinitySpec;
+  /** Annotations of the controller pod (not `argo-multicluster.io/config-checksum`, which this package sets). */
+  readonly podAnnotations?: Record<string, string>;
+  /** Labels of the controller pod (not `app`, the Deployment's selector). */
+  readonly podLabels?: Record<string, string>;
+  /**
+   * More `workflow-controller` flags, each as `--name` or `--name=value`, e.g. `--qps=50`. Flags this package sets
+   * (`--configmap`, `--executor-image`, `--namespaced`, `--loglevel`, `--log-format`, `--namespace`) and unknown
+   * flags are refused: the controller exits on them.
+   */
+  readonly extraArgs?: string[];
+  /** More environment variables of the controller container. */
+  readonly extraEnv?: EnvVarSpec[];
+  /** The controller's log level and format (`--loglevel`, `--log-format`). Default: info, text. */
+  readonly logging?: LoggingSpec;
+}
+
+/** Container requests and limits, e.g. `{ requests: { cpu: 100m, memory: 128Mi } }`. */
+export interface ResourceRequirementsSpec {
+  /** Requested quantities by resource name. */
+  readonly requests?: Record<string, string | number>;
+  /** Limits by resource name. */
+  readonly limits?: Record<string, string | number>;
+}
+
+/** A reference to an object in the same namespace, by name. */
+export interface LocalObjectReferenceSpec {
+  /** The object's name. */
+  readonly name: string;
+}
+
+/** A toleration, as in a pod spec. */
+export interface TolerationSpec {
+  /** The taint key; empty with operator `Exists` tolerates every taint. */
+  readonly key?: string;
+  /** `Exists` or `Equal`. Default: `Equal`. */
+  readonly operator?: 'Exists' | 'Equal';
+  /** The taint value, with operator `Equal`. */
+  readonly value?: string;
+  /** The taint effect to tolerate; empty means all. */
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  /** With effect `NoExecute`: how long the pod stays after the taint appears. */
+  readonly tolerationSeconds?: number;
+}
+
+/** Scheduling terms as a pod spec's `affinity` has them; the terms themselves are checked by the API server. */
+export interface AffinitySpec {
+  /** Node affinity. */
+  readonly nodeAffinity?: {
+    /** Terms a node must match. */
+    readonly requiredDuringSchedulingIgnoredDuringExecution?: { readonly nodeSelectorTerms: Record<string, unknown>[] };
+    /** Weighted terms preferred. */
+    readonly preferredDuringSchedulingIgnoredDuringExecution?: Record<string, unknown>[];
+  };
+  /** Pod affinity. */
+  readonly podAffinity?: PodAffinityTermsSpec;
+  /** Pod anti-affinity. */
+  readonly podAntiAffinity?: PodAffinityTermsSpec;
+}
+
+/** Required and preferred pod (anti-)affinity terms. */
+export interface PodAffinityTermsSpec {
+  /** Terms that must hold. */
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: Record<string, unknown>[];
+  /** Weighted terms preferred. */
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: Record<string, unknown>[];
+}
+
+/** An environment variable: a value, or one source in `valueFrom`. */
+export interface EnvVarSpec {
+  /** The variable's name (not `LEADER_ELECTION_IDENTITY`, which the Deployment sets). */
+  readonly name: string;
+  /** Its value. */
+  readonly value?: string;
+  /** Where its value comes from: exactly one of `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef`. */
+  readonly valueFrom?: {
+    readonly fieldRef?: Record<string, unknown>;
+    readonly resourceFieldRef?: Record<string, unknown>;
+    readonly configMapKeyRef?: Record<string, unknown>;
+    readonly secretKeyRef?: Record<string, unknown>;
+  };
+}
+
+/** The controller's logging flags. */
+export interface LoggingSpec {
+  /** `--loglevel`: debug, info, warn or error. */
+  readonly level?: 'debug' | 'info' | 'warn' | 'error';
+  /** `--log-format`: text or json. */
+  readonly format?: 'text' | 'json';
+}
+
+/** A remote cluster: where workflow pods run, and how the controller reaches it. */
+export interface RemoteClusterSpec {
+  /** The cluster's name, a DNS-1123 label unique across the topology; the profile is `argo.<name>`. */
+  readonly name: string;
+  /** Kube context of the remote cluster. Default: the name. */
+  readonly context?: string;
+  /** The API server URL as the controller *pod* reaches it: `https://<host>[:port]`. */
+  readonly server: string;
+  /** Namespaces where workflow pods run. Default: `[default]`. */
+  readonly namespaces?: string[];
+  /** The local namespace allowed to use this remote; `""` means any. Default: `local.namespace`. */
+  readonly workflowNamespace?: string;
+  /** The workflow pods' ServiceAccount, created unless it is `default`. Default: `default`. */
+  readonly executorServiceAccount?: string;
+  /**
+   * Secrets (type `kubernetes.io/dockerconfigjson`, in each remote namespace) put on the executor ServiceAccount to
+   * pull the executor image with. Needs an `executorServiceAccount` other than `default`.
+   */
+  readonly executorImagePullSecrets?: LocalObjectReferenceSpec[];
+  /** `namespaced`: Roles per namespace; `cluster`: ClusterRoles, the profile serves any namespace. Default: `namespaced`. */
+  readonly access?: 'namespaced' | 'cluster';
+  /** Let the profile skip TLS verification of the remote server. Default: false. */
+  readonly insecureSkipTLSVerify?: boolean;
+  /** Write Namespace objects for the non-system `namespaces`. Default: true. */
+  readonly createNamespaces?: boolean;
+  /** The external-secrets.io store that holds this remote's token, for `secrets.mode: external`. */
+  readonly secretStore?: SecretStoreRefSpec;
+  /**
+   * Generation of the controller identity's token Secret (`argo.<local>.service-account-token`, `.<n>` appended from
+   * 1 on): raise it and run `rotate` (or `pulumi up`) to move the profile to a new token. 0 to 999999. Default: 0.
+   */
+  readonly tokenGeneration?: number;
+  /**
+   * Artifact repository Secrets in each remote namespace that the executor may `get`, by name (and nothing else), for
+   * templates that read or write artifacts there. Under `pulumi up` each is copied from the local namespace. Default: none.
+   */
+  readonly artifactSecrets?: string[];
+  /**
+   * Write the objects every local controller using this remote needs identically: the WorkflowTaskResult CRD, the
+   * namespaces and the executor RBAC. When several local controllers share a remote, set false in all their
+   * topologies but one, whose `namespaces` cover the others'. Default: true.
+   */
+  readonly manageSharedObjects?: boolean;
+}
+
+/** How the profile credentials appear in GitOps output. */
+export interface SecretsSpec {
+  /**
+   * `none`: no profile is written; `external`: an ExternalSecret per remote; `plain`: the profile Secrets in clear
+   * (only when named). Default: `external` when a store is set for every remote, else `none`.
+   */
+  readonly mode?: 'none' | 'external' | 'plain';
+  /** The store for every remote that has no `secretStore` of its own. */
+  readonly store?: SecretStoreRefSpec;
+}
+
+/** An external-secrets.io store and the key in it that holds a remote's token (and CA). */
+export interface SecretStoreRefSpec {
+  /** The store's name. */
+  readonly name: string;
+  /** The store's kind. Default: `ClusterSecretStore`. */
+  readonly kind?: 'ClusterSecretStore' | 'SecretStore';
+  /**
+   * The store key holding `token` (and `ca.crt`); `{remote}` is replaced by the remote's name.
+   * Default: `argo.<local>.service-account-token`.
+   */
+  readonly key?: string;
+  /** How often external-secrets.io refreshes the profile, as a Go duration. Default: `1h`. */
+  readonly refreshInterval?: string;
+}

@@ -1,0 +1,147 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../unit/helpers';
+
+// The packed tarball, installed as a user installs it into projects that already have their own cdk8s, constructs
+// and @pulumi/* (other versions than this repository's dev pins where the registry has them), type-checked with
+// TypeScript strict in CommonJS and ES module files, and run. npm reaches only the registry (the cache is preferred).
+jest.setTimeout(600_000);
+
+const work = mkdtempSync(join(tmpdir(), 'amc-package-'));
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+let tarball: string;
+
+function npm(cwd: string, args: string[]): string {
+  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+}
+
+function run(cwd: string, file: string): string {
+  return execFileSync(process.execPath, [file], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const TSCONFIG = {
+  compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, outDir: 'out', types: ['node'], skipLibCheck: false },
+};
+
+/** A fresh project with the user's own dependencies and our tarball; returns its folder. */
+function project(name: string, dependencies: Record<string, string>, files: Record<string, string>): string {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, dependencies }, null, 2));
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, include: Object.keys(files) }, null, 2));
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  npm(dir, ['install']);
+  npm(dir, ['install', tarball]);
+  return dir;
+}
+
+/** Every copy of a package under node_modules (a second copy of cdk8s or constructs is the bug this guards). */
+function copies(dir: string, name: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const p = join(d, e.name);
+      if (e.name === name && p.endsWith(join('node_modules', name))) found.push(JSON.parse(readFileSync(join(p, 'package.json'), 'utf8')).version);
+      if (e.name === 'node_modules' || e.name.startsWith('@') || d.endsWith('node_modules')) walk(p);
+    }
+  };
+  walk(join(dir, 'node_modules'));
+  return found;
+}
+
+const COMMON = { typescript: pkg.devDependencies.typescript, '@types/node': pkg.devDependencies['@types/node'] };
+
+beforeAll(() => {
+  // `npm pack` runs the prepack build, as publishing does.
+  const out = JSON.parse(npm(ROOT, ['pack', '--json', '--pack-destination', work]));
+  tarball = join(work, out[0].filename);
+  const files: string[] = out[0].files.map((f: { path: string }) => f.path);
+  expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'topology.schema.json', 'lib/constructs/index.js', 'lib/constructs/index.d.ts', 'lib/stacks/component.js', 'lib/constructs/cli/main.js', 'constructs/examples/topology.yaml']));
+  expect(files.filter((f) => f.startsWith('tests/') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+});
+
+describe('the packed tarball in a user project', () => {
+  test('has a license, peer ranges for cdk8s and constructs, and no pinned copy of them', () => {
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/);
+    expect(pkg.dependencies).not.toHaveProperty('cdk8s');
+    expect(pkg.dependencies).not.toHaveProperty('constructs');
+    expect(pkg.peerDependencies).toMatchObject({ cdk8s: expect.stringMatching(/^\^/), constructs: expect.stringMatching(/^\^/) });
+  });
+
+  test('a cdk8s project with its own cdk8s and constructs type-checks, synthesizes (CommonJS and ESM) and runs the CLI', () => {
+    const source = (importLine: string) => `${importLine}
+const app = new App({ outdir: 'dist' });
+const topology: Topology = loadTopologyFile(exampleTopologyPath());
+const charts = buildCharts(topology, { app });
+// The user's own chart with one of our constructs: one copy of constructs, or this throws.
+const mine = new Chart(app, 'mine');
+new ControllerDeployment(mine, 'controller', { namespace: 'argo', image: 'ghcr.io/me/wc:v1', executorImage: 'ghcr.io/me/exec:v1', checksum: 'a'.repeat(64), logging: { level: 'debug' } });
+const file: TopologyFile = { local: { name: 'c0', controller: { image: 'ghcr.io/me/wc:v1', executorImage: 'ghcr.io/me/exec:v1' } }, remotes: [{ name: 'c1', server: 'https://c1:6443' }] };
+validateTopology(file);
+app.synth();
+console.log(JSON.stringify({ charts: app.charts.length, local: charts.local.toJson().length }));
+`;
+    const dir = project('cdk8s-user', { ...COMMON, cdk8s: '2.70.106', constructs: '10.8.1' }, {
+      'main.cts': source(
+        "import { App, Chart } from 'cdk8s';\nimport { ControllerDeployment, Topology, TopologyFile, buildCharts, exampleTopologyPath, loadTopologyFile, validateTopology } from 'argo-multicluster';",
+      ),
+      'main.mts': source(
+        "import { App, Chart } from 'cdk8s';\nimport { ControllerDeployment, type Topology, type TopologyFile, buildCharts, exampleTopologyPath, loadTopologyFile, validateTopology } from 'argo-multicluster';",
+      ),
+    });
+    expect(copies(dir, 'cdk8s')).toEqual(['2.70.106']);
+    expect(copies(dir, 'constructs')).toEqual(['10.8.1']);
+    execFileSync(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
+    for (const file of ['out/main.cjs', 'out/main.mjs']) expect(JSON.parse(run(dir, file))).toEqual({ charts: 3, local: expect.any(Number) });
+    expect(readdirSync(join(dir, 'dist')).sort()).toEqual(['cluster-0.k8s.yaml', 'cluster-1.k8s.yaml', 'mine.k8s.yaml']);
+    const bin = join(dir, 'node_modules', '.bin', 'argo-multicluster');
+    expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toMatch(/^argo-multicluster: /);
+    expect(execFileSync(bin, ['--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+    expect(execFileSync(bin, ['synth', '-o', join(dir, 'gitops')], { encoding: 'utf8' })).toMatch(/^wrote \d+ files for 2 clusters/);
+  });
+
+  test('a Pulumi project with its own @pulumi/* type-checks and builds the component under mocks (CommonJS and ESM)', () => {
+    const source = (imports: string) => `${imports}
+pulumi.runtime.setMocks(
+  {
+    newResource: (a) => ({ id: a.name + '-id', state: a.type === 'kubernetes:core/v1:Secret' && a.inputs.type === 'kubernetes.io/service-account-token' ? { ...a.inputs, data: { token: 'dA==', 'ca.crt': 'Y2E=' } } : a.inputs }),
+    call: (a) => a.inputs,
+  },
+  'user-project',
+  'dev',
+  false,
+);
+async function main(): Promise<void> {
+  const { ArgoMultiCluster } = await import('argo-multicluster/stacks');
+  const remote = new k8s.Provider('remote', { context: 'remote-admin', clusterIdentifier: 'remote' });
+  const server: pulumi.Output<string> = pulumi.output('https://10.1.0.10:6443');
+  const argo = new ArgoMultiCluster('argo', {
+    topology: {
+      local: { name: 'prod-eu', controller: { image: 'ghcr.io/me/wc@sha256:' + 'a'.repeat(64), executorImage: 'ghcr.io/me/exec:v1', logging: { format: 'json' } } },
+      remotes: [{ name: 'gpu-1', server, namespaces: ['training'] }],
+    },
+    connections: { 'gpu-1': { provider: remote } },
+  });
+  const profiles = await new Promise((resolve) => argo.profiles.apply(resolve));
+  console.log(JSON.stringify({ clusters: [...argo.clusters.keys()], profiles }));
+}
+main();
+`;
+    const dir = project(
+      'pulumi-user',
+      { ...COMMON, '@pulumi/pulumi': pkg.devDependencies['@pulumi/pulumi'], '@pulumi/kubernetes': pkg.devDependencies['@pulumi/kubernetes'] },
+      {
+        'index.cts': source("import * as pulumi from '@pulumi/pulumi';\nimport * as k8s from '@pulumi/kubernetes';"),
+        'index.mts': source("import * as pulumi from '@pulumi/pulumi';\nimport * as k8s from '@pulumi/kubernetes';"),
+      },
+    );
+    expect(copies(dir, 'constructs')).toHaveLength(1);
+    execFileSync(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
+    for (const file of ['out/index.cjs', 'out/index.mjs']) {
+      expect(JSON.parse(run(dir, file))).toEqual({ clusters: ['gpu-1', 'prod-eu'], profiles: { 'gpu-1': { name: 'argo.gpu-1', namespace: 'argo' } } });
+    }
+  });
+});
