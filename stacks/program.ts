@@ -1,9 +1,33 @@
 import * as pulumi from '@pulumi/pulumi';
-import { ArgoMultiCluster } from './component';
-import { readStackSettings } from './config';
+import type { Topology } from '../constructs';
+import { ArgoMultiCluster, RemoteCredentialsInput } from './component';
+import { StackSettings, readStackSettings } from './config';
 
 /** Stack output that records the local cluster's name, read back on the next run to guard it. */
 const LOCAL_CLUSTER_OUTPUT = 'localCluster';
+
+/**
+ * The outputs of a remote part's stack that the local part reads: the remote's name, and its token and CA (secret).
+ * The local cluster's name is {@link LOCAL_CLUSTER_OUTPUT}.
+ */
+export const REMOTE_PART_OUTPUTS = { cluster: 'cluster', token: 'token', caData: 'caData' } as const;
+
+/** Output of the local part: the remotes whose stack has no token yet, so they got no profile. */
+export const MISSING_PROFILES_OUTPUT = 'missingProfiles';
+
+/**
+ * The stack of a remote part by the naming convention: the local part's stack name, a dash, the remote's name
+ * (local stack `prod`, remote stacks `prod-cluster-1`, `prod-cluster-2`, ...).
+ */
+export function remoteStackName(localStack: string, remote: string): string {
+  return `${localStack}-${remote}`;
+}
+
+/** A stack name made fully qualified (`<org>/<project>/<stack>`) against the running stack's org and project. */
+function qualified(stack: string): string {
+  const parts = stack.split('/');
+  return [pulumi.getOrganization(), pulumi.getProject()].slice(0, 3 - parts.length).concat(parts).join('/');
+}
 
 /**
  * Refuses to rename the local cluster: remote pods and task results are found by that name, so a rename orphans
@@ -21,16 +45,59 @@ async function guardClusterName(name: string, allowRename: boolean): Promise<voi
 }
 
 /**
- * The program `Pulumi.yaml` runs: reads the stack config, guards the cluster name, builds the component and returns
- * the stack outputs. A plain function, so the Automation API can run it as an inline program.
+ * Reads each remote part's credentials from its stack. A stack without a token (its first `up` has not succeeded)
+ * gives no profile and is reported; a stack that applied another remote or for another local cluster is an error,
+ * since its token would let the controller in somewhere else.
+ */
+async function remoteCredentials(topology: Topology, settings: StackSettings): Promise<{ credentials: Record<string, RemoteCredentialsInput>; missing: string[] }> {
+  const credentials: Record<string, RemoteCredentialsInput> = {};
+  const missing: string[] = [];
+  const read = topology.remotes.map(async (remote) => {
+    const configured = settings.remoteStacks[remote.name];
+    const stack = qualified(configured ?? remoteStackName(pulumi.getStack(), remote.name));
+    const where = configured ? `argo-multicluster:remoteStacks.${remote.name}` : `the stack of remote ${remote.name} (named by convention <local stack>-<remote>)`;
+    const ref = new pulumi.StackReference(stack);
+    const [cluster, local, token, caData] = await Promise.all(
+      [REMOTE_PART_OUTPUTS.cluster, LOCAL_CLUSTER_OUTPUT, REMOTE_PART_OUTPUTS.token, REMOTE_PART_OUTPUTS.caData].map((o) => ref.getOutputDetails(o)),
+    );
+    const tokenValue = token.secretValue ?? token.value;
+    if (tokenValue === undefined) {
+      missing.push(remote.name);
+      pulumi.log.warn(`no profile for remote ${remote.name}: ${where}, "${stack}", has no token output yet (its first up has not succeeded)`);
+      return;
+    }
+    const applied = { cluster: cluster.value, local: local.value };
+    if (applied.cluster !== remote.name || applied.local !== topology.local.name) {
+      throw new Error(
+        `${where}: "${stack}" applied remote "${applied.cluster}" for local cluster "${applied.local}", not remote "${remote.name}" for local cluster "${topology.local.name}"; point it at the stack of this remote`,
+      );
+    }
+    credentials[remote.name] = { token: pulumi.secret(tokenValue as string), caData: pulumi.secret((caData.secretValue ?? caData.value) as string | undefined) };
+  });
+  await Promise.all(read);
+  return { credentials, missing: missing.sort() };
+}
+
+/**
+ * The program `Pulumi.yaml` runs: reads the stack config, guards the cluster name, builds the component (for the
+ * stack's part: the whole fleet, one remote, or the local cluster) and returns the stack outputs. A plain function, so
+ * the Automation API can run it as an inline program.
  */
 export async function argoMultiClusterProgram(): Promise<Record<string, pulumi.Output<unknown>>> {
   const settings = readStackSettings();
-  await guardClusterName(settings.topology.local.name, settings.allowClusterRename);
-  const setup = new ArgoMultiCluster('argo-multicluster', {
-    topology: settings.topology,
-    connections: settings.connections,
-    skipAwait: settings.skipAwait,
-  });
+  const { topology, part } = settings;
+  await guardClusterName(topology.local.name, settings.allowClusterRename);
+  const args = { topology, connections: settings.connections, skipAwait: settings.skipAwait };
+  if (part.kind === 'remote') {
+    const setup = new ArgoMultiCluster('argo-multicluster', { ...args, part });
+    const c = setup.credentials.get(part.remote)!;
+    return { [LOCAL_CLUSTER_OUTPUT]: setup.localCluster, [REMOTE_PART_OUTPUTS.cluster]: pulumi.output(part.remote), [REMOTE_PART_OUTPUTS.token]: c.token, [REMOTE_PART_OUTPUTS.caData]: c.caData };
+  }
+  if (part.kind === 'local') {
+    const { credentials, missing } = await remoteCredentials(topology, settings);
+    const setup = new ArgoMultiCluster('argo-multicluster', { ...args, part: { kind: 'local', credentials } });
+    return { [LOCAL_CLUSTER_OUTPUT]: setup.localCluster, controllerImage: setup.controllerImage, profiles: setup.profiles, [MISSING_PROFILES_OUTPUT]: pulumi.output(missing) };
+  }
+  const setup = new ArgoMultiCluster('argo-multicluster', args);
   return { [LOCAL_CLUSTER_OUTPUT]: setup.localCluster, controllerImage: setup.controllerImage, profiles: setup.profiles };
 }
