@@ -160,9 +160,9 @@ async function bounded<T>(items: readonly T[], limit: number, task: (item: T) =>
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** A count per operation, the changes first: `2 create, 13 same`. */
+/** A count per operation, the changes first: `2 create, 13 same`. Reads (of the remote stacks' outputs) change nothing. */
 function describe(changes: Readonly<Record<string, number>>): string {
-  const ops = Object.entries(changes).filter(([, n]) => n > 0);
+  const ops = Object.entries(changes).filter(([op, n]) => n > 0 && op !== 'read');
   ops.sort(([a], [b]) => Number(a === 'same') - Number(b === 'same') || a.localeCompare(b));
   return ops.length ? ops.map(([op, n]) => `${n} ${op}`).join(', ') : 'no resources';
 }

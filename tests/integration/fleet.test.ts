@@ -144,7 +144,7 @@ describe('fleet mode: a stack per cluster on real servers', () => {
     const next = writeTopology(REMOTES, 'extra');
     const r = await fleet('up', '--parallel', '2');
     expect(r.code).toBe(1);
-    expect(summaryOf(r.stdout, 'it-cluster-2')).toMatch(/FAILED/);
+    expect(summaryOf(r.stdout, 'it-cluster-2')).toMatch(/FAILED\s+\S/);
     expect(r.stdout).toMatch(/fleet up: 1 of 4 stack\(s\) failed: cluster-2 \(it-cluster-2\)\n/);
     for (const stack of ['it', 'it-cluster-1', 'it-cluster-3']) expect(summaryOf(r.stdout, stack)).toMatch(/ok\s+\d+ (create|update)/);
     expect(await missing(next, ['cluster-0', 'cluster-1', 'cluster-3'])).toEqual([]);
