@@ -43,6 +43,7 @@ pulumi.runtime.setMocks(
 );
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
+import { ArgoMultiCluster } from '../../stacks/component';
 import { argoMultiClusterProgram, remoteStackName } from '../../stacks/program';
 
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
@@ -174,6 +175,15 @@ describe('the program in parts', () => {
   test('remoteStacks for an unknown remote or with a malformed name are refused', async () => {
     await expect(run({ 'argo-multicluster:part': 'local', 'argo-multicluster:remoteStacks': JSON.stringify({ 'cluster-0': 'x', 'cluster-2': 'a/b/c/d' }) })).rejects.toThrow(
       /argo-multicluster:remoteStacks\.cluster-0: "cluster-0" is not a remote of the topology; valid: cluster-1, cluster-2, cluster-3\s+- argo-multicluster:remoteStacks\.cluster-2: "a\/b\/c\/d" must be a stack name/,
+    );
+  });
+
+  test('the component refuses a part that names a remote the topology does not have', () => {
+    expect(() => new ArgoMultiCluster('x', { topology: raw, part: { kind: 'remote', remote: 'cluster-9' } })).toThrow(
+      /part\.remote: "cluster-9" is not a remote of the topology; valid: cluster-1, cluster-2, cluster-3/,
+    );
+    expect(() => new ArgoMultiCluster('y', { topology: raw, part: { kind: 'local', credentials: { 'cluster-0': { token: 't' } } } })).toThrow(
+      /part\.credentials\.cluster-0: "cluster-0" is not a remote of the topology/,
     );
   });
 });
