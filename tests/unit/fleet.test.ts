@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigValue, FleetAction, FleetBackend, FleetOptions, fleet, parseFleetArgs, runFleet, summarize } from '../../constructs/cli/fleet';
-import { exampleInput } from './helpers';
+import { spawnSync } from 'node:child_process';
+import { CLI, cli, exampleInput } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'amc-fleet-'));
 /** A topology file with remotes r-0 .. r-(n-1). */
@@ -50,6 +51,24 @@ class FakeBackend implements FleetBackend {
 const options = (args: string[]) => parseFleetArgs(args) as FleetOptions;
 
 describe('fleet flags', () => {
+  test('the other commands never load Pulumi, an optional peer dependency; fleet --help works from the CLI', () => {
+    const script = `const m = require(${JSON.stringify(CLI)}); m.run(['validate'], { write() {} }, { write() {} }).then((code) => {
+      const loaded = Object.keys(require.cache).filter((f) => f.includes('@pulumi'));
+      process.stdout.write(JSON.stringify({ code, loaded: loaded.length }));
+    });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(r.stdout)).toEqual({ code: 0, loaded: 0 });
+    // As if @pulumi/* were not installed: module resolution refuses them.
+    const hide = join(dir, 'hide-pulumi.js');
+    writeFileSync(hide, `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) { if (req.startsWith('@pulumi/')) { const e = new Error('Cannot find module ' + req); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`);
+    const absent = spawnSync(process.execPath, ['-r', hide, CLI, 'fleet', 'up', '--stack', 'p'], { encoding: 'utf8' });
+    expect(absent.status).toBe(1);
+    expect(absent.stderr).toMatch(/^error: fleet needs the optional peer dependencies @pulumi\/pulumi and @pulumi\/kubernetes, and @pulumi\/pulumi\/automation is not installed: npm install @pulumi\/pulumi@\^3\.142\.0 @pulumi\/kubernetes@\^4\.24\.0/);
+    const help = cli(['fleet', 'up', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: argo-multicluster fleet up\|preview\|destroy --stack NAME/);
+  });
+
   test.each([
     [['up', '--stack', 'p', '--parallel', '0'], /--parallel: "0" must be an integer from 1 to 1024/],
     [['up', '--stack', 'p', '--parallel', '2.5'], /--parallel: "2.5" must be an integer from 1 to 1024/],
