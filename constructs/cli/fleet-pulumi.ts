@@ -83,6 +83,10 @@ export async function automationBackend(opts: FleetOptions): Promise<FleetBacken
         return undefined;
       }
     },
+    async outputs(stack) {
+      const outputs = await (await serial(() => Stack.select(stack, ws))).outputs();
+      return Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.secret ? '[secret]' : o.value]));
+    },
     remove: (stack) => serial(() => ws.removeStack(stack)),
   };
 }

@@ -136,8 +136,10 @@ export interface FleetBackend {
   run(stack: string, action: FleetAction, progress: (line: string) => void): Promise<StackRunResult>;
   /** The project's stack names, without organization or project. */
   list(): Promise<string[]>;
-  /** A stack's `argo-multicluster:part`, undefined when it has none. */
+  /** A stack's `argo-multicluster:part`, undefined when it has none (or its config is not in this work dir). */
   part(stack: string): Promise<string | undefined>;
+  /** The last outputs of an existing stack (secret ones hidden); empty when it has none. */
+  outputs(stack: string): Promise<Readonly<Record<string, unknown>>>;
   /** Removes an (empty) stack and its config. */
   remove(stack: string): Promise<void>;
 }
@@ -204,15 +206,41 @@ export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (
 
   const remotes = topology.remotes.map((r) => ({ cluster: r.name, stack: remoteStack(opts.stack, r.name) }));
   const current = new Set([opts.stack, ...remotes.map((r) => r.stack)]);
-  // A stack of this fleet whose remote left the topology: named by the convention and applying that very remote.
+  const existing = new Set(await backend.list());
   const org = opts.stack.includes('/') ? `${opts.stack.split('/')[0]}/` : '';
-  const prefix = `${opts.stack.slice(org.length)}-`;
+  const bare = (stack: string) => stack.slice(org.length);
+  // A stack that applied something else must not be taken over: a stack of the whole fleet (part all) run as the local
+  // part would delete every remote object it holds, and a stack of another remote would swap one remote for another.
+  const conflicts: string[] = [];
+  const known = async (stack: string) => (existing.has(bare(stack)) ? { part: await backend.part(stack), outputs: await backend.outputs(stack) } : undefined);
+  const was = await known(opts.stack);
+  if (was && (was.part ?? 'local') !== 'local') conflicts.push(`stack "${opts.stack}" has argo-multicluster:part "${was.part}", not "local"`);
+  else if (was && ('cluster' in was.outputs || ('profiles' in was.outputs && !('missingProfiles' in was.outputs)))) {
+    conflicts.push(`stack "${opts.stack}" applied ${'cluster' in was.outputs ? `remote ${String(was.outputs.cluster)}` : 'the whole fleet (part all)'}, not the local part`);
+  }
+  for (const r of action === 'destroy' ? [] : remotes) {
+    const it = await known(r.stack);
+    const applied = it?.outputs.cluster === undefined ? undefined : `remote ${String(it.outputs.cluster)} for local cluster ${String(it.outputs.localCluster)}`;
+    if (it && (it.part ?? `remote:${r.cluster}`) !== `remote:${r.cluster}`) conflicts.push(`stack "${r.stack}" has argo-multicluster:part "${it.part}", not "remote:${r.cluster}"`);
+    else if (applied && (it!.outputs.cluster !== r.cluster || it!.outputs.localCluster !== local)) conflicts.push(`stack "${r.stack}" applied ${applied}, not remote ${r.cluster} for ${local}`);
+    else if (it && it.part === undefined && applied === undefined && Object.keys(it.outputs).length) conflicts.push(`stack "${r.stack}" has outputs of something else`);
+  }
+  if (conflicts.length) {
+    throw new FleetUsageError(
+      `fleet ${action}: ${conflicts.join('; ')}. Choose another --stack, or move the resources first (pulumi state move), or destroy that stack`,
+    );
+  }
+
+  // A stack of this fleet whose remote left the topology: named by the convention and applying that very remote.
+  const prefix = `${bare(opts.stack)}-`;
   const stale: { cluster: string; stack: string }[] = [];
-  for (const name of await backend.list()) {
+  for (const name of existing) {
     const stack = `${org}${name}`;
     if (!name.startsWith(prefix) || current.has(stack)) continue;
     const cluster = name.slice(prefix.length);
-    if ((await backend.part(stack)) === `remote:${cluster}`) stale.push({ cluster, stack });
+    const outputs = await backend.outputs(stack);
+    const ours = outputs.cluster === undefined ? (await backend.part(stack)) === `remote:${cluster}` : outputs.cluster === cluster && outputs.localCluster === local;
+    if (ours) stale.push({ cluster, stack });
   }
 
   log(`fleet ${action}: local ${local} (stack ${opts.stack}), ${remotes.length} remote(s), ${opts.parallel} at a time`);

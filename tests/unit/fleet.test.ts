@@ -19,6 +19,8 @@ function topologyFile(n: number): string {
 /** Stacks in memory; each run takes a few ticks, so that overlapping runs can be counted. */
 class FakeBackend implements FleetBackend {
   readonly config = new Map<string, Record<string, ConfigValue>>();
+  /** Each stack's outputs after its last up, as the program makes them. */
+  readonly stackOutputs = new Map<string, Record<string, unknown>>();
   readonly calls: string[] = [];
   running = 0;
   peak = 0;
@@ -34,7 +36,11 @@ class FakeBackend implements FleetBackend {
     if (this.failing.has(stack)) throw new Error('configured Kubernetes cluster is unreachable');
     progress('create something');
     const missing = [...this.failing].map((s) => s.replace(/^it-/, ''));
-    return { changes: { create: 3, same: 1 }, outputs: this.config.get(stack)?.['argo-multicluster:part'].value === 'local' ? { missingProfiles: missing } : {} };
+    const part = this.config.get(stack)?.['argo-multicluster:part']?.value ?? '';
+    const outputs = part === 'local' ? { localCluster: 'cluster-0', profiles: {}, missingProfiles: missing } : { localCluster: 'cluster-0', cluster: part.replace(/^remote:/, ''), token: '[secret]' };
+    if (action === 'up') this.stackOutputs.set(stack, outputs);
+    if (action === 'destroy') this.stackOutputs.delete(stack);
+    return { changes: { create: 3, same: 1 }, outputs };
   }
   async list() {
     return [...this.config.keys()];
@@ -42,9 +48,13 @@ class FakeBackend implements FleetBackend {
   async part(stack: string) {
     return this.config.get(stack)?.['argo-multicluster:part']?.value;
   }
+  async outputs(stack: string) {
+    return this.stackOutputs.get(stack) ?? {};
+  }
   async remove(stack: string) {
     this.calls.push(`remove ${stack}`);
     this.config.delete(stack);
+    this.stackOutputs.delete(stack);
   }
 }
 
@@ -173,5 +183,45 @@ describe('runFleet', () => {
       'argo-multicluster:kubeconfigs.r-0': { value: '/k', secret: true },
     });
     expect(backend.config.get('it')).toMatchObject({ 'argo-multicluster:kubeconfigs.cluster-0': { value: '/k', secret: true }, 'argo-multicluster:skipAwait': { value: 'true' } });
+  });
+
+  test('a stack that applied something else is never taken over: exit 2 before any stack runs', async () => {
+    const file = topologyFile(2);
+    const cases: [string, (b: FakeBackend) => Promise<void>, RegExp][] = [
+      ['a one-stack fleet as the local stack', async (b) => b.prepare('it', { 'argo-multicluster:part': { value: 'all' } }), /stack "it" has argo-multicluster:part "all", not "local"/],
+      [
+        'a one-stack fleet whose config is not in this work dir',
+        async (b) => {
+          await b.prepare('it', {});
+          b.stackOutputs.set('it', { localCluster: 'cluster-0', profiles: {} });
+        },
+        /stack "it" applied the whole fleet \(part all\), not the local part/,
+      ],
+      [
+        'the stack of another remote',
+        async (b) => {
+          await b.prepare('it-r-1', {});
+          b.stackOutputs.set('it-r-1', { localCluster: 'cluster-0', cluster: 'r-7' });
+        },
+        /stack "it-r-1" applied remote r-7 for local cluster cluster-0, not remote r-1 for cluster-0/,
+      ],
+      ['a remote stack configured for another remote', async (b) => b.prepare('it-r-0', { 'argo-multicluster:part': { value: 'remote:r-1' } }), /stack "it-r-0" has argo-multicluster:part "remote:r-1", not "remote:r-0"/],
+    ];
+    for (const [, setUp, message] of cases) {
+      const backend = new FakeBackend();
+      await setUp(backend);
+      await expect(runFleet(options(['up', '--stack', 'it', '-f', file]), backend, () => undefined)).rejects.toThrow(message);
+      expect(backend.calls).toEqual([]);
+    }
+  });
+
+  test('a removed remote is found by its stack outputs when its config is not in this work dir (a fresh CI checkout)', async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(2)]), backend, () => undefined);
+    backend.config.delete('it-r-1');
+    backend.config.set('it-r-1', {});
+    backend.calls.length = 0;
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(backend.calls).toEqual(['up it-r-0', 'up it', 'destroy it-r-1', 'remove it-r-1']);
   });
 });
