@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Topology } from '../constructs';
 import { ArgoMultiCluster, RemoteCredentialsInput } from './component';
 import { StackSettings, readStackSettings } from './config';
+import { remoteStackName } from './stack-names';
 
 /** Stack output that records the local cluster's name, read back on the next run to guard it. */
 const LOCAL_CLUSTER_OUTPUT = 'localCluster';
@@ -14,14 +15,6 @@ export const REMOTE_PART_OUTPUTS = { cluster: 'cluster', token: 'token', caData:
 
 /** Output of the local part: the remotes whose stack has no token yet, so they got no profile. */
 export const MISSING_PROFILES_OUTPUT = 'missingProfiles';
-
-/**
- * The stack of a remote part by the naming convention: the local part's stack name, a dash, the remote's name
- * (local stack `prod`, remote stacks `prod-cluster-1`, `prod-cluster-2`, ...).
- */
-export function remoteStackName(localStack: string, remote: string): string {
-  return `${localStack}-${remote}`;
-}
 
 /** A stack name made fully qualified (`<org>/<project>/<stack>`) against the running stack's org and project. */
 function qualified(stack: string): string {

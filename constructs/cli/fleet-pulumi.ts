@@ -13,7 +13,10 @@ async function pulumiCommand(root: string | undefined): Promise<PulumiCommand> {
     return await PulumiCommand.get(root ? { root } : undefined);
   } catch (e) {
     const where = root ? `${join(root, 'bin', 'pulumi')} (--pulumi-root)` : 'pulumi on PATH';
-    throw new Error(`fleet: ${where} cannot be run (${(e as Error).message.split('\n')[0]}); install the Pulumi CLI (https://www.pulumi.com/docs/install/) or give --pulumi-root: fleet never downloads it`);
+    // The Automation API reports a missing executable as exit code -2 (ENOENT).
+    const first = (e as Error).message.split('\n')[0];
+    const why = /^code: -2\b/.test(first) ? 'not found' : first;
+    throw new Error(`fleet: ${where}: ${why}; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or give --pulumi-root: fleet never downloads it`);
   }
 }
 

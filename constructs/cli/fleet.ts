@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Topology } from '../topology';
 import { exampleTopologyPath } from '../example';
 import { TopologyError, loadTopologyFile } from '../validate';
+import { remoteStackName } from '../../stacks/stack-names';
 import { unknownFlag } from './flags';
 
 /** Bad flags of `fleet`: exit 2. */
@@ -94,7 +95,7 @@ export function parseFleetArgs(args: string[]): FleetOptions | undefined {
   }
   const topologyFile = resolve(values.file ?? exampleTopologyPath());
   const topology = loadTopologyFile(topologyFile);
-  const tooLong = [values.stack, ...topology.remotes.map((r) => remoteStack(values.stack!, r.name))].find((s) => s.replace(/^.*\//, '').length > STACK_NAME_MAX);
+  const tooLong = [values.stack, ...topology.remotes.map((r) => remoteStackName(values.stack!, r.name))].find((s) => s.replace(/^.*\//, '').length > STACK_NAME_MAX);
   if (tooLong) throw new FleetUsageError(`fleet ${action}: --stack: "${values.stack}" makes the stack name "${tooLong}", longer than Pulumi's ${STACK_NAME_MAX} characters; choose a shorter one`);
   return {
     action: action as FleetAction,
@@ -107,11 +108,6 @@ export function parseFleetArgs(args: string[]): FleetOptions | undefined {
     workDir: resolve(values['work-dir'] ?? '.'),
     pulumiRoot: values['pulumi-root'] === undefined ? undefined : resolve(values['pulumi-root']),
   };
-}
-
-/** The stack of a remote: `<local stack>-<remote>`, keeping the local stack's organization. */
-export function remoteStack(localStack: string, remote: string): string {
-  return `${localStack}-${remote}`;
 }
 
 /** One config value of a stack. */
@@ -204,7 +200,7 @@ export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (
     }
   };
 
-  const remotes = topology.remotes.map((r) => ({ cluster: r.name, stack: remoteStack(opts.stack, r.name) }));
+  const remotes = topology.remotes.map((r) => ({ cluster: r.name, stack: remoteStackName(opts.stack, r.name) }));
   const current = new Set([opts.stack, ...remotes.map((r) => r.stack)]);
   const existing = new Set(await backend.list());
   const org = opts.stack.includes('/') ? `${opts.stack.split('/')[0]}/` : '';
@@ -227,7 +223,7 @@ export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (
   }
   if (conflicts.length) {
     throw new FleetUsageError(
-      `fleet ${action}: ${conflicts.join('; ')}. Choose another --stack, or move the resources first (pulumi state move), or destroy that stack`,
+      `fleet ${action}: ${conflicts.join('; ')}. Choose another --stack, or destroy that stack first`,
     );
   }
 

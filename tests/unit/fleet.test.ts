@@ -1,6 +1,6 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigValue, FleetAction, FleetBackend, FleetOptions, fleet, parseFleetArgs, runFleet, summarize } from '../../constructs/cli/fleet';
 import { spawnSync } from 'node:child_process';
@@ -74,6 +74,10 @@ describe('fleet flags', () => {
     const absent = spawnSync(process.execPath, ['-r', hide, CLI, 'fleet', 'up', '--stack', 'p'], { encoding: 'utf8' });
     expect(absent.status).toBe(1);
     expect(absent.stderr).toMatch(/^error: fleet needs the optional peer dependencies @pulumi\/pulumi and @pulumi\/kubernetes, and @pulumi\/pulumi\/automation is not installed: npm install @pulumi\/pulumi@\^3\.142\.0 @pulumi\/kubernetes@\^4\.24\.0/);
+    // Without a pulumi on PATH nothing is downloaded: the user is told where it was looked for.
+    const noCli = cli(['fleet', 'up', '--stack', 'p'], { PATH: dirname(process.execPath) });
+    expect(noCli.code).toBe(1);
+    expect(noCli.stderr).toBe('error: fleet: pulumi on PATH: not found; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or give --pulumi-root: fleet never downloads it\n');
     const help = cli(['fleet', 'up', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: argo-multicluster fleet up\|preview\|destroy --stack NAME/);

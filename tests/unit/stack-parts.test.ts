@@ -44,7 +44,8 @@ pulumi.runtime.setMocks(
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import { ArgoMultiCluster } from '../../stacks/component';
-import { argoMultiClusterProgram, remoteStackName } from '../../stacks/program';
+import { argoMultiClusterProgram } from '../../stacks/program';
+import { remoteStackName } from '../../stacks/stack-names';
 
 const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
