@@ -19,6 +19,8 @@ export interface StackSettings {
   readonly skipAwait: boolean;
   /** Let `up` change the local cluster's name although the stack applied another. */
   readonly allowClusterRename: boolean;
+  /** Let `up` switch the stack to another part although it applied one. */
+  readonly allowPartChange: boolean;
   /** Which clusters this stack applies (`argo-multicluster:part`). */
   readonly part: StackPart;
   /** Stack names of remote parts given in `argo-multicluster:remoteStacks`, by remote name. */
@@ -47,7 +49,7 @@ const OVERRIDES = { controllerImage: 'local.controller.image', executorImage: 'l
 /**
  * Reads and validates the stack config: `topology` (a file path; the built-in example when unset), `controllerImage`,
  * `executorImage`, `contexts` and `kubeconfigs` (secret; per cluster, contents or path), `skipAwait`,
- * `allowClusterRename`, `part` (`all`, `local` or `remote:<name>`) and `remoteStacks` (per remote, the stack of its part).
+ * `allowClusterRename`, `part` (`all`, `local` or `remote:<name>`), `allowPartChange` and `remoteStacks` (per remote, the stack of its part).
  * @throws TopologyError naming each invalid field or config key.
  */
 export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)): StackSettings {
@@ -131,6 +133,7 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
     connections,
     skipAwait: config.getBoolean('skipAwait') ?? false,
     allowClusterRename: config.getBoolean('allowClusterRename') ?? false,
+    allowPartChange: config.getBoolean('allowPartChange') ?? false,
     part,
     remoteStacks,
   };

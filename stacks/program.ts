@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Topology } from '../constructs';
 import { ArgoMultiCluster, RemoteCredentialsInput } from './component';
 import { StackSettings, readStackSettings } from './config';
-import { remoteStackName } from './stack-names';
+import { partOfOutputs, remoteStackName } from './stack-names';
 
 /** Stack output that records the local cluster's name, read back on the next run to guard it. */
 const LOCAL_CLUSTER_OUTPUT = 'localCluster';
@@ -22,19 +22,40 @@ function qualified(stack: string): string {
   return [pulumi.getOrganization(), pulumi.getProject()].slice(0, 3 - parts.length).concat(parts).join('/');
 }
 
+/** How the program names a part in messages and in `argo-multicluster:part`. */
+function partName(part: StackSettings['part']): string {
+  return part.kind === 'remote' ? `remote:${part.remote}` : part.kind;
+}
+
 /**
- * Refuses to rename the local cluster: remote pods and task results are found by that name, so a rename orphans
- * them. The previous name is this stack's own last output.
+ * Refuses what would orphan or delete objects, judged by this stack's own last outputs: renaming the local cluster
+ * (remote pods and task results are found by that name), and switching the stack to another part (a stack of the
+ * whole fleet switched to `local` would delete every remote object; a remote stack switched to another remote would
+ * delete the first one's).
  */
-async function guardClusterName(name: string, allowRename: boolean): Promise<void> {
+async function guardStack(settings: StackSettings): Promise<void> {
   const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-  const previous = (await self.getOutputDetails(LOCAL_CLUSTER_OUTPUT)).value;
-  if (previous === undefined || previous === name || allowRename) return;
-  throw new Error(
-    `local.name: "${name}" differs from "${previous}", the local cluster name this stack already applied. It must never ` +
-      'change once set (remote pods and task results are found by it, so a rename orphans them). Restore it, or set ' +
-      '`pulumi config set argo-multicluster:allowClusterRename true` if you really mean to rename the cluster.',
+  const previous = Object.fromEntries(
+    await Promise.all([LOCAL_CLUSTER_OUTPUT, REMOTE_PART_OUTPUTS.cluster, MISSING_PROFILES_OUTPUT, 'profiles'].map(async (o) => [o, (await self.getOutputDetails(o)).value] as const)),
   );
+  const applied = partOfOutputs(Object.fromEntries(Object.entries(previous).filter(([, v]) => v !== undefined)));
+  const name = settings.topology.local.name;
+  const previousName = previous[LOCAL_CLUSTER_OUTPUT];
+  if (previousName !== undefined && previousName !== name && !settings.allowClusterRename) {
+    throw new Error(
+      `local.name: "${name}" differs from "${previousName}", the local cluster name this stack already applied. It must never ` +
+        'change once set (remote pods and task results are found by it, so a rename orphans them). Restore it, or set ' +
+        '`pulumi config set argo-multicluster:allowClusterRename true` if you really mean to rename the cluster.',
+    );
+  }
+  const part = partName(settings.part);
+  if (applied !== undefined && applied !== part && !settings.allowPartChange) {
+    throw new Error(
+      `argo-multicluster:part: "${part}" differs from "${applied}", the part this stack last applied; the switch would delete ` +
+        `the objects of "${applied}" that "${part}" does not hold. Destroy this stack first, or set ` +
+        '`pulumi config set argo-multicluster:allowPartChange true` once those objects belong to other stacks (pulumi state move).',
+    );
+  }
 }
 
 /**
@@ -79,7 +100,7 @@ async function remoteCredentials(topology: Topology, settings: StackSettings): P
 export async function argoMultiClusterProgram(): Promise<Record<string, pulumi.Output<unknown>>> {
   const settings = readStackSettings();
   const { topology, part } = settings;
-  await guardClusterName(topology.local.name, settings.allowClusterRename);
+  await guardStack(settings);
   const args = { topology, connections: settings.connections, skipAwait: settings.skipAwait };
   if (part.kind === 'remote') {
     const setup = new ArgoMultiCluster('argo-multicluster', { ...args, part });

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Topology } from '../topology';
 import { exampleTopologyPath } from '../example';
 import { TopologyError, loadTopologyFile } from '../validate';
-import { remoteStackName } from '../../stacks/stack-names';
+import { partOfOutputs, remoteStackName } from '../../stacks/stack-names';
 import { unknownFlag } from './flags';
 
 /** Bad flags of `fleet`: exit 2. */
@@ -205,26 +205,14 @@ export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (
   const existing = new Set(await backend.list());
   const org = opts.stack.includes('/') ? `${opts.stack.split('/')[0]}/` : '';
   const bare = (stack: string) => stack.slice(org.length);
-  // A stack that applied something else must not be taken over: a stack of the whole fleet (part all) run as the local
-  // part would delete every remote object it holds, and a stack of another remote would swap one remote for another.
-  const conflicts: string[] = [];
-  const known = async (stack: string) => (existing.has(bare(stack)) ? { part: await backend.part(stack), outputs: await backend.outputs(stack) } : undefined);
-  const was = await known(opts.stack);
-  if (was && (was.part ?? 'local') !== 'local') conflicts.push(`stack "${opts.stack}" has argo-multicluster:part "${was.part}", not "local"`);
-  else if (was && ('cluster' in was.outputs || ('profiles' in was.outputs && !('missingProfiles' in was.outputs)))) {
-    conflicts.push(`stack "${opts.stack}" applied ${'cluster' in was.outputs ? `remote ${String(was.outputs.cluster)}` : 'the whole fleet (part all)'}, not the local part`);
-  }
-  for (const r of action === 'destroy' ? [] : remotes) {
-    const it = await known(r.stack);
-    const applied = it?.outputs.cluster === undefined ? undefined : `remote ${String(it.outputs.cluster)} for local cluster ${String(it.outputs.localCluster)}`;
-    if (it && (it.part ?? `remote:${r.cluster}`) !== `remote:${r.cluster}`) conflicts.push(`stack "${r.stack}" has argo-multicluster:part "${it.part}", not "remote:${r.cluster}"`);
-    else if (applied && (it!.outputs.cluster !== r.cluster || it!.outputs.localCluster !== local)) conflicts.push(`stack "${r.stack}" applied ${applied}, not remote ${r.cluster} for ${local}`);
-    else if (it && it.part === undefined && applied === undefined && Object.keys(it.outputs).length) conflicts.push(`stack "${r.stack}" has outputs of something else`);
-  }
-  if (conflicts.length) {
-    throw new FleetUsageError(
-      `fleet ${action}: ${conflicts.join('; ')}. Choose another --stack, or destroy that stack first`,
-    );
+  // The local stack must not have applied the whole fleet: as the local part it would delete every remote object, and
+  // the remote stacks would first fail on objects it owns. The program refuses such a switch as well, in every part
+  // (its last outputs say what it applied); asking here first keeps the remote stacks from running at all.
+  if (existing.has(bare(opts.stack))) {
+    const configured = await backend.part(opts.stack);
+    const applied = partOfOutputs(await backend.outputs(opts.stack));
+    const other = [configured, applied].find((p) => p !== undefined && p !== 'local');
+    if (other) throw new FleetUsageError(`fleet ${action}: stack "${opts.stack}" applies part "${other}", not "local"; choose another --stack, or destroy that stack first`);
   }
 
   // A stack of this fleet whose remote left the topology: named by the convention and applying that very remote.
@@ -235,7 +223,8 @@ export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (
     if (!name.startsWith(prefix) || current.has(stack)) continue;
     const cluster = name.slice(prefix.length);
     const outputs = await backend.outputs(stack);
-    const ours = outputs.cluster === undefined ? (await backend.part(stack)) === `remote:${cluster}` : outputs.cluster === cluster && outputs.localCluster === local;
+    const applied = partOfOutputs(outputs);
+    const ours = applied === undefined ? (await backend.part(stack)) === `remote:${cluster}` : applied === `remote:${cluster}` && outputs.localCluster === local;
     if (ours) stale.push({ cluster, stack });
   }
 

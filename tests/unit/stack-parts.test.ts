@@ -187,4 +187,18 @@ describe('the program in parts', () => {
       /part\.credentials\.cluster-0: "cluster-0" is not a remote of the topology/,
     );
   });
+
+  test('a stack is never switched to another part behind the user\'s back: its last outputs say what it applied', async () => {
+    const parts = await remoteParts();
+    const all = await run({});
+    // This very stack ("fleet") last applied the whole fleet; as the local part it would delete every remote object.
+    publish('fleet', all.outputs);
+    await expect(run({ 'argo-multicluster:part': 'local' })).rejects.toThrow(
+      /argo-multicluster:part: "local" differs from "all", the part this stack last applied; .*argo-multicluster:allowPartChange true/s,
+    );
+    publish('fleet', parts.get('cluster-1')!.outputs);
+    await expect(run({ 'argo-multicluster:part': 'remote:cluster-2' })).rejects.toThrow(/"remote:cluster-2" differs from "remote:cluster-1"/);
+    await expect(run({ 'argo-multicluster:part': 'remote:cluster-1' })).resolves.toBeDefined();
+    await expect(run({ 'argo-multicluster:part': 'remote:cluster-2', 'argo-multicluster:allowPartChange': 'true' })).resolves.toBeDefined();
+  });
 });
