@@ -177,7 +177,8 @@ function fleetMarkdown(rows, machine, sampleMs = SAMPLE_MS) {
   lines.push(
     '',
     `Peak MiB: the largest sum of RSS over the CLI and all its descendants (Pulumi engines, Kubernetes provider`,
-    `processes), sampled every ${sampleMs} ms from /proc; the control planes are not in the tree. One run per row, the`,
+    `processes), sampled every ${sampleMs} ms from /proc; the control planes are not in the tree. "engines" counts every`,
+    '`pulumi` process, short CLI calls (stack select, config) included. One run per row, the',
     'clusters emptied by `fleet destroy` between rows. The last row, --parallel equal to the fleet size, is the',
     'unbounded reference: every remote stack at once, as many providers as one stack for the whole fleet holds.',
   );

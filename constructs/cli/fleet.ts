@@ -18,6 +18,7 @@ stack NAME for the local cluster (part local), whose profiles are built from the
 A remote that fails is reported and the others go on; the local stack writes the profiles it has.
 "up" also destroys and removes the stack of a remote no longer in the topology, once the local stack
 no longer uses it. "destroy" destroys the local stack, then the remote ones (stacks and config are kept).
+"preview" creates the stacks it previews, empty, as pulumi stack init would.
 
   --stack NAME          the local cluster's stack ([org/]name); remote stacks are NAME-<remote>
   -f, --file TOPOLOGY   topology file (default: the built-in example)
