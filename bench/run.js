@@ -4,6 +4,7 @@
 // It reports; it is not a test: it exits 0 when a target is missed and non-zero only when a run itself fails.
 //
 // Usage: npm run bench [-- --runs N --sizes 1,10,100,1000 --pulumi N|0 --out-root DIR --profile]; see HELP.
+// With --fleet LIST it measures `fleet up` on real control planes instead (bench/fleet.js).
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -28,6 +29,7 @@ const TARGETS = {
 };
 
 const HELP = `Usage: node bench/run.js [--runs N] [--sizes LIST] [--pulumi N] [--bare-layout L] [--out-root DIR] [--profile]
+       node bench/run.js --fleet LIST [--fleet-parallel N]
 
   --runs N         runs per measurement, median reported (default 5)
   --sizes LIST     remote-cluster counts, comma-separated (default 1,10,100,1000); the built-in example always runs
@@ -36,7 +38,12 @@ const HELP = `Usage: node bench/run.js [--runs N] [--sizes LIST] [--pulumi N] [-
   --out-root DIR   where the CLI and bare cdk8s write (default bench/work); a tmpfs such as /dev/shm takes the
                    disk out of the timings, to tell CPU cost from I/O cost
   --profile        only CPU-profile one CLI run of the largest size and print the top self-time functions
-Needs a build first (npm run bench does it). Writes bench/results.json and bench/results.md.`;
+  --fleet LIST     only the fleet benchmark: peak memory (process tree) of \`fleet up\` for each remote count, on
+                   real control planes (toolchain of npm run toolchain; about 450 MB per cluster), then the
+                   largest count with every remote at once as the unbounded reference
+  --fleet-parallel N  remote stacks at once in the fleet benchmark (default 2)
+Needs a build first (npm run bench does it). Writes bench/results.json and bench/results.md, or with --fleet
+bench/fleet-results.json and bench/fleet-results.md.`;
 
 function options() {
   const { values } = parseArgs({
@@ -51,6 +58,8 @@ function options() {
       'bare-layout': { type: 'string', default: 'folder-per-chart' },
       'out-root': { type: 'string', default: WORK },
       profile: { type: 'boolean', default: false },
+      fleet: { type: 'string', default: '' },
+      'fleet-parallel': { type: 'string', default: '2' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -72,6 +81,8 @@ function options() {
     bareLayout: values['bare-layout'],
     outRoot: path.resolve(values['out-root']),
     profile: values.profile,
+    fleet: [...new Set(values.fleet.split(',').filter(Boolean).map((s) => int('fleet', s.trim(), 1)))].sort((a, b) => a - b),
+    fleetParallel: int('fleet-parallel', values['fleet-parallel'], 1),
   };
 }
 
@@ -468,6 +479,7 @@ function main() {
       runProfile(lib, opts);
       return 0;
     }
+    if (opts.fleet.length) return runFleetBench(opts);
     const info = machine();
     process.stderr.write(`load average ${info.loadAverage.join(' / ')}; ${opts.runs} runs each\n`);
     const cases = [];
@@ -512,4 +524,23 @@ function main() {
   }
 }
 
-process.exitCode = main();
+async function runFleetBench(opts) {
+  const { benchFleet, fleetMarkdown } = require('./fleet');
+  const info = machine();
+  try {
+    const rows = await benchFleet({ sizes: opts.fleet, parallel: opts.fleetParallel, work: WORK, RunError, log: (s) => process.stderr.write(s) });
+    const md = fleetMarkdown(rows, info);
+    fs.writeFileSync(path.join(BENCH, 'fleet-results.json'), `${JSON.stringify({ machine: info, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100), rows }, null, 2)}\n`);
+    fs.writeFileSync(path.join(BENCH, 'fleet-results.md'), md);
+    process.stdout.write(`\n${md}`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof RunError)) throw e;
+    process.stderr.write(`\nerror: ${e.message}\n`);
+    return 1;
+  }
+}
+
+Promise.resolve(main()).then((code) => {
+  process.exitCode = code;
+});

@@ -54,6 +54,36 @@ export interface ArgoMultiClusterArgs {
    * @default false
    */
   readonly skipAwait?: boolean;
+  /**
+   * Which clusters this instance applies, to split one fleet over several stacks (see {@link ArgoMultiClusterPart}).
+   * @default `{ kind: 'all' }`: every cluster
+   */
+  readonly part?: ArgoMultiClusterPart;
+}
+
+/** A remote's credentials for its profile, as another stack (a remote part) exported them. */
+export interface RemoteCredentialsInput {
+  /** The bearer token of the controller identity, decoded. */
+  readonly token: pulumi.Input<string>;
+  /** The remote's CA bundle, base64; undefined with `insecureSkipTLSVerify`. */
+  readonly caData?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * The clusters one instance applies. `all`: every cluster, the profiles from the tokens it reads back. `remote`: that
+ * remote's objects only; {@link ArgoMultiCluster.credentials} holds what its profile needs. `local`: the local
+ * cluster only, a profile for each remote in `credentials` (a remote without any gets no profile, so a fleet whose
+ * remote failed still gets the profiles of the others).
+ */
+export type ArgoMultiClusterPart =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'remote'; readonly remote: string }
+  | { readonly kind: 'local'; readonly credentials: Readonly<Record<string, RemoteCredentialsInput>> };
+
+/** A remote's credentials read back from its token Secret: secret outputs. */
+export interface RemoteCredentialsOutput {
+  readonly token: pulumi.Output<string>;
+  readonly caData: pulumi.Output<string | undefined>;
 }
 
 /** Where a profile Secret was written. */
@@ -82,8 +112,10 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
   readonly controllerImage: pulumi.Output<string>;
   /** The profile Secret of each remote cluster. */
   readonly profiles: pulumi.Output<Record<string, ProfileLocation>>;
-  /** Each cluster's objects and provider, by cluster name. */
+  /** Each cluster's objects and provider, by cluster name: only the clusters of the {@link ArgoMultiClusterArgs.part}. */
   readonly clusters: ReadonlyMap<string, ClusterObjects>;
+  /** The credentials read back from each remote this instance applied, by remote name (secret outputs). */
+  readonly credentials: ReadonlyMap<string, RemoteCredentialsOutput>;
   /** Remote servers and CAs given as inputs, by remote name. */
   private readonly endpoints: ReadonlyMap<string, RemoteEndpoint>;
 
@@ -99,26 +131,38 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       }
     }
     if (issues.length) throw new TopologyError(issues, `${name}: connections`);
+    const part = args.part ?? { kind: 'all' };
+    checkPart(part, topology, name);
     this.endpoints = endpoints;
     this.topology = topology;
     const metadata = topology.remotes.map((remote) => profileMetadata(topology, remote));
+    const credentials = new Map<string, RemoteCredentialsOutput>();
+    this.credentials = credentials;
     const stackTraceLimit = Error.stackTraceLimit;
     // The SDK records and formats a stack trace for every promise it makes, for its leak report; that was a third of
     // the construction time of a fleet. Our own errors are thrown above; PULUMI_DEBUG_PROMISE_LEAKS keeps the traces.
     if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
     try {
-      this.clusters = this.build(name, topology, metadata, args);
+      this.clusters = this.build(name, topology, metadata, args, part, credentials);
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
     this.localCluster = pulumi.output(topology.local.name);
     this.controllerImage = pulumi.output(topology.local.controller.image);
-    this.profiles = pulumi.output(Object.fromEntries(topology.remotes.map((r, i) => [r.name, { name: metadata[i].name, namespace: metadata[i].namespace }])));
+    const written = topology.remotes.flatMap((r, i) => (part.kind === 'all' || (part.kind === 'local' && part.credentials[r.name]) ? [[r.name, metadata[i]] as const] : []));
+    this.profiles = pulumi.output(Object.fromEntries(written.map(([r, m]) => [r, { name: m.name, namespace: m.namespace }])));
     this.registerOutputs({ localCluster: this.localCluster, controllerImage: this.controllerImage, profiles: this.profiles });
   }
 
-  /** Registers every cluster's objects and the profiles; returns the clusters by name. */
-  private build(name: string, topology: Topology, metadata: readonly ProfileMetadata[], args: ArgoMultiClusterArgs): Map<string, ClusterObjects> {
+  /** Registers the part's clusters' objects and profiles; returns the clusters by name, fills `credentials`. */
+  private build(
+    name: string,
+    topology: Topology,
+    metadata: readonly ProfileMetadata[],
+    args: ArgoMultiClusterArgs,
+    part: ArgoMultiClusterPart,
+    credentials: Map<string, RemoteCredentialsOutput>,
+  ): Map<string, ClusterObjects> {
     // Profiles are built here from the live tokens, so the charts carry none.
     const charts = buildCharts({ ...topology, secrets: { mode: 'none' } });
     // Only the fields given override the topology: an explicit `context: undefined` must not drop the cluster's context.
@@ -132,31 +176,43 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     };
     const clusters = new Map<string, ClusterObjects>();
 
-    const kubeconfigs = topology.remotes.map((remote, i) => {
-      const chart = charts.remotes[i];
+    for (const [i, remote] of topology.remotes.entries()) {
+      if (part.kind === 'local' || (part.kind === 'remote' && part.remote !== remote.name)) continue;
       const objects = new ClusterObjects(
         `${name}-${remote.name}`,
-        { component: name, cluster: remote.name, connection: connection(remote.name, remote.context), manifests: chartManifests(chart) },
+        { component: name, cluster: remote.name, connection: connection(remote.name, remote.context), manifests: chartManifests(charts.remotes[i]) },
         { parent: this },
       );
       clusters.set(remote.name, objects);
-      const token = objects.resources.get(logicalName(remote.name, { apiVersion: 'v1', kind: 'Secret', metadata: { name: chart.identity.tokenSecretName, namespace: remote.namespaces[0] } }));
+      const token = objects.resources.get(logicalName(remote.name, { apiVersion: 'v1', kind: 'Secret', metadata: { name: charts.remotes[i].identity.tokenSecretName, namespace: remote.namespaces[0] } }));
       const data = (token as unknown as { data: pulumi.Output<Record<string, string>> }).data;
-      const endpoint = this.endpoints.get(remote.name) ?? {};
-      return pulumi.secret(
-        pulumi.all([data, endpoint.server, endpoint.caData]).apply(([d, server, caData]) => {
-          const at = topology.remotes.indexOf(remote);
-          if (server !== undefined) checkServer(server, `remotes[${at}].server`, `${name}: topology`, this);
-          return profileKubeconfig(topology, { ...remote, server: server ?? remote.server }, { token: decode(d?.token), caData: caData ?? d?.['ca.crt'] });
-        }),
-      );
-    });
+      const caData = this.endpoints.get(remote.name)?.caData;
+      credentials.set(remote.name, {
+        token: pulumi.secret(data.apply((d) => decode(d?.token))),
+        caData: pulumi.secret(pulumi.all([data, caData]).apply(([d, given]) => given ?? d?.['ca.crt'])),
+      });
+    }
+    if (part.kind === 'remote') {
+      copyArtifactSecrets(name, topology, clusters);
+      return clusters;
+    }
 
-    const profiles = metadata.map((m, i): Manifest => ({ ...(profileSecretManifest(m) as unknown as Manifest), stringData: { kubeconfig: kubeconfigs[i] } }));
+    const given = (remote: string): RemoteCredentialsInput | undefined => (part.kind === 'local' ? part.credentials[remote] : credentials.get(remote));
+    const present = topology.remotes.flatMap((remote, i) => (given(remote.name) ? [{ remote, at: i, credentials: given(remote.name)! }] : []));
+    const kubeconfigs = present.map(({ remote, at, credentials: c }) =>
+      pulumi.secret(
+        pulumi.all([c.token, c.caData, this.endpoints.get(remote.name)?.server]).apply(([token, caData, server]) => {
+          if (server !== undefined) checkServer(server, `remotes[${at}].server`, `${name}: topology`, this);
+          return profileKubeconfig(topology, { ...remote, server: server ?? remote.server }, { token, caData });
+        }),
+      ),
+    );
+
+    const profiles = present.map(({ at }, i): Manifest => ({ ...(profileSecretManifest(metadata[at]) as unknown as Manifest), stringData: { kubeconfig: kubeconfigs[i] } }));
     // A SHA-256 over high-entropy tokens reveals nothing, and left secret it would hide the whole Deployment spec in
     // state and previews.
     const checksum = pulumi.unsecret(
-      pulumi.all(kubeconfigs).apply((kcs) => controllerChecksum(charts.local.rolloutInputs, metadata.map((m, i) => profileSecretManifest(m, kcs[i])))),
+      pulumi.all(kubeconfigs).apply((kcs) => controllerChecksum(charts.local.rolloutInputs, present.map(({ at }, i) => profileSecretManifest(metadata[at], kcs[i])))),
     );
     const local = chartManifests(charts.local).map((m) => (m.kind === 'Deployment' ? withRollout(m, checksum, args.skipAwait ?? false) : m));
     const deploymentAt = local.findIndex((m) => m.kind === 'Deployment');
@@ -165,6 +221,20 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     copyArtifactSecrets(name, topology, clusters);
     return clusters;
   }
+}
+
+/** Refuses a part that names a remote the topology does not have. */
+function checkPart(part: ArgoMultiClusterPart, topology: Topology, name: string): void {
+  const remotes = topology.remotes.map((r) => r.name);
+  const issues: TopologyIssue[] = [];
+  if (part.kind === 'remote' && !remotes.includes(part.remote)) issues.push({ path: 'part.remote', value: part.remote, message: `is not a remote of the topology; valid: ${remotes.join(', ')}` });
+  if (part.kind === 'local') {
+    for (const r of Object.keys(part.credentials)) {
+      if (!remotes.includes(r)) issues.push({ path: `part.credentials.${r}`, value: r, message: `is not a remote of the topology; valid: ${remotes.join(', ')}` });
+    }
+  }
+  if (!['all', 'remote', 'local'].includes(part.kind)) issues.push({ path: 'part.kind', value: String(part.kind), message: 'must be one of: all, remote, local' });
+  if (issues.length) throw new TopologyError(issues, `${name}: part`);
 }
 
 /** A remote's server and CA as the user gave them, when they are (or may be) outputs of other resources. */

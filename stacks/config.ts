@@ -20,6 +20,28 @@ export interface StackSettings {
   readonly skipAwait: boolean;
   /** Let `up` change the local cluster's name although the stack applied another. */
   readonly allowClusterRename: boolean;
+  /** Let `up` switch the stack to another part although it applied one. */
+  readonly allowPartChange: boolean;
+  /** Which clusters this stack applies (`argo-multicluster:part`). */
+  readonly part: StackPart;
+  /** Stack names of remote parts given in `argo-multicluster:remoteStacks`, by remote name. */
+  readonly remoteStacks: Readonly<Record<string, string>>;
+}
+
+/**
+ * Which clusters a stack applies: `all` (one stack for the fleet), one remote (`remote:<name>`), or the local cluster
+ * with the profiles built from the remote stacks' outputs (`local`).
+ */
+export type StackPart = { readonly kind: 'all' } | { readonly kind: 'remote'; readonly remote: string } | { readonly kind: 'local' };
+
+/** Parses `argo-multicluster:part`; undefined is `all`. */
+export function parsePart(value: string | undefined, topology: Topology): StackPart {
+  const remotes = topology.remotes.map((r) => r.name);
+  if (value === undefined || value === 'all') return { kind: 'all' };
+  if (value === 'local') return { kind: 'local' };
+  if (value.startsWith('remote:') && remotes.includes(value.slice('remote:'.length))) return { kind: 'remote', remote: value.slice('remote:'.length) };
+  const valid = ['all', 'local', ...remotes.map((r) => `remote:${r}`)];
+  throw new TopologyError([{ path: `${CONFIG_NAMESPACE}:part`, value, message: `is not a part of this topology; valid: ${valid.join(', ')}` }], 'stack config');
 }
 
 /** Which config key overrides which topology field, so errors name the key the user actually set. */
@@ -28,7 +50,8 @@ const OVERRIDES = { controllerImage: 'local.controller.image', executorImage: 'l
 /**
  * Reads and validates the stack config: `topology` (a file path; the built-in example when unset), `controllerImage`,
  * `executorImage`, `contexts` and `kubeconfigs` (secret; per cluster, contents or path), `skipAwait`,
- * `allowClusterRename`, `tokenGenerations` (per remote).
+ * `allowClusterRename`, `tokenGenerations` (per remote), `part` (`all`, `local` or `remote:<name>`), `allowPartChange` and
+ * `remoteStacks` (per remote, the stack of its part).
  * @throws TopologyError naming each invalid field or config key.
  */
 export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)): StackSettings {
@@ -69,6 +92,16 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
   };
   const contexts = config.getObject<Record<string, string>>('contexts');
   perCluster('contexts', contexts);
+  const part = parsePart(config.get('part'), topology);
+  const remoteStacks = config.getObject<Record<string, string>>('remoteStacks') ?? {};
+  if (remoteStacks === null || typeof remoteStacks !== 'object' || Array.isArray(remoteStacks)) {
+    throw new TopologyError([{ path: key('remoteStacks'), value: JSON.stringify(remoteStacks), message: 'must be an object of remote name to stack name' }], 'stack config');
+  }
+  for (const [remote, stack] of Object.entries(remoteStacks)) {
+    const at = `${key('remoteStacks')}.${remote}`;
+    if (!topology.remotes.some((r) => r.name === remote)) issues.push({ path: at, value: remote, message: `is not a remote of the topology; valid: ${topology.remotes.map((r) => r.name).join(', ')}` });
+    else if (typeof stack !== 'string' || !/^([^/\s]+\/){0,2}[^/\s]+$/.test(stack)) issues.push({ path: at, value: stack, message: 'must be a stack name: <stack>, <project>/<stack> or <org>/<project>/<stack>' });
+  }
   if (issues.length) throw new TopologyError(issues, 'stack config');
   // The cluster names of `kubeconfigs` are read from the raw config, so that they are checked now and only clusters
   // that have one get a kubeconfig; the values are taken as secret Outputs and never leave them.
@@ -103,5 +136,8 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
     connections,
     skipAwait: config.getBoolean('skipAwait') ?? false,
     allowClusterRename: config.getBoolean('allowClusterRename') ?? false,
+    allowPartChange: config.getBoolean('allowPartChange') ?? false,
+    part,
+    remoteStacks,
   };
 }

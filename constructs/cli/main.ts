@@ -29,6 +29,7 @@ Commands:
   profile    print the profile Secret of one remote cluster, read from the live remote
   verify     ask each remote, with its profile's own credentials, whether Argo's needs are met
   rotate     move one remote's profile to a new token, then delete the old token
+  fleet      pulumi up | preview | destroy as a stack per cluster, remote stacks in parallel (needs Pulumi)
 
 Run "argo-multicluster <command> --help" for a command's options, "argo-multicluster --version" for the version.
 Exit codes: 0 success, 2 invalid input (the message names each field), 1 any other failure.`,
@@ -183,10 +184,13 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(`${packageVersion()}\n`);
       return 0;
     }
+    // Loaded only when asked for: it needs the optional Pulumi peer dependencies, which synth users may not have.
+    if (command === 'fleet') return await (await import('./fleet')).fleet(rest, out, err);
     if (!(command in COMMAND_OPTIONS)) {
-      const near = nearest(command, Object.keys(COMMAND_OPTIONS));
+      const commands = [...Object.keys(COMMAND_OPTIONS), 'fleet'];
+      const near = nearest(command, commands);
       const hint = near ? `did you mean "${near}"? ` : '';
-      throw new UsageError(`unknown command "${command}"; ${hint}valid commands: ${Object.keys(COMMAND_OPTIONS).join(', ')}\n\n${HELP['']}`);
+      throw new UsageError(`unknown command "${command}"; ${hint}valid commands: ${commands.join(', ')}\n\n${HELP['']}`);
     }
     const opts = parse(command, rest);
     if (opts.help) {

@@ -1,4 +1,4 @@
-import * as k8sClient from '@kubernetes/client-node';
+import * as k8sClient from 'kubernetes-client-node-cjs';
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { LocalWorkspace, PulumiCommand, Stack } from '@pulumi/pulumi/automation';

@@ -58,7 +58,7 @@ describe('misspelt flags and commands', () => {
   test('a misspelt command names the nearest command', async () => {
     const r = await invoke(['synht']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('error: unknown command "synht"; did you mean "synth"? valid commands: synth, validate, profile, verify, rotate');
+    expect(r.stderr.split('\n')[0]).toBe('error: unknown command "synht"; did you mean "synth"? valid commands: synth, validate, profile, verify, rotate, fleet');
   });
 
   test('known flags still parse (a value that looks like a flag after --file is its value)', async () => {
