@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
 import { ControllerConfig, DELETING_POD_GC_STRATEGIES } from './controller-config-schema';
+import { z } from 'zod';
 import { CONTROLLER_CONFIGMAP } from './names';
+import { validateProps } from './props';
+import { topologySchema } from './topology';
 import { libraryYaml, scalarText } from './yaml-writer';
 
 /** Props of {@link WorkflowControllerConfigMap}. */
@@ -47,12 +50,21 @@ function withPodGcDefault(defaults: ControllerConfig['workflowDefaults']): NonNu
 }
 
 /** The `workflow-controller-configmap` ConfigMap with `data.cluster` and the controller's other keys. */
+const local = topologySchema.shape.local.shape;
+/** The props, checked with the topology's own field rules. */
+const propsSchema = z.strictObject({
+  namespace: local.namespace.unwrap(),
+  clusterName: local.name,
+  config: local.controller.shape.config.unwrap().optional(),
+});
+
 export class WorkflowControllerConfigMap extends Construct {
   /** The ConfigMap's data, as written. */
   readonly data: Readonly<Record<string, string>>;
 
-  constructor(scope: Construct, id: string, props: WorkflowControllerConfigMapProps) {
+  constructor(scope: Construct, id: string, given: WorkflowControllerConfigMapProps) {
     super(scope, id);
+    const props = validateProps('WorkflowControllerConfigMap', propsSchema, given);
     this.data = controllerConfigData(props.clusterName, props.config);
     new k8s.KubeConfigMap(this, 'Resource', {
       metadata: { name: CONTROLLER_CONFIGMAP, namespace: props.namespace },

@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
+import { z } from 'zod';
 import { controllerIdentityName, tokenSecretName } from './names';
+import { validateProps } from './props';
 import { REMOTE_RULES, REMOTE_WATCH_RULES, REMOTE_WRITE_RULES } from './rbac-rules';
+import { topologySchema } from './topology';
 
 /** Props of {@link ControllerIdentity}. */
 export interface ControllerIdentityProps {
@@ -24,6 +27,15 @@ export interface ControllerIdentityProps {
 
 const RBAC = 'rbac.authorization.k8s.io';
 
+const remote = topologySchema.shape.remotes.element.shape;
+/** The props, checked with the topology's own field rules. */
+const propsSchema = z.strictObject({
+  localCluster: topologySchema.shape.local.shape.name,
+  namespaces: remote.namespaces.unwrap(),
+  access: remote.access.unwrap().optional(),
+  tokenGeneration: remote.tokenGeneration.unwrap().optional(),
+});
+
 /**
  * The local controller's identity in a remote cluster: ServiceAccount `argo.<local>`, the least RBAC Argo needs there,
  * and a long-lived token Secret (Kubernetes 1.24+ creates none) that the profile's kubeconfig is built from.
@@ -36,8 +48,9 @@ export class ControllerIdentity extends Construct {
   /** Name of the token Secret. */
   readonly tokenSecretName: string;
 
-  constructor(scope: Construct, id: string, props: ControllerIdentityProps) {
+  constructor(scope: Construct, id: string, given: ControllerIdentityProps) {
     super(scope, id);
+    const props = validateProps('ControllerIdentity', propsSchema, given);
     const name = controllerIdentityName(props.localCluster);
     const namespace = props.namespaces[0];
     this.name = name;

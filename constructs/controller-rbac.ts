@@ -1,6 +1,9 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
+import { z } from 'zod';
 import { CONTROLLER_SERVICE_ACCOUNT } from './names';
+import { validateProps } from './props';
+import { topologySchema } from './topology';
 import { LEASE_RULES, controllerWorkflowRules } from './rbac-rules';
 
 /** Props of {@link ControllerRbac}. */
@@ -20,10 +23,17 @@ const ROLE = 'argo-role';
 const CLUSTER_ROLE = 'argo-cluster-role';
 const BINDING = 'argo-binding';
 
+/** The props, checked with the topology's own field rules. */
+const propsSchema = z.strictObject({
+  namespace: topologySchema.shape.local.shape.namespace.unwrap(),
+  namespaced: z.boolean().optional(),
+});
+
 /** The controller's ServiceAccount `argo` and the RBAC it needs, profiles included. */
 export class ControllerRbac extends Construct {
-  constructor(scope: Construct, id: string, props: ControllerRbacProps) {
+  constructor(scope: Construct, id: string, given: ControllerRbacProps) {
     super(scope, id);
+    const props = validateProps('ControllerRbac', propsSchema, given);
     const namespace = props.namespace;
     const subjects = [{ kind: 'ServiceAccount', name: CONTROLLER_SERVICE_ACCOUNT, namespace }];
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: CONTROLLER_SERVICE_ACCOUNT, namespace } });

@@ -1,12 +1,18 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
+import { z } from 'zod';
 import { CLUSTER_LABEL, profileAdmissionPolicyName } from './names';
+import { validateProps } from './props';
+import { topologySchema } from './topology';
 
 /** Props of {@link ProfileAdmissionPolicy}. */
 export interface ProfileAdmissionPolicyProps {
   /** The one namespace where profile Secrets may be created: the controller's. */
   readonly namespace: string;
 }
+
+/** The props, checked with the topology's own field rules. */
+const propsSchema = z.strictObject({ namespace: topologySchema.shape.local.shape.namespace.unwrap() });
 
 /**
  * A ValidatingAdmissionPolicy and its binding that refuse Secrets labelled `workflows.argoproj.io/cluster` outside the
@@ -16,8 +22,9 @@ export interface ProfileAdmissionPolicyProps {
  * Removing the label from a Secret stays allowed, so an existing rogue Secret can be defused.
  */
 export class ProfileAdmissionPolicy extends Construct {
-  constructor(scope: Construct, id: string, props: ProfileAdmissionPolicyProps) {
+  constructor(scope: Construct, id: string, given: ProfileAdmissionPolicyProps) {
     super(scope, id);
+    const props = validateProps('ProfileAdmissionPolicy', propsSchema, given);
     const name = profileAdmissionPolicyName(props.namespace);
     new k8s.KubeValidatingAdmissionPolicy(this, 'Policy', {
       metadata: { name },
