@@ -54,25 +54,25 @@ test('one config change rotates the token: new token Secret, profile, controller
     if (i < 0) throw new Error(`no step "${step}" in ${JSON.stringify(steps)}`);
     return i;
   };
-  const created = at('create cluster-1/Secret/default/argo.cluster-0.service-account-token.1');
+  const created = at('create argo-multicluster/cluster-1/Secret/default/argo.cluster-0.service-account-token.1');
   // pulumi-kubernetes replaces a Secret whose data changes (mutable Secrets are a beta provider option), and with a
   // fixed name it deletes before it creates: the profile is rewritten by a replacement, after the new token exists.
-  const profileGone = at('delete-replaced cluster-0/Secret/argo/argo.cluster-1');
-  const profile = at('create-replacement cluster-0/Secret/argo/argo.cluster-1');
-  const rolled = at('update cluster-0/Deployment/argo/workflow-controller');
-  const deleted = at('delete cluster-1/Secret/default/argo.cluster-0.service-account-token');
+  const profileGone = at('delete-replaced argo-multicluster/cluster-0/Secret/argo/argo.cluster-1');
+  const profile = at('create-replacement argo-multicluster/cluster-0/Secret/argo/argo.cluster-1');
+  const rolled = at('update argo-multicluster/cluster-0/Deployment/argo/workflow-controller');
+  const deleted = at('delete argo-multicluster/cluster-1/Secret/default/argo.cluster-0.service-account-token');
   expect(created).toBeLessThan(profileGone);
   expect(profileGone).toBeLessThan(profile);
   expect(profile).toBeLessThan(rolled);
   expect(rolled).toBeLessThan(deleted);
   expect([...steps].sort()).toEqual(
     [
-      'create cluster-1/Secret/default/argo.cluster-0.service-account-token.1',
-      'delete-replaced cluster-0/Secret/argo/argo.cluster-1',
-      'replace cluster-0/Secret/argo/argo.cluster-1',
-      'create-replacement cluster-0/Secret/argo/argo.cluster-1',
-      'update cluster-0/Deployment/argo/workflow-controller',
-      'delete cluster-1/Secret/default/argo.cluster-0.service-account-token',
+      'create argo-multicluster/cluster-1/Secret/default/argo.cluster-0.service-account-token.1',
+      'delete-replaced argo-multicluster/cluster-0/Secret/argo/argo.cluster-1',
+      'replace argo-multicluster/cluster-0/Secret/argo/argo.cluster-1',
+      'create-replacement argo-multicluster/cluster-0/Secret/argo/argo.cluster-1',
+      'update argo-multicluster/cluster-0/Deployment/argo/workflow-controller',
+      'delete argo-multicluster/cluster-1/Secret/default/argo.cluster-0.service-account-token',
     ].sort(),
   );
 
