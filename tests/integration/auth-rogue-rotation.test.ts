@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { kubectl } from './harness/toolchain';
-import { World, cli, eventually, startWorld } from './harness/world';
+import { World, cli, eventually, startWorld, statusWithToken } from './harness/world';
 
 jest.setTimeout(900_000);
 
@@ -33,18 +32,6 @@ function refused(context: string, args: string[], input?: string): string | unde
   }
 }
 
-/** The HTTP status a bearer token gets from a cluster's API server. */
-function statusWithToken(cluster: string, token: string): Promise<number> {
-  const c = world.planes.clusters[cluster];
-  return new Promise((resolve, reject) => {
-    const req = request(`${c.server}/api/v1/namespaces/default/pods`, { ca: Buffer.from(c.caData, 'base64'), headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 const tokenOf = (context: string, namespace: string, name: string) => decode(getJson(context, ['secret', '-n', namespace, name]).data.token);
 
@@ -196,7 +183,7 @@ test('exec-plugin logins for profile, plain synth and verify; the admission poli
 test('rotate: new token Secret, profile rewritten, controller rolled and awaited, only then the old token deleted; the old token is refused and the new profile works', async () => {
   // The first test left the remote applied and a profile made by `profile` in the local cluster.
   const oldToken = tokenOf('cluster-1', 'default', 'argo.cluster-0.service-account-token');
-  expect(await statusWithToken('cluster-1', oldToken)).toBe(200);
+  expect(await statusWithToken(world, 'cluster-1', oldToken)).toBe(200);
   const next = join(world.dir, 'topology-gen1.yaml');
   const raw = parse(readFileSync(world.topologyFile, 'utf8'));
   raw.remotes[0].tokenGeneration = 1;
@@ -226,8 +213,8 @@ test('rotate: new token Secret, profile rewritten, controller rolled and awaited
     expect.stringMatching(/^deleted old token Secret default\/argo\.cluster-0\.service-account-token in cluster-1$/),
   ]);
   expect(refused('cluster-1', ['get', 'secret', '-n', 'default', 'argo.cluster-0.service-account-token'])).toMatch(/NotFound/);
-  await eventually('the old token to be refused', async () => (await statusWithToken('cluster-1', oldToken)) === 401);
-  expect(await statusWithToken('cluster-1', newToken)).toBe(200);
+  await eventually('the old token to be refused', async () => (await statusWithToken(world, 'cluster-1', oldToken)) === 401);
+  expect(await statusWithToken(world, 'cluster-1', newToken)).toBe(200);
   const verify = await cli(['verify', '-f', next, '--kubeconfig', admin]);
   expect(verify.stdout).toContain('all needs met');
   expect(verify.code).toBe(0);

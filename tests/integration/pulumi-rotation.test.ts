@@ -1,9 +1,8 @@
 import { Stack } from '@pulumi/pulumi/automation';
-import { request } from 'node:https';
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION } from '../../constructs';
 import { kubectl } from './harness/toolchain';
-import { World, cli, eventually, programStack, startWorld } from './harness/world';
+import { World, cli, eventually, programStack, startWorld, statusWithToken } from './harness/world';
 
 jest.setTimeout(900_000);
 
@@ -22,17 +21,6 @@ afterAll(async () => {
 const getJson = (context: string, args: string[]) => JSON.parse(kubectl(world.planes.kubeconfigPath, context, ['get', ...args, '-o', 'json']));
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
 
-function statusWithToken(token: string): Promise<number> {
-  const c = world.planes.clusters['cluster-1'];
-  return new Promise((resolve, reject) => {
-    const req = request(`${c.server}/api/v1/namespaces/default/pods`, { ca: Buffer.from(c.caData, 'base64'), headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test('one config change rotates the token: new token Secret, profile, controller roll, and only then the old token Secret deleted', async () => {
   expect((await stack.up()).summary.result).toBe('succeeded');
@@ -80,8 +68,8 @@ test('one config change rotates the token: new token Secret, profile, controller
   const profileToken = parse(decode(getJson('cluster-0', ['secret', '-n', 'argo', 'argo.cluster-1']).data.kubeconfig)).users[0].user.token;
   expect(profileToken).toBe(newToken);
   expect(checksum()).not.toBe(before);
-  await eventually('the old token to be refused', async () => (await statusWithToken(oldToken)) === 401);
-  expect(await statusWithToken(newToken)).toBe(200);
+  await eventually('the old token to be refused', async () => (await statusWithToken(world, 'cluster-1', oldToken)) === 401);
+  expect(await statusWithToken(world, 'cluster-1', newToken)).toBe(200);
   const verify = await cli(['verify', '--context', 'cluster-0', '--kubeconfig', world.planes.kubeconfigPath]);
   expect(verify.stdout).toContain('all needs met');
   expect(verify.code).toBe(0);

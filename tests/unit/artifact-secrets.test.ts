@@ -1,34 +1,12 @@
 import * as pulumi from '@pulumi/pulumi';
 import { topology } from './helpers';
+import { b64, mockEngine } from './pulumi-mocks';
 
-interface Registered {
-  type: string;
-  name: string;
-  id?: string;
-  inputs: any;
-  provider?: string;
-}
-
-const registered: Registered[] = [];
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      registered.push({ type: args.type, name: args.name, id: args.id, inputs: args.inputs, provider: args.provider });
-      // A read of the user's artifact Secret in the local cluster.
-      if (args.id && args.type === 'kubernetes:core/v1:Secret') return { id: args.id, state: { type: 'Opaque', data: { accessKey: b64(`key-of-${args.id}`) } } };
-      const state = { ...args.inputs };
-      if (args.type === 'kubernetes:core/v1:Secret' && args.inputs.type === 'kubernetes.io/service-account-token') state.data = { token: b64('t'), 'ca.crt': b64('c') };
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args) => args.inputs,
-  },
-  'argo-multicluster',
-  'unit',
-  false,
-  'organization',
-);
+const { registered } = mockEngine({
+  token: () => ({ token: 't', ca: 'c' }),
+  // A read of the user's artifact Secret in the local cluster.
+  read: (args) => (args.type === 'kubernetes:core/v1:Secret' ? { type: 'Opaque', data: { accessKey: b64(`key-of-${args.id}`) } } : undefined),
+});
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import { ArgoMultiCluster } from '../../stacks/component';

@@ -1,32 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import { exampleInput } from './helpers';
+import { b64, mockEngine } from './pulumi-mocks';
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: any;
-  provider?: string;
-}
-const registered: Registered[] = [];
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-      const state = { ...args.inputs };
-      if (args.type === 'kubernetes:core/v1:Secret' && args.inputs.type === 'kubernetes.io/service-account-token') {
-        state.data = { token: b64(`token-for-${args.inputs.metadata.name}`), 'ca.crt': b64('root-CA') };
-      }
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args) => args.inputs,
-  },
-  'argo-multicluster',
-  'unit',
-  false,
-);
+const { registered } = mockEngine({ token: (_name, inputs) => ({ token: `token-for-${inputs.metadata.name}`, ca: 'root-CA' }) });
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import * as k8s from '@pulumi/kubernetes';

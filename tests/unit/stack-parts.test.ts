@@ -5,42 +5,10 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { TopologyError } from '../../constructs';
 import { exampleInput } from './helpers';
+import { type Registered, b64, clusterOf, mockEngine } from './pulumi-mocks';
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: any;
-  provider?: string;
-}
-
-const registered: Registered[] = [];
-/** The outputs of the stacks a StackReference may read, by fully qualified stack name. */
-const stacks = new Map<string, { outputs: Record<string, unknown>; secretOutputNames: string[] }>();
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      if (args.type === 'pulumi:pulumi:StackReference') {
-        const stack = stacks.get(args.name) ?? { outputs: {}, secretOutputNames: [] };
-        return { id: args.name, state: { name: args.name, ...stack } };
-      }
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-      const state = { ...args.inputs };
-      if (args.type === 'kubernetes:core/v1:Secret' && args.inputs.type === 'kubernetes.io/service-account-token') {
-        // The remote token controller's part, a token and CA per cluster (objects are `<component>/<cluster>/...`).
-        const cluster = args.name.split('/')[1];
-        state.data = { token: b64(`token-of-${cluster}`), 'ca.crt': b64(`CA-of-${cluster}`) };
-      }
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args) => args.inputs,
-  },
-  'argo-multicluster',
-  'fleet',
-  false,
-  'organization',
-);
+const engine = mockEngine({ stack: 'fleet', token: (name) => ({ token: `token-of-${clusterOf(name)}`, ca: `CA-of-${clusterOf(name)}` }) });
+const { registered, stacks } = engine;
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import { ArgoMultiCluster } from '../../stacks/component';

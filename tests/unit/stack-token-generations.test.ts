@@ -5,34 +5,9 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { TopologyError } from '../../constructs';
 import { exampleInput, objectsWithProfiles } from './helpers';
+import { mockEngine } from './pulumi-mocks';
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: any;
-}
-const registered: Registered[] = [];
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      if (args.type === 'pulumi:pulumi:StackReference') return { id: args.name, state: { name: args.name, outputs: {}, secretOutputNames: [] } };
-      const state = { ...args.inputs };
-      // The remote token controller's part: each token Secret gets a token of its own name.
-      if (args.type === 'kubernetes:core/v1:Secret' && args.inputs.type === 'kubernetes.io/service-account-token') {
-        state.data = { token: b64(`token-of-${args.inputs.metadata.name}`), 'ca.crt': b64('CA') };
-      }
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args) => args.inputs,
-  },
-  'argo-multicluster',
-  'unit',
-  false,
-  'organization',
-);
+const { registered } = mockEngine({ token: (_name, inputs) => ({ token: `token-of-${inputs.metadata.name}`, ca: 'CA' }) });
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import { ArgoMultiCluster } from '../../stacks/component';

@@ -6,39 +6,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CHECKSUM_ANNOTATION, TopologyError, TopologyInput, Topology } from '../../constructs';
 import { exampleInput, objects, objectsWithProfiles, topology } from './helpers';
+import { type Registered, b64, clusterOf, mockEngine } from './pulumi-mocks';
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: any;
-  provider?: string;
-}
-
-const registered: Registered[] = [];
-let previousOutputs: Record<string, unknown> = {};
-const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-pulumi.runtime.setMocks(
-  {
-    newResource(args) {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-      if (args.type === 'pulumi:pulumi:StackReference') return { id: args.name, state: { name: args.name, outputs: previousOutputs, secretOutputNames: [] } };
-      const state = { ...args.inputs };
-      // The remote token controller's part: it fills the token Secret (token per cluster, to tell them apart).
-      if (args.type === 'kubernetes:core/v1:Secret' && args.inputs.type === 'kubernetes.io/service-account-token') {
-        // Objects are named `<component>/<cluster>/<kind>/...`.
-        const cluster = args.name.split('/')[1];
-        state.data = { token: b64(`token-of-${cluster}`), 'ca.crt': b64(`CA-of-${cluster}`) };
-      }
-      return { id: `${args.name}-id`, state };
-    },
-    call: (args) => args.inputs,
-  },
-  'argo-multicluster',
-  'unit',
-  false,
-  'organization',
-);
+const engine = mockEngine({ token: (name) => ({ token: `token-of-${clusterOf(name)}`, ca: `CA-of-${clusterOf(name)}` }) });
+const { registered } = engine;
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import { applyDependencies } from '../../stacks/cluster';
@@ -196,7 +167,7 @@ describe('the stack program', () => {
   }
 
   beforeEach(() => {
-    previousOutputs = {};
+    engine.defaultStack = { outputs: {}, secretOutputNames: [] };
   });
 
   test('outputs the local cluster, the controller image and each profile', async () => {
@@ -246,12 +217,12 @@ describe('the stack program', () => {
   });
 
   test('the cluster-name guard refuses a rename unless explicitly allowed', async () => {
-    previousOutputs = { localCluster: 'cluster-old' };
+    engine.defaultStack = { outputs: { localCluster: 'cluster-old' }, secretOutputNames: [] };
     configure();
     await expect(run()).rejects.toThrow(/local.name: "cluster-0" differs from "cluster-old".*allowClusterRename/s);
     configure({ 'argo-multicluster:allowClusterRename': 'true' });
     await expect(run()).resolves.toMatchObject({ localCluster: 'cluster-0' });
-    previousOutputs = { localCluster: 'cluster-0' };
+    engine.defaultStack = { outputs: { localCluster: 'cluster-0' }, secretOutputNames: [] };
     configure();
     await expect(run()).resolves.toMatchObject({ localCluster: 'cluster-0' });
   });

@@ -2,6 +2,7 @@ import * as k8s from 'kubernetes-client-node-cjs';
 import { LocalWorkspace, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -77,6 +78,19 @@ export async function readObject(client: k8s.KubernetesObjectApi, m: Manifest): 
     if (e?.statusCode === 404 || e?.response?.statusCode === 404) return undefined;
     throw e;
   }
+}
+
+/** The HTTP status a bearer token gets from a cluster's API server: 200 while it is valid, 401 once revoked. */
+export function statusWithToken(world: World, cluster: string, token: string): Promise<number> {
+  const c = world.planes.clusters[cluster];
+  return new Promise((resolve, reject) => {
+    const req = request(`${c.server}/api/v1/namespaces/default/pods`, { ca: Buffer.from(c.caData, 'base64'), headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */
