@@ -1,21 +1,11 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ControllerIdentity, ControllerRbac, ProfileAdmissionPolicy, TopologyError, WorkflowControllerConfigMap } from '../../constructs';
+import { ControllerIdentity, ControllerRbac, ProfileAdmissionPolicy, WorkflowControllerConfigMap } from '../../constructs';
+import { constructIssues } from './helpers';
 
 type Ctor = new (scope: Construct, id: string, props: any) => Construct;
 
 const chart = () => new Chart(new App(), 'c');
-
-/** The problems a construct reports for `props`, as [path, value, message]; fails when the props are accepted. */
-function issuesOf(construct: Ctor, props: unknown): [string, unknown, string][] {
-  try {
-    new construct(chart(), 'x', props);
-  } catch (e) {
-    if (e instanceof TopologyError) return e.issues.map((i) => [i.path, i.value, i.message]);
-    throw e;
-  }
-  throw new Error('the props were accepted');
-}
 
 // Constructs used on their own take their props from the user's code, not from a validated topology: the same field
 // rules and messages apply, so a bad value fails at construction, naming the prop, not later at the API server.
@@ -31,7 +21,7 @@ describe('constructs used on their own validate their props', () => {
     ['ControllerIdentity', ControllerIdentity, { localCluster: 'c0', namespaces: ['default'], tokenGeneration: -1 }, 'tokenGeneration', -1, /.+/],
     ['ProfileAdmissionPolicy', ProfileAdmissionPolicy, { namespace: 'a'.repeat(64) }, 'namespace', 'a'.repeat(64), /at most 63/],
   ])('%s refuses %j', (_name, construct, props, path, value, message) => {
-    expect(issuesOf(construct, props)).toContainEqual([path, value, expect.stringMatching(message)]);
+    expect(constructIssues(construct, props)).toContainEqual([path, value, expect.stringMatching(message)]);
   });
 
   test.each<[string, Ctor, unknown]>([
@@ -41,7 +31,7 @@ describe('constructs used on their own validate their props', () => {
     ['ProfileAdmissionPolicy', ProfileAdmissionPolicy, { namespace: 'argo', enabled: false }],
   ])('%s refuses a prop it does not have', (_name, construct, props) => {
     const extra = Object.keys(props as object).pop()!;
-    expect(issuesOf(construct, props)).toEqual([[extra, (props as Record<string, unknown>)[extra], 'is not a prop of this construct']]);
+    expect(constructIssues(construct, props)).toEqual([[extra, (props as Record<string, unknown>)[extra], 'is not a prop of this construct']]);
   });
 
   test('valid props give the same objects as before: defaults applied, nothing added', () => {

@@ -1,3 +1,5 @@
+import { App, Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -7,7 +9,7 @@ import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as scheduling from 'kubernetes-models/scheduling.k8s.io/v1';
 import * as apiextensions from 'kubernetes-models/apiextensions.k8s.io/v1';
 import * as admissionregistration from 'kubernetes-models/admissionregistration.k8s.io/v1';
-import { BuildOptions, Manifest, Topology, TopologyInput, buildCharts, clusterManifests, validateTopology } from '../../constructs';
+import { BuildOptions, Manifest, Topology, TopologyError, TopologyInput, buildCharts, clusterManifests, validateTopology } from '../../constructs';
 import { exampleTopologyPath } from '../../constructs/example';
 import { loadTopologyFile } from '../../constructs/validate';
 
@@ -71,4 +73,18 @@ export function validateAgainstKubernetesSchema(m: Manifest): void {
   } catch (e) {
     throw new Error(`${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The problems a construct reports for `props` when used on its own, as [path, value, message]; fails the test when
+ * the props are accepted.
+ */
+export function constructIssues(construct: new (scope: Construct, id: string, props: any) => Construct, props: unknown): [string, unknown, string][] {
+  try {
+    new construct(new Chart(new App(), 'c'), 'x', props);
+  } catch (e) {
+    if (e instanceof TopologyError) return e.issues.map((i) => [i.path, i.value, i.message]);
+    throw e;
+  }
+  throw new Error('the props were accepted');
 }

@@ -1,20 +1,13 @@
 import { App, Chart } from 'cdk8s';
 import { parse } from 'yaml';
-import { Profile, TopologyError } from '../../constructs';
+import { Profile } from '../../constructs';
+import { constructIssues } from './helpers';
 
 const chart = () => new Chart(new App(), 'c');
 const local = { name: 'cluster-0' };
 const remote = { name: 'cluster-1', server: 'https://10.0.1.10:6443' };
 
-function issuesOf(props: any): [string, unknown, string][] {
-  try {
-    new Profile(chart(), 'p', props);
-  } catch (e) {
-    if (e instanceof TopologyError) return e.issues.map((i) => [i.path, i.value, i.message]);
-    throw e;
-  }
-  throw new Error('the props were accepted');
-}
+const issuesOf = (props: unknown) => constructIssues(Profile, props);
 
 describe('Profile used on its own', () => {
   test('from credentials: the profile Secret with its label, annotations and kubeconfig, defaults as in a topology', () => {
