@@ -1,10 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { buildCharts, gitopsTree, isTokenSecretName, tokenSecretName } from '../../constructs';
 import { formatReports } from '../../constructs/cli/verify';
-import { cli, example, exampleInput, find, objects, topology } from './helpers';
+import { cli, example, find, objects, topology, topologyFile } from './helpers';
 
 describe('the profile admission policy', () => {
   test('is in the local cluster by default and refuses labelled Secrets outside the profile namespace', () => {
@@ -84,13 +83,7 @@ describe('token Secret generations', () => {
 
 describe('rotate on the command line', () => {
   const work = mkdtempSync(join(tmpdir(), 'amc-rotate-'));
-  const file = (name: string, patch: (t: any) => void) => {
-    const raw: any = exampleInput();
-    patch(raw);
-    const path = join(work, `${name}.yaml`);
-    writeFileSync(path, stringify(raw));
-    return path;
-  };
+  const file = (name: string, patch: (t: any) => void) => topologyFile(work, name, patch);
 
   test('--remote is required and must be a remote of the topology (exit 2)', () => {
     expect(cli(['rotate'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/rotate: --remote is required; valid values: cluster-1/) });

@@ -1,8 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { stringify } from 'yaml';
-import { CLI, cli, exampleInput } from './helpers';
+import { CLI, cli, topologyFile } from './helpers';
 
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
@@ -24,13 +23,6 @@ function listTree(dir: string): Record<string, string> {
 const work = mkdtempSync(join(tmpdir(), 'amc-cli-'));
 const out = join(work, 'dist');
 
-function topologyFile(name: string, patch: (t: any) => void): string {
-  const raw: any = exampleInput();
-  patch(raw);
-  const file = join(work, `${name}.yaml`);
-  writeFileSync(file, stringify(raw));
-  return file;
-}
 
 describe('synth', () => {
   test('writes a folder per cluster with a kustomization listing every file', () => {
@@ -70,7 +62,7 @@ describe('synth', () => {
 
   test('plain mode without a reachable remote fails with exit 1 and leaves the output as it was', () => {
     const before = listTree(out);
-    const file = topologyFile('plain', (t) => (t.secrets.mode = 'plain'));
+    const file = topologyFile(work, 'plain', (t) => (t.secrets.mode = 'plain'));
     const r = cli(['synth', '-f', file, '-o', out, '--kubeconfig', join(work, 'missing-kubeconfig')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/warning: secrets.mode "plain"/);
@@ -113,7 +105,7 @@ describe('bad topologies: exit 2, the field named, the output untouched', () => 
   });
 
   test.each(BAD)('%s', (name, patch, field, reason) => {
-    const file = topologyFile(name.replace(/\W+/g, '-'), patch);
+    const file = topologyFile(work, name.replace(/\W+/g, '-'), patch);
     for (const args of [['validate', '-f', file], ['synth', '-f', file, '-o', out]]) {
       const r = cli(args);
       expect(r.code).toBe(2);

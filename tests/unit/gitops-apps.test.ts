@@ -2,18 +2,12 @@ import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
-import { run } from '../../constructs/cli/main';
+import { runCli } from './in-process-cli';
 import { TopologyError, gitopsAppFiles } from '../../constructs';
 import { example, topology } from './helpers';
 
 const REPO = 'https://github.com/me/fleet.git';
 
-async function invoke(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { write: (t: string) => (stdout += t) }, { write: (t: string) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 describe('Argo CD and Flux objects for the cluster folders', () => {
   test('one Application per cluster, pointing at its folder (or overlay) in the repository', () => {
@@ -88,7 +82,7 @@ describe('synth with --argocd / --flux', () => {
     const cwd = process.cwd();
     process.chdir(work);
     try {
-      const r = await invoke(['synth', '-o', 'a', '--argocd', 'applications', '--flux', '--repo', REPO]);
+      const r = await runCli(['synth', '-o', 'a', '--argocd', 'applications', '--flux', '--repo', REPO]);
       expect(r).toMatchObject({ code: 0, stderr: '' });
     } finally {
       process.chdir(cwd);
@@ -107,17 +101,17 @@ describe('synth with --argocd / --flux', () => {
     [['--flux', '--repo', 'nope'], '--repo: "nope" must be a git URL'],
   ])('%j exits 2 and writes nothing', async (flags, message) => {
     const out = join(work, `bad-${Math.random().toString(36).slice(2)}`);
-    const r = await invoke(['synth', '-o', out, '--repo-path', 'dist', ...flags]);
+    const r = await runCli(['synth', '-o', out, '--repo-path', 'dist', ...flags]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
     expect(existsSync(out)).toBe(false);
   });
 
   test('an absolute output folder needs --repo-path', async () => {
-    const r = await invoke(['synth', '-o', join(work, 'abs'), '--flux', '--repo', REPO]);
+    const r = await runCli(['synth', '-o', join(work, 'abs'), '--flux', '--repo', REPO]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/give --repo-path: the output folder .* is absolute/);
-    const ok = await invoke(['synth', '-o', join(work, 'abs'), '--flux', '--repo', REPO, '--repo-path', 'clusters']);
+    const ok = await runCli(['synth', '-o', join(work, 'abs'), '--flux', '--repo', REPO, '--repo-path', 'clusters']);
     expect(ok.code).toBe(0);
   });
 });

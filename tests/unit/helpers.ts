@@ -1,8 +1,9 @@
 import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
@@ -87,4 +88,13 @@ export function constructIssues(construct: new (scope: Construct, id: string, pr
     throw e;
   }
   throw new Error('the props were accepted');
+}
+
+/** Writes the example topology with `patch` applied into `dir`, and returns its path. */
+export function topologyFile(dir: string, name: string, patch: (t: any) => void): string {
+  const raw: any = exampleInput();
+  patch(raw);
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, stringify(raw));
+  return file;
 }

@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { CLI, exampleInput } from './helpers';
+import { CLI } from './helpers';
+
+export { topologyFile } from './helpers';
 
 /** Every entry under `dir`: file content, `-> target` for a symlink, `/` for a folder. */
 export function listTree(dir: string): Record<string, string> {
@@ -22,14 +23,6 @@ export function listTree(dir: string): Record<string, string> {
   return out;
 }
 
-/** Writes the example topology with `patch` applied, and returns its path. */
-export function topologyFile(dir: string, name: string, patch: (t: any) => void): string {
-  const raw: any = exampleInput();
-  patch(raw);
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, stringify(raw));
-  return file;
-}
 
 /** Runs a shell command, throwing with its output when it fails. */
 export function sh(command: string, args: string[]): void {

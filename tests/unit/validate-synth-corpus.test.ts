@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { run } from '../../constructs/cli/main';
+import { runCli } from './in-process-cli';
 import { exampleInput } from './helpers';
 
 /**
@@ -104,12 +104,6 @@ function generate(): string {
 
 const work = mkdtempSync(join(tmpdir(), 'amc-corpus-'));
 
-async function cliRun(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, { write: (s: string) => (stdout += s) }, { write: (s: string) => (stderr += s) });
-  return { code, stdout, stderr };
-}
 
 function kustomize(dir: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -134,8 +128,8 @@ test(`validate and synth agree on ${CASES} generated inputs (seed ${SEED}), and 
     const file = join(work, `case-${i}.yaml`);
     writeFileSync(file, text);
     const out = join(work, `out-${i}`);
-    const validate = await cliRun(['validate', '-f', file]);
-    const synth = await cliRun(['synth', '-f', file, '-o', out]);
+    const validate = await runCli(['validate', '-f', file]);
+    const synth = await runCli(['synth', '-f', file, '-o', out]);
     const context = `case ${i} (seed ${SEED}, ${file}): validate ${validate.code} ${validate.stderr}\nsynth ${synth.code} ${synth.stderr}`;
     expect([context, validate.code, synth.code]).toEqual([context, validate.code === 0 ? 0 : 2, validate.code === 0 ? 0 : 2]);
     if (validate.code === 2) {
