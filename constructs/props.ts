@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { TopologyError, formatPath, valueAt } from './validate';
+import { formatFieldPath } from './redact';
+import { TopologyError, valueAt } from './validate';
 
 /**
  * Validates the props of a construct used on its own, with the rules and messages of the topology file, and returns
@@ -17,7 +18,7 @@ export function validateProps<S extends z.ZodType>(construct: string, schema: S,
         const value = valueAt(props, path);
         let message = key === undefined ? issue.message : 'is not a prop of this construct';
         if (issue.code === 'invalid_type') message = value === undefined ? `is required (${issue.expected})` : `has the wrong type: expected ${issue.expected}`;
-        return { path: formatPath(path), value, message };
+        return { path: formatFieldPath(path), value, message };
       });
     }),
     `${construct} props`,

@@ -17,8 +17,6 @@ const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].
 
 type PathKey = string | number;
 
-const formatPath = formatFieldPath;
-
 /** The byte offset of the first byte that is not UTF-8, or -1. */
 function firstInvalidUtf8(bytes: Uint8Array): number {
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -82,7 +80,7 @@ function pathAt(doc: Document.Parsed, offset: number): string {
     }
     node = next;
   }
-  return path.length ? formatPath(path) : '(yaml)';
+  return path.length ? formatFieldPath(path) : '(yaml)';
 }
 
 function isNode(n: unknown): n is Node {
@@ -126,7 +124,7 @@ export function parseTopologyText(text: string): { value: unknown; issues: Topol
   let budget = MAX_VALUES;
   const open = new Set<unknown>();
   const problem = (path: readonly PathKey[], message: string) => {
-    issues.push({ path: path.length ? formatPath(path) : '(top level)', value: undefined, noValue: true, message });
+    issues.push({ path: path.length ? formatFieldPath(path) : '(top level)', value: undefined, noValue: true, message });
   };
   const badTag = (node: { tag?: string }, path: readonly PathKey[]) => {
     if (node.tag === undefined || CORE_TAGS.has(node.tag)) return false;

@@ -45,11 +45,6 @@ function formatIssue(issue: TopologyIssue): string {
 
 type PathKey = PropertyKey;
 
-/** A field path as messages write it: `remotes[0].server`. */
-export function formatPath(path: readonly PathKey[]): string {
-  return formatFieldPath(path);
-}
-
 /** The value at `path` in `root`, or undefined. */
 export function valueAt(root: unknown, path: readonly PathKey[]): unknown {
   let cur: unknown = root;
@@ -77,9 +72,9 @@ function fieldsAt(path: readonly PathKey[]): string[] {
 
 function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
   if (issue.code === 'unrecognized_keys') {
-    const inConfig = formatPath(issue.path) === 'local.controller.config';
+    const inConfig = formatFieldPath(issue.path) === 'local.controller.config';
     return issue.keys.map((key) => ({
-      path: formatPath([...issue.path, key]),
+      path: formatFieldPath([...issue.path, key]),
       value: valueAt(raw, [...issue.path, key]),
       message: inConfig ? explainUnknownConfigKey(key) : `is not a known field; valid fields here: ${fieldsAt(issue.path).join(', ')}`,
     }));
@@ -88,7 +83,7 @@ function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
   let message = issue.message;
   if (issue.code === 'invalid_type' && value === undefined) message = `is required (${issue.expected})`;
   else if (issue.code === 'invalid_type') message = `has the wrong type: expected ${issue.expected}`;
-  return [{ path: formatPath(issue.path), value, message }];
+  return [{ path: formatFieldPath(issue.path), value, message }];
 }
 
 const isObject = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
