@@ -1,1 +1,1 @@
-export = require('./program').argoMultiClusterProgram;
+export = require('./program/program').argoMultiClusterProgram;

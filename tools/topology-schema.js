@@ -1,7 +1,7 @@
 'use strict';
 // Writes topology.schema.json, the JSON Schema that editors (yaml-language-server) check topology files with. The
 // rules come from the one zod schema (zod's own converter); the descriptions come from the TSDoc of
-// constructs/topology-types.ts, read with the TypeScript checker, so that the documentation has one owner.
+// constructs/model/topology-types.ts, read with the TypeScript checker, so that the documentation has one owner.
 // `node tools/topology-schema.js` writes the file; `--check` exits 1 when the checked-in file is out of date.
 const { readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -10,7 +10,7 @@ const { z } = require('zod');
 
 const ROOT = join(__dirname, '..');
 const OUT = join(ROOT, 'topology.schema.json');
-const TYPES = join(ROOT, 'constructs', 'topology-types.ts');
+const TYPES = join(ROOT, 'constructs', 'model', 'topology-types.ts');
 
 /** Copies each documented field's TSDoc into the JSON Schema node of the same path. */
 function describe(node, type, checker) {
@@ -29,7 +29,7 @@ function describe(node, type, checker) {
 
 /** The JSON Schema of a topology file, as a string ending in a newline. */
 function topologyJsonSchema() {
-  const { topologySchema } = require(join(ROOT, 'lib', 'constructs', 'topology'));
+  const { topologySchema } = require(join(ROOT, 'lib', 'constructs', 'model', 'topology'));
   // Editors read draft 7 best; "input" is the file as written (defaults optional).
   const schema = z.toJSONSchema(topologySchema, { target: 'draft-7', io: 'input' });
   const program = ts.createProgram([TYPES], { strict: true, skipLibCheck: true, noEmit: true });

@@ -1,6 +1,6 @@
-import type { RemoteCredentials } from '../profile';
-import { tokenSecretName } from '../names';
-import type { RemoteCluster, Topology } from '../topology';
+import type { RemoteCredentials } from '../objects/profile';
+import { tokenSecretName } from '../model/names';
+import type { RemoteCluster, Topology } from '../model/topology';
 import { KubeApiError, connect, kubeRequest } from './kube-client';
 
 interface SecretObject {

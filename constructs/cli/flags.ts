@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { editDistance } from '../controller-config-schema';
+import { editDistance } from '../model/controller-config-schema';
 
 /** One flag as `node:util` parseArgs takes it. */
 export interface FlagSpec {

@@ -1,7 +1,7 @@
 import { CommandError, EngineEvent, LocalWorkspace, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { argoMultiClusterProgram } from '../../stacks/program';
+import { argoMultiClusterProgram } from '../../stacks/program/program';
 import type { ConfigValue, FleetAction, FleetBackend, FleetOptions, StackRunResult } from './fleet';
 
 /** The project name a fleet's stacks get when the work dir has no Pulumi.yaml: that of this package's own. */

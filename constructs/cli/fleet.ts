@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Topology } from '../topology';
-import { exampleTopologyPath } from '../example';
-import { TopologyError, loadTopologyFile } from '../validate';
-import { partOfOutputs, remoteStackName } from '../../stacks/stack-names';
+import type { Topology } from '../model/topology';
+import { exampleTopologyPath } from '../model/example';
+import { TopologyError, loadTopologyFile } from '../model/validate';
+import { partOfOutputs, remoteStackName } from '../../stacks/program/stack-names';
 import { unknownFlag } from './flags';
 
 /** Bad flags of `fleet`: exit 2. */

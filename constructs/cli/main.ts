@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildCharts } from '../charts';
-import { exampleTopologyPath } from '../example';
-import { gitopsTree, writeTreeAtomically } from '../gitops';
-import { gitopsAppFiles, type GitopsAppsOptions } from '../gitops-apps';
-import { manifestYaml, type Manifest } from '../manifests';
-import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../profile';
-import { redactText } from '../redact';
-import { TopologyError, loadTopologyFile } from '../validate';
+import { buildCharts } from '../objects/charts';
+import { exampleTopologyPath } from '../model/example';
+import { gitopsTree, writeTreeAtomically } from '../render/gitops';
+import { gitopsAppFiles, type GitopsAppsOptions } from '../render/gitops-apps';
+import { manifestYaml, type Manifest } from '../render/manifests';
+import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../objects/profile';
+import { redactText } from '../model/redact';
+import { TopologyError, loadTopologyFile } from '../model/validate';
 import { readRemoteCredentials } from './credentials';
 import { nearest, packageVersion, unknownFlag } from './flags';
 import { RotateInputError, rotateToken } from './rotate';

@@ -1,8 +1,8 @@
-import { buildCharts } from '../charts';
-import { chartManifests } from '../manifests';
-import { CONTROLLER_NAME, KUBECONFIG_KEY, isTokenSecretName, profileSecretName } from '../names';
-import { profileKubeconfig } from '../profile';
-import type { RemoteCluster, Topology } from '../topology';
+import { buildCharts } from '../objects/charts';
+import { chartManifests } from '../render/manifests';
+import { CONTROLLER_NAME, KUBECONFIG_KEY, isTokenSecretName, profileSecretName } from '../model/names';
+import { profileKubeconfig } from '../objects/profile';
+import type { RemoteCluster, Topology } from '../model/topology';
 import { readRemoteCredentials } from './credentials';
 import { KubeApiError, KubeConnection, connect, kubeRequest } from './kube-client';
 

@@ -1,8 +1,8 @@
 import type { k8s } from 'cdk8s-plus-33';
-import { byCodePoint } from '../order';
-import { CLUSTER_LABEL, KUBECONFIG_KEY, NAMESPACE_ANNOTATION } from '../names';
-import { REMOTE_RULES, REMOTE_WATCH_RULES, REMOTE_WRITE_RULES } from '../rbac-rules';
-import type { Topology } from '../topology';
+import { byCodePoint } from '../render/order';
+import { CLUSTER_LABEL, KUBECONFIG_KEY, NAMESPACE_ANNOTATION } from '../model/names';
+import { REMOTE_RULES, REMOTE_WATCH_RULES, REMOTE_WRITE_RULES } from '../objects/rbac-rules';
+import type { Topology } from '../model/topology';
 import { KubeConnection, connect, connectWithKubeconfigText, kubeRequest } from './kube-client';
 
 /** One access Argo needs: a verb on a resource in a namespace (`''` = cluster-wide). */

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { Topology, validateTopology } from '../../constructs';
-import { exampleTopologyPath } from '../../constructs/example';
-import { objects } from '../unit/helpers';
+import { exampleTopologyPath } from '../../constructs/model/example';
+import { objects } from '../unit/support/helpers';
 import {
   ControllerHandle,
   applyArgoCrds,

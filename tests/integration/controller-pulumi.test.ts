@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { Topology, validateTopology } from '../../constructs';
-import { objects } from '../unit/helpers';
+import { objects } from '../unit/support/helpers';
 import {
   ControllerHandle,
   applyArgoCrds,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Manifest, Topology, validateTopology } from '../../constructs';
-import { exampleInput, objectsWithProfiles, CLI } from '../unit/helpers';
+import { exampleInput, objectsWithProfiles, CLI } from '../unit/support/helpers';
 import { ControlPlanes, startControlPlanes } from './harness/controlPlane';
 import { preparePulumiEnv } from './harness/pulumiEnv';
 import { toolchainBinDir } from './harness/toolchain';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { objectsWithProfiles } from '../unit/helpers';
+import { objectsWithProfiles } from '../unit/support/helpers';
 import { kubectl } from './harness/toolchain';
 import { World, adminClient, cli, eventually, readObject, startWorld } from './harness/world';
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../unit/helpers';
+import { ROOT } from '../unit/support/helpers';
 
 // The packed tarball, installed as a user installs it into projects that already have their own cdk8s, constructs
 // and @pulumi/* (other versions than this repository's dev pins where the registry has them), type-checked with
@@ -59,7 +59,7 @@ beforeAll(() => {
   const out = JSON.parse(npm(ROOT, ['pack', '--json', '--pack-destination', work]));
   tarball = join(work, out[0].filename);
   const files: string[] = out[0].files.map((f: { path: string }) => f.path);
-  expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'topology.schema.json', 'lib/constructs/index.js', 'lib/constructs/index.d.ts', 'lib/stacks/component.js', 'lib/constructs/cli/main.js', 'constructs/examples/topology.yaml']));
+  expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'topology.schema.json', 'lib/constructs/index.js', 'lib/constructs/index.d.ts', 'lib/stacks/component/component.js', 'lib/constructs/cli/main.js', 'constructs/examples/topology.yaml']));
   expect(files.filter((f) => f.startsWith('tests/') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
 });
 

@@ -3,7 +3,7 @@ import { Stack } from '@pulumi/pulumi/automation';
 import * as https from 'node:https';
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION, Manifest } from '../../constructs';
-import { objectsWithProfiles } from '../unit/helpers';
+import { objectsWithProfiles } from '../unit/support/helpers';
 import { kubectl } from './harness/toolchain';
 import { World, adminClient, cli, eventually, programStack, readObject, startWorld } from './harness/world';
 

@@ -1,0 +1,57 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-33';
+import { z } from 'zod';
+import { CONTROLLER_SERVICE_ACCOUNT } from '../model/names';
+import { validateProps } from './props';
+import { topologySchema } from '../model/topology';
+import { LEASE_RULES, controllerWorkflowRules } from './rbac-rules';
+
+/** Props of {@link ControllerRbac}. */
+export interface ControllerRbacProps {
+  /** Local workflow namespace, where the controller runs. */
+  readonly namespace: string;
+  /**
+   * Namespace-scoped install (`--namespaced`): everything is a Role in `namespace`. Otherwise a ClusterRole grants
+   * the workflow rules in all namespaces, Secrets included, because a cluster-wide controller watches profiles there.
+   * @default false
+   */
+  readonly namespaced?: boolean;
+}
+
+/** Role and binding names as in upstream's install, so operators recognise them. */
+const ROLE = 'argo-role';
+const CLUSTER_ROLE = 'argo-cluster-role';
+const BINDING = 'argo-binding';
+
+/** The props, checked with the topology's own field rules. */
+const propsSchema = z.strictObject({
+  namespace: topologySchema.shape.local.shape.namespace.unwrap(),
+  namespaced: z.boolean().optional(),
+});
+
+/** The controller's ServiceAccount `argo` and the RBAC it needs, profiles included. */
+export class ControllerRbac extends Construct {
+  constructor(scope: Construct, id: string, given: ControllerRbacProps) {
+    super(scope, id);
+    const props = validateProps('ControllerRbac', propsSchema, given);
+    const namespace = props.namespace;
+    const subjects = [{ kind: 'ServiceAccount', name: CONTROLLER_SERVICE_ACCOUNT, namespace }];
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: CONTROLLER_SERVICE_ACCOUNT, namespace } });
+
+    const namespacedRules = props.namespaced ? [...LEASE_RULES, ...controllerWorkflowRules(false)] : LEASE_RULES;
+    new k8s.KubeRole(this, 'Role', { metadata: { name: ROLE, namespace }, rules: namespacedRules });
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: { name: BINDING, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: ROLE },
+      subjects,
+    });
+    if (props.namespaced) return;
+
+    new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: CLUSTER_ROLE }, rules: controllerWorkflowRules(true) });
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: BINDING },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: CLUSTER_ROLE },
+      subjects,
+    });
+  }
+}

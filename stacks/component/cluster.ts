@@ -1,0 +1,85 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import type { Manifest } from '../../constructs';
+import { logicalName, registerManifest } from './kinds';
+
+/** How to reach one cluster. */
+export interface ClusterConnection {
+  /** Kube context. */
+  readonly context: string;
+  /**
+   * Kubeconfig contents or path.
+   * @default the provider's default ($KUBECONFIG, else ~/.kube/config)
+   */
+  readonly kubeconfig?: pulumi.Input<string>;
+  /**
+   * A provider you already have for this cluster, used instead of one made from `context` and `kubeconfig` (give
+   * neither with it). Set its `clusterIdentifier`, or a kubeconfig edit replaces every object on it.
+   * @default a provider made here, `clusterIdentifier` set to the cluster's name
+   */
+  readonly provider?: k8s.Provider;
+}
+
+/** Props of {@link ClusterObjects}. */
+export interface ClusterObjectsArgs {
+  /** The component's name, which every object's name starts with, so that two components never clash. */
+  readonly component: string;
+  /** The cluster's name: the provider's `clusterIdentifier`, so a kubeconfig edit never replaces its objects. */
+  readonly cluster: string;
+  readonly connection: ClusterConnection;
+  /** The objects, in apply order, as the constructs synthesized them (values may hold Pulumi outputs). */
+  readonly manifests: readonly Manifest[];
+}
+
+/** Kinds that other objects of the same cluster need to exist first. */
+const FOUNDATION = new Set(['CustomResourceDefinition', 'Namespace']);
+
+/**
+ * For each object (in apply order), the indices of the objects it must wait for: CRDs and namespaces before
+ * everything; a token Secret after its ServiceAccount (the token controller deletes a token Secret whose account
+ * does not exist); the controller Deployment after everything else, because it reads its ConfigMap, RBAC and
+ * profiles only at start.
+ */
+export function applyDependencies(manifests: readonly Manifest[]): number[][] {
+  const foundation = manifests.flatMap((m, i) => (FOUNDATION.has(m.kind) ? [i] : []));
+  return manifests.map((m, i) => {
+    if (FOUNDATION.has(m.kind)) return [];
+    if (m.kind === 'Deployment') return manifests.flatMap((_, j) => (j !== i && manifests[j].kind !== 'Deployment' ? [j] : []));
+    const account = (m.metadata.annotations as Record<string, string> | undefined)?.['kubernetes.io/service-account.name'];
+    const owner = manifests.findIndex((o) => account && o.kind === 'ServiceAccount' && o.metadata.name === account && o.metadata.namespace === m.metadata.namespace);
+    return owner >= 0 ? [...foundation, owner] : foundation;
+  });
+}
+
+/**
+ * One cluster's objects on its own provider. A child component per cluster, because a component's `providers` map is
+ * keyed by package and so cannot hand two kubernetes providers to its children.
+ */
+export class ClusterObjects extends pulumi.ComponentResource {
+  /** The cluster's provider. */
+  readonly provider: k8s.Provider;
+  /** The registered resources, by `<cluster>/<kind>/<namespace>/<name>`. */
+  readonly resources = new Map<string, pulumi.CustomResource>();
+
+  constructor(name: string, args: ClusterObjectsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('argo-multicluster:index:ClusterObjects', name, {}, opts);
+    this.provider =
+      args.connection.provider ??
+      new k8s.Provider(`${name}-provider`, { context: args.connection.context, kubeconfig: args.connection.kubeconfig, clusterIdentifier: args.cluster }, { parent: this });
+    const dependencies = applyDependencies(args.manifests);
+    const registered: pulumi.CustomResource[] = [];
+    args.manifests.forEach((m, i) => {
+      const key = logicalName(args.cluster, m);
+      // The name without the component's, which stacks made before it was added carry: an alias, not a replacement.
+      const resource = registerManifest(`${args.component}/${key}`, m, {
+        parent: this,
+        provider: this.provider,
+        dependsOn: dependencies[i].map((j) => registered[j]),
+        aliases: [{ name: key }],
+      });
+      registered.push(resource);
+      this.resources.set(key, resource);
+    });
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,231 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import { ConfigValue, FleetAction, FleetUsageError, FleetBackend, FleetOptions, fleet, parseFleetArgs, runFleet, summarize } from '../../../../constructs/cli/fleet';
+import { spawnSync } from 'node:child_process';
+import { CLI, cli, exampleInput } from '../../support/helpers';
+
+const dir = mkdtempSync(join(tmpdir(), 'amc-fleet-'));
+/** A topology file with remotes r-0 .. r-(n-1). */
+function topologyFile(n: number): string {
+  const raw: any = exampleInput();
+  raw.remotes = Array.from({ length: n }, (_, i) => ({ name: `r-${i}`, server: `https://10.0.0.${i + 1}:6443`, namespaces: ['default'] }));
+  const file = join(dir, `topology-${n}.yaml`);
+  writeFileSync(file, stringify(raw));
+  return file;
+}
+
+/** Stacks in memory; each run takes a few ticks, so that overlapping runs can be counted. */
+class FakeBackend implements FleetBackend {
+  readonly config = new Map<string, Record<string, ConfigValue>>();
+  /** Each stack's outputs after its last up, as the program makes them. */
+  readonly stackOutputs = new Map<string, Record<string, unknown>>();
+  readonly calls: string[] = [];
+  running = 0;
+  peak = 0;
+  constructor(private readonly failing = new Set<string>()) {}
+  async prepare(stack: string, config: Readonly<Record<string, ConfigValue>>) {
+    this.config.set(stack, { ...(this.config.get(stack) ?? {}), ...config });
+  }
+  async run(stack: string, action: FleetAction, progress: (line: string) => void) {
+    this.calls.push(`${action} ${stack}`);
+    this.peak = Math.max(this.peak, ++this.running);
+    await new Promise((r) => setTimeout(r, 5));
+    this.running--;
+    if (this.failing.has(stack)) throw new Error('configured Kubernetes cluster is unreachable');
+    progress('create something');
+    const missing = [...this.failing].map((s) => s.replace(/^it-/, ''));
+    const part = this.config.get(stack)?.['argo-multicluster:part']?.value ?? '';
+    const outputs = part === 'local' ? { localCluster: 'cluster-0', profiles: {}, missingProfiles: missing } : { localCluster: 'cluster-0', cluster: part.replace(/^remote:/, ''), token: '[secret]' };
+    if (action === 'up') this.stackOutputs.set(stack, outputs);
+    if (action === 'destroy') this.stackOutputs.delete(stack);
+    return { changes: { create: 3, same: 1 }, outputs };
+  }
+  async list() {
+    return [...this.config.keys()];
+  }
+  async part(stack: string) {
+    return this.config.get(stack)?.['argo-multicluster:part']?.value;
+  }
+  async outputs(stack: string) {
+    return this.stackOutputs.get(stack) ?? {};
+  }
+  async remove(stack: string) {
+    this.calls.push(`remove ${stack}`);
+    this.config.delete(stack);
+    this.stackOutputs.delete(stack);
+  }
+}
+
+const options = (args: string[]) => parseFleetArgs(args) as FleetOptions;
+
+describe('fleet flags', () => {
+  test('the other commands never load Pulumi, an optional peer dependency; fleet --help works from the CLI', () => {
+    const script = `const m = require(${JSON.stringify(CLI)}); m.run(['validate'], { write() {} }, { write() {} }).then((code) => {
+      const loaded = Object.keys(require.cache).filter((f) => f.includes('@pulumi'));
+      process.stdout.write(JSON.stringify({ code, loaded: loaded.length }));
+    });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(r.stdout)).toEqual({ code: 0, loaded: 0 });
+    // As if @pulumi/* were not installed: module resolution refuses them.
+    const hide = join(dir, 'hide-pulumi.js');
+    writeFileSync(hide, `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) { if (req.startsWith('@pulumi/')) { const e = new Error('Cannot find module ' + req); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`);
+    const absent = spawnSync(process.execPath, ['-r', hide, CLI, 'fleet', 'up', '--stack', 'p'], { encoding: 'utf8' });
+    expect(absent.status).toBe(1);
+    expect(absent.stderr).toMatch(/^error: fleet needs the optional peer dependencies @pulumi\/pulumi and @pulumi\/kubernetes, and @pulumi\/pulumi\/automation is not installed: npm install @pulumi\/pulumi@\^3\.142\.0 @pulumi\/kubernetes@\^4\.24\.0/);
+    // Without a pulumi on PATH nothing is downloaded: the user is told where it was looked for.
+    const noCli = cli(['fleet', 'up', '--stack', 'p'], { PATH: dirname(process.execPath) });
+    expect(noCli.code).toBe(1);
+    expect(noCli.stderr).toBe('error: fleet: pulumi on PATH: not found; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or give --pulumi-root: fleet never downloads it\n');
+    const help = cli(['fleet', 'up', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: argo-multicluster fleet up\|preview\|destroy --stack NAME/);
+  });
+
+  test.each([
+    [['up', '--stack', 'p', '--parallel', '0'], /--parallel: "0" must be an integer from 1 to 1024/],
+    [['up', '--stack', 'p', '--parallel', '2.5'], /--parallel: "2.5" must be an integer from 1 to 1024/],
+    [['up', '--stack', 'p', '--parallel', '1025'], /--parallel: "1025" must be an integer from 1 to 1024/],
+    [['up'], /--stack is required/],
+    [['up', '--stack', 'a b'], /--stack: "a b" must be a stack name/],
+    [['launch', '--stack', 'p'], /unknown action "launch"; valid: up, preview, destroy/],
+    [['up', '--stack', 'p', '--paralel', '2'], /unknown flag "--paralel" \(did you mean --parallel\?\)/],
+    [['up', '--stack', 'x'.repeat(95)], /longer than Pulumi's 100 characters/],
+  ])('%p is refused with exit 2', async (args, message) => {
+    let stderr = '';
+    const code = await fleet(args, { write: () => true }, { write: (s: string) => (stderr += s) });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+  });
+
+  test('an invalid topology is refused with exit 2, naming the field', async () => {
+    const file = join(dir, 'bad.yaml');
+    const raw: any = exampleInput();
+    raw.remotes[0].server = 'http://nope';
+    writeFileSync(file, stringify(raw));
+    let stderr = '';
+    expect(await fleet(['up', '--stack', 'p', '-f', file], { write: () => true }, { write: (s: string) => (stderr += s) })).toBe(2);
+    expect(stderr).toMatch(/remotes\[0\]\.server: "http:\/\/nope" must use https/);
+  });
+
+  test('paths are made absolute, so the stack config holds a path valid from anywhere', () => {
+    const o = options(['preview', '--stack', 'org/p', '-f', topologyFile(1), '--kubeconfig', 'k.yaml', '--parallel', '3']);
+    expect(o).toMatchObject({ action: 'preview', stack: 'org/p', parallel: 3, kubeconfig: join(process.cwd(), 'k.yaml'), workDir: process.cwd() });
+  });
+});
+
+describe('runFleet', () => {
+  test('never runs more remote stacks at once than --parallel, whatever the fleet size; the local stack runs last', async () => {
+    for (const [n, parallel] of [[8, 2], [8, 3], [3, 8]]) {
+      const backend = new FakeBackend();
+      const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(n), '--parallel', String(parallel)]), backend, () => undefined);
+      expect(backend.peak).toBe(Math.min(n, parallel));
+      expect(backend.calls[backend.calls.length - 1]).toBe('up it');
+      expect(outcomes.map((o) => o.stack).sort()).toEqual(['it', ...Array.from({ length: n }, (_, i) => `it-r-${i}`)].sort());
+      expect(backend.config.get('it-r-1')!['argo-multicluster:part'].value).toBe('remote:r-1');
+      expect(backend.config.get('it')!['argo-multicluster:part'].value).toBe('local');
+    }
+  });
+
+  test('a failing remote is reported while the others and the local stack are applied; the summary names it, exit 1', async () => {
+    const backend = new FakeBackend(new Set(['it-r-1']));
+    const lines: string[] = [];
+    const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(3), '--parallel', '1']), backend, (l) => lines.push(l));
+    expect(backend.calls).toEqual(['up it-r-0', 'up it-r-1', 'up it-r-2', 'up it']);
+    expect(lines).toContain('[r-1] up it-r-1: FAILED: configured Kubernetes cluster is unreachable');
+    expect(lines).toContain('[r-0] create something');
+    const { text, code } = summarize('up', outcomes);
+    expect(code).toBe(1);
+    expect(text).toMatch(/fleet up: 1 of 4 stack\(s\) failed: r-1 \(it-r-1\)\n$/);
+    expect(text).toMatch(/cluster-0\s+it\s+local\s+ok\s+3 create, 1 same in [\d.]+ s; no profile for r-1/);
+  });
+
+  test('the stack of a remote removed from the topology is destroyed and removed after the local stack; others are left alone', async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(3)]), backend, () => undefined);
+    // Not of this fleet: another fleet's local stack "it-r", and a stack that merely shares the prefix.
+    await backend.prepare('it-r', { 'argo-multicluster:part': { value: 'local' } });
+    await backend.prepare('it-other', {});
+    backend.calls.length = 0;
+    const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(backend.calls.slice(0, 2)).toEqual(['up it-r-0', 'up it']);
+    expect(backend.calls.slice(2).sort()).toEqual(['destroy it-r-1', 'destroy it-r-2', 'remove it-r-1', 'remove it-r-2'].sort());
+    expect(outcomes.filter((o) => o.role === 'removed remote').map((o) => o.cluster).sort()).toEqual(['r-1', 'r-2']);
+    expect([...backend.config.keys()].sort()).toEqual(['it', 'it-other', 'it-r', 'it-r-0']);
+  });
+
+  test('a removed remote is kept while the local stack fails, since its profile may still be in use', async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(2)]), backend, () => undefined);
+    const failing = new FakeBackend(new Set(['it']));
+    for (const [k, v] of backend.config) await failing.prepare(k, v);
+    const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), failing, () => undefined);
+    expect(failing.calls).toEqual(['up it-r-0', 'up it']);
+    expect(outcomes.find((o) => o.cluster === 'r-1')).toMatchObject({ ok: false, detail: expect.stringMatching(/not destroyed: the local stack failed/) });
+  });
+
+  test('destroy takes the local stack first, then the remotes; preview only reports a removed remote', async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(2)]), backend, () => undefined);
+    backend.calls.length = 0;
+    const lines: string[] = [];
+    await runFleet(options(['preview', '--stack', 'it', '-f', topologyFile(1)]), backend, (l) => lines.push(l));
+    expect(backend.calls).toEqual(['preview it-r-0', 'preview it']);
+    expect(lines).toContain('[r-1] it-r-1: not in the topology any more; up will destroy and remove this stack');
+    backend.calls.length = 0;
+    await runFleet(options(['destroy', '--stack', 'it', '-f', topologyFile(2), '--parallel', '1']), backend, () => undefined);
+    expect(backend.calls).toEqual(['destroy it', 'destroy it-r-0', 'destroy it-r-1']);
+  });
+
+  test('--kubeconfig and --skip-await reach the stack config, the kubeconfig as a secret of the stack\'s own cluster', async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1), '--kubeconfig', '/k', '--skip-await']), backend, () => undefined);
+    expect(backend.config.get('it-r-0')).toEqual({
+      'argo-multicluster:topology': { value: topologyFile(1) },
+      'argo-multicluster:part': { value: 'remote:r-0' },
+      'argo-multicluster:kubeconfigs.r-0': { value: '/k', secret: true },
+    });
+    expect(backend.config.get('it')).toMatchObject({ 'argo-multicluster:kubeconfigs.cluster-0': { value: '/k', secret: true }, 'argo-multicluster:skipAwait': { value: 'true' } });
+  });
+
+  test('a local stack that applied the whole fleet is never taken over: exit 2 before any stack runs', async () => {
+    const file = topologyFile(2);
+    const cases: [(b: FakeBackend) => Promise<void>, RegExp][] = [
+      [async (b) => b.prepare('it', { 'argo-multicluster:part': { value: 'all' } }), /stack "it" applies part "all", not "local"/],
+      [
+        // Its config is not in this work dir (a fresh CI checkout): its outputs tell.
+        async (b) => {
+          await b.prepare('it', {});
+          b.stackOutputs.set('it', { localCluster: 'cluster-0', profiles: {} });
+        },
+        /stack "it" applies part "all", not "local"/,
+      ],
+      [
+        async (b) => {
+          await b.prepare('it', {});
+          b.stackOutputs.set('it', { localCluster: 'cluster-0', cluster: 'r-0' });
+        },
+        /stack "it" applies part "remote:r-0", not "local"/,
+      ],
+    ];
+    for (const [setUp, message] of cases) {
+      const backend = new FakeBackend();
+      await setUp(backend);
+      const attempt = runFleet(options(['up', '--stack', 'it', '-f', file]), backend, () => undefined);
+      await expect(attempt).rejects.toThrow(FleetUsageError);
+      await expect(attempt).rejects.toThrow(message);
+      expect(backend.calls).toEqual([]);
+    }
+  });
+
+  test('a removed remote is found by its stack outputs when its config is not in this work dir (a fresh CI checkout)', async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(2)]), backend, () => undefined);
+    backend.config.delete('it-r-1');
+    backend.config.set('it-r-1', {});
+    backend.calls.length = 0;
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(backend.calls).toEqual(['up it-r-0', 'up it', 'destroy it-r-1', 'remove it-r-1']);
+  });
+});

@@ -1,0 +1,140 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, cli } from '../../support/helpers';
+import { listTree, startCli, topologyFile } from '../../support/output-helpers';
+
+/**
+ * Real `synth` processes race for one folder and are killed with SIGKILL at random moments. After every round the
+ * folder must be exactly one run's complete tree with the user's files beside it, and a following run must succeed.
+ */
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
+});
+
+const ROUNDS = 12;
+const RUNS_PER_ROUND = 3;
+
+// A seeded generator, so that a failing sequence of kills can be replayed: the seed is in every failure message.
+const seed = Number(process.env.AMC_RACE_SEED ?? Date.now() % 1_000_000);
+let state = seed;
+const random = () => {
+  state = (state * 1103515245 + 12345) % 2147483648;
+  return state / 2147483648;
+};
+
+const work = mkdtempSync(join(tmpdir(), 'amc-race-'));
+const remotes = (ns: string[]) => (t: any) => {
+  for (let i = 2; i < 30; i++) t.remotes.push({ name: `cluster-${i}`, server: `https://10.0.0.${i}:6443`, namespaces: ns });
+};
+const topologies = [
+  topologyFile(work, 'a', remotes(['a', 'b'])),
+  topologyFile(work, 'b', remotes(['a', 'c'])),
+  topologyFile(work, 'c', () => undefined),
+];
+
+const USER_FILES: Record<string, string> = {
+  '.git/HEAD': 'ref: refs/heads/main\n',
+  '.git/objects/ab/cdef': 'blob',
+  'cluster-0/argo.cluster-1.sealed.yaml': 'kind: SealedSecret\n',
+};
+
+function addUserFiles(out: string): void {
+  for (const [path, content] of Object.entries(USER_FILES)) {
+    mkdirSync(join(out, path, '..'), { recursive: true });
+    writeFileSync(join(out, path), content);
+  }
+  chmodSync(join(out, '.git/objects/ab/cdef'), 0o444);
+  symlinkSync('cluster-0', join(out, 'local'));
+}
+
+/** Each topology's complete tree with the user's files, as a sequential run into a fresh folder writes it. */
+const expected = topologies.map((file, i) => {
+  const out = join(work, `expected-${i}`);
+  const r = cli(['synth', '-f', file, '-o', out]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  addUserFiles(out);
+  return listTree(out);
+});
+
+/** Which topology's tree `dir` holds, or a description of what is wrong with it. */
+function whichTree(dir: string): number | string {
+  const found = listTree(dir);
+  const i = expected.findIndex((e) => JSON.stringify(Object.entries(e).sort()) === JSON.stringify(Object.entries(found).sort()));
+  if (i >= 0) return i;
+  const close = expected.map((e) => Object.keys(e).filter((k) => e[k] !== found[k]).concat(Object.keys(found).filter((k) => !(k in e))));
+  const best = close.reduce((a, b) => (b.length < a.length ? b : a));
+  return `not any run's tree; nearest differs in ${best.length} entries: ${best.slice(0, 5).join(', ')}`;
+}
+
+test(`${ROUNDS} rounds of ${RUNS_PER_ROUND} racing runs, most killed at random moments`, async () => {
+  const parent = join(work, 'race');
+  mkdirSync(parent);
+  const out = join(parent, 'out');
+  expect(cli(['synth', '-f', topologies[0], '-o', out]).code).toBe(0);
+  addUserFiles(out);
+  // How long one run takes here: kills are spread over it, so that some land while it writes.
+  const t0 = Date.now();
+  expect(cli(['synth', '-f', topologies[1], '-o', out]).code).toBe(0);
+  const runMs = Date.now() - t0;
+
+  let killedWhileWriting = 0;
+  const outcomes: string[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const runs = Array.from({ length: RUNS_PER_ROUND }, () => {
+      const topology = Math.floor(random() * topologies.length);
+      const run = startCli(['synth', '-f', topologies[topology], '-o', out]);
+      const how = random();
+      let killAt: string | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      if (how < 0.35) {
+        // Anywhere in the run's life.
+        const ms = Math.floor(random() * runMs * 1.5);
+        killAt = `${ms} ms`;
+        timer = setTimeout(() => run.child.kill('SIGKILL'), ms);
+      } else if (how < 0.85) {
+        // While it writes: once its staging folder appears, after a random few milliseconds. Writing is a small part
+        // of a run, which a kill at a random moment of its life would rarely hit.
+        const ms = Math.floor(random() * 40);
+        killAt = `${ms} ms into writing`;
+        const own = new RegExp(`^\\.out\\.amc-${run.child.pid}-`);
+        timer = setInterval(() => {
+          if (readdirSync(parent).some((e) => own.test(e))) {
+            clearInterval(timer);
+            timer = setTimeout(() => run.child.kill('SIGKILL'), ms);
+          }
+        }, 1);
+      }
+      return run.done.then((r) => {
+        clearInterval(timer);
+        clearTimeout(timer);
+        return { ...r, killAt };
+      });
+    });
+    const results = await Promise.all(runs);
+    const context = `seed ${seed}, round ${round}, runs ${JSON.stringify(results.map((r) => ({ code: r.code, signal: r.signal, killAt: r.killAt, stderr: r.stderr })))}`;
+    for (const r of results) {
+      if (r.signal === null) expect([context, r.code, r.stderr]).toEqual([context, 0, '']);
+    }
+    // A killed run leaves either the old tree, its own complete tree, or (killed between the two renames) no folder
+    // and the old tree beside it, which the next run puts back.
+    const beside = readdirSync(parent).filter((e) => /^\.out\.amc-\d+-\w{6}\.old$/.test(e));
+    if (existsSync(out)) {
+      expect([context, whichTree(out)]).toEqual([context, expect.any(Number)]);
+      outcomes.push(`tree ${whichTree(out)}`);
+    } else {
+      expect([context, beside.length]).toEqual([context, 1]);
+      expect([context, whichTree(join(parent, beside[0]))]).toEqual([context, expect.any(Number)]);
+      outcomes.push('between renames');
+    }
+    if (readdirSync(parent).some((e) => e !== 'out' && e.startsWith('.out.'))) killedWhileWriting++;
+  }
+
+  const last = cli(['synth', '-f', topologies[2], '-o', out]);
+  expect([`seed ${seed}`, last.code, last.stderr]).toEqual([`seed ${seed}`, 0, '']);
+  expect(whichTree(out)).toBe(2);
+  expect(readdirSync(parent)).toEqual(['out']);
+  // The kills must have hit runs at work, or the test proved nothing about them.
+  expect([`seed ${seed}, outcomes ${outcomes.join('; ')}`, killedWhileWriting > 0]).toEqual([`seed ${seed}, outcomes ${outcomes.join('; ')}`, true]);
+}, 300_000);

@@ -1,0 +1,223 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, cli } from '../../support/helpers';
+import { isRoot, listTree, sh, startCli, topologyFile } from '../../support/output-helpers';
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
+});
+
+const work = mkdtempSync(join(tmpdir(), 'amc-out-'));
+const extra = topologyFile(work, 'extra', (t) => (t.remotes[0].namespaces = ['default', 'extra']));
+
+/** A synthesized folder of the example, in a parent folder of its own. */
+function synthesized(name: string): { parent: string; out: string } {
+  const parent = join(work, name);
+  mkdirSync(parent);
+  const out = join(parent, 'out');
+  expect(cli(['synth', '-o', out]).code).toBe(0);
+  return { parent, out };
+}
+
+/** A pid that no process has any more. */
+function deadPid(): number {
+  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+}
+
+/** Entries beside the output that a run made for itself. */
+const leftovers = (parent: string) => readdirSync(parent).filter((e) => e.startsWith('.out.'));
+
+describe('files synth did not write', () => {
+  test('are kept: .git, a sealed profile, a symlink and an empty folder survive; dropped files and folders of synth go', () => {
+    const { parent, out } = synthesized('keep');
+    mkdirSync(join(out, '.git', 'objects', 'ab'), { recursive: true });
+    writeFileSync(join(out, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(join(out, '.git', 'objects', 'ab', 'cdef'), 'blob');
+    chmodSync(join(out, '.git', 'objects', 'ab', 'cdef'), 0o444);
+    writeFileSync(join(out, 'cluster-0', 'argo.cluster-1.sealed.yaml'), 'kind: SealedSecret\n');
+    symlinkSync('cluster-0', join(out, 'local'));
+    mkdirSync(join(out, 'notes'));
+    const mine = ['.git', '.git/HEAD', '.git/objects', '.git/objects/ab', '.git/objects/ab/cdef', 'cluster-0/argo.cluster-1.sealed.yaml', 'local', 'notes'];
+    const before = listTree(out);
+
+    expect(cli(['synth', '-f', extra, '-o', out])).toMatchObject({ code: 0, stderr: '' });
+    const after = listTree(out);
+    for (const p of mine) expect([p, after[p]]).toEqual([p, before[p]]);
+    expect(after['cluster-1/namespace_extra.yaml']).toMatch(/name: extra/);
+
+    // Back to one namespace: the files synth wrote for "extra" go, the user's stay.
+    expect(cli(['synth', '-o', out]).code).toBe(0);
+    const back = listTree(out);
+    expect(back).toEqual(before);
+    expect(leftovers(parent)).toEqual([]);
+  });
+
+  test('a file of the user where synth must write its own is refused by name, and nothing changes', () => {
+    const { parent, out } = synthesized('clash');
+    writeFileSync(join(out, 'cluster-1', 'namespace_extra.yaml'), 'mine\n');
+    const before = listTree(out);
+    const r = cli(['synth', '-f', extra, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/holds files that synth did not write where it must write its own: cluster-1\/namespace_extra\.yaml/);
+    expect(listTree(out)).toEqual(before);
+    expect(leftovers(parent)).toEqual([]);
+  });
+
+  test('a folder synth wrote before this release (no file list in its marker) keeps the files it did not list', () => {
+    const { out } = synthesized('legacy');
+    writeFileSync(join(out, '.argo-multicluster'), 'Written by argo-multicluster synth: this folder is replaced as a whole.\n');
+    writeFileSync(join(out, 'cluster-1', 'kept.yaml'), 'mine\n');
+    expect(cli(['synth', '-f', extra, '-o', out]).code).toBe(0);
+    expect(readFileSync(join(out, 'cluster-1', 'kept.yaml'), 'utf8')).toBe('mine\n');
+    expect(readFileSync(join(out, '.argo-multicluster'), 'utf8')).toMatch(/^cluster-1\/namespace_extra\.yaml$/m);
+  });
+});
+
+describe('a symlink given as -o', () => {
+  test('is written through: the target gets the new tree, the symlink stays', () => {
+    const { parent, out } = synthesized('link');
+    const link = join(parent, 'link');
+    symlinkSync('out', link);
+    expect(cli(['synth', '-f', extra, '-o', link]).code).toBe(0);
+    expect(spawnSync('readlink', [link], { encoding: 'utf8' }).stdout.trim()).toBe('out');
+    expect(listTree(out)['cluster-1/namespace_extra.yaml']).toMatch(/name: extra/);
+  });
+
+  test('dangling: the folder it names is created', () => {
+    const parent = join(work, 'dangling');
+    mkdirSync(parent);
+    symlinkSync(join(parent, 'real'), join(parent, 'link'));
+    expect(cli(['synth', '-o', join(parent, 'link')]).code).toBe(0);
+    expect(existsSync(join(parent, 'real', 'cluster-0', 'kustomization.yaml'))).toBe(true);
+  });
+});
+
+describe('recovery and the lock', () => {
+  test('a run killed between the two renames is put back by the next one; a live run\'s folders are left alone', async () => {
+    const { parent, out } = synthesized('recover');
+    const before = listTree(out);
+    const dead = deadPid();
+    renameSync(out, join(parent, `.out.amc-${dead}-abcdef.old`));
+    mkdirSync(join(parent, `.out.amc-${dead}-abcdef`));
+    const live = spawn('sleep', ['30']);
+    try {
+      mkdirSync(join(parent, `.out.amc-${live.pid}-ghijkl`));
+      // A folder of another output whose name starts like ours.
+      mkdirSync(join(parent, `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`));
+      expect(cli(['synth', '-o', out]).stdout).toMatch(/^unchanged: 22 files/);
+      expect(listTree(out)).toEqual(before);
+      expect(leftovers(parent).sort()).toEqual([`.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`, `.out.amc-${live.pid}-ghijkl`]);
+    } finally {
+      live.kill('SIGKILL');
+    }
+  });
+
+  test('a run waits while a live run holds the lock, and goes on once that run is gone', async () => {
+    const { parent, out } = synthesized('locked');
+    const before = listTree(out);
+    const holder = spawn('sleep', ['60']);
+    const stat = readFileSync(`/proc/${holder.pid}/stat`, 'utf8');
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    writeFileSync(join(parent, '.out.amc-lock'), JSON.stringify({ pid: holder.pid, host: hostname(), start, nonce: 'x' }));
+    const run = startCli(['synth', '-f', extra, '-o', out]);
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(run.child.exitCode).toBeNull();
+      expect(listTree(out)).toEqual(before);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    const r = await run.done;
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(listTree(out)['cluster-1/namespace_extra.yaml']).toMatch(/name: extra/);
+    expect(existsSync(join(parent, '.out.amc-lock'))).toBe(false);
+  });
+
+  test('the lock of a killed run, or of a reused pid, is taken over', () => {
+    const { parent, out } = synthesized('stale');
+    writeFileSync(join(parent, '.out.amc-lock'), JSON.stringify({ pid: deadPid(), host: hostname(), start: '1', nonce: 'x' }));
+    expect(cli(['synth', '-f', extra, '-o', out]).code).toBe(0);
+    // This test's own pid runs, but started at another time than the lock says.
+    writeFileSync(join(parent, '.out.amc-lock'), JSON.stringify({ pid: process.pid, host: hostname(), start: '1', nonce: 'x' }));
+    expect(cli(['synth', '-o', out]).code).toBe(0);
+    expect(readdirSync(parent)).toEqual(['out']);
+  });
+});
+
+/**
+ * Makes `dir` one that the run may not change, by the means that binds the user running the tests: root ignores
+ * permissions, so as root a read-only bind mount or the immutable attribute; otherwise permissions.
+ * @returns the undo
+ */
+function readOnlyMount(dir: string): () => void {
+  if (!isRoot) {
+    chmodSync(dir, 0o555);
+    return () => chmodSync(dir, 0o755);
+  }
+  sh('mount', ['--bind', dir, dir]);
+  try {
+    sh('mount', ['-o', 'remount,bind,ro', dir]);
+  } catch (e) {
+    sh('umount', [dir]);
+    throw e;
+  }
+  return () => sh('umount', [dir]);
+}
+
+function immutable(path: string): () => void {
+  if (!isRoot) {
+    chmodSync(path, 0o555);
+    return () => chmodSync(path, 0o755);
+  }
+  sh('chattr', ['+i', path]);
+  return () => sh('chattr', ['-i', path]);
+}
+
+describe('a folder the run may not change: a clear error, no change, and the next run is not stuck', () => {
+  const cases: [string, (parent: string, out: string) => () => void, RegExp][] = [
+    ['the output on a read-only file system', (parent) => readOnlyMount(parent), isRoot ? /read-only \(EROFS\)/ : /permission denied \(EACCES\)/],
+    ['an immutable output folder', (_p, out) => immutable(out), isRoot ? /cannot change .*out: the operation is not permitted.*\(EPERM\)/ : /cannot change .*out: permission denied/],
+    [
+      'an immutable file that the run would replace',
+      (_p, out) => immutable(isRoot ? join(out, 'cluster-1', 'kustomization.yaml') : join(out, 'cluster-1')),
+      isRoot ? /cannot write the new tree beside .*EPERM/ : /cannot change .*cluster-1: permission denied/,
+    ],
+  ];
+  test.each(cases)('%s', (name, protect, message) => {
+    const { parent, out } = synthesized(name.replace(/\W+/g, '-'));
+    const before = listTree(out);
+    const undo = protect(parent, out);
+    let r: ReturnType<typeof cli>;
+    try {
+      r = cli(['synth', '-f', extra, '-o', out]);
+      expect(listTree(out)).toEqual(before);
+      expect(leftovers(parent)).toEqual([]);
+    } finally {
+      undo();
+    }
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/nothing was changed/);
+    expect(cli(['synth', '-f', extra, '-o', out])).toMatchObject({ code: 0, stderr: '' });
+    expect(readdirSync(parent)).toEqual(['out']);
+  });
+
+  test('a mount point', () => {
+    if (!isRoot) throw new Error('making a mount point needs root (mount --bind); run the tests as root');
+    const { parent, out } = synthesized('mount-point');
+    const before = listTree(out);
+    sh('mount', ['--bind', out, out]);
+    let r: ReturnType<typeof cli>;
+    try {
+      r = cli(['synth', '-f', extra, '-o', out]);
+      expect(listTree(out)).toEqual(before);
+    } finally {
+      sh('umount', [out]);
+    }
+    expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(/out is a mount point: .*use a folder inside it; nothing was changed/) });
+    expect(leftovers(parent)).toEqual([]);
+    expect(cli(['synth', '-f', extra, '-o', out]).code).toBe(0);
+  });
+});
