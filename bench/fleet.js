@@ -23,7 +23,9 @@ function loadHarness(work) {
   fs.mkdirSync(out, { recursive: true });
   for (const name of ['controlPlane', 'pulumiEnv', 'toolchain']) {
     const source = fs.readFileSync(path.join(HARNESS, `${name}.ts`), 'utf8');
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
     fs.writeFileSync(path.join(out, `${name}.js`), outputText);
   }
   return {
@@ -65,7 +67,7 @@ function treeSample(root, pageSize) {
   let count = 0;
   let providers = 0;
   let engines = 0;
-  for (const queue = [root]; queue.length; ) {
+  for (const queue = [root]; queue.length;) {
     const pid = queue.pop();
     const p = all.get(pid);
     if (!p) continue;
@@ -107,7 +109,10 @@ function topologyYaml(planes, n) {
     'local: { name: cluster-0, context: cluster-0, controller: { image: "ghcr.io/me/wc:v1", executorImage: "ghcr.io/me/ex:v1" } }',
     'remotes:',
   ];
-  for (let i = 1; i <= n; i++) lines.push(`  - { name: cluster-${i}, context: cluster-${i}, server: "${planes.clusters[`cluster-${i}`].server}", namespaces: [a, b] }`);
+  for (let i = 1; i <= n; i++)
+    lines.push(
+      `  - { name: cluster-${i}, context: cluster-${i}, server: "${planes.clusters[`cluster-${i}`].server}", namespaces: [a, b] }`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -124,23 +129,49 @@ async function benchFleet({ sizes, parallel, work, RunError, log }) {
   const names = Array.from({ length: largest + 1 }, (_, i) => `cluster-${i}`);
   log(`starting ${names.length} control planes `);
   const planes = await h.startControlPlanes({ names, binDir, workDir: path.join(dir, 'clusters') });
-  const pageSize = Number(require('node:child_process').execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
+  const pageSize = Number(
+    require('node:child_process').execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim(),
+  );
   const rows = [];
   try {
-    const env = { ...(await h.preparePulumiEnv({ binDir, homeDir: path.join(dir, 'pulumi-home') })), PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-bench' };
-    const runs = [...sizes.map((n) => ({ n, parallel: Math.min(parallel, n) })), ...(parallel < largest ? [{ n: largest, parallel: largest }] : [])];
+    const env = {
+      ...(await h.preparePulumiEnv({ binDir, homeDir: path.join(dir, 'pulumi-home') })),
+      PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-bench',
+    };
+    const runs = [
+      ...sizes.map((n) => ({ n, parallel: Math.min(parallel, n) })),
+      ...(parallel < largest ? [{ n: largest, parallel: largest }] : []),
+    ];
     for (const { n, parallel: p } of runs) {
       const workDir = path.join(dir, `n${n}-p${p}`);
       fs.mkdirSync(workDir, { recursive: true });
       const topology = path.join(workDir, 'topology.yaml');
       fs.writeFileSync(topology, topologyYaml(planes, n));
-      const common = ['--stack', 'bench', '-f', topology, '--kubeconfig', planes.kubeconfigPath, '--skip-await', '--work-dir', workDir, '--parallel', String(p)];
+      const common = [
+        '--stack',
+        'bench',
+        '-f',
+        topology,
+        '--kubeconfig',
+        planes.kubeconfigPath,
+        '--skip-await',
+        '--work-dir',
+        workDir,
+        '--parallel',
+        String(p),
+      ];
       log(`\nfleet up, ${n} remotes, --parallel ${p} `);
       const up = await sampled(['fleet', 'up', ...common], env, pageSize);
-      if (up.code !== 0) throw new RunError(`fleet up (${n} remotes, --parallel ${p}) failed (exit ${up.code ?? up.signal}):\n${up.stdout}${up.stderr}`);
+      if (up.code !== 0)
+        throw new RunError(
+          `fleet up (${n} remotes, --parallel ${p}) failed (exit ${up.code ?? up.signal}):\n${up.stdout}${up.stderr}`,
+        );
       log('destroy ');
       const down = await sampled(['fleet', 'destroy', ...common], env, pageSize);
-      if (down.code !== 0) throw new RunError(`fleet destroy (${n} remotes) failed (exit ${down.code ?? down.signal}):\n${down.stdout}${down.stderr}`);
+      if (down.code !== 0)
+        throw new RunError(
+          `fleet destroy (${n} remotes) failed (exit ${down.code ?? down.signal}):\n${down.stdout}${down.stderr}`,
+        );
       rows.push({
         remotes: n,
         parallel: p,
@@ -186,4 +217,3 @@ function fleetMarkdown(rows, machine, sampleMs = SAMPLE_MS) {
 }
 
 module.exports = { benchFleet, fleetMarkdown, treeSample };
-

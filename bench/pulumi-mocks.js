@@ -55,7 +55,10 @@ async function main() {
   // point where `pulumi preview` would have the whole graph.
   await Promise.all(resources.map(urn));
   const constructMs = performance.now() - t0;
-  writeFileSync(resultFile, JSON.stringify({ constructMs, resources: resources.length, clusters: setup.clusters.size }));
+  writeFileSync(
+    resultFile,
+    JSON.stringify({ constructMs, resources: resources.length, clusters: setup.clusters.size }),
+  );
 }
 
 main().catch((e) => {

@@ -68,7 +68,14 @@ function options() {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got "${v}"`);
     return n;
   };
-  const sizes = [...new Set(values.sizes.split(',').filter(Boolean).map((s) => int('sizes', s.trim(), 1)))].sort((a, b) => a - b);
+  const sizes = [
+    ...new Set(
+      values.sizes
+        .split(',')
+        .filter(Boolean)
+        .map((s) => int('sizes', s.trim(), 1)),
+    ),
+  ].sort((a, b) => a - b);
   if (!sizes.length) throw new Error('--sizes: expected at least one size');
   if (!['folder-per-chart', 'file-per-resource'].includes(values['bare-layout'])) {
     throw new Error(`--bare-layout: expected folder-per-chart or file-per-resource, got "${values['bare-layout']}"`);
@@ -81,7 +88,14 @@ function options() {
     bareLayout: values['bare-layout'],
     outRoot: path.resolve(values['out-root']),
     profile: values.profile,
-    fleet: [...new Set(values.fleet.split(',').filter(Boolean).map((s) => int('fleet', s.trim(), 1)))].sort((a, b) => a - b),
+    fleet: [
+      ...new Set(
+        values.fleet
+          .split(',')
+          .filter(Boolean)
+          .map((s) => int('fleet', s.trim(), 1)),
+      ),
+    ].sort((a, b) => a - b),
     fleetParallel: int('fleet-parallel', values['fleet-parallel'], 1),
   };
 }
@@ -172,7 +186,8 @@ function median(xs) {
 
 function countFiles(dir) {
   let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(path.join(dir, e.name)) : 1;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }))
+    n += e.isDirectory() ? countFiles(path.join(dir, e.name)) : 1;
   return n;
 }
 
@@ -249,7 +264,15 @@ function benchPulumi(lib, n, runs) {
 
 /** The output folder's filesystem: small-file creation costs 10-50x more on some disks than on tmpfs. */
 function filesystem(dir) {
-  const MAGIC = { 0xef53: 'ext2/3/4', 0x01021994: 'tmpfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x794c7630: 'overlayfs', 0x6969: 'nfs', 0x65735546: 'fuse' };
+  const MAGIC = {
+    0xef53: 'ext2/3/4',
+    0x01021994: 'tmpfs',
+    0x58465342: 'xfs',
+    0x9123683e: 'btrfs',
+    0x794c7630: 'overlayfs',
+    0x6969: 'nfs',
+    0x65735546: 'fuse',
+  };
   try {
     fs.mkdirSync(dir, { recursive: true });
     const { type } = fs.statfsSync(dir);
@@ -283,7 +306,9 @@ function machine() {
     // their loads are.
     loadAverage: [l1, l5, l15].map((x) => Math.round(x * 100) / 100),
     commit: git(['rev-parse', '--short', 'HEAD']),
-    dirty: git(['status', '--porcelain', '--', 'constructs', 'stacks', 'package.json', 'package-lock.json']) ? true : false,
+    dirty: git(['status', '--porcelain', '--', 'constructs', 'stacks', 'package.json', 'package-lock.json'])
+      ? true
+      : false,
   };
 }
 
@@ -294,20 +319,45 @@ function checks(results) {
   const out = [];
   const byCase = new Map(results.cases.map((r) => [r.case, r]));
   const ex = byCase.get(EXAMPLE);
-  if (ex) out.push({ target: `example <= ${TARGETS.exampleSeconds} s`, value: `${f3(ex.cliSeconds)} s`, ok: ex.cliSeconds <= TARGETS.exampleSeconds });
+  if (ex)
+    out.push({
+      target: `example <= ${TARGETS.exampleSeconds} s`,
+      value: `${f3(ex.cliSeconds)} s`,
+      ok: ex.cliSeconds <= TARGETS.exampleSeconds,
+    });
   const large = byCase.get('1000');
   if (large) {
-    out.push({ target: `1000 clusters <= ${TARGETS.largeSeconds} s (re-synth)`, value: `${f3(large.cliSeconds)} s`, ok: large.cliSeconds <= TARGETS.largeSeconds });
-    out.push({ target: `1000 clusters <= ${TARGETS.largeSeconds} s (fresh output)`, value: `${f3(large.freshSeconds)} s`, ok: large.freshSeconds <= TARGETS.largeSeconds });
+    out.push({
+      target: `1000 clusters <= ${TARGETS.largeSeconds} s (re-synth)`,
+      value: `${f3(large.cliSeconds)} s`,
+      ok: large.cliSeconds <= TARGETS.largeSeconds,
+    });
+    out.push({
+      target: `1000 clusters <= ${TARGETS.largeSeconds} s (fresh output)`,
+      value: `${f3(large.freshSeconds)} s`,
+      ok: large.freshSeconds <= TARGETS.largeSeconds,
+    });
     const peak = Math.max(large.cliPeakMiB, large.freshPeakMiB);
-    out.push({ target: `1000 clusters <= ${TARGETS.largeMiB} MiB`, value: `${peak.toFixed(0)} MiB`, ok: peak <= TARGETS.largeMiB });
+    out.push({
+      target: `1000 clusters <= ${TARGETS.largeMiB} MiB`,
+      value: `${peak.toFixed(0)} MiB`,
+      ok: peak <= TARGETS.largeMiB,
+    });
   }
   if (results.linearity !== undefined) {
-    out.push({ target: `1000-case <= ${TARGETS.linearity}x the 100-case`, value: `${f2(results.linearity)}x`, ok: results.linearity <= TARGETS.linearity });
+    out.push({
+      target: `1000-case <= ${TARGETS.linearity}x the 100-case`,
+      value: `${f2(results.linearity)}x`,
+      ok: results.linearity <= TARGETS.linearity,
+    });
   }
   const p = results.pulumi;
   if (p && p.remotes === 100) {
-    out.push({ target: `Pulumi 100 clusters <= ${TARGETS.pulumiSeconds} s (construction to all urns)`, value: `${f3(p.constructSeconds)} s (process ${f3(p.wallSeconds)} s)`, ok: p.constructSeconds <= TARGETS.pulumiSeconds });
+    out.push({
+      target: `Pulumi 100 clusters <= ${TARGETS.pulumiSeconds} s (construction to all urns)`,
+      value: `${f3(p.constructSeconds)} s (process ${f3(p.wallSeconds)} s)`,
+      ok: p.constructSeconds <= TARGETS.pulumiSeconds,
+    });
   }
   return out;
 }
@@ -332,7 +382,9 @@ function markdown(results) {
   }
   lines.push('');
   if (results.linearity !== undefined) {
-    lines.push(`Linearity: CLI 1000 / 100 = ${f2(results.linearity)}x (above the floor: ${f2(results.linearityAboveFloor)}x)`);
+    lines.push(
+      `Linearity: CLI 1000 / 100 = ${f2(results.linearity)}x (above the floor: ${f2(results.linearityAboveFloor)}x)`,
+    );
   }
   const p = results.pulumi;
   if (p) {
@@ -426,7 +478,17 @@ function runProfile(lib, opts) {
   fs.rmSync(dir, { recursive: true, force: true });
   // Unprofiled first, so the profiled run replaces an existing tree like the timed ones.
   measure(`${c.label}: cli (warm-up)`, [CLI, 'synth', '-f', c.topologyFile, '-o', out]);
-  const m = measure(`${c.label}: cli (profiled)`, ['--cpu-prof', '--cpu-prof-dir', dir, CLI, 'synth', '-f', c.topologyFile, '-o', out]);
+  const m = measure(`${c.label}: cli (profiled)`, [
+    '--cpu-prof',
+    '--cpu-prof-dir',
+    dir,
+    CLI,
+    'synth',
+    '-f',
+    c.topologyFile,
+    '-o',
+    out,
+  ]);
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new RunError(`no .cpuprofile written to ${dir}`);
   const { total, functions, modules, phases } = selfTimes(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
@@ -507,7 +569,8 @@ function main() {
       cases,
       linearity: big && small ? big.cliSeconds / small.cliSeconds : undefined,
       // Start-up is a constant in both, so this one isolates how the work itself grows.
-      linearityAboveFloor: big && small ? (big.cliSeconds - big.floorSeconds) / (small.cliSeconds - small.floorSeconds) : undefined,
+      linearityAboveFloor:
+        big && small ? (big.cliSeconds - big.floorSeconds) / (small.cliSeconds - small.floorSeconds) : undefined,
       pulumi,
       targets: TARGETS,
     };
@@ -528,9 +591,18 @@ async function runFleetBench(opts) {
   const { benchFleet, fleetMarkdown } = require('./fleet');
   const info = machine();
   try {
-    const rows = await benchFleet({ sizes: opts.fleet, parallel: opts.fleetParallel, work: WORK, RunError, log: (s) => process.stderr.write(s) });
+    const rows = await benchFleet({
+      sizes: opts.fleet,
+      parallel: opts.fleetParallel,
+      work: WORK,
+      RunError,
+      log: (s) => process.stderr.write(s),
+    });
     const md = fleetMarkdown(rows, info);
-    fs.writeFileSync(path.join(BENCH, 'fleet-results.json'), `${JSON.stringify({ machine: info, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100), rows }, null, 2)}\n`);
+    fs.writeFileSync(
+      path.join(BENCH, 'fleet-results.json'),
+      `${JSON.stringify({ machine: info, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100), rows }, null, 2)}\n`,
+    );
     fs.writeFileSync(path.join(BENCH, 'fleet-results.md'), md);
     process.stdout.write(`\n${md}`);
     return 0;

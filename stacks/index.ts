@@ -1,1 +1,3 @@
-export = require('./program/program').argoMultiClusterProgram;
+import { argoMultiClusterProgram } from './program/program';
+
+export = argoMultiClusterProgram;

@@ -30,15 +30,20 @@ export async function readRemoteCredentials(
       secret = await kubeRequest<SecretObject>(conn, 'GET', path);
     } catch (e) {
       if (e instanceof KubeApiError && e.status === 404) {
-        throw new Error(`remote ${remote.name}: token Secret ${namespace}/${name} does not exist yet; apply the remote objects to ${conn.context} first`);
+        throw new Error(
+          `remote ${remote.name}: token Secret ${namespace}/${name} does not exist yet; apply the remote objects to ${conn.context} first`,
+        );
       }
       throw e;
     }
     const token = secret.data?.token;
     const caData = secret.data?.['ca.crt'];
-    if (token && (caData || remote.insecureSkipTLSVerify)) return { token: Buffer.from(token, 'base64').toString('utf8'), caData };
+    if (token && (caData || remote.insecureSkipTLSVerify))
+      return { token: Buffer.from(token, 'base64').toString('utf8'), caData };
     if (Date.now() > deadline) {
-      throw new Error(`remote ${remote.name}: token Secret ${namespace}/${name} has no token yet; is the token controller of ${conn.context} running?`);
+      throw new Error(
+        `remote ${remote.name}: token Secret ${namespace}/${name} has no token yet; is the token controller of ${conn.context} running?`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }

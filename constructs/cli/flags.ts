@@ -45,9 +45,15 @@ export function unknownFlag(
     if (known) continue;
     const valid = Object.entries(accepted).map(([name, spec]) => spelling(name, spec));
     const near = token.rawName.startsWith('--') ? nearest(token.name, Object.keys(accepted)) : undefined;
-    const long = token.rawName.startsWith('--') ? token.name : Object.keys(all).find((name) => all[name].short === token.name);
+    const long = token.rawName.startsWith('--')
+      ? token.name
+      : Object.keys(all).find((name) => all[name].short === token.name);
     const elsewhere = long ? takenBy(long).filter((c) => c !== command) : [];
-    const hint = near ? ` (did you mean --${near}?)` : elsewhere.length ? ` (it is a flag of ${elsewhere.join(', ')})` : '';
+    const hint = near
+      ? ` (did you mean --${near}?)`
+      : elsewhere.length
+        ? ` (it is a flag of ${elsewhere.join(', ')})`
+        : '';
     return `${command}: unknown flag "${token.rawName}"${hint}; valid flags: ${valid.join(', ')}`;
   }
   return undefined;

@@ -16,7 +16,9 @@ async function pulumiCommand(root: string | undefined): Promise<PulumiCommand> {
     // The Automation API reports a missing executable as exit code -2 (ENOENT).
     const first = (e as Error).message.split('\n')[0];
     const why = /^code: -2\b/.test(first) ? 'not found' : first;
-    throw new Error(`fleet: ${where}: ${why}; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or give --pulumi-root: fleet never downloads it`);
+    throw new Error(
+      `fleet: ${where}: ${why}; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or give --pulumi-root: fleet never downloads it`,
+    );
   }
 }
 
@@ -27,7 +29,8 @@ const bare = (name: string) => name.replace(/^.*\//, '');
 function progressOf(action: FleetAction, progress: (line: string) => void, errors: string[]): (e: EngineEvent) => void {
   return (e) => {
     const step = action === 'preview' ? e.resourcePreEvent?.metadata : e.resOutputsEvent?.metadata;
-    if (step && step.op !== 'same' && step.op !== 'read' && !step.type.startsWith('pulumi:')) progress(`${step.op} ${step.urn.split('::').pop()}`);
+    if (step && step.op !== 'same' && step.op !== 'read' && !step.type.startsWith('pulumi:'))
+      progress(`${step.op} ${step.urn.split('::').pop()}`);
     const d = e.diagnosticEvent;
     if (d && (d.severity === 'error' || d.severity === 'warning')) {
       const message = d.message.trim();
@@ -59,7 +62,12 @@ export async function automationBackend(opts: FleetOptions): Promise<FleetBacken
     prepare: (stack, config: Readonly<Record<string, ConfigValue>>) =>
       serial(async () => {
         const s = await Stack.createOrSelect(stack, ws);
-        await s.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, { value: v.value, secret: v.secret ?? false }])), true);
+        await s.setAllConfig(
+          Object.fromEntries(
+            Object.entries(config).map(([k, v]) => [k, { value: v.value, secret: v.secret ?? false }]),
+          ),
+          true,
+        );
       }),
     async run(stack, action, progress): Promise<StackRunResult> {
       if (action === 'destroy' && !(await exists(stack))) return { changes: {} };
@@ -68,14 +76,23 @@ export async function automationBackend(opts: FleetOptions): Promise<FleetBacken
       const onEvent = progressOf(action, progress, errors);
       try {
         if (action === 'preview') return { changes: (await s.preview({ onEvent, color: 'never' })).changeSummary };
-        if (action === 'destroy') return { changes: (await s.destroy({ onEvent, color: 'never' })).summary.resourceChanges ?? {} };
+        if (action === 'destroy')
+          return { changes: (await s.destroy({ onEvent, color: 'never' })).summary.resourceChanges ?? {} };
         const result = await s.up({ onEvent, color: 'never' });
         // Secret outputs stay hidden: only the summary reads outputs, and it prints them.
-        const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, o]) => [k, o.secret ? '[secret]' : o.value]));
+        const outputs = Object.fromEntries(
+          Object.entries(result.outputs).map(([k, o]) => [k, o.secret ? '[secret]' : o.value]),
+        );
         return { changes: result.summary.resourceChanges ?? {}, outputs };
       } catch (e) {
         const first = e instanceof CommandError ? undefined : (e as Error).message.split('\n')[0];
-        throw new Error([...new Set(errors.filter((m) => !/^update failed$|^preview failed$|^destroy failed$/.test(m)))].join(' | ') || first || `${action} failed`);
+        throw new Error(
+          [...new Set(errors.filter((m) => !/^update failed$|^preview failed$|^destroy failed$/.test(m)))].join(
+            ' | ',
+          ) ||
+            first ||
+            `${action} failed`,
+        );
       }
     },
     list: async () => (await ws.listStacks()).map((s) => bare(s.name)),

@@ -72,7 +72,9 @@ export function parseFleetArgs(args: string[]): FleetOptions | undefined {
   const [action, ...rest] = args;
   if (action === '--help' || action === '-h') return undefined;
   if (!FLEET_ACTIONS.includes(action as FleetAction)) {
-    throw new FleetUsageError(`fleet: ${action === undefined ? 'an action is required' : `unknown action "${action}"`}; valid: ${FLEET_ACTIONS.join(', ')}\n\n${FLEET_HELP}`);
+    throw new FleetUsageError(
+      `fleet: ${action === undefined ? 'an action is required' : `unknown action "${action}"`}; valid: ${FLEET_ACTIONS.join(', ')}\n\n${FLEET_HELP}`,
+    );
   }
   const unknown = unknownFlag(`fleet ${action}`, rest, OPTIONS, OPTIONS, () => []);
   if (unknown) throw new FleetUsageError(`${unknown}\n\n${FLEET_HELP}`);
@@ -87,17 +89,27 @@ export function parseFleetArgs(args: string[]): FleetOptions | undefined {
   if (!/^[0-9]+$/.test(parallel) || Number(parallel) < 1 || Number(parallel) > 1024) {
     throw new FleetUsageError(`fleet ${action}: --parallel: "${parallel}" must be an integer from 1 to 1024`);
   }
-  if (values.stack === undefined) throw new FleetUsageError(`fleet ${action}: --stack is required: the local cluster's stack, e.g. --stack prod (remote stacks are prod-<remote>)`);
+  if (values.stack === undefined)
+    throw new FleetUsageError(
+      `fleet ${action}: --stack is required: the local cluster's stack, e.g. --stack prod (remote stacks are prod-<remote>)`,
+    );
   if (!STACK_NAME.test(values.stack)) {
-    throw new FleetUsageError(`fleet ${action}: --stack: "${values.stack}" must be a stack name, [org/]name of letters, digits, "-", "_" and "."`);
+    throw new FleetUsageError(
+      `fleet ${action}: --stack: "${values.stack}" must be a stack name, [org/]name of letters, digits, "-", "_" and "."`,
+    );
   }
   for (const flag of ['kubeconfig', 'work-dir', 'pulumi-root'] as const) {
     if (values[flag] === '') throw new FleetUsageError(`fleet ${action}: --${flag}: "" must be a path`);
   }
   const topologyFile = resolve(values.file ?? exampleTopologyPath());
   const topology = loadTopologyFile(topologyFile);
-  const tooLong = [values.stack, ...topology.remotes.map((r) => remoteStackName(values.stack!, r.name))].find((s) => s.replace(/^.*\//, '').length > STACK_NAME_MAX);
-  if (tooLong) throw new FleetUsageError(`fleet ${action}: --stack: "${values.stack}" makes the stack name "${tooLong}", longer than Pulumi's ${STACK_NAME_MAX} characters; choose a shorter one`);
+  const tooLong = [values.stack, ...topology.remotes.map((r) => remoteStackName(values.stack!, r.name))].find(
+    (s) => s.replace(/^.*\//, '').length > STACK_NAME_MAX,
+  );
+  if (tooLong)
+    throw new FleetUsageError(
+      `fleet ${action}: --stack: "${values.stack}" makes the stack name "${tooLong}", longer than Pulumi's ${STACK_NAME_MAX} characters; choose a shorter one`,
+    );
   return {
     action: action as FleetAction,
     topologyFile,
@@ -170,17 +182,29 @@ function describe(changes: Readonly<Record<string, number>>): string {
  * Drives a fleet: the remote stacks (bounded by `parallel`), then the local stack, then, on `up`, the stacks of
  * remotes no longer in the topology. Every stack's outcome is returned; a failure never stops the others.
  */
-export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (line: string) => void): Promise<StackOutcome[]> {
+export async function runFleet(
+  opts: FleetOptions,
+  backend: FleetBackend,
+  log: (line: string) => void,
+): Promise<StackOutcome[]> {
   const { topology, action } = opts;
   const local = topology.local.name;
   const outcomes: StackOutcome[] = [];
   const config = (cluster: string, part: string): Record<string, ConfigValue> => ({
     'argo-multicluster:topology': { value: opts.topologyFile },
     'argo-multicluster:part': { value: part },
-    ...(opts.kubeconfig !== undefined ? { [`argo-multicluster:kubeconfigs.${cluster}`]: { value: opts.kubeconfig, secret: true } } : {}),
+    ...(opts.kubeconfig !== undefined
+      ? { [`argo-multicluster:kubeconfigs.${cluster}`]: { value: opts.kubeconfig, secret: true } }
+      : {}),
     ...(opts.skipAwait && part === 'local' ? { 'argo-multicluster:skipAwait': { value: 'true' } } : {}),
   });
-  const one = async (cluster: string, stack: string, role: StackOutcome['role'], part: string, act: FleetAction): Promise<StackRunResult | undefined> => {
+  const one = async (
+    cluster: string,
+    stack: string,
+    role: StackOutcome['role'],
+    part: string,
+    act: FleetAction,
+  ): Promise<StackRunResult | undefined> => {
     const progress = (line: string) => log(`[${cluster}] ${line}`);
     progress(`${act} ${stack}: started`);
     const started = Date.now();
@@ -213,7 +237,10 @@ export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (
     const configured = await backend.part(opts.stack);
     const applied = partOfOutputs(await backend.outputs(opts.stack));
     const other = [configured, applied].find((p) => p !== undefined && p !== 'local');
-    if (other) throw new FleetUsageError(`fleet ${action}: stack "${opts.stack}" applies part "${other}", not "local"; choose another --stack, or destroy that stack first`);
+    if (other)
+      throw new FleetUsageError(
+        `fleet ${action}: stack "${opts.stack}" applies part "${other}", not "local"; choose another --stack, or destroy that stack first`,
+      );
   }
 
   // A stack of this fleet whose remote left the topology: named by the convention and applying that very remote.
@@ -225,17 +252,28 @@ export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (
     const cluster = name.slice(prefix.length);
     const outputs = await backend.outputs(stack);
     const applied = partOfOutputs(outputs);
-    const ours = applied === undefined ? (await backend.part(stack)) === `remote:${cluster}` : applied === `remote:${cluster}` && outputs.localCluster === local;
+    const ours =
+      applied === undefined
+        ? (await backend.part(stack)) === `remote:${cluster}`
+        : applied === `remote:${cluster}` && outputs.localCluster === local;
     if (ours) stale.push({ cluster, stack });
   }
 
   log(`fleet ${action}: local ${local} (stack ${opts.stack}), ${remotes.length} remote(s), ${opts.parallel} at a time`);
   if (action === 'destroy') {
     await one(local, opts.stack, 'local', 'local', 'destroy');
-    await bounded([...remotes, ...stale], opts.parallel, async (r) => void (await one(r.cluster, r.stack, 'remote', `remote:${r.cluster}`, 'destroy')));
+    await bounded(
+      [...remotes, ...stale],
+      opts.parallel,
+      async (r) => void (await one(r.cluster, r.stack, 'remote', `remote:${r.cluster}`, 'destroy')),
+    );
     return outcomes;
   }
-  await bounded(remotes, opts.parallel, async (r) => void (await one(r.cluster, r.stack, 'remote', `remote:${r.cluster}`, action)));
+  await bounded(
+    remotes,
+    opts.parallel,
+    async (r) => void (await one(r.cluster, r.stack, 'remote', `remote:${r.cluster}`, action)),
+  );
   const localResult = await one(local, opts.stack, 'local', 'local', action);
   for (const r of stale) {
     if (action === 'preview') {
@@ -244,7 +282,12 @@ export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (
     }
     // Only once the local stack has dropped the profile: until then the controller may still use the remote.
     if (!localResult) {
-      outcomes.push({ ...r, role: 'removed remote', ok: false, detail: 'not destroyed: the local stack failed, so its profile may still be in use' });
+      outcomes.push({
+        ...r,
+        role: 'removed remote',
+        ok: false,
+        detail: 'not destroyed: the local stack failed, so its profile may still be in use',
+      });
       continue;
     }
     const destroyed = await one(r.cluster, r.stack, 'removed remote', `remote:${r.cluster}`, 'destroy');
@@ -257,7 +300,10 @@ export async function runFleet(opts: FleetOptions, backend: FleetBackend, log: (
 export function summarize(action: FleetAction, outcomes: readonly StackOutcome[]): { text: string; code: number } {
   const width = (f: (o: StackOutcome) => string) => Math.max(...outcomes.map((o) => f(o).length));
   const [c, s, r] = [width((o) => o.cluster), width((o) => o.stack), width((o) => o.role)];
-  const lines = outcomes.map((o) => `  ${o.cluster.padEnd(c)}  ${o.stack.padEnd(s)}  ${o.role.padEnd(r)}  ${o.ok ? 'ok    ' : 'FAILED'}  ${o.detail}`);
+  const lines = outcomes.map(
+    (o) =>
+      `  ${o.cluster.padEnd(c)}  ${o.stack.padEnd(s)}  ${o.role.padEnd(r)}  ${o.ok ? 'ok    ' : 'FAILED'}  ${o.detail}`,
+  );
   const failed = outcomes.filter((o) => !o.ok);
   const verdict = failed.length
     ? `fleet ${action}: ${failed.length} of ${outcomes.length} stack(s) failed: ${failed.map((o) => `${o.cluster} (${o.stack})`).join(', ')}`
@@ -282,7 +328,11 @@ function loadPulumiBackend(): typeof import('./fleet-pulumi') {
 }
 
 /** `argo-multicluster fleet ...`: returns the exit code. */
-export async function fleet(args: string[], out: { write(s: string): unknown }, err: { write(s: string): unknown }): Promise<number> {
+export async function fleet(
+  args: string[],
+  out: { write(s: string): unknown },
+  err: { write(s: string): unknown },
+): Promise<number> {
   try {
     const opts = parseFleetArgs(args);
     if (!opts) {

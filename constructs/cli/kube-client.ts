@@ -42,7 +42,12 @@ interface KubeConfigLike {
   users: NamedEntry[];
   contexts: (NamedEntry & { cluster: string; user: string })[];
   loadFromString(text: string): void;
-  loadFromOptions(options: { clusters: NamedEntry[]; users: NamedEntry[]; contexts: NamedEntry[]; currentContext: string }): void;
+  loadFromOptions(options: {
+    clusters: NamedEntry[];
+    users: NamedEntry[];
+    contexts: NamedEntry[];
+    currentContext: string;
+  }): void;
   makePathsAbsolute(root: string): void;
   getCurrentCluster(): { server: string } | null;
   applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
@@ -68,11 +73,14 @@ function parseKubeconfig(text: string, source: string): Record<string, unknown> 
   const error = doc.errors[0];
   if (error) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    throw new Error(`${source} is not valid YAML (${error.code} at line ${line}, column ${col}); its text is not shown because it may hold credentials`);
+    throw new Error(
+      `${source} is not valid YAML (${error.code} at line ${line}, column ${col}); its text is not shown because it may hold credentials`,
+    );
   }
   const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${source} is not a kubeconfig: expected a mapping with clusters, users and contexts`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new Error(`${source} is not a kubeconfig: expected a mapping with clusters, users and contexts`);
   return value as Record<string, unknown>;
 }
 
@@ -114,7 +122,9 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
       // The library's YAML reader quotes the offending line, possibly cut short, which redaction would not catch.
       const { name, mark } = e as { name?: string; mark?: { line: number; column: number } };
       if (name === 'YAMLException') {
-        throw new Error(`kubeconfig ${path} is not valid YAML (at line ${(mark?.line ?? 0) + 1}, column ${(mark?.column ?? 0) + 1}); its text is not shown because it may hold credentials`);
+        throw new Error(
+          `kubeconfig ${path} is not valid YAML (at line ${(mark?.line ?? 0) + 1}, column ${(mark?.column ?? 0) + 1}); its text is not shown because it may hold credentials`,
+        );
       }
       throw new Error(`kubeconfig ${path} is invalid: ${redact((e as Error).message, userSecrets(doc))}`);
     }
@@ -125,12 +135,21 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
   }
   const source = files.map((f) => f.path).join(', ');
   const ctx = contexts.get(context);
-  if (!ctx) throw new Error(`kube context "${context}" is not in ${source} (known: ${[...contexts.keys()].join(', ') || 'none'})`);
-  if (!clusters.has(ctx.cluster)) throw new Error(`kube context "${context}" names cluster "${ctx.cluster}", which is not defined`);
+  if (!ctx)
+    throw new Error(
+      `kube context "${context}" is not in ${source} (known: ${[...contexts.keys()].join(', ') || 'none'})`,
+    );
+  if (!clusters.has(ctx.cluster))
+    throw new Error(`kube context "${context}" names cluster "${ctx.cluster}", which is not defined`);
   const user = users.get(ctx.user);
   if (!user) throw new Error(`kube context "${context}" names user "${ctx.user}", which is not defined`);
   const kc = new KubeConfig();
-  kc.loadFromOptions({ clusters: [clusters.get(ctx.cluster)!], users: [withTokenFile(user.entry, user.doc, user.base)], contexts: [ctx], currentContext: context });
+  kc.loadFromOptions({
+    clusters: [clusters.get(ctx.cluster)!],
+    users: [withTokenFile(user.entry, user.doc, user.base)],
+    contexts: [ctx],
+    currentContext: context,
+  });
   const secrets = files.flatMap((f) => userSecrets(f.doc));
   return {
     context,
@@ -150,7 +169,9 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
  * relative to the kubeconfig file, as for kubectl.
  */
 function withTokenFile(user: NamedEntry, doc: Record<string, unknown>, base: string): NamedEntry {
-  const raw = (doc.users as { name?: unknown; user?: Record<string, unknown> }[] | undefined)?.find((u) => u?.name === user.name)?.user;
+  const raw = (doc.users as { name?: unknown; user?: Record<string, unknown> }[] | undefined)?.find(
+    (u) => u?.name === user.name,
+  )?.user;
   const tokenFile = raw?.tokenFile;
   if (user.token || typeof tokenFile !== 'string') return user;
   const path = isAbsolute(tokenFile) ? tokenFile : join(base, tokenFile);
@@ -162,7 +183,13 @@ function withTokenFile(user: NamedEntry, doc: Record<string, unknown>, base: str
 }
 
 /** What a kubeconfig read from a cluster may hold: inline data only. */
-const INLINE_CLUSTER_FIELDS = new Set(['server', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions']);
+const INLINE_CLUSTER_FIELDS = new Set([
+  'server',
+  'certificate-authority-data',
+  'insecure-skip-tls-verify',
+  'tls-server-name',
+  'extensions',
+]);
 const INLINE_USER_FIELDS = new Set(['token', 'client-certificate-data', 'client-key-data', 'extensions']);
 const REFUSED_FIELDS: Record<string, string> = {
   'certificate-authority': 'a file reference',
@@ -180,7 +207,8 @@ const REFUSED_FIELDS: Record<string, string> = {
  */
 export function connectWithKubeconfigText(text: string, source: string): KubeConnection {
   const doc = parseKubeconfig(text, source);
-  const list = (key: string) => (Array.isArray(doc[key]) ? (doc[key] as { name?: unknown; [k: string]: unknown }[]) : []);
+  const list = (key: string) =>
+    Array.isArray(doc[key]) ? (doc[key] as { name?: unknown; [k: string]: unknown }[]) : [];
   const name = doc['current-context'];
   if (typeof name !== 'string' || !name) throw new Error(`${source}: the kubeconfig has no current-context`);
   const contextAt = list('contexts').findIndex((c) => c?.name === name);
@@ -188,9 +216,13 @@ export function connectWithKubeconfigText(text: string, source: string): KubeCon
   const ctx = (list('contexts')[contextAt].context ?? {}) as Record<string, unknown>;
   const find = (key: 'clusters' | 'users', inner: 'cluster' | 'user', wanted: unknown) => {
     const at = list(key).findIndex((e) => e?.name === wanted);
-    if (at < 0) throw new Error(`${source}: contexts[${contextAt}].context.${inner} "${String(wanted)}" is not among its ${key}`);
+    if (at < 0)
+      throw new Error(`${source}: contexts[${contextAt}].context.${inner} "${String(wanted)}" is not among its ${key}`);
     const value = list(key)[at][inner];
-    return { path: `${key}[${at}].${inner}`, value: (value && typeof value === 'object' ? value : {}) as Record<string, unknown> };
+    return {
+      path: `${key}[${at}].${inner}`,
+      value: (value && typeof value === 'object' ? value : {}) as Record<string, unknown>,
+    };
   };
   const cluster = find('clusters', 'cluster', ctx.cluster);
   const user = find('users', 'user', ctx.user);
@@ -215,7 +247,8 @@ export function connectWithKubeconfigText(text: string, source: string): KubeCon
   const c = cluster.value;
   const u = user.value;
   const server = c.server;
-  if (typeof server !== 'string' || !server.startsWith('https://')) throw new Error(`${source}: ${cluster.path}.server must be an https:// URL`);
+  if (typeof server !== 'string' || !server.startsWith('https://'))
+    throw new Error(`${source}: ${cluster.path}.server must be an https:// URL`);
   const bytes = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64') : undefined);
   const ca = bytes(c['certificate-authority-data']);
   const cert = bytes(u['client-certificate-data']);
@@ -251,7 +284,14 @@ export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * Sends one JSON request and returns the parsed body. `accept` may ask for another representation, e.g. a
  * PartialObjectMetadataList, so that a list carries no Secret data.
  */
-export async function kubeRequest<T>(conn: KubeConnection, method: KubeMethod, path: string, body?: unknown, timeoutMs = 10_000, accept = 'application/json'): Promise<T> {
+export async function kubeRequest<T>(
+  conn: KubeConnection,
+  method: KubeMethod,
+  path: string,
+  body?: unknown,
+  timeoutMs = 10_000,
+  accept = 'application/json',
+): Promise<T> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const options: RequestOptions = {
     method,

@@ -17,7 +17,6 @@ import { formatReports, verifyProfiles } from './verify';
 /** Bad flags: exit 2, like a bad topology. */
 class UsageError extends Error {}
 
-
 const HELP: Record<string, string> = {
   '': `argo-multicluster: Argo Workflows multi-cluster manifests from one topology file
 
@@ -114,16 +113,32 @@ const OPTIONS = {
 
 /** The flags each command takes: any other is refused, not ignored. */
 const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  synth: ['file', 'out', 'kubeconfig', 'argocd', 'flux', 'repo', 'repo-path', 'revision', 'overlay', 'argocd-namespace', 'help'],
+  synth: [
+    'file',
+    'out',
+    'kubeconfig',
+    'argocd',
+    'flux',
+    'repo',
+    'repo-path',
+    'revision',
+    'overlay',
+    'argocd-namespace',
+    'help',
+  ],
   validate: ['file', 'help'],
   profile: ['file', 'remote', 'context', 'kubeconfig', 'help'],
   verify: ['file', 'context', 'kubeconfig', 'namespace', 'help'],
   rotate: ['file', 'remote', 'kubeconfig', 'no-wait', 'help'],
 };
 
-function parse(command: string, args: string[]): { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean } {
+function parse(
+  command: string,
+  args: string[],
+): { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean } {
   const options = Object.fromEntries(COMMAND_OPTIONS[command].map((name) => [name, OPTIONS[name]]));
-  const takenBy = (flag: string) => Object.keys(COMMAND_OPTIONS).filter((c) => COMMAND_OPTIONS[c].some((o) => o === flag));
+  const takenBy = (flag: string) =>
+    Object.keys(COMMAND_OPTIONS).filter((c) => COMMAND_OPTIONS[c].some((o) => o === flag));
   const unknown = unknownFlag(command, args, options, OPTIONS, takenBy);
   if (unknown) throw new UsageError(`${unknown}\n\n${HELP[command]}`);
   try {
@@ -135,21 +150,37 @@ function parse(command: string, args: string[]): { [K in keyof typeof OPTIONS]?:
 
 async function plainCredentials(topology: ReturnType<typeof loadTopologyFile>, kubeconfig?: string) {
   const credentials = new Map<string, RemoteCredentials>();
-  for (const remote of topology.remotes) credentials.set(remote.name, await readRemoteCredentials(topology, remote, { kubeconfig }));
+  for (const remote of topology.remotes)
+    credentials.set(remote.name, await readRemoteCredentials(topology, remote, { kubeconfig }));
   return credentials;
 }
 
 /** The Argo CD / Flux options of `synth`, or undefined when none is asked for. */
 function gitopsAppOptions(opts: ReturnType<typeof parse>, outDir: string): GitopsAppsOptions | undefined {
-  const given = [opts.argocd, opts.flux, opts.repo, opts['repo-path'], opts.revision, opts.overlay, opts['argocd-namespace']].some((v) => v !== undefined);
+  const given = [
+    opts.argocd,
+    opts.flux,
+    opts.repo,
+    opts['repo-path'],
+    opts.revision,
+    opts.overlay,
+    opts['argocd-namespace'],
+  ].some((v) => v !== undefined);
   if (!given) return undefined;
   if (opts.argocd !== undefined && opts.argocd !== 'applications' && opts.argocd !== 'applicationset') {
     throw new UsageError(`synth: --argocd "${opts.argocd}" is not valid; valid values: applications, applicationset`);
   }
-  if (opts.argocd === undefined && !opts.flux) throw new UsageError('synth: --repo, --repo-path, --revision, --overlay and --argocd-namespace need --argocd or --flux');
-  if (!opts.repo) throw new UsageError('synth: --argocd and --flux need --repo URL (the git repository holding the output)');
+  if (opts.argocd === undefined && !opts.flux)
+    throw new UsageError(
+      'synth: --repo, --repo-path, --revision, --overlay and --argocd-namespace need --argocd or --flux',
+    );
+  if (!opts.repo)
+    throw new UsageError('synth: --argocd and --flux need --repo URL (the git repository holding the output)');
   const repoPath = opts['repo-path'] ?? (isAbsolute(outDir) ? undefined : outDir);
-  if (repoPath === undefined) throw new UsageError(`synth: give --repo-path: the output folder ${outDir} is absolute, so its folder in the repository is unknown`);
+  if (repoPath === undefined)
+    throw new UsageError(
+      `synth: give --repo-path: the output folder ${outDir} is absolute, so its folder in the repository is unknown`,
+    );
   const overlays: Record<string, string> = {};
   for (const entry of opts.overlay ? opts.overlay.split(',') : []) {
     const at = entry.indexOf('=');
@@ -190,7 +221,9 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       const commands = [...Object.keys(COMMAND_OPTIONS), 'fleet'];
       const near = nearest(command, commands);
       const hint = near ? `did you mean "${near}"? ` : '';
-      throw new UsageError(`unknown command "${command}"; ${hint}valid commands: ${commands.join(', ')}\n\n${HELP['']}`);
+      throw new UsageError(
+        `unknown command "${command}"; ${hint}valid commands: ${commands.join(', ')}\n\n${HELP['']}`,
+      );
     }
     const opts = parse(command, rest);
     if (opts.help) {
@@ -203,7 +236,10 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       const context = opts.context ?? topology?.local.context;
       if (!context) throw new UsageError('verify: give --context (the local cluster) or -f TOPOLOGY');
       const namespace = opts.namespace ?? topology?.local.namespace ?? 'argo';
-      const { text, ok } = formatReports(await verifyProfiles({ context, kubeconfig: opts.kubeconfig, namespace, topology }), namespace);
+      const { text, ok } = formatReports(
+        await verifyProfiles({ context, kubeconfig: opts.kubeconfig, namespace, topology }),
+        namespace,
+      );
       out.write(text);
       return ok ? 0 : 1;
     }
@@ -211,13 +247,17 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
     const topology = loadTopologyFile(file);
 
     if (command === 'validate') {
-      out.write(`${file}: valid (local ${topology.local.name}, ${topology.remotes.length} remote cluster(s), secrets.mode ${topology.secrets.mode})\n`);
+      out.write(
+        `${file}: valid (local ${topology.local.name}, ${topology.remotes.length} remote cluster(s), secrets.mode ${topology.secrets.mode})\n`,
+      );
       return 0;
     }
     if (command === 'synth') {
       let credentials: Map<string, RemoteCredentials> | undefined;
       if (topology.secrets.mode === 'plain') {
-        err.write('warning: secrets.mode "plain" writes the remote bearer tokens into the output in clear; never commit it unencrypted\n');
+        err.write(
+          'warning: secrets.mode "plain" writes the remote bearer tokens into the output in clear; never commit it unencrypted\n',
+        );
         credentials = await plainCredentials(topology, opts.kubeconfig);
       }
       const outDir = opts.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
@@ -225,19 +265,37 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       const tree = gitopsTree(topology, buildCharts(topology, { credentials }));
       if (apps) for (const [path, content] of gitopsAppFiles(topology, apps)) tree.set(path, content);
       const changed = writeTreeAtomically(outDir, tree, { onWarning: (m) => err.write(`warning: ${m}\n`) });
-      out.write(`${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`);
+      out.write(
+        `${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`,
+      );
       return 0;
     }
     // profile and rotate
-    if (!opts.remote) throw new UsageError(`${command}: --remote is required; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);
+    if (!opts.remote)
+      throw new UsageError(
+        `${command}: --remote is required; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`,
+      );
     const remote = topology.remotes.find((r) => r.name === opts.remote);
-    if (!remote) throw new UsageError(`${command}: --remote "${opts.remote}" is not in the topology; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`);
+    if (!remote)
+      throw new UsageError(
+        `${command}: --remote "${opts.remote}" is not in the topology; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`,
+      );
     if (command === 'rotate') {
-      await rotateToken(topology, remote, { kubeconfig: opts.kubeconfig, noWait: opts['no-wait'], log: (line) => out.write(`${line}\n`) });
+      await rotateToken(topology, remote, {
+        kubeconfig: opts.kubeconfig,
+        noWait: opts['no-wait'],
+        log: (line) => out.write(`${line}\n`),
+      });
       return 0;
     }
-    const credentials = await readRemoteCredentials(topology, remote, { kubeconfig: opts.kubeconfig, context: opts.context });
-    const manifest = profileSecretManifest(profileMetadata(topology, remote), profileKubeconfig(topology, remote, credentials));
+    const credentials = await readRemoteCredentials(topology, remote, {
+      kubeconfig: opts.kubeconfig,
+      context: opts.context,
+    });
+    const manifest = profileSecretManifest(
+      profileMetadata(topology, remote),
+      profileKubeconfig(topology, remote, credentials),
+    );
     out.write(manifestYaml(manifest as unknown as Manifest));
     return 0;
   } catch (e) {

@@ -50,7 +50,9 @@ export async function rotateToken(topology: Topology, remote: RemoteCluster, opt
   }
   const index = topology.remotes.indexOf(remote);
   const chart = buildCharts({ ...topology, secrets: { mode: 'none' } }).remotes[index];
-  const tokenSecret = chartManifests(chart).find((m) => m.kind === 'Secret' && m.metadata.name === chart.identity.tokenSecretName)!;
+  const tokenSecret = chartManifests(chart).find(
+    (m) => m.kind === 'Secret' && m.metadata.name === chart.identity.tokenSecretName,
+  )!;
   const tokenNamespace = chart.identity.namespace;
   const remoteConn = await connect(remote.context, opts.kubeconfig);
   const localConn = await connect(topology.local.context, opts.kubeconfig);
@@ -59,7 +61,9 @@ export async function rotateToken(topology: Topology, remote: RemoteCluster, opt
 
   const profile = await getOrUndefined<SecretObject>(localConn, profilePath);
   if (!profile) {
-    throw new RotateInputError(`rotate: the profile Secret ${localNs}/${profileSecretName(remote.name)} does not exist in ${localConn.context}; create it first (argo-multicluster profile)`);
+    throw new RotateInputError(
+      `rotate: the profile Secret ${localNs}/${profileSecretName(remote.name)} does not exist in ${localConn.context}; create it first (argo-multicluster profile)`,
+    );
   }
   const others = await oldTokenSecrets(remoteConn, topology, tokenNamespace, tokenSecret.metadata.name);
 
@@ -91,7 +95,8 @@ export async function rotateToken(topology: Topology, remote: RemoteCluster, opt
   });
   opts.log(`rolling deployment ${localNs}/${CONTROLLER_NAME} in ${localConn.context}`);
   if (opts.noWait) opts.log('not waiting for the rollout (--no-wait)');
-  else await waitForRollout(localConn, deploymentPath, patched.metadata.generation ?? 0, opts.rolloutTimeoutMs ?? 300_000);
+  else
+    await waitForRollout(localConn, deploymentPath, patched.metadata.generation ?? 0, opts.rolloutTimeoutMs ?? 300_000);
 
   for (const name of others) {
     try {
@@ -113,22 +118,43 @@ async function getOrUndefined<T>(conn: KubeConnection, path: string): Promise<T 
 }
 
 /** The token Secrets of the controller identity, of any generation but `current`: what rotation retires. */
-async function oldTokenSecrets(conn: KubeConnection, topology: Topology, namespace: string, current: string): Promise<string[]> {
+async function oldTokenSecrets(
+  conn: KubeConnection,
+  topology: Topology,
+  namespace: string,
+  current: string,
+): Promise<string[]> {
   const list = await kubeRequest<{ items: SecretObject[] }>(conn, 'GET', `/api/v1/namespaces/${namespace}/secrets`);
   return list.items
-    .filter((s) => s.type === 'kubernetes.io/service-account-token' && s.metadata.name !== current && isTokenSecretName(topology.local.name, s.metadata.name))
+    .filter(
+      (s) =>
+        s.type === 'kubernetes.io/service-account-token' &&
+        s.metadata.name !== current &&
+        isTokenSecretName(topology.local.name, s.metadata.name),
+    )
     .map((s) => s.metadata.name)
     .sort();
 }
 
 /** Waits until the Deployment controller has rolled out `generation` and every replica is updated and available. */
-async function waitForRollout(conn: KubeConnection, path: string, generation: number, timeoutMs: number): Promise<void> {
+async function waitForRollout(
+  conn: KubeConnection,
+  path: string,
+  generation: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const d = await kubeRequest<DeploymentObject>(conn, 'GET', path);
     const want = d.spec?.replicas ?? 1;
     const s = d.status ?? {};
-    if ((s.observedGeneration ?? 0) >= generation && s.updatedReplicas === want && s.availableReplicas === want && s.replicas === want) return;
+    if (
+      (s.observedGeneration ?? 0) >= generation &&
+      s.updatedReplicas === want &&
+      s.availableReplicas === want &&
+      s.replicas === want
+    )
+      return;
     if (Date.now() > deadline) {
       throw new Error(
         `rotate: the controller did not finish rolling out within ${Math.round(timeoutMs / 1000)} s; the old token Secret is kept. ` +

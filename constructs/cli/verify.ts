@@ -27,7 +27,15 @@ export interface RemoteReport {
 }
 
 interface SecretList {
-  items: { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data?: Record<string, string> }[];
+  items: {
+    metadata: {
+      name: string;
+      namespace?: string;
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+    };
+    data?: Record<string, string>;
+  }[];
 }
 
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json';
@@ -49,7 +57,9 @@ export interface VerifyResult {
 }
 
 function needs(rules: readonly k8s.PolicyRule[], namespace: string): Need[] {
-  return rules.flatMap((r) => r.resources!.flatMap((resource) => r.verbs.map((verb) => ({ verb, group: r.apiGroups![0], resource, namespace }))));
+  return rules.flatMap((r) =>
+    r.resources!.flatMap((resource) => r.verbs.map((verb) => ({ verb, group: r.apiGroups![0], resource, namespace }))),
+  );
 }
 
 /**
@@ -71,7 +81,14 @@ async function auditProfileSecrets(local: KubeConnection, namespace: string): Pr
   let all: SecretList;
   try {
     // Metadata only: the data of Secrets in other namespaces is none of verify's business.
-    all = await kubeRequest<SecretList>(local, 'GET', `/api/v1/secrets?labelSelector=${encodeURIComponent(CLUSTER_LABEL)}`, undefined, 10_000, METADATA_ONLY);
+    all = await kubeRequest<SecretList>(
+      local,
+      'GET',
+      `/api/v1/secrets?labelSelector=${encodeURIComponent(CLUSTER_LABEL)}`,
+      undefined,
+      10_000,
+      METADATA_ONLY,
+    );
   } catch (e) {
     return { outside: [], duplicates: [], error: (e as Error).message };
   }
@@ -83,18 +100,35 @@ async function auditProfileSecrets(local: KubeConnection, namespace: string): Pr
     byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), key(m)]);
   }
   return {
-    outside: items.filter((m) => m.namespace !== namespace).map((m) => ({ secret: key(m), cluster: m.labels?.[CLUSTER_LABEL] ?? '' })),
-    duplicates: [...byCluster].filter(([, secrets]) => secrets.length > 1).map(([cluster, secrets]) => ({ cluster, secrets })),
+    outside: items
+      .filter((m) => m.namespace !== namespace)
+      .map((m) => ({ secret: key(m), cluster: m.labels?.[CLUSTER_LABEL] ?? '' })),
+    duplicates: [...byCluster]
+      .filter(([, secrets]) => secrets.length > 1)
+      .map(([cluster, secrets]) => ({ cluster, secrets })),
   };
 }
 
 async function allowed(conn: KubeConnection, need: Need): Promise<boolean> {
   const [resource, subresource] = need.resource.split('/');
-  const review = await kubeRequest<{ status?: { allowed?: boolean } }>(conn, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
-    apiVersion: 'authorization.k8s.io/v1',
-    kind: 'SelfSubjectAccessReview',
-    spec: { resourceAttributes: { namespace: need.namespace || undefined, verb: need.verb, group: need.group, resource, subresource } },
-  });
+  const review = await kubeRequest<{ status?: { allowed?: boolean } }>(
+    conn,
+    'POST',
+    '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SelfSubjectAccessReview',
+      spec: {
+        resourceAttributes: {
+          namespace: need.namespace || undefined,
+          verb: need.verb,
+          group: need.group,
+          resource,
+          subresource,
+        },
+      },
+    },
+  );
   return review.status?.allowed === true;
 }
 
@@ -111,7 +145,11 @@ export async function verifyProfiles(opts: {
   const local = await connect(opts.context, opts.kubeconfig);
   const audit = await auditProfileSecrets(local, opts.namespace);
   const selector = encodeURIComponent(CLUSTER_LABEL);
-  const secrets = await kubeRequest<SecretList>(local, 'GET', `/api/v1/namespaces/${opts.namespace}/secrets?labelSelector=${selector}`);
+  const secrets = await kubeRequest<SecretList>(
+    local,
+    'GET',
+    `/api/v1/namespaces/${opts.namespace}/secrets?labelSelector=${selector}`,
+  );
   const reports: RemoteReport[] = [];
   for (const secret of secrets.items.sort((a, b) => byCodePoint(a.metadata.name, b.metadata.name))) {
     const cluster = secret.metadata.labels?.[CLUSTER_LABEL] ?? '';
@@ -134,7 +172,9 @@ export async function verifyProfiles(opts: {
       const list = profileNeeds(served, remote?.namespaces);
       const results = await Promise.all(list.map(async (n) => ({ ...n, allowed: await allowed(conn, n) })));
       const unchecked =
-        served === '' && !remote ? `the profile serves any namespace; pass -f TOPOLOGY naming ${cluster} to check the writes in its namespaces` : undefined;
+        served === '' && !remote
+          ? `the profile serves any namespace; pass -f TOPOLOGY naming ${cluster} to check the writes in its namespaces`
+          : undefined;
       reports.push({ cluster, server: conn.server, profile, checks: results, unchecked });
     } catch (e) {
       reports.push({ cluster, server: conn.server, profile, error: (e as Error).message });
@@ -145,13 +185,18 @@ export async function verifyProfiles(opts: {
 
 /** What the audit found, as lines, and whether it found nothing wrong. */
 function formatAudit(audit: ProfileAudit, namespace: string): { lines: string[]; ok: boolean } {
-  if (audit.error) return { lines: [`labelled Secrets in other namespaces: not checked (${audit.error})`, ''], ok: true };
+  if (audit.error)
+    return { lines: [`labelled Secrets in other namespaces: not checked (${audit.error})`, ''], ok: true };
   const lines: string[] = [];
   for (const o of audit.outside) {
-    lines.push(`ROGUE PROFILE: ${o.secret} claims cluster ${o.cluster} outside namespace ${namespace}; a controller without --namespaced may use it`);
+    lines.push(
+      `ROGUE PROFILE: ${o.secret} claims cluster ${o.cluster} outside namespace ${namespace}; a controller without --namespaced may use it`,
+    );
   }
   for (const d of audit.duplicates) {
-    lines.push(`DUPLICATE PROFILES for cluster ${d.cluster}: ${d.secrets.join(', ')}; the controller uses whichever it sees first`);
+    lines.push(
+      `DUPLICATE PROFILES for cluster ${d.cluster}: ${d.secrets.join(', ')}; the controller uses whichever it sees first`,
+    );
   }
   if (lines.length) lines.push('');
   return { lines, ok: lines.length === 0 };
@@ -161,7 +206,11 @@ function formatAudit(audit: ProfileAudit, namespace: string): { lines: string[];
 export function formatReports(result: VerifyResult, namespace: string): { text: string; ok: boolean } {
   const reports = result.remotes;
   const audit = formatAudit(result.audit, namespace);
-  if (!reports.length) return { text: `${[...audit.lines, `no profile Secrets (label ${CLUSTER_LABEL}) in namespace ${namespace}`].join('\n')}\n`, ok: false };
+  if (!reports.length)
+    return {
+      text: `${[...audit.lines, `no profile Secrets (label ${CLUSTER_LABEL}) in namespace ${namespace}`].join('\n')}\n`,
+      ok: false,
+    };
   let ok = true;
   const lines: string[] = [...audit.lines];
   for (const r of reports) {
@@ -171,8 +220,15 @@ export function formatReports(result: VerifyResult, namespace: string): { text: 
       lines.push(`  UNREACHABLE: ${r.error}`, '');
       continue;
     }
-    const rows = r.checks!.map((c) => [c.allowed ? 'ok' : 'MISSING', c.verb, c.group ? `${c.resource}.${c.group}` : c.resource, c.namespace || '(all namespaces)']);
-    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length), ['NEED', 'VERB', 'RESOURCE'][i].length));
+    const rows = r.checks!.map((c) => [
+      c.allowed ? 'ok' : 'MISSING',
+      c.verb,
+      c.group ? `${c.resource}.${c.group}` : c.resource,
+      c.namespace || '(all namespaces)',
+    ]);
+    const widths = [0, 1, 2].map((i) =>
+      Math.max(...rows.map((row) => row[i].length), ['NEED', 'VERB', 'RESOURCE'][i].length),
+    );
     const fmt = (row: string[]) => `  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join('  ')}`;
     lines.push(fmt(['NEED', 'VERB', 'RESOURCE', 'NAMESPACE']), ...rows.map(fmt));
     if (r.unchecked) lines.push(`  not checked: ${r.unchecked}`);

@@ -9,7 +9,12 @@ import { z } from 'zod';
 
 /** A Kubernetes resource quantity such as `100m`, `128Mi` or `1.5`. */
 const quantity = z.union([
-  z.string().regex(/^[+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/, 'must be a Kubernetes quantity such as 100m, 128Mi or 2'),
+  z
+    .string()
+    .regex(
+      /^[+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/,
+      'must be a Kubernetes quantity such as 100m, 128Mi or 2',
+    ),
   z.number().nonnegative(),
 ]);
 
@@ -30,10 +35,17 @@ const containerSchema = z.looseObject({
 const freeForm = z.record(z.string(), z.unknown());
 const count = z.number().int().nonnegative();
 /** A Go duration as `metav1.Duration` parses it, e.g. `30s`, `5m`, `1h30m`. */
-const duration = z.string().regex(/^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/, 'must be a Go duration such as 30s, 5m or 1h30m');
+const duration = z
+  .string()
+  .regex(/^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/, 'must be a Go duration such as 30s, 5m or 1h30m');
 
 /** Pod GC strategies that delete pods: remote pods have no owner reference, so nothing else ever deletes them. */
-export const DELETING_POD_GC_STRATEGIES = ['OnPodCompletion', 'OnPodSuccess', 'OnWorkflowCompletion', 'OnWorkflowSuccess'] as const;
+export const DELETING_POD_GC_STRATEGIES = [
+  'OnPodCompletion',
+  'OnPodSuccess',
+  'OnWorkflowCompletion',
+  'OnWorkflowSuccess',
+] as const;
 
 const typedKeys = {
   executor: containerSchema,
@@ -79,7 +91,8 @@ const passThroughKeys = [
 /** Keys users copy from other Argo configs that this controller does not read, and whose they are. */
 const FOREIGN_KEYS: Readonly<Record<string, string>> = {
   sso: "is argo-server's setting, not the controller's (config/config.go at e89b35277d has no such field)",
-  columns: 'is not read by this controller (config/config.go at e89b35277d has no such field; later releases added it for the UI)',
+  columns:
+    'is not read by this controller (config/config.go at e89b35277d has no such field; later releases added it for the UI)',
   workflowEvents: 'is not read by this controller (config/config.go at e89b35277d has no such field)',
 };
 
@@ -87,10 +100,15 @@ const FOREIGN_KEYS: Readonly<Record<string, string>> = {
 export const CONTROLLER_CONFIG_KEYS: readonly string[] = [...Object.keys(typedKeys), ...passThroughKeys].sort();
 
 /** The `local.controller.config` map. */
-export const controllerConfigSchema = z.strictObject({
-  ...typedKeys,
-  ...(Object.fromEntries(passThroughKeys.map((k) => [k, z.unknown()])) as Record<(typeof passThroughKeys)[number], z.ZodUnknown>),
-}).partial();
+export const controllerConfigSchema = z
+  .strictObject({
+    ...typedKeys,
+    ...(Object.fromEntries(passThroughKeys.map((k) => [k, z.unknown()])) as Record<
+      (typeof passThroughKeys)[number],
+      z.ZodUnknown
+    >),
+  })
+  .partial();
 
 /** The controller configuration keys, as given in the topology. */
 export type ControllerConfig = z.infer<typeof controllerConfigSchema>;
@@ -98,7 +116,8 @@ export type ControllerConfig = z.infer<typeof controllerConfigSchema>;
 /** Explains why an unknown config key is refused, with the nearest known key when one is close. */
 export function explainUnknownConfigKey(key: string): string {
   if (key === 'cluster') return 'is set from local.name; remove it from local.controller.config';
-  if (key === 'config') return 'is the single-key form, which cannot be mixed with the per-key `cluster` entry; give each key on its own';
+  if (key === 'config')
+    return 'is the single-key form, which cannot be mixed with the per-key `cluster` entry; give each key on its own';
   if (Object.hasOwn(FOREIGN_KEYS, key)) return `${FOREIGN_KEYS[key]}; remove it`;
   const near = CONTROLLER_CONFIG_KEYS.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
   const hint = near ? `did you mean "${near}"? ` : '';
@@ -128,6 +147,7 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
 const isRecord = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
@@ -136,6 +156,7 @@ const isRecord = (v: unknown): v is Record<string, any> => v !== null && typeof 
  * @param local the `local` section as given
  * @param localNamespace the namespace the profiles are written to
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
 export function controllerConfigIssues(local: Record<string, any>, localNamespace: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const config = isRecord(local.controller?.config) ? local.controller.config : {};
@@ -150,7 +171,11 @@ export function controllerConfigIssues(local: Record<string, any>, localNamespac
       local.controller?.namespaced === true
         ? 'has no effect with a namespaced controller (--namespaced manages only its own namespace)'
         : 'is where a cluster-wide controller watches workflows and profiles, and the profiles are written to local.namespace, so it would never see them';
-    issues.push({ path: at('namespace'), value: namespace, message: `${why}; set it to "${localNamespace}" or remove it` });
+    issues.push({
+      path: at('namespace'),
+      value: namespace,
+      message: `${why}; set it to "${localNamespace}" or remove it`,
+    });
   }
 
   // workflowpod.go setupServiceAccount -> getServiceAccountTokenName looks the profile up by the pod's cluster label,
@@ -171,7 +196,8 @@ export function controllerConfigIssues(local: Record<string, any>, localNamespac
     issues.push({
       path: at('workflowDefaults.spec.automountServiceAccountToken'),
       value: false,
-      message: 'needs spec.executor.serviceAccountName (workflowpod.go setupServiceAccount), which breaks remote steps in this controller build; remove it',
+      message:
+        'needs spec.executor.serviceAccountName (workflowpod.go setupServiceAccount), which breaks remote steps in this controller build; remove it',
     });
   }
   // `executor` is a core/v1 Container, which has no such field: the controller would drop it without a word.
@@ -179,7 +205,8 @@ export function controllerConfigIssues(local: Record<string, any>, localNamespac
     issues.push({
       path: at('executor.serviceAccountName'),
       value: config.executor.serviceAccountName,
-      message: 'is not a container field, so the controller ignores it; the executor ServiceAccount of remote pods is remotes[].executorServiceAccount',
+      message:
+        'is not a container field, so the controller ignores it; the executor ServiceAccount of remote pods is remotes[].executorServiceAccount',
     });
   }
   return issues;

@@ -31,16 +31,27 @@ const RELEASE_TAG = /^v\d+\.\d+\.\d+(?:-rc\d+)?$/;
 export function parseImage(ref: string): ImageReference | { readonly error: string } {
   const m = REFERENCE.exec(ref);
   if (!m) {
-    return { error: 'is not an image reference (expected [registry/]repository:tag or [registry/]repository@sha256:<64 hex>)' };
+    return {
+      error: 'is not an image reference (expected [registry/]repository:tag or [registry/]repository@sha256:<64 hex>)',
+    };
   }
   const [, repository, tag, digest] = m;
   // As in Docker's reference grammar, a first component is a registry only if it looks like a host.
   const first = repository.split('/')[0];
-  if (repository.includes('/') && !/[.:]/.test(first) && first !== 'localhost' && !new RegExp(`^${PATH_COMPONENT}$`).test(first)) {
-    return { error: `is not an image reference ("${first}" is neither a registry host nor a lower-case path component)` };
+  if (
+    repository.includes('/') &&
+    !/[.:]/.test(first) &&
+    first !== 'localhost' &&
+    !new RegExp(`^${PATH_COMPONENT}$`).test(first)
+  ) {
+    return {
+      error: `is not an image reference ("${first}" is neither a registry host nor a lower-case path component)`,
+    };
   }
   if (!tag && !digest) {
-    return { error: 'names no tag or digest; give :<tag> or @sha256:<digest> (an implicit :latest is not reproducible)' };
+    return {
+      error: 'names no tag or digest; give :<tag> or @sha256:<digest> (an implicit :latest is not reproducible)',
+    };
   }
   return { repository, tag, digest };
 }
@@ -55,4 +66,3 @@ export function isReleasedUpstreamController(image: ImageReference): boolean {
   const repository = [host.toLowerCase(), ...path].join('/');
   return repository === RELEASED_CONTROLLER_REPOSITORY && !image.digest && RELEASE_TAG.test(image.tag ?? '');
 }
-

@@ -14,14 +14,20 @@ import type { TopologyIssue } from './validate';
 export const MAX_CONFIGMAP_DATA_BYTES = 1024 * 1024;
 
 /** Problems with the size of what the topology makes, named by the field that makes it too big. */
-export function apiLimitIssues(local: { readonly name: string; readonly controller: { readonly config: ControllerConfig } }): TopologyIssue[] {
+export function apiLimitIssues(local: {
+  readonly name: string;
+  readonly controller: { readonly config: ControllerConfig };
+}): TopologyIssue[] {
   // The controller joins the data into `key: value` lines and parses them as YAML: a plain value must stay on one line.
-  const multiLine = Object.entries(local.controller.config).filter(([, v]) => typeof v === 'string' && /[\n\r]/.test(v));
+  const multiLine = Object.entries(local.controller.config).filter(
+    ([, v]) => typeof v === 'string' && /[\n\r]/.test(v),
+  );
   if (multiLine.length) {
     return multiLine.map(([key, value]) => ({
       path: `local.controller.config.${key}`,
       value,
-      message: 'spans lines; the controller reads each key of its ConfigMap as one `key: value` line, so this value must be one line',
+      message:
+        'spans lines; the controller reads each key of its ConfigMap as one `key: value` line, so this value must be one line',
     }));
   }
   const data = controllerConfigData(local.name, local.controller.config);

@@ -32,7 +32,10 @@ const qualifiedKey = z.string().superRefine((key, ctx) => {
 const labelValue = z
   .string()
   .max(63, 'must be at most 63 characters (it is a label value)')
-  .regex(/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/, 'must be a label value: empty, or letters, digits, "-", "_" and ".", starting and ending alphanumeric');
+  .regex(
+    /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/,
+    'must be a label value: empty, or letters, digits, "-", "_" and ".", starting and ending alphanumeric',
+  );
 
 /** A map whose keys are qualified names (labels, annotations); checked here so the message says what is wrong. */
 function qualifiedMap<V extends z.ZodType>(value: V) {
@@ -55,7 +58,8 @@ const secretReference = z.strictObject({
 /** `imagePullSecrets`: Secrets of type `kubernetes.io/dockerconfigjson` in the pod's namespace, each listed once. */
 export const imagePullSecretsSchema = z.array(secretReference).superRefine((refs, ctx) => {
   refs.forEach((ref, i) => {
-    if (refs.findIndex((r) => r.name === ref.name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'is listed twice' });
+    if (refs.findIndex((r) => r.name === ref.name) !== i)
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'is listed twice' });
   });
 });
 
@@ -68,8 +72,14 @@ const toleration = z
     tolerationSeconds: z.number().int().optional(),
   })
   .superRefine((t, ctx) => {
-    if (t.operator === 'Exists' && t.value) ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be empty with operator "Exists"' });
-    if (!t.key && t.operator !== 'Exists') ctx.addIssue({ code: 'custom', path: ['operator'], message: 'must be "Exists" when key is empty (a toleration of every taint)' });
+    if (t.operator === 'Exists' && t.value)
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be empty with operator "Exists"' });
+    if (!t.key && t.operator !== 'Exists')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['operator'],
+        message: 'must be "Exists" when key is empty (a toleration of every taint)',
+      });
     if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
       ctx.addIssue({ code: 'custom', path: ['tolerationSeconds'], message: 'is only allowed with effect "NoExecute"' });
     }
@@ -84,7 +94,9 @@ const affinityTerms = z.strictObject({
 const affinity = z.strictObject({
   nodeAffinity: z
     .strictObject({
-      requiredDuringSchedulingIgnoredDuringExecution: z.strictObject({ nodeSelectorTerms: z.array(freeForm).min(1) }).optional(),
+      requiredDuringSchedulingIgnoredDuringExecution: z
+        .strictObject({ nodeSelectorTerms: z.array(freeForm).min(1) })
+        .optional(),
       preferredDuringSchedulingIgnoredDuringExecution: z.array(freeForm).optional(),
     })
     .optional(),
@@ -97,21 +109,41 @@ export const MANAGED_ENV = ['LEADER_ELECTION_IDENTITY'] as const;
 
 const envVar = z
   .strictObject({
-    name: z.string().regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'must be an environment variable name: letters, digits, "_", "-" and ".", not starting with a digit'),
+    name: z
+      .string()
+      .regex(
+        /^[-._a-zA-Z][-._a-zA-Z0-9]*$/,
+        'must be an environment variable name: letters, digits, "_", "-" and ".", not starting with a digit',
+      ),
     value: z.string().optional(),
     valueFrom: z
-      .strictObject({ fieldRef: freeForm.optional(), resourceFieldRef: freeForm.optional(), configMapKeyRef: freeForm.optional(), secretKeyRef: freeForm.optional() })
-      .refine((v) => Object.keys(v).length === 1, 'must have exactly one of fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef')
+      .strictObject({
+        fieldRef: freeForm.optional(),
+        resourceFieldRef: freeForm.optional(),
+        configMapKeyRef: freeForm.optional(),
+        secretKeyRef: freeForm.optional(),
+      })
+      .refine(
+        (v) => Object.keys(v).length === 1,
+        'must have exactly one of fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef',
+      )
       .optional(),
   })
   .superRefine((e, ctx) => {
-    if (e.value !== undefined && e.valueFrom !== undefined) ctx.addIssue({ code: 'custom', path: ['valueFrom'], message: 'cannot be given with value' });
-    if ((MANAGED_ENV as readonly string[]).includes(e.name)) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is set by the Deployment itself (leader election needs the pod name)' });
+    if (e.value !== undefined && e.valueFrom !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['valueFrom'], message: 'cannot be given with value' });
+    if ((MANAGED_ENV as readonly string[]).includes(e.name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['name'],
+        message: 'is set by the Deployment itself (leader election needs the pod name)',
+      });
   });
 
 const extraEnv = z.array(envVar).superRefine((vars, ctx) => {
   vars.forEach((v, i) => {
-    if (vars.findIndex((o) => o.name === v.name) !== i) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'is listed twice' });
+    if (vars.findIndex((o) => o.name === v.name) !== i)
+      ctx.addIssue({ code: 'custom', path: [i, 'name'], message: 'is listed twice' });
   });
 });
 
@@ -120,10 +152,33 @@ const extraEnv = z.array(envVar).superRefine((vars, ctx) => {
  * github.com/argoproj/pkg/kube/cli adds through client-go's clientcmd), which exits on any other.
  */
 const CONTROLLER_FLAGS = [
-  'burst', 'container-runtime-executor', 'executor-image-pull-policy', 'executor-plugins', 'gloglevel', 'managed-namespace',
-  'pod-cleanup-workers', 'qps', 'workflow-ttl-workers', 'workflow-workers',
-  'as', 'as-group', 'as-uid', 'certificate-authority', 'client-certificate', 'client-key', 'cluster', 'context',
-  'insecure-skip-tls-verify', 'kubeconfig', 'password', 'request-timeout', 'server', 'tls-server-name', 'token', 'user', 'username',
+  'burst',
+  'container-runtime-executor',
+  'executor-image-pull-policy',
+  'executor-plugins',
+  'gloglevel',
+  'managed-namespace',
+  'pod-cleanup-workers',
+  'qps',
+  'workflow-ttl-workers',
+  'workflow-workers',
+  'as',
+  'as-group',
+  'as-uid',
+  'certificate-authority',
+  'client-certificate',
+  'client-key',
+  'cluster',
+  'context',
+  'insecure-skip-tls-verify',
+  'kubeconfig',
+  'password',
+  'request-timeout',
+  'server',
+  'tls-server-name',
+  'token',
+  'user',
+  'username',
 ] as const;
 
 /** Flags the Deployment sets from topology fields, and the field to use instead. */
@@ -139,13 +194,21 @@ const MANAGED_FLAGS: Readonly<Record<string, string>> = {
 const extraArg = z.string().superRefine((arg, ctx) => {
   const match = /^--([a-z][-a-z]*)(=.*)?$/.exec(arg);
   if (!match) {
-    ctx.addIssue({ code: 'custom', message: 'must be one flag, as --name or --name=value (the controller takes no positional arguments; give a value with "=")' });
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'must be one flag, as --name or --name=value (the controller takes no positional arguments; give a value with "=")',
+    });
     return;
   }
   const name = match[1];
-  if (name in MANAGED_FLAGS) ctx.addIssue({ code: 'custom', message: `is set by this package: ${MANAGED_FLAGS[name]}` });
+  if (name in MANAGED_FLAGS)
+    ctx.addIssue({ code: 'custom', message: `is set by this package: ${MANAGED_FLAGS[name]}` });
   else if (!(CONTROLLER_FLAGS as readonly string[]).includes(name)) {
-    ctx.addIssue({ code: 'custom', message: `is not a flag of workflow-controller, which exits on unknown flags; its flags: ${CONTROLLER_FLAGS.join(', ')}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `is not a flag of workflow-controller, which exits on unknown flags; its flags: ${CONTROLLER_FLAGS.join(', ')}`,
+    });
   }
 });
 
@@ -162,9 +225,13 @@ export const controllerPodSettingsShape = {
   tolerations: z.array(toleration).optional(),
   affinity: affinity.optional(),
   podAnnotations: qualifiedMap(z.string())
-    .refine((a) => !(CHECKSUM_ANNOTATION in a), { message: `must not set ${CHECKSUM_ANNOTATION}, which rolls the controller when its inputs change` })
+    .refine((a) => !(CHECKSUM_ANNOTATION in a), {
+      message: `must not set ${CHECKSUM_ANNOTATION}, which rolls the controller when its inputs change`,
+    })
     .optional(),
-  podLabels: labels.refine((l) => !('app' in l), { message: 'must not set "app": it is the Deployment\'s selector label' }).optional(),
+  podLabels: labels
+    .refine((l) => !('app' in l), { message: 'must not set "app": it is the Deployment\'s selector label' })
+    .optional(),
   extraArgs: z.array(extraArg).optional(),
   extraEnv: extraEnv.optional(),
   logging: logging.optional(),

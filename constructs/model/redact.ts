@@ -5,9 +5,17 @@
  */
 
 // Field names under which a value is a credential whatever it looks like.
-const SECRET_NAME = /token|passw|secret|credential|private|auth|bearer|apikey|api-key|client-key|kubeconfig|^key$|-key$|Key$|cert/i;
+const SECRET_NAME =
+  /token|passw|secret|credential|private|auth|bearer|apikey|api-key|client-key|kubeconfig|^key$|-key$|Key$|cert/i;
 // Our own fields whose names match SECRET_NAME but which hold names and numbers: hiding those would hide the mistake.
-const PLAIN_FIELDS = new Set(['tokenGeneration', 'tokenGenerations', 'artifactSecrets', 'imagePullSecrets', 'secretStore', 'secrets']);
+const PLAIN_FIELDS = new Set([
+  'tokenGeneration',
+  'tokenGenerations',
+  'artifactSecrets',
+  'imagePullSecrets',
+  'secretStore',
+  'secrets',
+]);
 
 /** Whether a field (its last name in a path or config key such as `argo-multicluster:tokenGenerations`) holds a credential. */
 function namesCredential(field: string): boolean {
@@ -42,7 +50,10 @@ function withoutUserinfo(text: string): string {
  * printed, for messages built from values this module never saw.
  */
 export function redactText(text: string): string {
-  return SECRET_SHAPES.reduce((t, shape) => t.replace(shape, (m) => `(${m.length} characters hidden: this looks like a credential)`), withoutUserinfo(text));
+  return SECRET_SHAPES.reduce(
+    (t, shape) => t.replace(shape, (m) => `(${m.length} characters hidden: this looks like a credential)`),
+    withoutUserinfo(text),
+  );
 }
 
 /**
@@ -55,8 +66,10 @@ export function shownValue(value: unknown, field?: string): string {
   const clean = (key: string | undefined, v: unknown): unknown => {
     // A placeholder the caller put in, such as "(secret)", is shown as it is.
     if (typeof v === 'string' && /^\([^()]*\)$/.test(v)) return v;
-    if (typeof v === 'string') return (key !== undefined && namesCredential(key)) || looksSecret(v) ? hide(v) : withoutUserinfo(v);
-    if (key !== undefined && namesCredential(key) && v !== null && typeof v === 'object') return '(hidden: this looks like a credential)';
+    if (typeof v === 'string')
+      return (key !== undefined && namesCredential(key)) || looksSecret(v) ? hide(v) : withoutUserinfo(v);
+    if (key !== undefined && namesCredential(key) && v !== null && typeof v === 'object')
+      return '(hidden: this looks like a credential)';
     return v;
   };
   const top = clean(field, value);

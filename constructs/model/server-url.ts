@@ -17,28 +17,40 @@ export function serverUrlProblems(value: string): string[] {
   // Go's url.Parse refuses any ASCII control character; a space is refused in the host and is never meant elsewhere.
   const control = [...value].findIndex((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || /\s/.test(c));
   if (control >= 0) {
-    return [`holds a control character or a space at position ${control}, which client-go's URL parser refuses; expected https://<host>[:port]`];
+    return [
+      `holds a control character or a space at position ${control}, which client-go's URL parser refuses; expected https://<host>[:port]`,
+    ];
   }
-  if (/[^\x21-\x7e]/.test(value)) return ['holds a character that is not ASCII; write an internationalized host name in its xn-- (punycode) form'];
+  if (/[^\x21-\x7e]/.test(value))
+    return ['holds a character that is not ASCII; write an internationalized host name in its xn-- (punycode) form'];
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/.exec(value);
   if (!m) return ['is not a URL; expected https://<host>[:port] as the local controller reaches the remote API server'];
   const [, scheme, authority, path, query, fragment] = m;
   const problems: string[] = [];
   if (scheme.toLowerCase() !== 'https') problems.push('must use https:// (the token is a bearer credential)');
-  if (authority.includes('@') || query !== undefined || fragment !== undefined) problems.push('must not carry credentials, a query or a fragment');
+  if (authority.includes('@') || query !== undefined || fragment !== undefined)
+    problems.push('must not carry credentials, a query or a fragment');
   const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
   // The port follows the last ":", or the "]" of an IPv6 address.
-  const split = hostPort.startsWith('[') ? hostPort.indexOf(']') + 1 || hostPort.length : hostPort.includes(':') ? hostPort.lastIndexOf(':') : hostPort.length;
+  const split = hostPort.startsWith('[')
+    ? hostPort.indexOf(']') + 1 || hostPort.length
+    : hostPort.includes(':')
+      ? hostPort.lastIndexOf(':')
+      : hostPort.length;
   const host = hostPort.slice(0, split);
   const portText = hostPort.slice(split);
   if (host === '') problems.push('has no host; client-go needs https://<host>[:port]');
   else if (!(HOST_NAME.test(host) || IPV6.test(host))) {
-    problems.push(`has the host ${JSON.stringify(host)}, which is not a DNS name, an IPv4 address or a bracketed IPv6 address`);
+    problems.push(
+      `has the host ${JSON.stringify(host)}, which is not a DNS name, an IPv4 address or a bracketed IPv6 address`,
+    );
   }
   if (portText !== '') {
     const digits = /^:(\d{1,5})$/.exec(portText);
-    if (!digits || Number(digits[1]) < 1 || Number(digits[1]) > 65535) problems.push(`has the port ${JSON.stringify(portText.slice(1))}; a port is a number from 1 to 65535`);
+    if (!digits || Number(digits[1]) < 1 || Number(digits[1]) > 65535)
+      problems.push(`has the port ${JSON.stringify(portText.slice(1))}; a port is a number from 1 to 65535`);
   }
-  if (/%(?![0-9A-Fa-f]{2})/.test(path) || path.includes('\\')) problems.push('has a path with a bad %-escape or a backslash, which Go\'s URL parser refuses');
+  if (/%(?![0-9A-Fa-f]{2})/.test(path) || path.includes('\\'))
+    problems.push("has a path with a bad %-escape or a backslash, which Go's URL parser refuses");
   return problems;
 }

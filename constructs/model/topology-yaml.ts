@@ -59,7 +59,8 @@ export function decodeTopology(bytes: Uint8Array): { text: string } | { issue: T
 function pathAt(doc: Document.Parsed, offset: number): string {
   const path: PathKey[] = [];
   let node: unknown = doc.contents;
-  const holds = (n: unknown) => isNode(n) && n.range !== undefined && n.range !== null && n.range[0] <= offset && offset <= n.range[2];
+  const holds = (n: unknown) =>
+    isNode(n) && n.range !== undefined && n.range !== null && n.range[0] <= offset && offset <= n.range[2];
   for (let depth = 0; depth < MAX_DEPTH && node; depth++) {
     let next: unknown;
     if (isMap(node)) {
@@ -116,7 +117,12 @@ export function parseTopologyText(text: string): { value: unknown; issues: Topol
       // The first line of the library's message: the lines after it quote the file, which may hold a credential.
       const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       const what = /call stack/i.test(first) ? 'nested deeper than the YAML parser can follow' : first;
-      issues.push({ path: pathAt(doc, e.pos[0]), value: undefined, noValue: true, message: `is not valid YAML at ${at(e.pos[0])}: ${what}` });
+      issues.push({
+        path: pathAt(doc, e.pos[0]),
+        value: undefined,
+        noValue: true,
+        message: `is not valid YAML at ${at(e.pos[0])}: ${what}`,
+      });
     }
     return { value: undefined, issues };
   }
@@ -124,18 +130,29 @@ export function parseTopologyText(text: string): { value: unknown; issues: Topol
   let budget = MAX_VALUES;
   const open = new Set<unknown>();
   const problem = (path: readonly PathKey[], message: string) => {
-    issues.push({ path: path.length ? formatFieldPath(path) : '(top level)', value: undefined, noValue: true, message });
+    issues.push({
+      path: path.length ? formatFieldPath(path) : '(top level)',
+      value: undefined,
+      noValue: true,
+      message,
+    });
   };
   const badTag = (node: { tag?: string }, path: readonly PathKey[]) => {
     if (node.tag === undefined || CORE_TAGS.has(node.tag)) return false;
-    problem(path, `has the YAML tag ${JSON.stringify(node.tag)}, which a topology does not use; write a plain value without a tag`);
+    problem(
+      path,
+      `has the YAML tag ${JSON.stringify(node.tag)}, which a topology does not use; write a plain value without a tag`,
+    );
     return true;
   };
 
   const convert = (node: unknown, path: PathKey[]): unknown => {
     if (budget <= 0) return undefined;
     if (--budget === 0) {
-      problem(path, `makes the file expand to more than ${MAX_VALUES} values through aliases (*name); a topology needs far fewer`);
+      problem(
+        path,
+        `makes the file expand to more than ${MAX_VALUES} values through aliases (*name); a topology needs far fewer`,
+      );
       return undefined;
     }
     if (node === null || node === undefined) return null;
@@ -175,7 +192,10 @@ export function parseTopologyText(text: string): { value: unknown; issues: Topol
           let key: unknown = pair.key;
           if (isAlias(key)) key = key.resolve(doc);
           if (key !== null && !isScalar(key)) {
-            problem(path, `has a key at ${at((pair.key as Node).range?.[0] ?? 0)} that is a list or mapping; keys are plain names`);
+            problem(
+              path,
+              `has a key at ${at((pair.key as Node).range?.[0] ?? 0)} that is a list or mapping; keys are plain names`,
+            );
             continue;
           }
           const name = String(key === null ? null : key.value);
@@ -187,7 +207,12 @@ export function parseTopologyText(text: string): { value: unknown; issues: Topol
           }
           seenAt.set(name, where);
           // Assigned as an own property, so that a key named __proto__ stays a key (refused as unknown) and is never a prototype.
-          Object.defineProperty(out, name, { value: convert(pair.value, [...path, name]), enumerable: true, writable: true, configurable: true });
+          Object.defineProperty(out, name, {
+            value: convert(pair.value, [...path, name]),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         return out;
       } finally {

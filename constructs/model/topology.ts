@@ -17,10 +17,14 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const dnsLabel = z
   .string()
   .max(63, 'must be at most 63 characters (it is a label value)')
-  .regex(DNS1123_LABEL, 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric');
+  .regex(
+    DNS1123_LABEL,
+    'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric',
+  );
 // The controller reads `cluster: <name>` as YAML 1.1, where `yes`, `on` or `123` are not strings.
 const clusterName = dnsLabel.refine((name) => !quotedForSomeReader(name), {
-  message: 'is read by YAML as a boolean or a number, and the controller parses `cluster: <name>` as YAML; choose a name with a letter that is not yes/no/on/off/y/n/true/false',
+  message:
+    'is read by YAML as a boolean or a number, and the controller parses `cluster: <name>` as YAML; choose a name with a letter that is not yes/no/on/off/y/n/true/false',
 });
 const namespaceName = dnsLabel;
 // `<name>-executor` names the executor RoleBinding, which must stay within 253 characters.
@@ -61,7 +65,10 @@ const storeRef = z.strictObject({
    */
   key: z.string().min(1).optional(),
   /** How often ESO refreshes the profile. */
-  refreshInterval: z.string().regex(/^(?:\d+(?:ns|us|µs|ms|s|m|h))+$/, 'must be a Go duration such as 1h').default('1h'),
+  refreshInterval: z
+    .string()
+    .regex(/^(?:\d+(?:ns|us|µs|ms|s|m|h))+$/, 'must be a Go duration such as 1h')
+    .default('1h'),
 });
 
 const controllerSchema = z.strictObject({

@@ -76,7 +76,9 @@ function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
     return issue.keys.map((key) => ({
       path: formatFieldPath([...issue.path, key]),
       value: valueAt(raw, [...issue.path, key]),
-      message: inConfig ? explainUnknownConfigKey(key) : `is not a known field; valid fields here: ${fieldsAt(issue.path).join(', ')}`,
+      message: inConfig
+        ? explainUnknownConfigKey(key)
+        : `is not a known field; valid fields here: ${fieldsAt(issue.path).join(', ')}`,
     }));
   }
   const value = valueAt(raw, issue.path);
@@ -86,16 +88,19 @@ function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
   return [{ path: formatFieldPath(issue.path), value, message }];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
 const isObject = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * Rules that relate fields. They read the input defensively, so that they also run on a topology the schema refused
  * and one run reports every problem.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
 function crossFieldIssues(t: any): TopologyIssue[] {
   const issues: TopologyIssue[] = [];
   const problem = (path: string, value: unknown, message: string) => issues.push({ path, value, message });
   const local = isObject(t?.local) ? t.local : {};
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
   const remotes: any[] = Array.isArray(t?.remotes) ? t.remotes : [];
   const localNamespace = typeof local.namespace === 'string' ? local.namespace : 'argo';
 
@@ -112,34 +117,69 @@ function crossFieldIssues(t: any): TopologyIssue[] {
         if (r.namespaces.indexOf(ns) !== j) problem(`remotes[${i}].namespaces[${j}]`, ns, 'is listed twice');
       });
     }
-    if (Array.isArray(r.executorImagePullSecrets) && r.executorImagePullSecrets.length && (r.executorServiceAccount ?? 'default') === 'default') {
-      problem(`remotes[${i}].executorImagePullSecrets`, r.executorImagePullSecrets, 'needs an executorServiceAccount other than "default": the pull secrets go on a ServiceAccount this package creates, and it never takes over "default"');
+    if (
+      Array.isArray(r.executorImagePullSecrets) &&
+      r.executorImagePullSecrets.length &&
+      (r.executorServiceAccount ?? 'default') === 'default'
+    ) {
+      problem(
+        `remotes[${i}].executorImagePullSecrets`,
+        r.executorImagePullSecrets,
+        'needs an executorServiceAccount other than "default": the pull secrets go on a ServiceAccount this package creates, and it never takes over "default"',
+      );
     }
-    if (Array.isArray(r.executorImagePullSecrets) && r.executorImagePullSecrets.length && r.manageSharedObjects === false) {
-      problem(`remotes[${i}].executorImagePullSecrets`, r.executorImagePullSecrets, 'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote');
+    if (
+      Array.isArray(r.executorImagePullSecrets) &&
+      r.executorImagePullSecrets.length &&
+      r.manageSharedObjects === false
+    ) {
+      problem(
+        `remotes[${i}].executorImagePullSecrets`,
+        r.executorImagePullSecrets,
+        'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+      );
     }
     const wfns = r.workflowNamespace;
     if (local.controller?.namespaced === true && typeof wfns === 'string' && wfns !== '' && wfns !== localNamespace) {
-      problem(`remotes[${i}].workflowNamespace`, wfns, `must be "${localNamespace}" or "" with a namespaced controller (it manages only local.namespace)`);
+      problem(
+        `remotes[${i}].workflowNamespace`,
+        wfns,
+        `must be "${localNamespace}" or "" with a namespaced controller (it manages only local.namespace)`,
+      );
     }
   });
   const executorImage = local.controller?.config?.executor?.image;
   if (executorImage !== undefined) {
-    problem('local.controller.config.executor.image', executorImage, 'conflicts with local.controller.executorImage; set the executor image there only');
+    problem(
+      'local.controller.config.executor.image',
+      executorImage,
+      'conflicts with local.controller.executorImage; set the executor image there only',
+    );
   }
   issues.push(...controllerConfigIssues(local, localNamespace));
 
   const store = isObject(t?.secrets?.store) ? t.secrets.store : undefined;
-  const mode = typeof t?.secrets?.mode === 'string' ? t.secrets.mode : resolveSecretsMode(undefined, store, remotes.filter(isObject));
+  const mode =
+    typeof t?.secrets?.mode === 'string'
+      ? t.secrets.mode
+      : resolveSecretsMode(undefined, store, remotes.filter(isObject));
   if (mode === 'external') {
     remotes.forEach((r, i) => {
       if (isObject(r) && !r.secretStore && !store) {
-        problem(`remotes[${i}].secretStore`, undefined, 'is required with secrets.mode "external" (or set secrets.store for all remotes)');
+        problem(
+          `remotes[${i}].secretStore`,
+          undefined,
+          'is required with secrets.mode "external" (or set secrets.store for all remotes)',
+        );
       }
     });
     const sharing = remotes.filter((r) => isObject(r) && !r.secretStore);
     if (store && sharing.length > 1 && typeof store.key === 'string' && !store.key.includes('{remote}')) {
-      problem('secrets.store.key', store.key, 'is shared by several remotes, so it must contain "{remote}" to tell their tokens apart');
+      problem(
+        'secrets.store.key',
+        store.key,
+        'is shared by several remotes, so it must contain "{remote}" to tell their tokens apart',
+      );
     }
   }
   return issues;
@@ -159,15 +199,21 @@ export function validateTopology(raw: unknown, source = 'topology'): Topology {
   const t = result.data;
   return {
     local: { ...t.local, context: t.local.context ?? t.local.name },
-    remotes: t.remotes.map(
-      (r): RemoteCluster => ({ ...r, context: r.context ?? r.name, workflowNamespace: r.workflowNamespace ?? t.local.namespace }),
-    ),
+    remotes: t.remotes.map((r): RemoteCluster => ({
+      ...r,
+      context: r.context ?? r.name,
+      workflowNamespace: r.workflowNamespace ?? t.local.namespace,
+    })),
     secrets: { mode: resolveSecretsMode(t.secrets.mode, t.secrets.store, t.remotes), store: t.secrets.store },
   };
 }
 
 /** `external` when a store is configured for every remote, `none` otherwise, unless the user chose. */
-function resolveSecretsMode(mode: SecretsMode | undefined, store: StoreRef | undefined, remotes: readonly { secretStore?: StoreRef }[]): SecretsMode {
+function resolveSecretsMode(
+  mode: SecretsMode | undefined,
+  store: StoreRef | undefined,
+  remotes: readonly { secretStore?: StoreRef }[],
+): SecretsMode {
   if (mode) return mode;
   return store || remotes.every((r) => r.secretStore) ? 'external' : 'none';
 }
@@ -181,7 +227,10 @@ export function loadTopologyFile(file: string): Topology {
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new TopologyError([{ path: '(file)', value: file, message: `cannot be read: ${(e as Error).message}` }], file);
+    throw new TopologyError(
+      [{ path: '(file)', value: file, message: `cannot be read: ${(e as Error).message}` }],
+      file,
+    );
   }
   const decoded = decodeTopology(bytes);
   if ('issue' in decoded) throw new TopologyError([decoded.issue], file);

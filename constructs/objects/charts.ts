@@ -61,8 +61,15 @@ export class LocalClusterChart extends Chart {
     const { local } = props.topology;
     const { controller } = local;
     if (local.createNamespace) namespaces(this, [local.namespace]);
-    const config = new WorkflowControllerConfigMap(this, 'Config', { namespace: local.namespace, clusterName: local.name, config: controller.config });
-    this.rolloutInputs = { config: config.data, images: { controller: controller.image, executor: controller.executorImage } };
+    const config = new WorkflowControllerConfigMap(this, 'Config', {
+      namespace: local.namespace,
+      clusterName: local.name,
+      config: controller.config,
+    });
+    this.rolloutInputs = {
+      config: config.data,
+      images: { controller: controller.image, executor: controller.executorImage },
+    };
     new ControllerRbac(this, 'Rbac', { namespace: local.namespace, namespaced: controller.namespaced });
     const profiles = props.profiles.map((p, i) => new Profile(this, `Profile-${i}`, p).manifest);
     new ControllerDeployment(this, 'Controller', {
@@ -76,7 +83,8 @@ export class LocalClusterChart extends Chart {
       ...pickPodSettings(controller),
       checksum: controllerChecksum(this.rolloutInputs, props.checksumProfiles ?? profiles),
     });
-    if (local.profileAdmissionPolicy) new ProfileAdmissionPolicy(this, 'ProfileAdmissionPolicy', { namespace: local.namespace });
+    if (local.profileAdmissionPolicy)
+      new ProfileAdmissionPolicy(this, 'ProfileAdmissionPolicy', { namespace: local.namespace });
   }
 }
 
@@ -146,8 +154,12 @@ export function buildCharts(topology: Topology, options: BuildOptions = {}): Clu
   const scope = () => options.app ?? new App();
   const profiles = profileProps(topology, options);
   // Without profiles in the output, the checksum still covers what the controller obeys: names, labels, annotations.
-  const checksumProfiles = profiles.length ? undefined : topology.remotes.map((r) => profileSecretManifest(profileMetadata(topology, r)));
+  const checksumProfiles = profiles.length
+    ? undefined
+    : topology.remotes.map((r) => profileSecretManifest(profileMetadata(topology, r)));
   const local = new LocalClusterChart(scope(), topology.local.name, { topology, profiles, checksumProfiles });
-  const remotes = topology.remotes.map((remote) => new RemoteClusterChart(scope(), remote.name, { localCluster: topology.local.name, remote }));
+  const remotes = topology.remotes.map(
+    (remote) => new RemoteClusterChart(scope(), remote.name, { localCluster: topology.local.name, remote }),
+  );
   return { local, remotes };
 }

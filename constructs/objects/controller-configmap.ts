@@ -32,7 +32,8 @@ export function controllerConfigData(clusterName: string, config: ControllerConf
     if (value === undefined) continue;
     // The controller joins the data back into `key: value` lines and parses them as YAML (1.1): a string such as
     // "#ff0000" or "yes" must stay quoted to stay a string.
-    data[key] = typeof value === 'object' ? libraryYaml(value) : typeof value === 'string' ? scalarText(value) : String(value);
+    data[key] =
+      typeof value === 'object' ? libraryYaml(value) : typeof value === 'string' ? scalarText(value) : String(value);
   }
   return data;
 }
@@ -41,7 +42,9 @@ export function controllerConfigData(clusterName: string, config: ControllerConf
  * Remote pods carry no owner reference, so Kubernetes never collects them: unless the user chose a strategy, delete
  * each pod once its workflow has completed.
  */
-function withPodGcDefault(defaults: ControllerConfig['workflowDefaults']): NonNullable<ControllerConfig['workflowDefaults']> {
+function withPodGcDefault(
+  defaults: ControllerConfig['workflowDefaults'],
+): NonNullable<ControllerConfig['workflowDefaults']> {
   const spec = (defaults?.spec ?? {}) as Record<string, unknown>;
   const podGC = (spec.podGC ?? {}) as Record<string, unknown>;
   if (podGC.strategy !== undefined) return defaults!;

@@ -67,7 +67,10 @@ const HEALTH_PORT = 6060;
 function quantities(values?: Readonly<Record<string, string | number>>): Record<string, k8s.Quantity> | undefined {
   if (!values) return undefined;
   return Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [k, typeof v === 'number' ? k8s.Quantity.fromNumber(v) : k8s.Quantity.fromString(v)]),
+    Object.entries(values).map(([k, v]) => [
+      k,
+      typeof v === 'number' ? k8s.Quantity.fromNumber(v) : k8s.Quantity.fromString(v),
+    ]),
   );
 }
 
@@ -77,12 +80,18 @@ export class ControllerDeployment extends Construct {
     super(scope, id);
     const props = validateProps('ControllerDeployment', propsSchema, given);
     const labels = { app: CONTROLLER_NAME };
-    new k8s.KubePriorityClass(this, 'PriorityClass', { metadata: { name: CONTROLLER_NAME }, value: CONTROLLER_PRIORITY });
+    new k8s.KubePriorityClass(this, 'PriorityClass', {
+      metadata: { name: CONTROLLER_NAME },
+      value: CONTROLLER_PRIORITY,
+    });
 
     const args = ['--configmap', CONTROLLER_CONFIGMAP, '--executor-image', props.executorImage];
     if (props.namespaced) args.push('--namespaced');
     args.push(...podSettingsArgs(props));
-    const resources = props.resources && { requests: quantities(props.resources.requests), limits: quantities(props.resources.limits) };
+    const resources = props.resources && {
+      requests: quantities(props.resources.requests),
+      limits: quantities(props.resources.limits),
+    };
 
     new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: CONTROLLER_NAME, namespace: props.namespace },
@@ -90,7 +99,10 @@ export class ControllerDeployment extends Construct {
         replicas: props.replicas ?? 1,
         selector: { matchLabels: labels },
         template: {
-          metadata: { labels: { ...props.podLabels, ...labels }, annotations: { ...props.podAnnotations, [CHECKSUM_ANNOTATION]: props.checksum } },
+          metadata: {
+            labels: { ...props.podLabels, ...labels },
+            annotations: { ...props.podAnnotations, [CHECKSUM_ANNOTATION]: props.checksum },
+          },
           spec: {
             serviceAccountName: CONTROLLER_SERVICE_ACCOUNT,
             // The controller talks to its own API server, so its token must be mounted (cdk8s-plus would not).
@@ -109,7 +121,10 @@ export class ControllerDeployment extends Construct {
                 command: [CONTROLLER_NAME],
                 args,
                 env: [
-                  { name: 'LEADER_ELECTION_IDENTITY', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+                  {
+                    name: 'LEADER_ELECTION_IDENTITY',
+                    valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
+                  },
                   ...((props.extraEnv ?? []) as k8s.EnvVar[]),
                 ],
                 ports: [{ name: 'metrics', containerPort: 9090 }, { containerPort: HEALTH_PORT }],

@@ -78,7 +78,10 @@ export class ControllerIdentity extends Construct {
     }
     const several = props.namespaces.length > 1;
     for (const ns of props.namespaces) {
-      new k8s.KubeRole(this, `Role-${ns}`, { metadata: { name, namespace: ns }, rules: several ? REMOTE_WRITE_RULES : REMOTE_RULES });
+      new k8s.KubeRole(this, `Role-${ns}`, {
+        metadata: { name, namespace: ns },
+        rules: several ? REMOTE_WRITE_RULES : REMOTE_RULES,
+      });
       new k8s.KubeRoleBinding(this, `RoleBinding-${ns}`, {
         metadata: { name, namespace: ns },
         roleRef: { apiGroup: RBAC, kind: 'Role', name },

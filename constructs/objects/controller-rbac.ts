@@ -47,7 +47,10 @@ export class ControllerRbac extends Construct {
     });
     if (props.namespaced) return;
 
-    new k8s.KubeClusterRole(this, 'ClusterRole', { metadata: { name: CLUSTER_ROLE }, rules: controllerWorkflowRules(true) });
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: CLUSTER_ROLE },
+      rules: controllerWorkflowRules(true),
+    });
     new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: BINDING },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: CLUSTER_ROLE },

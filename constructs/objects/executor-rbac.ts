@@ -40,7 +40,11 @@ const propsSchema = z
   })
   .superRefine((p, ctx) => {
     if (p.imagePullSecrets?.length && (p.serviceAccount ?? 'default') === 'default') {
-      ctx.addIssue({ code: 'custom', path: ['imagePullSecrets'], message: 'needs a serviceAccount other than "default", which this construct never takes over' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['imagePullSecrets'],
+        message: 'needs a serviceAccount other than "default", which this construct never takes over',
+      });
     }
   });
 
@@ -52,9 +56,15 @@ export class ExecutorRbac extends Construct {
     const { namespace } = props;
     const serviceAccount = props.serviceAccount ?? 'default';
     if (serviceAccount !== 'default') {
-      new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: serviceAccount, namespace }, imagePullSecrets: props.imagePullSecrets });
+      new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+        metadata: { name: serviceAccount, namespace },
+        imagePullSecrets: props.imagePullSecrets,
+      });
     }
-    new k8s.KubeRole(this, 'Role', { metadata: { name: EXECUTOR_ROLE, namespace }, rules: executorRules(props.artifactSecrets) });
+    new k8s.KubeRole(this, 'Role', {
+      metadata: { name: EXECUTOR_ROLE, namespace },
+      rules: executorRules(props.artifactSecrets),
+    });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: executorRoleBindingName(serviceAccount), namespace },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: EXECUTOR_ROLE },

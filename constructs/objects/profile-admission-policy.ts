@@ -31,7 +31,9 @@ export class ProfileAdmissionPolicy extends Construct {
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: {
-          resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] }],
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] },
+          ],
           objectSelector: { matchExpressions: [{ key: CLUSTER_LABEL, operator: 'Exists' }] },
         },
         validations: [

@@ -2,7 +2,16 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { buildProfileKubeconfig } from '../render/kubeconfig';
-import { CLUSTER_LABEL, COMMON_LABELS, KUBECONFIG_KEY, NAMESPACE_ANNOTATION, WORKFLOW_NAMESPACE_ANNOTATION, controllerIdentityName, profileSecretName, tokenSecretName } from '../model/names';
+import {
+  CLUSTER_LABEL,
+  COMMON_LABELS,
+  KUBECONFIG_KEY,
+  NAMESPACE_ANNOTATION,
+  WORKFLOW_NAMESPACE_ANNOTATION,
+  controllerIdentityName,
+  profileSecretName,
+  tokenSecretName,
+} from '../model/names';
 import { validateProps } from './props';
 import { type LocalCluster, type RemoteCluster, type StoreRef, topologySchema } from '../model/topology';
 import type { RemoteClusterSpec, SecretStoreRefSpec } from '../model/topology-types';
@@ -50,7 +59,11 @@ export function profileMetadata(topology: ProfileScope, remote: RemoteCluster): 
 }
 
 /** The profile's kubeconfig for one remote, from its credentials (or template placeholders for them). */
-export function profileKubeconfig(topology: ProfileScope, remote: RemoteCluster, credentials: RemoteCredentials): string {
+export function profileKubeconfig(
+  topology: ProfileScope,
+  remote: RemoteCluster,
+  credentials: RemoteCredentials,
+): string {
   return buildProfileKubeconfig({
     cluster: remote.name,
     server: remote.server,
@@ -76,9 +89,16 @@ export function profileSecretManifest(metadata: ProfileMetadata, kubeconfig?: st
  * (and CA), so no credential is in git. The labels and annotations are in the template: ESO writes them with the
  * Secret in one create, which a running controller requires.
  */
-export function externalProfileManifest(topology: ProfileScope, remote: RemoteCluster, store: StoreRef): Record<string, unknown> {
+export function externalProfileManifest(
+  topology: ProfileScope,
+  remote: RemoteCluster,
+  store: StoreRef,
+): Record<string, unknown> {
   const metadata = profileMetadata(topology, remote);
-  const key = (store.key ?? tokenSecretName(topology.local.name, remote.tokenGeneration)).replace(/\{remote\}/g, remote.name);
+  const key = (store.key ?? tokenSecretName(topology.local.name, remote.tokenGeneration)).replace(
+    /\{remote\}/g,
+    remote.name,
+  );
   const data = [{ secretKey: 'token', remoteRef: { key, property: 'token' } }];
   if (!remote.insecureSkipTLSVerify) data.push({ secretKey: 'ca', remoteRef: { key, property: 'ca.crt' } });
   const kubeconfig = profileKubeconfig(topology, remote, { token: '{{ .token }}', caData: '{{ .ca | b64enc }}' });
@@ -126,17 +146,28 @@ const propsSchema = z
     credentials: z
       .strictObject({
         token: z.string().min(1, 'must not be empty'),
-        caData: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64 (data.ca.crt of the token Secret as stored)').optional(),
+        caData: z
+          .string()
+          .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be base64 (data.ca.crt of the token Secret as stored)')
+          .optional(),
       })
       .optional(),
     store: remoteSchema.shape.secretStore.unwrap().optional(),
   })
   .superRefine((p, ctx) => {
     if ((p.credentials === undefined) === (p.store === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'needs exactly one of credentials (a Secret) or store (an ExternalSecret)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'needs exactly one of credentials (a Secret) or store (an ExternalSecret)',
+      });
     }
     if (p.credentials && !p.credentials.caData && !p.remote.insecureSkipTLSVerify) {
-      ctx.addIssue({ code: 'custom', path: ['credentials', 'caData'], message: 'is required unless remote.insecureSkipTLSVerify is true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentials', 'caData'],
+        message: 'is required unless remote.insecureSkipTLSVerify is true',
+      });
     }
   });
 
@@ -149,11 +180,19 @@ export class Profile extends Construct {
     super(scope, id);
     const p = validateProps('Profile', propsSchema, props);
     const topology: ProfileScope = { local: p.local };
-    const remote: RemoteCluster = { ...p.remote, context: p.remote.context ?? p.remote.name, workflowNamespace: p.remote.workflowNamespace ?? p.local.namespace };
+    const remote: RemoteCluster = {
+      ...p.remote,
+      context: p.remote.context ?? p.remote.name,
+      workflowNamespace: p.remote.workflowNamespace ?? p.local.namespace,
+    };
     this.manifest = p.store
       ? externalProfileManifest(topology, remote, p.store)
       : profileSecretManifest(profileMetadata(topology, remote), profileKubeconfig(topology, remote, p.credentials!));
-    const { apiVersion, kind, metadata, ...rest } = this.manifest as { apiVersion: string; kind: string; metadata: ProfileMetadata };
+    const { apiVersion, kind, metadata, ...rest } = this.manifest as {
+      apiVersion: string;
+      kind: string;
+      metadata: ProfileMetadata;
+    };
     new ApiObject(this, 'Resource', { apiVersion, kind, metadata, ...rest });
   }
 }

@@ -17,7 +17,9 @@ export function validateProps<S extends z.ZodType>(construct: string, schema: S,
         const path = key === undefined ? issue.path : [...issue.path, key];
         const value = valueAt(props, path);
         let message = key === undefined ? issue.message : 'is not a prop of this construct';
-        if (issue.code === 'invalid_type') message = value === undefined ? `is required (${issue.expected})` : `has the wrong type: expected ${issue.expected}`;
+        if (issue.code === 'invalid_type')
+          message =
+            value === undefined ? `is required (${issue.expected})` : `has the wrong type: expected ${issue.expected}`;
         return { path: formatFieldPath(path), value, message };
       });
     }),

@@ -17,13 +17,23 @@ export function controllerWorkflowRules(clusterScoped: boolean): k8s.PolicyRule[
     rule('', ['persistentvolumeclaims', 'persistentvolumeclaims/finalizers'], ['create', 'update', 'delete', 'get']),
     rule(
       'argoproj.io',
-      ['workflows', 'workflows/finalizers', 'workflowtasksets', 'workflowtasksets/finalizers', 'workflowartifactgctasks'],
+      [
+        'workflows',
+        'workflows/finalizers',
+        'workflowtasksets',
+        'workflowtasksets/finalizers',
+        'workflowartifactgctasks',
+      ],
       ['get', 'list', 'watch', 'update', 'patch', 'delete', 'create'],
     ),
     rule('argoproj.io', templates, ['get', 'list', 'watch']),
     rule('argoproj.io', ['workflowtaskresults'], ['list', 'watch', 'deletecollection']),
     rule('', ['serviceaccounts'], ['get', 'list']),
-    rule('argoproj.io', ['cronworkflows', 'cronworkflows/finalizers'], ['get', 'list', 'watch', 'update', 'patch', 'delete']),
+    rule(
+      'argoproj.io',
+      ['cronworkflows', 'cronworkflows/finalizers'],
+      ['get', 'list', 'watch', 'update', 'patch', 'delete'],
+    ),
     rule('', ['events'], ['create', 'patch']),
     rule('policy', ['poddisruptionbudgets'], ['create', 'get', 'delete']),
     // Profiles: the controller lists and watches Secrets labelled workflows.argoproj.io/cluster (released roles only get).
@@ -43,7 +53,10 @@ export const EXECUTOR_RULES: k8s.PolicyRule[] = [rule('argoproj.io', ['workflowt
  */
 export function executorRules(artifactSecrets: readonly string[] = []): k8s.PolicyRule[] {
   if (!artifactSecrets.length) return EXECUTOR_RULES;
-  return [...EXECUTOR_RULES, { apiGroups: [''], resources: ['secrets'], resourceNames: [...artifactSecrets], verbs: ['get'] }];
+  return [
+    ...EXECUTOR_RULES,
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [...artifactSecrets], verbs: ['get'] },
+  ];
 }
 
 /**

@@ -17,7 +17,12 @@ export class WorkflowTaskResultCrd extends Construct {
       metadata: { name: 'workflowtaskresults.argoproj.io' },
       spec: {
         group: 'argoproj.io',
-        names: { kind: 'WorkflowTaskResult', listKind: 'WorkflowTaskResultList', plural: 'workflowtaskresults', singular: 'workflowtaskresult' },
+        names: {
+          kind: 'WorkflowTaskResult',
+          listKind: 'WorkflowTaskResultList',
+          plural: 'workflowtaskresults',
+          singular: 'workflowtaskresult',
+        },
         scope: 'Namespaced',
         versions: [
           {

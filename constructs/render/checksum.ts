@@ -11,7 +11,11 @@ export interface RolloutInputs {
 function sorted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sorted);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sorted((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sorted((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }
@@ -22,5 +26,7 @@ function sorted(value: unknown): unknown {
  * again with the real kubeconfigs, so a rotated token rolls it too.
  */
 export function controllerChecksum(inputs: RolloutInputs, profiles: readonly unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(sorted({ ...inputs, profiles }))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(sorted({ ...inputs, profiles })))
+    .digest('hex');
 }

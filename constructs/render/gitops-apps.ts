@@ -48,24 +48,47 @@ const normalize = (path: string) => path.replace(/^\.\//, '').replace(/\/+$/, ''
 export function validateGitopsApps(topology: Topology, o: GitopsAppsOptions): void {
   const issues: TopologyIssue[] = [];
   const clusters = [topology.local.name, ...topology.remotes.map((r) => r.name)];
-  if (!REPO_URL.test(o.repoURL)) issues.push({ path: '--repo', value: o.repoURL, message: 'must be a git URL: https://host/path, ssh://host/path or git@host:path' });
+  if (!REPO_URL.test(o.repoURL))
+    issues.push({
+      path: '--repo',
+      value: o.repoURL,
+      message: 'must be a git URL: https://host/path, ssh://host/path or git@host:path',
+    });
   const problem = pathProblem(o.path);
   if (problem) issues.push({ path: '--repo-path', value: o.path, message: problem });
   if (o.revision !== undefined && !/^[^\s~^:?*[\\]+$/.test(o.revision)) {
-    issues.push({ path: '--revision', value: o.revision, message: 'must be a branch, tag or commit (no spaces or ~^:?*[\\)' });
+    issues.push({
+      path: '--revision',
+      value: o.revision,
+      message: 'must be a branch, tag or commit (no spaces or ~^:?*[\\)',
+    });
   }
   for (const [cluster, overlay] of Object.entries(o.overlays ?? {})) {
-    if (!clusters.includes(cluster)) issues.push({ path: '--overlay', value: `${cluster}=${overlay}`, message: `names no cluster of the topology; valid: ${clusters.join(', ')}` });
+    if (!clusters.includes(cluster))
+      issues.push({
+        path: '--overlay',
+        value: `${cluster}=${overlay}`,
+        message: `names no cluster of the topology; valid: ${clusters.join(', ')}`,
+      });
     const bad = pathProblem(overlay);
     if (bad) issues.push({ path: '--overlay', value: `${cluster}=${overlay}`, message: bad });
   }
   if (o.argocdNamespace !== undefined && !DNS1123_LABEL.test(o.argocdNamespace)) {
-    issues.push({ path: '--argocd-namespace', value: o.argocdNamespace, message: 'must be a DNS-1123 label (a namespace name)' });
+    issues.push({
+      path: '--argocd-namespace',
+      value: o.argocdNamespace,
+      message: 'must be a DNS-1123 label (a namespace name)',
+    });
   }
-  if (!o.argocd && !o.flux) issues.push({ path: '--repo', value: o.repoURL, message: 'is only used with --argocd or --flux' });
+  if (!o.argocd && !o.flux)
+    issues.push({ path: '--repo', value: o.repoURL, message: 'is only used with --argocd or --flux' });
   for (const cluster of clusters) {
     if ((GITOPS_APP_FOLDERS as readonly string[]).includes(cluster)) {
-      issues.push({ path: 'cluster name', value: cluster, message: `is the folder the ${cluster} objects are written to; rename the cluster to write them` });
+      issues.push({
+        path: 'cluster name',
+        value: cluster,
+        message: `is the folder the ${cluster} objects are written to; rename the cluster to write them`,
+      });
     }
   }
   if (issues.length) throw new TopologyError(issues, 'GitOps options');
@@ -131,12 +154,22 @@ export function gitopsAppFiles(topology: Topology, o: GitopsAppsOptions): Map<st
     const revision = o.revision ?? 'main';
     const ref = /^[0-9a-f]{40}$/.test(revision) ? { commit: revision } : { branch: revision };
     for (const cluster of clusters) {
-      const source = { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: NAME_PREFIX, namespace: 'flux-system', labels }, spec: { interval: '5m', url: o.repoURL, ref } };
+      const source = {
+        apiVersion: 'source.toolkit.fluxcd.io/v1',
+        kind: 'GitRepository',
+        metadata: { name: NAME_PREFIX, namespace: 'flux-system', labels },
+        spec: { interval: '5m', url: o.repoURL, ref },
+      };
       const kustomization = {
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
         kind: 'Kustomization',
         metadata: { name: `${NAME_PREFIX}-${cluster}`, namespace: 'flux-system', labels },
-        spec: { interval: '10m', path: `./${pathOf(cluster)}`.replace(/^\.\/\.$/, './'), prune: true, sourceRef: { kind: 'GitRepository', name: NAME_PREFIX } },
+        spec: {
+          interval: '10m',
+          path: `./${pathOf(cluster)}`.replace(/^\.\/\.$/, './'),
+          prune: true,
+          sourceRef: { kind: 'GitRepository', name: NAME_PREFIX },
+        },
       };
       // One file of two documents, as `flux bootstrap` writes its own sync objects.
       files.set(`flux/${cluster}/sync.yaml`, `${objectYaml(source)}---\n${objectYaml(kustomization)}`);

@@ -10,7 +10,10 @@ export { OUTPUT_MARKER, OutputFolderError, withOutputMarker, writeTreeAtomically
 export type { FileTree, WriteOptions } from './output-folder';
 
 function kustomization(files: readonly string[]): string {
-  return stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: files }, { lineWidth: 0 });
+  return stringify(
+    { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: files },
+    { lineWidth: 0 },
+  );
 }
 
 /** What to do when the profiles are not in git (`secrets.mode: none`). */
@@ -20,7 +23,7 @@ function profileNotes(topology: Topology): string {
     '',
     'The profile Secrets that let the workflow controller reach the remote clusters hold a bearer token, so they are',
     'not written here (`secrets.mode: none`). Create each one after the remote objects are applied and the remote',
-    "token controller has filled the token Secret, and commit it encrypted (or set `secrets.store` to have",
+    'token controller has filled the token Secret, and commit it encrypted (or set `secrets.store` to have',
     'external-secrets.io render it). The controller reads a profile only when it first appears, and this folder cannot',
     `see a profile's content: after creating or rotating one, run \`kubectl -n ${topology.local.namespace} rollout restart deployment/workflow-controller\`.`,
     '',
@@ -65,7 +68,8 @@ export function gitopsTree(topology: Topology, charts: ClusterCharts): FileTree 
     for (const m of manifests) {
       const file = manifestFileName(m);
       const clash = seen.get(file);
-      if (clash) throw new Error(`${cluster}: ${manifestKey(m)} and ${manifestKey(clash)} would share the file ${file}`);
+      if (clash)
+        throw new Error(`${cluster}: ${manifestKey(m)} and ${manifestKey(clash)} would share the file ${file}`);
       seen.set(file, m);
       files.push(file);
       tree.set(`${cluster}/${file}`, manifestYaml(m));

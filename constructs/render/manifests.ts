@@ -50,7 +50,10 @@ export function chartManifests(chart: Chart): Manifest[] {
 }
 
 /** Each chart's objects in apply order, by cluster name (a chart is named after its cluster). */
-export function clusterManifests(charts: { readonly local: Chart; readonly remotes: readonly Chart[] }): Map<string, Manifest[]> {
+export function clusterManifests(charts: {
+  readonly local: Chart;
+  readonly remotes: readonly Chart[];
+}): Map<string, Manifest[]> {
   return new Map([charts.local, ...charts.remotes].map((chart) => [chart.node.id, chartManifests(chart)]));
 }
 

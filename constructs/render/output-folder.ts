@@ -210,7 +210,10 @@ function lock(target: string, timeoutMs: number): () => void {
     try {
       fd = openSync(path, 'wx', 0o644);
     } catch (e) {
-      if (code(e) !== 'EEXIST') throw new OutputFolderError(`cannot write in ${dirname(target)}, where ${target} is replaced: ${reason(e)}; nothing was changed`);
+      if (code(e) !== 'EEXIST')
+        throw new OutputFolderError(
+          `cannot write in ${dirname(target)}, where ${target} is replaced: ${reason(e)}; nothing was changed`,
+        );
     }
     if (fd !== undefined) {
       try {
@@ -285,14 +288,21 @@ function walk(dir: string): Map<string, Kind> {
 function writtenBefore(target: string, entries: Map<string, Kind>): Set<string> {
   const text = readFileSync(join(target, OUTPUT_MARKER), 'utf8');
   const at = text.indexOf('\nfiles:\n');
-  if (at >= 0) return new Set(text.slice(at + 8).split('\n').filter((p) => entries.get(p) === 'file'));
+  if (at >= 0)
+    return new Set(
+      text
+        .slice(at + 8)
+        .split('\n')
+        .filter((p) => entries.get(p) === 'file'),
+    );
   // Before the list, a folder held per cluster a kustomization.yaml, the files it lists and PROFILES.md.
   const written = new Set([OUTPUT_MARKER]);
   for (const [path, kind] of entries) {
     if (kind !== 'file' || !/^[^/]+\/kustomization\.yaml$/.test(path)) continue;
     const cluster = path.slice(0, path.indexOf('/'));
     written.add(path);
-    for (const line of readFileSync(join(target, path), 'utf8').match(/^ {2}- (.+)$/gm) ?? []) written.add(`${cluster}/${line.slice(4)}`);
+    for (const line of readFileSync(join(target, path), 'utf8').match(/^ {2}- (.+)$/gm) ?? [])
+      written.add(`${cluster}/${line.slice(4)}`);
     written.add(`${cluster}/PROFILES.md`);
   }
   return new Set([...written].filter((p) => entries.get(p) === 'file'));
@@ -302,7 +312,9 @@ function checkPaths(tree: FileTree): void {
   for (const path of tree.keys()) {
     const parts = path.split('/');
     if (posix.isAbsolute(path) || parts.some((p) => p === '' || p === '.' || p === '..') || /[\0\n\r\\]/.test(path)) {
-      throw new Error(`tree path ${JSON.stringify(path)} must be relative, with no empty, "." or ".." part and no NUL, newline or backslash`);
+      throw new Error(
+        `tree path ${JSON.stringify(path)} must be relative, with no empty, "." or ".." part and no NUL, newline or backslash`,
+      );
     }
   }
 }
@@ -356,17 +368,27 @@ function replace(outDir: string, target: string, files: FileTree, warn: (m: stri
   const st = lstatOrUndefined(target);
   if (st && !st.isDirectory()) throw new OutputFolderError(`${outDir} is not a folder`);
   if (st && isMountPoint(target)) {
-    throw new OutputFolderError(`${outDir} is a mount point: synth replaces the folder as a whole by renaming, which a mount point cannot be; use a folder inside it; nothing was changed`);
+    throw new OutputFolderError(
+      `${outDir} is a mount point: synth replaces the folder as a whole by renaming, which a mount point cannot be; use a folder inside it; nothing was changed`,
+    );
   }
   const entries = st ? walk(target) : new Map<string, Kind>();
   if (entries.size > 0 && entries.get(OUTPUT_MARKER) !== 'file') {
-    throw new OutputFolderError(`refusing to replace ${outDir}: it is not empty and was not written by argo-multicluster synth (no ${OUTPUT_MARKER})`);
+    throw new OutputFolderError(
+      `refusing to replace ${outDir}: it is not empty and was not written by argo-multicluster synth (no ${OUTPUT_MARKER})`,
+    );
   }
   const written = entries.size ? writtenBefore(target, entries) : new Set<string>();
   // A folder is kept when it holds something kept or was empty (synth never leaves one empty): a cluster's folder goes
   // with its last file.
-  const ancestors = (p: string) => p.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
-  const holding = new Set([...entries].filter(([p, k]) => k !== 'dir' && !written.has(p)).flatMap(([p]) => ancestors(p)));
+  const ancestors = (p: string) =>
+    p
+      .split('/')
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+  const holding = new Set(
+    [...entries].filter(([p, k]) => k !== 'dir' && !written.has(p)).flatMap(([p]) => ancestors(p)),
+  );
   const nonEmpty = new Set([...entries.keys()].flatMap(ancestors));
   const kept = [...entries].filter(([p, k]) => !written.has(p) && (k !== 'dir' || holding.has(p) || !nonEmpty.has(p)));
   const needed = new Set([...files.keys()].flatMap((p) => [...ancestors(p), p]));
@@ -376,14 +398,20 @@ function replace(outDir: string, target: string, files: FileTree, warn: (m: stri
     const list = (l: typeof kept) => l.map(([p]) => p).join(', ');
     throw new OutputFolderError(
       [
-        clashes.length ? `${outDir} holds files that synth did not write where it must write its own: ${list(clashes)}; move them away` : '',
-        special.length ? `${outDir} holds entries that are neither files, folders nor symlinks, which synth cannot keep: ${list(special)}` : '',
+        clashes.length
+          ? `${outDir} holds files that synth did not write where it must write its own: ${list(clashes)}; move them away`
+          : '',
+        special.length
+          ? `${outDir} holds entries that are neither files, folders nor symlinks, which synth cannot keep: ${list(special)}`
+          : '',
       ]
         .filter(Boolean)
         .join('; ') + '; nothing was changed',
     );
   }
-  const unchanged = new Set([...files].filter(([path, content]) => written.has(path) && holds(join(target, path), content)).map(([p]) => p));
+  const unchanged = new Set(
+    [...files].filter(([path, content]) => written.has(path) && holds(join(target, path), content)).map(([p]) => p),
+  );
   if (unchanged.size === files.size && [...written].every((p) => files.has(p))) return false;
 
   // Every folder of the old tree loses entries when it is removed: one the run may not change is refused up front.
@@ -391,17 +419,24 @@ function replace(outDir: string, target: string, files: FileTree, warn: (m: stri
     try {
       accessSync(dir ? join(target, dir) : target, constants.W_OK | constants.X_OK);
     } catch (e) {
-      throw new OutputFolderError(`cannot change ${dir ? join(outDir, dir) : outDir}: ${reason(e)}; nothing was changed`);
+      throw new OutputFolderError(
+        `cannot change ${dir ? join(outDir, dir) : outDir}: ${reason(e)}; nothing was changed`,
+      );
     }
   }
   const parent = dirname(target);
   let staging: string;
   try {
     // Not mkdtemp, which makes the folder private: the new folder gets the old one's mode, or the umask's.
-    staging = join(parent, `.${basename(target)}.amc-${process.pid}-${randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6)}`);
+    staging = join(
+      parent,
+      `.${basename(target)}.amc-${process.pid}-${randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6)}`,
+    );
     mkdirSync(staging);
   } catch (e) {
-    throw new OutputFolderError(`cannot write in ${parent}, where ${outDir} is replaced: ${reason(e)}; nothing was changed`);
+    throw new OutputFolderError(
+      `cannot write in ${parent}, where ${outDir} is replaced: ${reason(e)}; nothing was changed`,
+    );
   }
   const abandon = (e: unknown, doing: string): never => {
     rmSync(staging, { recursive: true, force: true });
@@ -416,12 +451,14 @@ function replace(outDir: string, target: string, files: FileTree, warn: (m: stri
       else if (kind === 'symlink') symlinkSync(readlinkSync(join(target, path)), to);
       else linkSync(join(target, path), to);
     }
-    for (const dir of new Set([...files.keys()].map((p) => dirname(join(staging, p))))) mkdirSync(dir, { recursive: true });
+    for (const dir of new Set([...files.keys()].map((p) => dirname(join(staging, p)))))
+      mkdirSync(dir, { recursive: true });
     for (const [path, content] of files) {
       if (unchanged.has(path)) linkSync(join(target, path), join(staging, path));
       else writeFileSync(join(staging, path), content, { flag: 'wx' });
     }
-    for (const [path, kind] of kept) if (kind === 'dir') chmodSync(join(staging, path), lstatSync(join(target, path)).mode & 0o7777);
+    for (const [path, kind] of kept)
+      if (kind === 'dir') chmodSync(join(staging, path), lstatSync(join(target, path)).mode & 0o7777);
     if (st) chmodSync(staging, st.mode & 0o7777);
     // A file that cannot be linked (immutable, append-only) cannot be deleted either: find out before the swap.
     for (const path of written) {

@@ -42,7 +42,9 @@ const quoteDecisions = new Map<string, boolean>();
 export function quotedForSomeReader(value: string): boolean {
   let quoted = quoteDecisions.get(value);
   if (quoted === undefined) {
-    quoted = [stringify(value), stringify(value, { version: '1.1' })].some((text) => text.startsWith('"') || text.startsWith("'"));
+    quoted = [stringify(value), stringify(value, { version: '1.1' })].some(
+      (text) => text.startsWith('"') || text.startsWith("'"),
+    );
     quoteDecisions.set(value, quoted);
   }
   return quoted;
@@ -53,7 +55,8 @@ export function libraryYaml(value: unknown): string {
   const doc = new Document(value, LIBRARY_OPTIONS);
   visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === 'string' && !node.value.includes('\n') && quotedForSomeReader(node.value)) node.type = 'QUOTE_DOUBLE';
+      if (typeof node.value === 'string' && !node.value.includes('\n') && quotedForSomeReader(node.value))
+        node.type = 'QUOTE_DOUBLE';
     },
   });
   return doc.toString(LIBRARY_OPTIONS);

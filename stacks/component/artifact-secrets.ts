@@ -11,13 +11,23 @@ import { logicalName } from './kinds';
  * write; the constructs grant the executor `get` on exactly these names. Only a stack that holds both the local
  * cluster and the remote copies them.
  */
-export function copyArtifactSecrets(name: string, topology: Topology, clusters: ReadonlyMap<string, ClusterObjects>): void {
+export function copyArtifactSecrets(
+  name: string,
+  topology: Topology,
+  clusters: ReadonlyMap<string, ClusterObjects>,
+): void {
   const local = clusters.get(topology.local.name);
   const sources = new Map<string, k8s.core.v1.Secret>();
   const source = (secret: string) => {
     if (!sources.has(secret)) {
       const id = `${topology.local.namespace}/${secret}`;
-      sources.set(secret, k8s.core.v1.Secret.get(`${name}-${topology.local.name}-artifact-source/${id}`, id, { parent: local!, provider: local!.provider }));
+      sources.set(
+        secret,
+        k8s.core.v1.Secret.get(`${name}-${topology.local.name}-artifact-source/${id}`, id, {
+          parent: local!,
+          provider: local!.provider,
+        }),
+      );
     }
     return sources.get(secret)!;
   };
@@ -39,12 +49,18 @@ export function copyArtifactSecrets(name: string, topology: Topology, clusters: 
     }
     for (const namespace of remote.namespaces) {
       // The namespace, when this stack creates it, must exist before anything is written into it.
-      const ns = target.resources.get(logicalName(remote.name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }));
+      const ns = target.resources.get(
+        logicalName(remote.name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } }),
+      );
       for (const secret of remote.artifactSecrets) {
         const from = source(secret);
         new k8s.core.v1.Secret(
           `${name}/${logicalName(remote.name, { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret, namespace } })}/artifact`,
-          { metadata: { name: secret, namespace, labels: { ...COMMON_LABELS } }, type: from.type, data: pulumi.secret(from.data) },
+          {
+            metadata: { name: secret, namespace, labels: { ...COMMON_LABELS } },
+            type: from.type,
+            data: pulumi.secret(from.data),
+          },
           { parent: target, provider: target.provider, dependsOn: ns ? [ns] : [] },
         );
       }

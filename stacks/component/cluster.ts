@@ -44,9 +44,18 @@ export function applyDependencies(manifests: readonly Manifest[]): number[][] {
   const foundation = manifests.flatMap((m, i) => (FOUNDATION.has(m.kind) ? [i] : []));
   return manifests.map((m, i) => {
     if (FOUNDATION.has(m.kind)) return [];
-    if (m.kind === 'Deployment') return manifests.flatMap((_, j) => (j !== i && manifests[j].kind !== 'Deployment' ? [j] : []));
-    const account = (m.metadata.annotations as Record<string, string> | undefined)?.['kubernetes.io/service-account.name'];
-    const owner = manifests.findIndex((o) => account && o.kind === 'ServiceAccount' && o.metadata.name === account && o.metadata.namespace === m.metadata.namespace);
+    if (m.kind === 'Deployment')
+      return manifests.flatMap((_, j) => (j !== i && manifests[j].kind !== 'Deployment' ? [j] : []));
+    const account = (m.metadata.annotations as Record<string, string> | undefined)?.[
+      'kubernetes.io/service-account.name'
+    ];
+    const owner = manifests.findIndex(
+      (o) =>
+        account &&
+        o.kind === 'ServiceAccount' &&
+        o.metadata.name === account &&
+        o.metadata.namespace === m.metadata.namespace,
+    );
     return owner >= 0 ? [...foundation, owner] : foundation;
   });
 }
@@ -65,7 +74,11 @@ export class ClusterObjects extends pulumi.ComponentResource {
     super('argo-multicluster:index:ClusterObjects', name, {}, opts);
     this.provider =
       args.connection.provider ??
-      new k8s.Provider(`${name}-provider`, { context: args.connection.context, kubeconfig: args.connection.kubeconfig, clusterIdentifier: args.cluster }, { parent: this });
+      new k8s.Provider(
+        `${name}-provider`,
+        { context: args.connection.context, kubeconfig: args.connection.kubeconfig, clusterIdentifier: args.cluster },
+        { parent: this },
+      );
     const dependencies = applyDependencies(args.manifests);
     const registered: pulumi.CustomResource[] = [];
     args.manifests.forEach((m, i) => {

@@ -125,9 +125,18 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     const clusterNames = [topology.local.name, ...topology.remotes.map((r) => r.name)];
     const issues: TopologyIssue[] = [];
     for (const [c, given] of Object.entries(args.connections ?? {})) {
-      if (!clusterNames.includes(c)) issues.push({ path: `connections.${c}`, value: c, message: `is not a cluster of the topology; valid: ${clusterNames.join(', ')}` });
+      if (!clusterNames.includes(c))
+        issues.push({
+          path: `connections.${c}`,
+          value: c,
+          message: `is not a cluster of the topology; valid: ${clusterNames.join(', ')}`,
+        });
       else if (given.provider && (given.context !== undefined || given.kubeconfig !== undefined)) {
-        issues.push({ path: `connections.${c}.provider`, value: '(provider)', message: 'cannot be given with context or kubeconfig: the provider already says how to reach the cluster' });
+        issues.push({
+          path: `connections.${c}.provider`,
+          value: '(provider)',
+          message: 'cannot be given with context or kubeconfig: the provider already says how to reach the cluster',
+        });
       }
     }
     if (issues.length) throw new TopologyError(issues, `${name}: connections`);
@@ -149,9 +158,19 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     }
     this.localCluster = pulumi.output(topology.local.name);
     this.controllerImage = pulumi.output(topology.local.controller.image);
-    const written = topology.remotes.flatMap((r, i) => (part.kind === 'all' || (part.kind === 'local' && part.credentials[r.name]) ? [[r.name, metadata[i]] as const] : []));
-    this.profiles = pulumi.output(Object.fromEntries(written.map(([r, m]) => [r, { name: m.name, namespace: m.namespace }])));
-    this.registerOutputs({ localCluster: this.localCluster, controllerImage: this.controllerImage, profiles: this.profiles });
+    const written = topology.remotes.flatMap((r, i) =>
+      part.kind === 'all' || (part.kind === 'local' && part.credentials[r.name])
+        ? [[r.name, metadata[i]] as const]
+        : [],
+    );
+    this.profiles = pulumi.output(
+      Object.fromEntries(written.map(([r, m]) => [r, { name: m.name, namespace: m.namespace }])),
+    );
+    this.registerOutputs({
+      localCluster: this.localCluster,
+      controllerImage: this.controllerImage,
+      profiles: this.profiles,
+    });
   }
 
   /** Registers the part's clusters' objects and profiles; returns the clusters by name, fills `credentials`. */
@@ -180,11 +199,22 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       if (part.kind === 'local' || (part.kind === 'remote' && part.remote !== remote.name)) continue;
       const objects = new ClusterObjects(
         `${name}-${remote.name}`,
-        { component: name, cluster: remote.name, connection: connection(remote.name, remote.context), manifests: chartManifests(charts.remotes[i]) },
+        {
+          component: name,
+          cluster: remote.name,
+          connection: connection(remote.name, remote.context),
+          manifests: chartManifests(charts.remotes[i]),
+        },
         { parent: this },
       );
       clusters.set(remote.name, objects);
-      const token = objects.resources.get(logicalName(remote.name, { apiVersion: 'v1', kind: 'Secret', metadata: { name: charts.remotes[i].identity.tokenSecretName, namespace: remote.namespaces[0] } }));
+      const token = objects.resources.get(
+        logicalName(remote.name, {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: charts.remotes[i].identity.tokenSecretName, namespace: remote.namespaces[0] },
+        }),
+      );
       const data = (token as unknown as { data: pulumi.Output<Record<string, string>> }).data;
       const caData = this.endpoints.get(remote.name)?.caData;
       credentials.set(remote.name, {
@@ -197,8 +227,11 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       return clusters;
     }
 
-    const given = (remote: string): RemoteCredentialsInput | undefined => (part.kind === 'local' ? part.credentials[remote] : credentials.get(remote));
-    const present = topology.remotes.flatMap((remote, i) => (given(remote.name) ? [{ remote, at: i, credentials: given(remote.name)! }] : []));
+    const given = (remote: string): RemoteCredentialsInput | undefined =>
+      part.kind === 'local' ? part.credentials[remote] : credentials.get(remote);
+    const present = topology.remotes.flatMap((remote, i) =>
+      given(remote.name) ? [{ remote, at: i, credentials: given(remote.name)! }] : [],
+    );
     const kubeconfigs = present.map(({ remote, at, credentials: c }) =>
       pulumi.secret(
         pulumi.all([c.token, c.caData, this.endpoints.get(remote.name)?.server]).apply(([token, caData, server]) => {
@@ -208,16 +241,38 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       ),
     );
 
-    const profiles = present.map(({ at }, i): Manifest => ({ ...(profileSecretManifest(metadata[at]) as unknown as Manifest), stringData: { kubeconfig: kubeconfigs[i] } }));
+    const profiles = present.map(({ at }, i): Manifest => ({
+      ...(profileSecretManifest(metadata[at]) as unknown as Manifest),
+      stringData: { kubeconfig: kubeconfigs[i] },
+    }));
     // A SHA-256 over high-entropy tokens reveals nothing, and left secret it would hide the whole Deployment spec in
     // state and previews.
     const checksum = pulumi.unsecret(
-      pulumi.all(kubeconfigs).apply((kcs) => controllerChecksum(charts.local.rolloutInputs, present.map(({ at }, i) => profileSecretManifest(metadata[at], kcs[i])))),
+      pulumi.all(kubeconfigs).apply((kcs) =>
+        controllerChecksum(
+          charts.local.rolloutInputs,
+          present.map(({ at }, i) => profileSecretManifest(metadata[at], kcs[i])),
+        ),
+      ),
     );
-    const local = chartManifests(charts.local).map((m) => (m.kind === 'Deployment' ? withRollout(m, checksum, args.skipAwait ?? false) : m));
+    const local = chartManifests(charts.local).map((m) =>
+      m.kind === 'Deployment' ? withRollout(m, checksum, args.skipAwait ?? false) : m,
+    );
     const deploymentAt = local.findIndex((m) => m.kind === 'Deployment');
     local.splice(deploymentAt, 0, ...profiles);
-    clusters.set(topology.local.name, new ClusterObjects(`${name}-${topology.local.name}`, { component: name, cluster: topology.local.name, connection: connection(topology.local.name, topology.local.context), manifests: local }, { parent: this }));
+    clusters.set(
+      topology.local.name,
+      new ClusterObjects(
+        `${name}-${topology.local.name}`,
+        {
+          component: name,
+          cluster: topology.local.name,
+          connection: connection(topology.local.name, topology.local.context),
+          manifests: local,
+        },
+        { parent: this },
+      ),
+    );
     copyArtifactSecrets(name, topology, clusters);
     return clusters;
   }
@@ -227,13 +282,24 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
 function checkPart(part: ArgoMultiClusterPart, topology: Topology, name: string): void {
   const remotes = topology.remotes.map((r) => r.name);
   const issues: TopologyIssue[] = [];
-  if (part.kind === 'remote' && !remotes.includes(part.remote)) issues.push({ path: 'part.remote', value: part.remote, message: `is not a remote of the topology; valid: ${remotes.join(', ')}` });
+  if (part.kind === 'remote' && !remotes.includes(part.remote))
+    issues.push({
+      path: 'part.remote',
+      value: part.remote,
+      message: `is not a remote of the topology; valid: ${remotes.join(', ')}`,
+    });
   if (part.kind === 'local') {
     for (const r of Object.keys(part.credentials)) {
-      if (!remotes.includes(r)) issues.push({ path: `part.credentials.${r}`, value: r, message: `is not a remote of the topology; valid: ${remotes.join(', ')}` });
+      if (!remotes.includes(r))
+        issues.push({
+          path: `part.credentials.${r}`,
+          value: r,
+          message: `is not a remote of the topology; valid: ${remotes.join(', ')}`,
+        });
     }
   }
-  if (!['all', 'remote', 'local'].includes(part.kind)) issues.push({ path: 'part.kind', value: String(part.kind), message: 'must be one of: all, remote, local' });
+  if (!['all', 'remote', 'local'].includes(part.kind))
+    issues.push({ path: 'part.kind', value: String(part.kind), message: 'must be one of: all, remote, local' });
   if (issues.length) throw new TopologyError(issues, `${name}: part`);
 }
 
@@ -250,7 +316,10 @@ const PENDING_SERVER = 'https://server-given-as-an-output.invalid';
  * Validates the topology and takes out what may be outputs: a remote `server` that is not a plain string is validated
  * once known (see {@link checkServer}); `caData` is not a topology field.
  */
-function splitInputs(given: ComponentTopology | TopologyInput | Topology, source: string): { topology: Topology; endpoints: Map<string, RemoteEndpoint> } {
+function splitInputs(
+  given: ComponentTopology | TopologyInput | Topology,
+  source: string,
+): { topology: Topology; endpoints: Map<string, RemoteEndpoint> } {
   const endpoints = new Map<string, RemoteEndpoint>();
   const raw = given as { remotes?: unknown };
   if (!Array.isArray(raw.remotes)) return { topology: validateTopology(given, source), endpoints };
@@ -259,7 +328,10 @@ function splitInputs(given: ComponentTopology | TopologyInput | Topology, source
     const { caData, ...rest } = r as { caData?: pulumi.Input<string>; server?: unknown; name?: unknown };
     const deferred = rest.server !== undefined && typeof rest.server !== 'string';
     if (typeof rest.name === 'string' && (deferred || caData !== undefined)) {
-      endpoints.set(rest.name, { ...(deferred ? { server: rest.server as pulumi.Input<string> } : {}), ...(caData !== undefined ? { caData } : {}) });
+      endpoints.set(rest.name, {
+        ...(deferred ? { server: rest.server as pulumi.Input<string> } : {}),
+        ...(caData !== undefined ? { caData } : {}),
+      });
     }
     return deferred ? { ...rest, server: PENDING_SERVER } : rest;
   });
@@ -274,7 +346,10 @@ function splitInputs(given: ComponentTopology | TopologyInput | Topology, source
 function checkServer(server: string, path: string, source: string, component: pulumi.Resource): void {
   const result = topologySchema.shape.remotes.element.shape.server.safeParse(server);
   if (result.success) return;
-  const error = new TopologyError(result.error.issues.map((i) => ({ path, value: server, message: i.message })), source);
+  const error = new TopologyError(
+    result.error.issues.map((i) => ({ path, value: server, message: i.message })),
+    source,
+  );
   pulumi.log.error(error.message, component);
   throw error;
 }
@@ -287,6 +362,15 @@ function withRollout(deployment: Manifest, checksum: pulumi.Output<string>, skip
   return {
     ...d,
     metadata: { ...d.metadata, ...(Object.keys(annotations).length ? { annotations } : {}) },
-    spec: { ...d.spec, template: { ...template, metadata: { ...template.metadata, annotations: { ...template.metadata.annotations, [CHECKSUM_ANNOTATION]: checksum } } } },
+    spec: {
+      ...d.spec,
+      template: {
+        ...template,
+        metadata: {
+          ...template.metadata,
+          annotations: { ...template.metadata.annotations, [CHECKSUM_ANNOTATION]: checksum },
+        },
+      },
+    },
   };
 }

@@ -2,6 +2,8 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { Manifest } from '../../constructs';
 
+// Each class takes its own args type; what a manifest holds is the constructs' to get right and the API server's to check.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Ctor = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
 /**
@@ -21,11 +23,16 @@ const KINDS: Record<string, Ctor> = {
   'scheduling.k8s.io/v1/PriorityClass': k8s.scheduling.v1.PriorityClass,
   'apiextensions.k8s.io/v1/CustomResourceDefinition': k8s.apiextensions.v1.CustomResourceDefinition,
   'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
-  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding':
+    k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
 };
 
 /** Registers one object with its typed class, or as a CustomResource for kinds Kubernetes does not define. */
-export function registerManifest(name: string, manifest: pulumi.Input<any> & Manifest, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+export function registerManifest(
+  name: string,
+  manifest: Manifest,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource {
   const Kind = KINDS[`${manifest.apiVersion}/${manifest.kind}`];
   if (Kind) return new Kind(name, manifest, opts);
   return new k8s.apiextensions.CustomResource(name, manifest as k8s.apiextensions.CustomResourceArgs, opts);

@@ -1,7 +1,14 @@
 import * as pulumi from '@pulumi/pulumi';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { Topology, TopologyError, TopologyInput, TopologyIssue, exampleTopologyPath, validateTopology } from '../../constructs';
+import {
+  Topology,
+  TopologyError,
+  TopologyInput,
+  TopologyIssue,
+  exampleTopologyPath,
+  validateTopology,
+} from '../../constructs';
 import type { ClusterConnection } from '../component/cluster';
 import { applyTokenGenerations } from './token-generations';
 
@@ -32,20 +39,34 @@ export interface StackSettings {
  * Which clusters a stack applies: `all` (one stack for the fleet), one remote (`remote:<name>`), or the local cluster
  * with the profiles built from the remote stacks' outputs (`local`).
  */
-export type StackPart = { readonly kind: 'all' } | { readonly kind: 'remote'; readonly remote: string } | { readonly kind: 'local' };
+export type StackPart =
+  { readonly kind: 'all' } | { readonly kind: 'remote'; readonly remote: string } | { readonly kind: 'local' };
 
 /** Parses `argo-multicluster:part`; undefined is `all`. */
 export function parsePart(value: string | undefined, topology: Topology): StackPart {
   const remotes = topology.remotes.map((r) => r.name);
   if (value === undefined || value === 'all') return { kind: 'all' };
   if (value === 'local') return { kind: 'local' };
-  if (value.startsWith('remote:') && remotes.includes(value.slice('remote:'.length))) return { kind: 'remote', remote: value.slice('remote:'.length) };
+  if (value.startsWith('remote:') && remotes.includes(value.slice('remote:'.length)))
+    return { kind: 'remote', remote: value.slice('remote:'.length) };
   const valid = ['all', 'local', ...remotes.map((r) => `remote:${r}`)];
-  throw new TopologyError([{ path: `${CONFIG_NAMESPACE}:part`, value, message: `is not a part of this topology; valid: ${valid.join(', ')}` }], 'stack config');
+  throw new TopologyError(
+    [
+      {
+        path: `${CONFIG_NAMESPACE}:part`,
+        value,
+        message: `is not a part of this topology; valid: ${valid.join(', ')}`,
+      },
+    ],
+    'stack config',
+  );
 }
 
 /** Which config key overrides which topology field, so errors name the key the user actually set. */
-const OVERRIDES = { controllerImage: 'local.controller.image', executorImage: 'local.controller.executorImage' } as const;
+const OVERRIDES = {
+  controllerImage: 'local.controller.image',
+  executorImage: 'local.controller.executorImage',
+} as const;
 
 /**
  * Reads and validates the stack config: `topology` (a file path; the built-in example when unset), `controllerImage`,
@@ -57,11 +78,21 @@ const OVERRIDES = { controllerImage: 'local.controller.image', executorImage: 'l
 export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)): StackSettings {
   const topologyFile = config.get('topology') ?? exampleTopologyPath();
   const key = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
   let raw: any;
   try {
     raw = parse(readFileSync(topologyFile, 'utf8'));
   } catch (e) {
-    throw new TopologyError([{ path: key('topology'), value: topologyFile, message: `cannot be read as YAML: ${(e as Error).message.split('\n')[0]}` }], topologyFile);
+    throw new TopologyError(
+      [
+        {
+          path: key('topology'),
+          value: topologyFile,
+          message: `cannot be read as YAML: ${(e as Error).message.split('\n')[0]}`,
+        },
+      ],
+      topologyFile,
+    );
   }
   const overridden = new Map<string, string>();
   for (const [name, path] of Object.entries(OVERRIDES)) {
@@ -70,14 +101,17 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
     if (raw?.local?.controller) raw.local.controller[path.split('.').pop()!] = value;
     overridden.set(path, key(name));
   }
-  for (const [path, name] of applyTokenGenerations(raw, config.getObject('tokenGenerations'), key('tokenGenerations'))) overridden.set(path, name);
+  for (const [path, name] of applyTokenGenerations(raw, config.getObject('tokenGenerations'), key('tokenGenerations')))
+    overridden.set(path, name);
   let topology: Topology;
   try {
     topology = validateTopology(raw as TopologyInput, topologyFile);
   } catch (e) {
     if (!(e instanceof TopologyError)) throw e;
     throw new TopologyError(
-      e.issues.map((i): TopologyIssue => (overridden.has(i.path) ? { ...i, path: `${overridden.get(i.path)} (${i.path})` } : i)),
+      e.issues.map((i): TopologyIssue =>
+        overridden.has(i.path) ? { ...i, path: `${overridden.get(i.path)} (${i.path})` } : i,
+      ),
       topologyFile,
     );
   }
@@ -86,8 +120,18 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
   const issues: TopologyIssue[] = [];
   const perCluster = (name: string, value: Record<string, unknown> | undefined) => {
     for (const [cluster, v] of Object.entries(value ?? {})) {
-      if (!names.includes(cluster)) issues.push({ path: `${key(name)}.${cluster}`, value: cluster, message: `is not a cluster of the topology; valid: ${names.join(', ')}` });
-      else if (typeof v !== 'string' || !v) issues.push({ path: `${key(name)}.${cluster}`, value: name === 'kubeconfigs' ? '(secret)' : v, message: 'must be a non-empty string' });
+      if (!names.includes(cluster))
+        issues.push({
+          path: `${key(name)}.${cluster}`,
+          value: cluster,
+          message: `is not a cluster of the topology; valid: ${names.join(', ')}`,
+        });
+      else if (typeof v !== 'string' || !v)
+        issues.push({
+          path: `${key(name)}.${cluster}`,
+          value: name === 'kubeconfigs' ? '(secret)' : v,
+          message: 'must be a non-empty string',
+        });
     }
   };
   const contexts = config.getObject<Record<string, string>>('contexts');
@@ -95,12 +139,31 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
   const part = parsePart(config.get('part'), topology);
   const remoteStacks = config.getObject<Record<string, string>>('remoteStacks') ?? {};
   if (remoteStacks === null || typeof remoteStacks !== 'object' || Array.isArray(remoteStacks)) {
-    throw new TopologyError([{ path: key('remoteStacks'), value: JSON.stringify(remoteStacks), message: 'must be an object of remote name to stack name' }], 'stack config');
+    throw new TopologyError(
+      [
+        {
+          path: key('remoteStacks'),
+          value: JSON.stringify(remoteStacks),
+          message: 'must be an object of remote name to stack name',
+        },
+      ],
+      'stack config',
+    );
   }
   for (const [remote, stack] of Object.entries(remoteStacks)) {
     const at = `${key('remoteStacks')}.${remote}`;
-    if (!topology.remotes.some((r) => r.name === remote)) issues.push({ path: at, value: remote, message: `is not a remote of the topology; valid: ${topology.remotes.map((r) => r.name).join(', ')}` });
-    else if (typeof stack !== 'string' || !/^([^/\s]+\/){0,2}[^/\s]+$/.test(stack)) issues.push({ path: at, value: stack, message: 'must be a stack name: <stack>, <project>/<stack> or <org>/<project>/<stack>' });
+    if (!topology.remotes.some((r) => r.name === remote))
+      issues.push({
+        path: at,
+        value: remote,
+        message: `is not a remote of the topology; valid: ${topology.remotes.map((r) => r.name).join(', ')}`,
+      });
+    else if (typeof stack !== 'string' || !/^([^/\s]+\/){0,2}[^/\s]+$/.test(stack))
+      issues.push({
+        path: at,
+        value: stack,
+        message: 'must be a stack name: <stack>, <project>/<stack> or <org>/<project>/<stack>',
+      });
   }
   if (issues.length) throw new TopologyError(issues, 'stack config');
   // The cluster names of `kubeconfigs` are read from the raw config, so that they are checked now and only clusters
@@ -115,7 +178,17 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
       parsed = undefined;
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw new TopologyError([{ path: key('kubeconfigs'), value: '(secret)', message: "must be an object of cluster name to kubeconfig (pulumi config set --secret --path 'argo-multicluster:kubeconfigs.<cluster>' ...)" }], 'stack config');
+      throw new TopologyError(
+        [
+          {
+            path: key('kubeconfigs'),
+            value: '(secret)',
+            message:
+              "must be an object of cluster name to kubeconfig (pulumi config set --secret --path 'argo-multicluster:kubeconfigs.<cluster>' ...)",
+          },
+        ],
+        'stack config',
+      );
     }
     perCluster('kubeconfigs', parsed as Record<string, unknown>);
     if (issues.length) throw new TopologyError(issues, 'stack config');

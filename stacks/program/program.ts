@@ -19,7 +19,10 @@ export const MISSING_PROFILES_OUTPUT = 'missingProfiles';
 /** A stack name made fully qualified (`<org>/<project>/<stack>`) against the running stack's org and project. */
 function qualified(stack: string): string {
   const parts = stack.split('/');
-  return [pulumi.getOrganization(), pulumi.getProject()].slice(0, 3 - parts.length).concat(parts).join('/');
+  return [pulumi.getOrganization(), pulumi.getProject()]
+    .slice(0, 3 - parts.length)
+    .concat(parts)
+    .join('/');
 }
 
 /** How the program names a part in messages and in `argo-multicluster:part`. */
@@ -36,7 +39,11 @@ function partName(part: StackSettings['part']): string {
 async function guardStack(settings: StackSettings): Promise<void> {
   const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
   const previous = Object.fromEntries(
-    await Promise.all([LOCAL_CLUSTER_OUTPUT, REMOTE_PART_OUTPUTS.cluster, MISSING_PROFILES_OUTPUT, 'profiles'].map(async (o) => [o, (await self.getOutputDetails(o)).value] as const)),
+    await Promise.all(
+      [LOCAL_CLUSTER_OUTPUT, REMOTE_PART_OUTPUTS.cluster, MISSING_PROFILES_OUTPUT, 'profiles'].map(
+        async (o) => [o, (await self.getOutputDetails(o)).value] as const,
+      ),
+    ),
   );
   const applied = partOfOutputs(Object.fromEntries(Object.entries(previous).filter(([, v]) => v !== undefined)));
   const name = settings.topology.local.name;
@@ -63,21 +70,30 @@ async function guardStack(settings: StackSettings): Promise<void> {
  * gives no profile and is reported; a stack that applied another remote or for another local cluster is an error,
  * since its token would let the controller in somewhere else.
  */
-async function remoteCredentials(topology: Topology, settings: StackSettings): Promise<{ credentials: Record<string, RemoteCredentialsInput>; missing: string[] }> {
+async function remoteCredentials(
+  topology: Topology,
+  settings: StackSettings,
+): Promise<{ credentials: Record<string, RemoteCredentialsInput>; missing: string[] }> {
   const credentials: Record<string, RemoteCredentialsInput> = {};
   const missing: string[] = [];
   const read = topology.remotes.map(async (remote) => {
     const configured = settings.remoteStacks[remote.name];
     const stack = qualified(configured ?? remoteStackName(pulumi.getStack(), remote.name));
-    const where = configured ? `argo-multicluster:remoteStacks.${remote.name}` : `the stack of remote ${remote.name} (named by convention <local stack>-<remote>)`;
+    const where = configured
+      ? `argo-multicluster:remoteStacks.${remote.name}`
+      : `the stack of remote ${remote.name} (named by convention <local stack>-<remote>)`;
     const ref = new pulumi.StackReference(stack);
     const [cluster, local, token, caData] = await Promise.all(
-      [REMOTE_PART_OUTPUTS.cluster, LOCAL_CLUSTER_OUTPUT, REMOTE_PART_OUTPUTS.token, REMOTE_PART_OUTPUTS.caData].map((o) => ref.getOutputDetails(o)),
+      [REMOTE_PART_OUTPUTS.cluster, LOCAL_CLUSTER_OUTPUT, REMOTE_PART_OUTPUTS.token, REMOTE_PART_OUTPUTS.caData].map(
+        (o) => ref.getOutputDetails(o),
+      ),
     );
     const tokenValue = token.secretValue ?? token.value;
     if (tokenValue === undefined) {
       missing.push(remote.name);
-      pulumi.log.warn(`no profile for remote ${remote.name}: ${where}, "${stack}", has no token output yet (its first up has not succeeded)`);
+      pulumi.log.warn(
+        `no profile for remote ${remote.name}: ${where}, "${stack}", has no token output yet (its first up has not succeeded)`,
+      );
       return;
     }
     const applied = { cluster: cluster.value, local: local.value };
@@ -86,7 +102,10 @@ async function remoteCredentials(topology: Topology, settings: StackSettings): P
         `${where}: "${stack}" applied remote "${applied.cluster}" for local cluster "${applied.local}", not remote "${remote.name}" for local cluster "${topology.local.name}"; point it at the stack of this remote`,
       );
     }
-    credentials[remote.name] = { token: pulumi.secret(tokenValue as string), caData: pulumi.secret((caData.secretValue ?? caData.value) as string | undefined) };
+    credentials[remote.name] = {
+      token: pulumi.secret(tokenValue as string),
+      caData: pulumi.secret((caData.secretValue ?? caData.value) as string | undefined),
+    };
   });
   await Promise.all(read);
   return { credentials, missing: missing.sort() };
@@ -105,13 +124,27 @@ export async function argoMultiClusterProgram(): Promise<Record<string, pulumi.O
   if (part.kind === 'remote') {
     const setup = new ArgoMultiCluster('argo-multicluster', { ...args, part });
     const c = setup.credentials.get(part.remote)!;
-    return { [LOCAL_CLUSTER_OUTPUT]: setup.localCluster, [REMOTE_PART_OUTPUTS.cluster]: pulumi.output(part.remote), [REMOTE_PART_OUTPUTS.token]: c.token, [REMOTE_PART_OUTPUTS.caData]: c.caData };
+    return {
+      [LOCAL_CLUSTER_OUTPUT]: setup.localCluster,
+      [REMOTE_PART_OUTPUTS.cluster]: pulumi.output(part.remote),
+      [REMOTE_PART_OUTPUTS.token]: c.token,
+      [REMOTE_PART_OUTPUTS.caData]: c.caData,
+    };
   }
   if (part.kind === 'local') {
     const { credentials, missing } = await remoteCredentials(topology, settings);
     const setup = new ArgoMultiCluster('argo-multicluster', { ...args, part: { kind: 'local', credentials } });
-    return { [LOCAL_CLUSTER_OUTPUT]: setup.localCluster, controllerImage: setup.controllerImage, profiles: setup.profiles, [MISSING_PROFILES_OUTPUT]: pulumi.output(missing) };
+    return {
+      [LOCAL_CLUSTER_OUTPUT]: setup.localCluster,
+      controllerImage: setup.controllerImage,
+      profiles: setup.profiles,
+      [MISSING_PROFILES_OUTPUT]: pulumi.output(missing),
+    };
   }
   const setup = new ArgoMultiCluster('argo-multicluster', args);
-  return { [LOCAL_CLUSTER_OUTPUT]: setup.localCluster, controllerImage: setup.controllerImage, profiles: setup.profiles };
+  return {
+    [LOCAL_CLUSTER_OUTPUT]: setup.localCluster,
+    controllerImage: setup.controllerImage,
+    profiles: setup.profiles,
+  };
 }

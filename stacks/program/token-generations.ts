@@ -8,25 +8,35 @@ import { TopologyError } from '../../constructs';
  * @returns the topology paths set, each with the config key that set it (for error messages)
  * @throws TopologyError when the value is not an object of remote cluster names
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
 export function applyTokenGenerations(raw: any, value: unknown, key: string): Map<string, string> {
   const overridden = new Map<string, string>();
   if (value === undefined) return overridden;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TopologyError([{ path: key, value, message: 'must be an object of remote cluster name to token generation' }], 'stack config');
+    throw new TopologyError(
+      [{ path: key, value, message: 'must be an object of remote cluster name to token generation' }],
+      'stack config',
+    );
   }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
   const remotes: any[] = Array.isArray(raw?.remotes) ? raw.remotes : [];
   const names = remotes.map((r) => r?.name);
   const unknown = Object.keys(value).filter((cluster) => !names.includes(cluster));
   if (unknown.length) {
     throw new TopologyError(
-      unknown.map((cluster) => ({ path: `${key}.${cluster}`, value: cluster, message: `is not a remote cluster of the topology; valid: ${names.join(', ')}` })),
+      unknown.map((cluster) => ({
+        path: `${key}.${cluster}`,
+        value: cluster,
+        message: `is not a remote cluster of the topology; valid: ${names.join(', ')}`,
+      })),
       'stack config',
     );
   }
   for (const [cluster, generation] of Object.entries(value)) {
     const i = names.indexOf(cluster);
     // `pulumi config set --path` may store a number as its text.
-    remotes[i].tokenGeneration = typeof generation === 'string' && /^\d+$/.test(generation) ? Number(generation) : generation;
+    remotes[i].tokenGeneration =
+      typeof generation === 'string' && /^\d+$/.test(generation) ? Number(generation) : generation;
     overridden.set(`remotes[${i}].tokenGeneration`, `${key}.${cluster}`);
   }
   return overridden;

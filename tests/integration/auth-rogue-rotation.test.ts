@@ -32,8 +32,8 @@ function refused(context: string, args: string[], input?: string): string | unde
   }
 }
 
-
-const tokenOf = (context: string, namespace: string, name: string) => decode(getJson(context, ['secret', '-n', namespace, name]).data.token);
+const tokenOf = (context: string, namespace: string, name: string) =>
+  decode(getJson(context, ['secret', '-n', namespace, name]).data.token);
 
 /** A kubeconfig whose users log in through an exec plugin that prints an ExecCredential with a ServiceAccount token. */
 function execKubeconfig(): { file: string; log: string } {
@@ -53,7 +53,13 @@ function execKubeconfig(): { file: string; log: string } {
     stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: names.map((n) => ({ name: n, cluster: { server: world.planes.clusters[n].server, 'certificate-authority-data': world.planes.clusters[n].caData } })),
+      clusters: names.map((n) => ({
+        name: n,
+        cluster: {
+          server: world.planes.clusters[n].server,
+          'certificate-authority-data': world.planes.clusters[n].caData,
+        },
+      })),
       users: names.map((n) => ({
         name: `operator-${n}`,
         user: {
@@ -85,7 +91,16 @@ function operator(cluster: string, rules: object[], clusterWide: boolean): strin
   const ns = clusterWide ? {} : { namespace: 'default' };
   const docs = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'operator', namespace: 'default' } },
-    { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'operator-token', namespace: 'default', annotations: { 'kubernetes.io/service-account.name': 'operator' } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: {
+        name: 'operator-token',
+        namespace: 'default',
+        annotations: { 'kubernetes.io/service-account.name': 'operator' },
+      },
+    },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name: 'operator', ...ns }, rules },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -112,10 +127,16 @@ test('exec-plugin logins for profile, plain synth and verify; the admission poli
   operator('cluster-1', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }], false);
   operator('cluster-0', [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'] }], true);
   for (const cluster of ['cluster-0', 'cluster-1']) {
-    await eventually(`the operator token of ${cluster}`, async () => !!getJson(cluster, ['secret', '-n', 'default', 'operator-token']).data?.token);
+    await eventually(
+      `the operator token of ${cluster}`,
+      async () => !!getJson(cluster, ['secret', '-n', 'default', 'operator-token']).data?.token,
+    );
     writeFileSync(join(world.dir, `operator-token-${cluster}`), tokenOf(cluster, 'default', 'operator-token'));
   }
-  await eventually('the controller token', async () => !!getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token']).data?.token);
+  await eventually(
+    'the controller token',
+    async () => !!getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token']).data?.token,
+  );
   const controllerToken = tokenOf('cluster-1', 'default', 'argo.cluster-0.service-account-token');
   const { file: execKc, log } = execKubeconfig();
 
@@ -130,31 +151,64 @@ test('exec-plugin logins for profile, plain synth and verify; the admission poli
 
   // plain-mode synth, through the same plugin.
   const plainFile = join(world.dir, 'plain.yaml');
-  writeFileSync(plainFile, stringify({ ...parse(readFileSync(world.topologyFile, 'utf8')), secrets: { mode: 'plain' } }));
+  writeFileSync(
+    plainFile,
+    stringify({ ...parse(readFileSync(world.topologyFile, 'utf8')), secrets: { mode: 'plain' } }),
+  );
   const plain = await cli(['synth', '-f', plainFile, '-o', join(world.dir, 'plain-out'), '--kubeconfig', execKc]);
   expect(plain.code).toBe(0);
-  const synthesized = parse(readFileSync(join(world.dir, 'plain-out', 'cluster-0', 'secret_argo_argo.cluster-1.yaml'), 'utf8'));
+  const synthesized = parse(
+    readFileSync(join(world.dir, 'plain-out', 'cluster-0', 'secret_argo_argo.cluster-1.yaml'), 'utf8'),
+  );
   expect(parse(decode(synthesized.data.kubeconfig)).users[0].user.token).toBe(controllerToken);
 
   // The policy: a labelled Secret anywhere else is refused by the server, naming the one namespace allowed.
   let message: string | undefined;
   await eventually('the admission policy to take effect', async () => {
-    message = refused('cluster-0', ['apply', '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rogue-2', namespace: 'default', labels: { 'workflows.argoproj.io/cluster': 'cluster-1' } } }));
+    message = refused(
+      'cluster-0',
+      ['apply', '-f', '-'],
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'rogue-2', namespace: 'default', labels: { 'workflows.argoproj.io/cluster': 'cluster-1' } },
+      }),
+    );
     if (!message) k('cluster-0', ['delete', 'secret', '-n', 'default', 'rogue-2']);
     return message !== undefined;
   });
-  expect(message).toContain('Secrets labelled workflows.argoproj.io/cluster are Argo Workflows multi-cluster profiles; in this cluster they may only be created in namespace argo');
+  expect(message).toContain(
+    'Secrets labelled workflows.argoproj.io/cluster are Argo Workflows multi-cluster profiles; in this cluster they may only be created in namespace argo',
+  );
   // Labelling an existing Secret elsewhere is refused too.
   k('cluster-0', ['create', 'secret', 'generic', 'plain', '-n', 'default']);
-  expect(refused('cluster-0', ['label', 'secret', 'plain', '-n', 'default', 'workflows.argoproj.io/cluster=cluster-9'])).toContain('may only be created in namespace argo');
+  expect(
+    refused('cluster-0', ['label', 'secret', 'plain', '-n', 'default', 'workflows.argoproj.io/cluster=cluster-9']),
+  ).toContain('may only be created in namespace argo');
 
   // A hostile profile where profiles belong: verify must refuse its file reference and exec plugin, not follow them.
   const marker = join(world.dir, 'hostile-exec-ran');
   const hostile = stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'x', cluster: { server: world.planes.clusters['cluster-1'].server, 'certificate-authority-data': world.planes.clusters['cluster-1'].caData } }],
-    users: [{ name: 'x', user: { tokenFile: join(world.dir, 'operator-token-cluster-1'), exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh', args: ['-c', `touch ${marker}`] } } }],
+    clusters: [
+      {
+        name: 'x',
+        cluster: {
+          server: world.planes.clusters['cluster-1'].server,
+          'certificate-authority-data': world.planes.clusters['cluster-1'].caData,
+        },
+      },
+    ],
+    users: [
+      {
+        name: 'x',
+        user: {
+          tokenFile: join(world.dir, 'operator-token-cluster-1'),
+          exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh', args: ['-c', `touch ${marker}`] },
+        },
+      },
+    ],
     contexts: [{ name: 'x', context: { cluster: 'x', user: 'x' } }],
     'current-context': 'x',
   });
@@ -164,7 +218,9 @@ test('exec-plugin logins for profile, plain synth and verify; the admission poli
   const verify = await cli(['verify', '-f', world.topologyFile, '--kubeconfig', execKc]);
   expect(verify.stdout).toContain('ROGUE PROFILE: default/rogue claims cluster cluster-1 outside namespace argo');
   expect(verify.stdout).toContain('DUPLICATE PROFILES for cluster cluster-1: argo/argo.cluster-1, default/rogue');
-  expect(verify.stdout).toMatch(/evil \(server unknown\) via profile argo\/argo\.evil\n {2}UNREACHABLE: profile argo\/argo\.evil: users\[0\]\.user\.tokenFile is a file reference; users\[0\]\.user\.exec is an exec plugin/);
+  expect(verify.stdout).toMatch(
+    /evil \(server unknown\) via profile argo\/argo\.evil\n {2}UNREACHABLE: profile argo\/argo\.evil: users\[0\]\.user\.tokenFile is a file reference; users\[0\]\.user\.exec is an exec plugin/,
+  );
   expect(verify.stdout).toMatch(/cluster-1 \(https:\/\/127\.0\.0\.1:\d+\) via profile argo\/argo\.cluster-1\n {2}NEED/);
   expect(verify.stdout).not.toContain('MISSING');
   expect(verify.code).toBe(1);
@@ -191,18 +247,42 @@ test('rotate: new token Secret, profile rewritten, controller rolled and awaited
 
   const rotation = cli(['rotate', '-f', next, '--remote', 'cluster-1', '--kubeconfig', admin]);
   const deployment = () => getJson('cluster-0', ['deployment', '-n', 'argo', 'workflow-controller']);
-  await eventually('rotate to roll the controller', async () => !!deployment().spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']);
+  await eventually(
+    'rotate to roll the controller',
+    async () => !!deployment().spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'],
+  );
   // Rolled, not yet rolled out: the new token is in the profile, and the old token Secret is still there.
   const newToken = tokenOf('cluster-1', 'default', 'argo.cluster-0.service-account-token.1');
   expect(newToken).not.toBe(oldToken);
-  const profileToken = () => parse(decode(getJson('cluster-0', ['secret', '-n', 'argo', 'argo.cluster-1']).data.kubeconfig)).users[0].user.token;
+  const profileToken = () =>
+    parse(decode(getJson('cluster-0', ['secret', '-n', 'argo', 'argo.cluster-1']).data.kubeconfig)).users[0].user.token;
   expect(profileToken()).toBe(newToken);
   await new Promise((r) => setTimeout(r, 3000));
-  expect(getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token']).metadata.name).toBe('argo.cluster-0.service-account-token');
+  expect(getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token']).metadata.name).toBe(
+    'argo.cluster-0.service-account-token',
+  );
 
   // These control planes run no Deployment controller: report the rollout done as it would.
   const generation = deployment().metadata.generation;
-  k('cluster-0', ['patch', 'deployment', 'workflow-controller', '-n', 'argo', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { observedGeneration: generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 } })]);
+  k('cluster-0', [
+    'patch',
+    'deployment',
+    'workflow-controller',
+    '-n',
+    'argo',
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({
+      status: {
+        observedGeneration: generation,
+        replicas: 1,
+        updatedReplicas: 1,
+        readyReplicas: 1,
+        availableReplicas: 1,
+      },
+    }),
+  ]);
   const r = await rotation;
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
@@ -212,8 +292,13 @@ test('rotate: new token Secret, profile rewritten, controller rolled and awaited
     expect.stringMatching(/^rolling deployment argo\/workflow-controller in cluster-0$/),
     expect.stringMatching(/^deleted old token Secret default\/argo\.cluster-0\.service-account-token in cluster-1$/),
   ]);
-  expect(refused('cluster-1', ['get', 'secret', '-n', 'default', 'argo.cluster-0.service-account-token'])).toMatch(/NotFound/);
-  await eventually('the old token to be refused', async () => (await statusWithToken(world, 'cluster-1', oldToken)) === 401);
+  expect(refused('cluster-1', ['get', 'secret', '-n', 'default', 'argo.cluster-0.service-account-token'])).toMatch(
+    /NotFound/,
+  );
+  await eventually(
+    'the old token to be refused',
+    async () => (await statusWithToken(world, 'cluster-1', oldToken)) === 401,
+  );
   expect(await statusWithToken(world, 'cluster-1', newToken)).toBe(200);
   const verify = await cli(['verify', '-f', next, '--kubeconfig', admin]);
   expect(verify.stdout).toContain('all needs met');

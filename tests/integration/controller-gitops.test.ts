@@ -56,8 +56,28 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
     expect((await cli(['synth', '-f', topologyFile, '-o', out])).code).toBe(0);
     k('cluster-1', ['apply', '--server-side', '-k', join(out, 'cluster-1')]);
     k('cluster-0', ['apply', '--server-side', '-k', join(out, 'cluster-0')]);
-    await eventually('the token controller to fill the token', async () => k('cluster-1', ['get', 'secret', 'argo.cluster-0.service-account-token', '-n', 'team-a', '-o', 'jsonpath={.data.token}']) !== '');
-    const profile = await cli(['profile', '-f', topologyFile, '--remote', 'cluster-1', '--kubeconfig', planes.kubeconfigPath]);
+    await eventually(
+      'the token controller to fill the token',
+      async () =>
+        k('cluster-1', [
+          'get',
+          'secret',
+          'argo.cluster-0.service-account-token',
+          '-n',
+          'team-a',
+          '-o',
+          'jsonpath={.data.token}',
+        ]) !== '',
+    );
+    const profile = await cli([
+      'profile',
+      '-f',
+      topologyFile,
+      '--remote',
+      'cluster-1',
+      '--kubeconfig',
+      planes.kubeconfigPath,
+    ]);
     expect(profile.code).toBe(0);
     expect(parse(profile.stdout).metadata.annotations['workflows.argoproj.io/namespace']).toBe('');
     k('cluster-0', ['apply', '--server-side', '-f', '-'], profile.stdout);
@@ -75,54 +95,131 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
       servers: [local.server, planes.clusters['cluster-1'].server],
     });
     // As the Deployment says: its args, the leader-election identity from the pod name.
-    expect(controller.argv.slice(1, 5)).toEqual(['--configmap', 'workflow-controller-configmap', '--executor-image', topology.local.controller.executorImage]);
+    expect(controller.argv.slice(1, 5)).toEqual([
+      '--configmap',
+      'workflow-controller-configmap',
+      '--executor-image',
+      topology.local.controller.executorImage,
+    ]);
     expect(Object.keys(controller.deploymentEnv)).toEqual(['LEADER_ELECTION_IDENTITY']);
     // controller_profiles.go logs the policy as workflowNamespace,cluster,namespace: "" is any namespace.
     await controller.waitForLog(/msg="Profile added" key=cluster-1 policyDef="argo,cluster-1,"/);
 
-    k('cluster-0', ['create', '-f', '-'], JSON.stringify(remoteWorkflow('two-ns', 'argo', NAMESPACES.map((namespace) => ({ cluster: 'cluster-1', namespace })))));
-    const pods = await runRemotePods({ kubeconfig: planes.kubeconfigPath, context: 'cluster-1', workflow: 'two-ns', namespaces: NAMESPACES, expected: 2 });
+    k(
+      'cluster-0',
+      ['create', '-f', '-'],
+      JSON.stringify(
+        remoteWorkflow(
+          'two-ns',
+          'argo',
+          NAMESPACES.map((namespace) => ({ cluster: 'cluster-1', namespace })),
+        ),
+      ),
+    );
+    const pods = await runRemotePods({
+      kubeconfig: planes.kubeconfigPath,
+      context: 'cluster-1',
+      workflow: 'two-ns',
+      namespaces: NAMESPACES,
+      expected: 2,
+    });
     expect(pods.map((p) => p.namespace).sort()).toEqual(NAMESPACES);
     for (const pod of pods) {
-      expect(pod.labels).toMatchObject({ 'workflows.argoproj.io/workflow': 'two-ns', 'workflows.argoproj.io/cluster': 'cluster-0', 'workflows.argoproj.io/completed': 'false' });
+      expect(pod.labels).toMatchObject({
+        'workflows.argoproj.io/workflow': 'two-ns',
+        'workflows.argoproj.io/cluster': 'cluster-0',
+        'workflows.argoproj.io/completed': 'false',
+      });
       expect(pod.serviceAccount).toBe(topology.remotes[0].executorServiceAccount);
     }
     expect(workflowObjects(planes.kubeconfigPath, 'cluster-0', 'pods', 'two-ns')).toEqual([]);
 
-    await eventually('the workflow to succeed', async () => workflowPhase(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns') === 'Succeeded', 90_000);
-    await eventually('podGC to delete the remote pods', async () => workflowObjects(planes.kubeconfigPath, 'cluster-1', 'pods', 'two-ns').length === 0, 90_000);
+    await eventually(
+      'the workflow to succeed',
+      async () => workflowPhase(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns') === 'Succeeded',
+      90_000,
+    );
+    await eventually(
+      'podGC to delete the remote pods',
+      async () => workflowObjects(planes.kubeconfigPath, 'cluster-1', 'pods', 'two-ns').length === 0,
+      90_000,
+    );
     // operator.go deleteTaskResults: for a profile serving namespace "" it is one DeleteCollection at the cluster
     // scope. The ClusterRole grants it, so it is not refused (a refusal would end the loop over the profiles), but
     // the API server serves no cluster-scope deletecollection of a namespaced resource: 404, which the controller
     // ignores. So this build leaves an any-namespace remote's task results in place (README: Controller builds).
     // The loop is sequential, so the first DeleteCollection logged after that profile's line is its answer.
-    const answer = await controller.waitForLog(/labelSelector="workflows.argoproj.io\/cluster=cluster-0,workflows.argoproj.io\/workflow=two-ns"[\s\S]*?msg="DeleteCollection workflowtaskresults (\d+)"/);
+    const answer = await controller.waitForLog(
+      /labelSelector="workflows.argoproj.io\/cluster=cluster-0,workflows.argoproj.io\/workflow=two-ns"[\s\S]*?msg="DeleteCollection workflowtaskresults (\d+)"/,
+    );
     expect(answer[1]).toBe('404');
-    expect(workflowObjects(planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns').map((r) => r.split('/')[0])).toEqual(NAMESPACES);
-    expect(() => k('cluster-1', ['delete', '--raw', '/apis/argoproj.io/v1alpha1/workflowtaskresults?labelSelector=workflows.argoproj.io%2Fworkflow%3Dtwo-ns'])).toThrow(/NotFound|not found/i);
+    expect(
+      workflowObjects(planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns').map(
+        (r) => r.split('/')[0],
+      ),
+    ).toEqual(NAMESPACES);
+    expect(() =>
+      k('cluster-1', [
+        'delete',
+        '--raw',
+        '/apis/argoproj.io/v1alpha1/workflowtaskresults?labelSelector=workflows.argoproj.io%2Fworkflow%3Dtwo-ns',
+      ]),
+    ).toThrow(/NotFound|not found/i);
     expect(forbiddenRefusals(controller.log())).toEqual([]);
     expect(controller.log()).not.toMatch(/forbidden/i);
   });
 
   test('without the cluster-wide deletecollection, the controller and verify name the same rule', async () => {
     const role = JSON.parse(k('cluster-1', ['get', 'clusterrole', 'argo.cluster-0', '-o', 'json']));
-    const trimmed = { ...role, rules: role.rules.map((r: any) => (r.resources.includes('workflowtaskresults') ? { ...r, verbs: r.verbs.filter((v: string) => v !== 'deletecollection') } : r)) };
+    const trimmed = {
+      ...role,
+      rules: role.rules.map((r: any) =>
+        r.resources.includes('workflowtaskresults')
+          ? { ...r, verbs: r.verbs.filter((v: string) => v !== 'deletecollection') }
+          : r,
+      ),
+    };
     k('cluster-1', ['replace', '-f', '-'], JSON.stringify(trimmed));
     try {
-      k('cluster-0', ['create', '-f', '-'], JSON.stringify(remoteWorkflow('two-ns-2', 'argo', [{ cluster: 'cluster-1', namespace: 'team-b' }])));
-      await runRemotePods({ kubeconfig: planes.kubeconfigPath, context: 'cluster-1', workflow: 'two-ns-2', namespaces: NAMESPACES, expected: 1 });
-      await eventually('the workflow to succeed', async () => workflowPhase(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns-2') === 'Succeeded', 90_000);
+      k(
+        'cluster-0',
+        ['create', '-f', '-'],
+        JSON.stringify(remoteWorkflow('two-ns-2', 'argo', [{ cluster: 'cluster-1', namespace: 'team-b' }])),
+      );
+      await runRemotePods({
+        kubeconfig: planes.kubeconfigPath,
+        context: 'cluster-1',
+        workflow: 'two-ns-2',
+        namespaces: NAMESPACES,
+        expected: 1,
+      });
+      await eventually(
+        'the workflow to succeed',
+        async () => workflowPhase(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns-2') === 'Succeeded',
+        90_000,
+      );
       await controller!.waitForLog(/failed to delete task-results.*forbidden/);
       const refused = forbiddenRefusals(controller!.log());
-      expect(refused).toEqual([{ verb: 'deletecollection', resource: 'workflowtaskresults', group: 'argoproj.io', namespace: '' }]);
+      expect(refused).toEqual([
+        { verb: 'deletecollection', resource: 'workflowtaskresults', group: 'argoproj.io', namespace: '' },
+      ]);
       // The results stay behind: the facts' measurement, reproduced.
-      expect(workflowObjects(planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns-2')).toHaveLength(1);
+      expect(
+        workflowObjects(planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns-2'),
+      ).toHaveLength(1);
 
       const verify = await cli(['verify', '-f', topologyFile, '--kubeconfig', planes.kubeconfigPath]);
       expect(verify.code).toBe(1);
       expect(verifyMissing(verify.stdout)).toEqual(refused);
     } finally {
-      k('cluster-1', ['replace', '-f', '-'], JSON.stringify({ ...JSON.parse(k('cluster-1', ['get', 'clusterrole', 'argo.cluster-0', '-o', 'json'])), rules: role.rules }));
+      k(
+        'cluster-1',
+        ['replace', '-f', '-'],
+        JSON.stringify({
+          ...JSON.parse(k('cluster-1', ['get', 'clusterrole', 'argo.cluster-0', '-o', 'json'])),
+          rules: role.rules,
+        }),
+      );
     }
     expect((await cli(['verify', '-f', topologyFile, '--kubeconfig', planes.kubeconfigPath])).code).toBe(0);
   });

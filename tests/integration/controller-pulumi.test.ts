@@ -31,7 +31,8 @@ let stack: Stack;
 let topology: Topology;
 let controller: ControllerHandle | undefined;
 
-const k = (context: string, args: string[], input?: string) => kubectl(world.planes.kubeconfigPath, context, args, input);
+const k = (context: string, args: string[], input?: string) =>
+  kubectl(world.planes.kubeconfigPath, context, args, input);
 
 beforeAll(async () => {
   world = await startWorld('argo-up');
@@ -52,12 +53,23 @@ afterAll(async () => {
 describe('the real controller, everything applied by `pulumi up`, a remote serving one namespace', () => {
   test('up applies the setup and copies the artifact Secret into the remote namespace as a Pulumi secret', async () => {
     k('cluster-0', ['create', 'namespace', 'argo']);
-    k('cluster-0', ['create', 'secret', 'generic', ARTIFACT_SECRET, '-n', 'argo', `--from-literal=secretKey=${ARTIFACT_KEY}`]);
+    k('cluster-0', [
+      'create',
+      'secret',
+      'generic',
+      ARTIFACT_SECRET,
+      '-n',
+      'argo',
+      `--from-literal=secretKey=${ARTIFACT_KEY}`,
+    ]);
     expect((await stack.up()).summary.result).toBe('succeeded');
     const copied = JSON.parse(k('cluster-1', ['get', 'secret', ARTIFACT_SECRET, '-n', 'default', '-o', 'json']));
     expect(Buffer.from(copied.data.secretKey, 'base64').toString()).toBe(ARTIFACT_KEY);
     // The state as stored by the backend (exportStack would decrypt it with --show-secrets).
-    const state = readFileSync(join(fileURLToPath(world.env.PULUMI_BACKEND_URL), '.pulumi', 'stacks', 'argo-multicluster', 'argo.json'), 'utf8');
+    const state = readFileSync(
+      join(fileURLToPath(world.env.PULUMI_BACKEND_URL), '.pulumi', 'stacks', 'argo-multicluster', 'argo.json'),
+      'utf8',
+    );
     expect(state).toContain(`default/${ARTIFACT_SECRET}`);
     expect(state).not.toContain(ARTIFACT_KEY);
     expect(state).not.toContain(Buffer.from(ARTIFACT_KEY).toString('base64'));
@@ -98,29 +110,78 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
     // The profile `up` wrote, as controller_profiles.go read it: workflow namespace argo, cluster-1, namespace default.
     await controller.waitForLog(/msg="Profile added" key=cluster-1 policyDef="argo,cluster-1,default"/);
 
-    k('cluster-0', ['create', '-f', '-'], JSON.stringify(remoteWorkflow('one-ns', 'argo', [{ cluster: 'cluster-1', namespace: 'default' }])));
-    const [pod] = await runRemotePods({ kubeconfig: world.planes.kubeconfigPath, context: 'cluster-1', workflow: 'one-ns', namespaces: ['default'], expected: 1 });
+    k(
+      'cluster-0',
+      ['create', '-f', '-'],
+      JSON.stringify(remoteWorkflow('one-ns', 'argo', [{ cluster: 'cluster-1', namespace: 'default' }])),
+    );
+    const [pod] = await runRemotePods({
+      kubeconfig: world.planes.kubeconfigPath,
+      context: 'cluster-1',
+      workflow: 'one-ns',
+      namespaces: ['default'],
+      expected: 1,
+    });
     expect(pod.namespace).toBe('default');
-    expect(pod.labels).toMatchObject({ 'workflows.argoproj.io/workflow': 'one-ns', 'workflows.argoproj.io/cluster': 'cluster-0', 'workflows.argoproj.io/completed': 'false' });
+    expect(pod.labels).toMatchObject({
+      'workflows.argoproj.io/workflow': 'one-ns',
+      'workflows.argoproj.io/cluster': 'cluster-0',
+      'workflows.argoproj.io/completed': 'false',
+    });
     expect(workflowObjects(world.planes.kubeconfigPath, 'cluster-0', 'pods', 'one-ns')).toEqual([]);
-    expect(workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'one-ns')).toHaveLength(1);
+    expect(
+      workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'one-ns'),
+    ).toHaveLength(1);
 
-    await eventually('the workflow to succeed', async () => workflowPhase(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'one-ns') === 'Succeeded', 90_000);
-    await eventually('podGC to delete the remote pod', async () => workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'pods', 'one-ns').length === 0, 90_000);
+    await eventually(
+      'the workflow to succeed',
+      async () => workflowPhase(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'one-ns') === 'Succeeded',
+      90_000,
+    );
+    await eventually(
+      'podGC to delete the remote pod',
+      async () => workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'pods', 'one-ns').length === 0,
+      90_000,
+    );
     // operator.go deleteTaskResults: DeleteCollection in the profile's namespace, default.
-    await eventually('the task results to be deleted in cluster-1', async () => workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'one-ns').length === 0, 60_000);
+    await eventually(
+      'the task results to be deleted in cluster-1',
+      async () =>
+        workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'one-ns')
+          .length === 0,
+      60_000,
+    );
     expect(forbiddenRefusals(controller.log())).toEqual([]);
     expect(controller.log()).not.toMatch(/forbidden/i);
   });
 
   test('without pods delete in the remote Role, the controller and verify name the same rule', async () => {
     const role = JSON.parse(k('cluster-1', ['get', 'role', 'argo.cluster-0', '-n', 'default', '-o', 'json']));
-    const trimmed = { ...role, rules: role.rules.map((r: any) => (r.resources.includes('pods') ? { ...r, verbs: r.verbs.filter((v: string) => v !== 'delete') } : r)) };
+    const trimmed = {
+      ...role,
+      rules: role.rules.map((r: any) =>
+        r.resources.includes('pods') ? { ...r, verbs: r.verbs.filter((v: string) => v !== 'delete') } : r,
+      ),
+    };
     k('cluster-1', ['replace', '-f', '-'], JSON.stringify(trimmed));
     try {
-      k('cluster-0', ['create', '-f', '-'], JSON.stringify(remoteWorkflow('one-ns-2', 'argo', [{ cluster: 'cluster-1', namespace: 'default' }])));
-      await runRemotePods({ kubeconfig: world.planes.kubeconfigPath, context: 'cluster-1', workflow: 'one-ns-2', namespaces: ['default'], expected: 1 });
-      await eventually('the workflow to succeed', async () => workflowPhase(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'one-ns-2') === 'Succeeded', 90_000);
+      k(
+        'cluster-0',
+        ['create', '-f', '-'],
+        JSON.stringify(remoteWorkflow('one-ns-2', 'argo', [{ cluster: 'cluster-1', namespace: 'default' }])),
+      );
+      await runRemotePods({
+        kubeconfig: world.planes.kubeconfigPath,
+        context: 'cluster-1',
+        workflow: 'one-ns-2',
+        namespaces: ['default'],
+        expected: 1,
+      });
+      await eventually(
+        'the workflow to succeed',
+        async () => workflowPhase(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'one-ns-2') === 'Succeeded',
+        90_000,
+      );
       await controller!.waitForLog(/cannot delete resource/, 90_000);
       const refused = forbiddenRefusals(controller!.log());
       expect(refused[0]).toEqual({ verb: 'delete', resource: 'pods', group: '', namespace: 'default' });
@@ -131,7 +192,14 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
       expect(verify.code).toBe(1);
       expect(verifyMissing(verify.stdout)).toEqual([refused[0]]);
     } finally {
-      k('cluster-1', ['replace', '-f', '-'], JSON.stringify({ ...JSON.parse(k('cluster-1', ['get', 'role', 'argo.cluster-0', '-n', 'default', '-o', 'json'])), rules: role.rules }));
+      k(
+        'cluster-1',
+        ['replace', '-f', '-'],
+        JSON.stringify({
+          ...JSON.parse(k('cluster-1', ['get', 'role', 'argo.cluster-0', '-n', 'default', '-o', 'json'])),
+          rules: role.rules,
+        }),
+      );
     }
     expect((await cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath])).code).toBe(0);
   });

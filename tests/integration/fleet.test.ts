@@ -39,7 +39,20 @@ function writeTopology(remotes: string[], extraNamespace?: string): Topology {
 
 /** Runs `argo-multicluster fleet ARGS` as a process, as a user would. */
 function fleet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const all = [CLI, 'fleet', ...args, '--stack', 'it', '-f', topologyFile(), '--kubeconfig', planes.kubeconfigPath, '--skip-await', '--work-dir', workDir];
+  const all = [
+    CLI,
+    'fleet',
+    ...args,
+    '--stack',
+    'it',
+    '-f',
+    topologyFile(),
+    '--kubeconfig',
+    planes.kubeconfigPath,
+    '--skip-await',
+    '--work-dir',
+    workDir,
+  ];
   return new Promise((resolve) => {
     execFile(process.execPath, all, { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
@@ -56,7 +69,13 @@ function client(context: string): k8s.KubernetesObjectApi {
 
 async function read(context: string, m: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): Promise<any | undefined> {
   try {
-    return (await client(context).read({ apiVersion: m.apiVersion, kind: m.kind, metadata: { name: m.metadata.name, namespace: m.metadata.namespace } })).body;
+    return (
+      await client(context).read({
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        metadata: { name: m.metadata.name, namespace: m.metadata.namespace },
+      })
+    ).body;
   } catch (e: any) {
     if (e?.statusCode === 404 || e?.response?.statusCode === 404) return undefined;
     throw e;
@@ -64,18 +83,26 @@ async function read(context: string, m: Pick<Manifest, 'apiVersion' | 'kind' | '
 }
 
 /** The objects of `topology` (profiles included) that are missing from their clusters. */
-async function missing(topology: Topology, clusters = [topology.local.name, ...topology.remotes.map((r) => r.name)]): Promise<string[]> {
+async function missing(
+  topology: Topology,
+  clusters = [topology.local.name, ...topology.remotes.map((r) => r.name)],
+): Promise<string[]> {
   const out: string[] = [];
   for (const [cluster, list] of objectsWithProfiles(topology)) {
     if (!clusters.includes(cluster)) continue;
-    for (const m of list) if (!(await read(cluster, m))) out.push(`${cluster} ${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`);
+    for (const m of list)
+      if (!(await read(cluster, m))) out.push(`${cluster} ${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`);
   }
   return out;
 }
 
 /** Whether the profile of `remote` in the local cluster lets the controller list pods there, asked with its own kubeconfig. */
 async function profileWorks(remote: string, namespace: string): Promise<boolean> {
-  const secret = await read('cluster-0', { apiVersion: 'v1', kind: 'Secret', metadata: { name: `argo.${remote}`, namespace: 'argo' } });
+  const secret = await read('cluster-0', {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: `argo.${remote}`, namespace: 'argo' },
+  });
   const kc = new k8s.KubeConfig();
   kc.loadFromString(Buffer.from(secret.data.kubeconfig, 'base64').toString());
   const review = await kc.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({
@@ -94,7 +121,9 @@ function stackNames(): string[] {
 
 /** The summary line of one stack, from a fleet run's output. */
 function summaryOf(stdout: string, stack: string): string {
-  const line = stdout.split('\n').find((l) => l.trim().split(/\s+/)[1] === stack && stdout.indexOf(l) > stdout.indexOf('summary:'));
+  const line = stdout
+    .split('\n')
+    .find((l) => l.trim().split(/\s+/)[1] === stack && stdout.indexOf(l) > stdout.indexOf('summary:'));
   if (!line) throw new Error(`no summary line for ${stack} in:\n${stdout}`);
   return line;
 }
@@ -106,7 +135,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'amc-fleet-'));
   workDir = join(dir, 'project');
   planes = await startControlPlanes({ names: ['cluster-0', ...REMOTES], binDir, workDir: join(dir, 'clusters') });
-  env = { ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })), PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration' };
+  env = {
+    ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })),
+    PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration',
+  };
   execFileSync('mkdir', ['-p', workDir]);
   first = writeTopology(REMOTES);
 });
@@ -146,7 +178,8 @@ describe('fleet mode: a stack per cluster on real servers', () => {
     expect(r.code).toBe(1);
     expect(summaryOf(r.stdout, 'it-cluster-2')).toMatch(/FAILED\s+\S/);
     expect(r.stdout).toMatch(/fleet up: 1 of 4 stack\(s\) failed: cluster-2 \(it-cluster-2\)\n/);
-    for (const stack of ['it', 'it-cluster-1', 'it-cluster-3']) expect(summaryOf(r.stdout, stack)).toMatch(/ok\s+\d+ (create|update)/);
+    for (const stack of ['it', 'it-cluster-1', 'it-cluster-3'])
+      expect(summaryOf(r.stdout, stack)).toMatch(/ok\s+\d+ (create|update)/);
     expect(await missing(next, ['cluster-0', 'cluster-1', 'cluster-3'])).toEqual([]);
     expect(await profileWorks('cluster-1', 'extra')).toBe(true);
   });
@@ -158,9 +191,27 @@ describe('fleet mode: a stack per cluster on real servers', () => {
     expect(r.code).toBe(0);
     expect(summaryOf(r.stdout, 'it-cluster-3')).toMatch(/removed remote\s+ok\s+\d+ delete/);
     expect(await missing(next)).toEqual([]);
-    expect(await read('cluster-0', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo.cluster-3', namespace: 'argo' } })).toBeUndefined();
-    expect(await read('cluster-3', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'argo.cluster-0', namespace: 'default' } })).toBeUndefined();
-    expect(await read('cluster-3', { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'workflowtaskresults.argoproj.io' } })).toBeUndefined();
+    expect(
+      await read('cluster-0', {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'argo.cluster-3', namespace: 'argo' },
+      }),
+    ).toBeUndefined();
+    expect(
+      await read('cluster-3', {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'argo.cluster-0', namespace: 'default' },
+      }),
+    ).toBeUndefined();
+    expect(
+      await read('cluster-3', {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'workflowtaskresults.argoproj.io' },
+      }),
+    ).toBeUndefined();
     expect(stackNames()).toEqual(['it', 'it-cluster-1', 'it-cluster-2']);
     expect(await profileWorks('cluster-2', 'extra')).toBe(true);
   });
@@ -171,6 +222,10 @@ describe('fleet mode: a stack per cluster on real servers', () => {
     expect(r.stdout).toMatch(/fleet destroy: all 3 stack\(s\) succeeded/);
     const everything = writeTopology(REMOTES, 'extra');
     // Namespaces go once the namespace controller has emptied them.
-    await eventually('every object of the fleet to be gone', async () => (await missing(everything)).length === [...objectsWithProfiles(everything).values()].flat().length, 120_000);
+    await eventually(
+      'every object of the fleet to be gone',
+      async () => (await missing(everything)).length === [...objectsWithProfiles(everything).values()].flat().length,
+      120_000,
+    );
   });
 });

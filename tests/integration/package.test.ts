@@ -14,7 +14,12 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 let tarball: string;
 
 function npm(cwd: string, args: string[]): string {
-  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 }
 
 function run(cwd: string, file: string): string {
@@ -22,14 +27,25 @@ function run(cwd: string, file: string): string {
 }
 
 const TSCONFIG = {
-  compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, outDir: 'out', types: ['node'], skipLibCheck: false },
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    outDir: 'out',
+    types: ['node'],
+    skipLibCheck: false,
+  },
 };
 
 /** A fresh project with the user's own dependencies and our tarball; returns its folder. */
 function project(name: string, dependencies: Record<string, string>, files: Record<string, string>): string {
   const dir = join(work, name);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', private: true, dependencies }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name, version: '1.0.0', private: true, dependencies }, null, 2),
+  );
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, include: Object.keys(files) }, null, 2));
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   npm(dir, ['install']);
@@ -44,7 +60,8 @@ function copies(dir: string, name: string): string[] {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       if (!e.isDirectory()) continue;
       const p = join(d, e.name);
-      if (e.name === name && p.endsWith(join('node_modules', name))) found.push(JSON.parse(readFileSync(join(p, 'package.json'), 'utf8')).version);
+      if (e.name === name && p.endsWith(join('node_modules', name)))
+        found.push(JSON.parse(readFileSync(join(p, 'package.json'), 'utf8')).version);
       if (e.name === 'node_modules' || e.name.startsWith('@') || d.endsWith('node_modules')) walk(p);
     }
   };
@@ -59,16 +76,33 @@ beforeAll(() => {
   const out = JSON.parse(npm(ROOT, ['pack', '--json', '--pack-destination', work]));
   tarball = join(work, out[0].filename);
   const files: string[] = out[0].files.map((f: { path: string }) => f.path);
-  expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'topology.schema.json', 'lib/constructs/index.js', 'lib/constructs/index.d.ts', 'lib/stacks/component/component.js', 'lib/constructs/cli/main.js', 'constructs/examples/topology.yaml']));
-  expect(files.filter((f) => f.startsWith('tests/') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'topology.schema.json',
+      'lib/constructs/index.js',
+      'lib/constructs/index.d.ts',
+      'lib/stacks/component/component.js',
+      'lib/constructs/cli/main.js',
+      'constructs/examples/topology.yaml',
+    ]),
+  );
+  expect(files.filter((f) => f.startsWith('tests/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
 });
 
 describe('the packed tarball in a user project', () => {
   test('has a license, peer ranges for cdk8s and constructs, and no pinned copy of them', () => {
-    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/);
+    expect(readFileSync(join(ROOT, 'LICENSE'), 'utf8')).toMatch(
+      /Apache License\s+Version 2\.0, January 2004[\s\S]*END OF TERMS AND CONDITIONS/,
+    );
     expect(pkg.dependencies).not.toHaveProperty('cdk8s');
     expect(pkg.dependencies).not.toHaveProperty('constructs');
-    expect(pkg.peerDependencies).toMatchObject({ cdk8s: expect.stringMatching(/^\^/), constructs: expect.stringMatching(/^\^/) });
+    expect(pkg.peerDependencies).toMatchObject({
+      cdk8s: expect.stringMatching(/^\^/),
+      constructs: expect.stringMatching(/^\^/),
+    });
   });
 
   test('a cdk8s project with its own cdk8s and constructs type-checks, synthesizes (CommonJS and ESM) and runs the CLI', () => {
@@ -84,23 +118,36 @@ validateTopology(file);
 app.synth();
 console.log(JSON.stringify({ charts: app.charts.length, local: charts.local.toJson().length }));
 `;
-    const dir = project('cdk8s-user', { ...COMMON, cdk8s: '2.70.106', constructs: '10.8.1' }, {
-      'main.cts': source(
-        "import { App, Chart } from 'cdk8s';\nimport { ControllerDeployment, Topology, TopologyFile, buildCharts, exampleTopologyPath, loadTopologyFile, validateTopology } from 'argo-multicluster';",
-      ),
-      'main.mts': source(
-        "import { App, Chart } from 'cdk8s';\nimport { ControllerDeployment, type Topology, type TopologyFile, buildCharts, exampleTopologyPath, loadTopologyFile, validateTopology } from 'argo-multicluster';",
-      ),
-    });
+    const dir = project(
+      'cdk8s-user',
+      { ...COMMON, cdk8s: '2.70.106', constructs: '10.8.1' },
+      {
+        'main.cts': source(
+          "import { App, Chart } from 'cdk8s';\nimport { ControllerDeployment, Topology, TopologyFile, buildCharts, exampleTopologyPath, loadTopologyFile, validateTopology } from 'argo-multicluster';",
+        ),
+        'main.mts': source(
+          "import { App, Chart } from 'cdk8s';\nimport { ControllerDeployment, type Topology, type TopologyFile, buildCharts, exampleTopologyPath, loadTopologyFile, validateTopology } from 'argo-multicluster';",
+        ),
+      },
+    );
     expect(copies(dir, 'cdk8s')).toEqual(['2.70.106']);
     expect(copies(dir, 'constructs')).toEqual(['10.8.1']);
-    execFileSync(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
-    for (const file of ['out/main.cjs', 'out/main.mjs']) expect(JSON.parse(run(dir, file))).toEqual({ charts: 3, local: expect.any(Number) });
-    expect(readdirSync(join(dir, 'dist')).sort()).toEqual(['cluster-0.k8s.yaml', 'cluster-1.k8s.yaml', 'mine.k8s.yaml']);
+    execFileSync(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], {
+      encoding: 'utf8',
+    });
+    for (const file of ['out/main.cjs', 'out/main.mjs'])
+      expect(JSON.parse(run(dir, file))).toEqual({ charts: 3, local: expect.any(Number) });
+    expect(readdirSync(join(dir, 'dist')).sort()).toEqual([
+      'cluster-0.k8s.yaml',
+      'cluster-1.k8s.yaml',
+      'mine.k8s.yaml',
+    ]);
     const bin = join(dir, 'node_modules', '.bin', 'argo-multicluster');
     expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toMatch(/^argo-multicluster: /);
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
-    expect(execFileSync(bin, ['synth', '-o', join(dir, 'gitops')], { encoding: 'utf8' })).toMatch(/^wrote \d+ files for 2 clusters/);
+    expect(execFileSync(bin, ['synth', '-o', join(dir, 'gitops')], { encoding: 'utf8' })).toMatch(
+      /^wrote \d+ files for 2 clusters/,
+    );
   });
 
   test('a Pulumi project with its own @pulumi/* type-checks and builds the component under mocks (CommonJS and ESM)', () => {
@@ -132,16 +179,25 @@ main();
 `;
     const dir = project(
       'pulumi-user',
-      { ...COMMON, '@pulumi/pulumi': pkg.devDependencies['@pulumi/pulumi'], '@pulumi/kubernetes': pkg.devDependencies['@pulumi/kubernetes'] },
+      {
+        ...COMMON,
+        '@pulumi/pulumi': pkg.devDependencies['@pulumi/pulumi'],
+        '@pulumi/kubernetes': pkg.devDependencies['@pulumi/kubernetes'],
+      },
       {
         'index.cts': source("import * as pulumi from '@pulumi/pulumi';\nimport * as k8s from '@pulumi/kubernetes';"),
         'index.mts': source("import * as pulumi from '@pulumi/pulumi';\nimport * as k8s from '@pulumi/kubernetes';"),
       },
     );
     expect(copies(dir, 'constructs')).toHaveLength(1);
-    execFileSync(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
+    execFileSync(process.execPath, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], {
+      encoding: 'utf8',
+    });
     for (const file of ['out/index.cjs', 'out/index.mjs']) {
-      expect(JSON.parse(run(dir, file))).toEqual({ clusters: ['gpu-1', 'prod-eu'], profiles: { 'gpu-1': { name: 'argo.gpu-1', namespace: 'argo' } } });
+      expect(JSON.parse(run(dir, file))).toEqual({
+        clusters: ['gpu-1', 'prod-eu'],
+        profiles: { 'gpu-1': { name: 'argo.gpu-1', namespace: 'argo' } },
+      });
     }
   });
 });

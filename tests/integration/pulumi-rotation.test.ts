@@ -18,14 +18,19 @@ afterAll(async () => {
   await world?.planes.stopAll();
 });
 
-const getJson = (context: string, args: string[]) => JSON.parse(kubectl(world.planes.kubeconfigPath, context, ['get', ...args, '-o', 'json']));
+const getJson = (context: string, args: string[]) =>
+  JSON.parse(kubectl(world.planes.kubeconfigPath, context, ['get', ...args, '-o', 'json']));
 const decode = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
-
 
 test('one config change rotates the token: new token Secret, profile, controller roll, and only then the old token Secret deleted', async () => {
   expect((await stack.up()).summary.result).toBe('succeeded');
-  const oldToken = decode(getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token']).data.token);
-  const checksum = () => getJson('cluster-0', ['deployment', '-n', 'argo', 'workflow-controller']).spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
+  const oldToken = decode(
+    getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token']).data.token,
+  );
+  const checksum = () =>
+    getJson('cluster-0', ['deployment', '-n', 'argo', 'workflow-controller']).spec.template.metadata.annotations[
+      CHECKSUM_ANNOTATION
+    ];
   const before = checksum();
 
   await stack.setConfig('argo-multicluster:tokenGenerations.cluster-1', { value: '1' }, true);
@@ -64,11 +69,17 @@ test('one config change rotates the token: new token Secret, profile, controller
     ].sort(),
   );
 
-  const newToken = decode(getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token.1']).data.token);
-  const profileToken = parse(decode(getJson('cluster-0', ['secret', '-n', 'argo', 'argo.cluster-1']).data.kubeconfig)).users[0].user.token;
+  const newToken = decode(
+    getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token.1']).data.token,
+  );
+  const profileToken = parse(decode(getJson('cluster-0', ['secret', '-n', 'argo', 'argo.cluster-1']).data.kubeconfig))
+    .users[0].user.token;
   expect(profileToken).toBe(newToken);
   expect(checksum()).not.toBe(before);
-  await eventually('the old token to be refused', async () => (await statusWithToken(world, 'cluster-1', oldToken)) === 401);
+  await eventually(
+    'the old token to be refused',
+    async () => (await statusWithToken(world, 'cluster-1', oldToken)) === 401,
+  );
   expect(await statusWithToken(world, 'cluster-1', newToken)).toBe(200);
   const verify = await cli(['verify', '--context', 'cluster-0', '--kubeconfig', world.planes.kubeconfigPath]);
   expect(verify.stdout).toContain('all needs met');

@@ -23,15 +23,25 @@ afterAll(async () => {
   await world?.planes.stopAll();
 });
 
-
 async function profileKubeconfig(): Promise<k8s.KubeConfig> {
-  const secret = await readObject(adminClient(world, 'cluster-0'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo.cluster-1', namespace: 'argo' } });
+  const secret = await readObject(adminClient(world, 'cluster-0'), {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'argo.cluster-1', namespace: 'argo' },
+  });
   const kc = new k8s.KubeConfig();
   kc.loadFromString(Buffer.from(secret.data.kubeconfig, 'base64').toString());
   return kc;
 }
 
-async function canI(kc: k8s.KubeConfig, verb: string, resource: string, namespace?: string, group = '', subresource?: string): Promise<boolean> {
+async function canI(
+  kc: k8s.KubeConfig,
+  verb: string,
+  resource: string,
+  namespace?: string,
+  group = '',
+  subresource?: string,
+): Promise<boolean> {
   const api = kc.makeApiClient(k8s.AuthorizationV1Api);
   const review = await api.createSelfSubjectAccessReview({
     apiVersion: 'authorization.k8s.io/v1',
@@ -52,7 +62,10 @@ function impersonatedPatch(path: string, body: unknown): Promise<number> {
         ca: Buffer.from(c.caData, 'base64'),
         cert: Buffer.from(c.clientCertData, 'base64'),
         key: Buffer.from(c.clientKeyData, 'base64'),
-        headers: { 'content-type': 'application/merge-patch+json', 'impersonate-user': 'system:serviceaccount:default:default' },
+        headers: {
+          'content-type': 'application/merge-patch+json',
+          'impersonate-user': 'system:serviceaccount:default:default',
+        },
       },
       (res) => {
         res.resume();
@@ -70,10 +83,19 @@ describe('pulumi up across two real clusters', () => {
     expect(result.summary.result).toBe('succeeded');
     for (const [cluster, objects] of expected) {
       const client = adminClient(world, cluster);
-      for (const m of objects) expect([cluster, m.kind, m.metadata.namespace, m.metadata.name, !!(await readObject(client, m))]).toEqual([cluster, m.kind, m.metadata.namespace, m.metadata.name, true]);
+      for (const m of objects)
+        expect([cluster, m.kind, m.metadata.namespace, m.metadata.name, !!(await readObject(client, m))]).toEqual([
+          cluster,
+          m.kind,
+          m.metadata.namespace,
+          m.metadata.name,
+          true,
+        ]);
       // And nothing of ours landed on the other cluster.
       const other = cluster === 'cluster-0' ? 'cluster-1' : 'cluster-0';
-      for (const m of objects.filter((o) => !expected.get(other)!.some((x) => x.kind === o.kind && x.metadata.name === o.metadata.name))) {
+      for (const m of objects.filter(
+        (o) => !expected.get(other)!.some((x) => x.kind === o.kind && x.metadata.name === o.metadata.name),
+      )) {
         expect(await readObject(adminClient(world, other), m)).toBeUndefined();
       }
     }
@@ -82,13 +104,19 @@ describe('pulumi up across two real clusters', () => {
   });
 
   test('the profile Secret carries the label, both annotations and a kubeconfig for the real remote', async () => {
-    const secret = await readObject(adminClient(world, 'cluster-0'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo.cluster-1', namespace: 'argo' } });
+    const secret = await readObject(adminClient(world, 'cluster-0'), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'argo.cluster-1', namespace: 'argo' },
+    });
     expect(secret.metadata.labels['workflows.argoproj.io/cluster']).toBe('cluster-1');
     expect(secret.metadata.annotations['workflows.argoproj.io/workflow-namespace']).toBe('argo');
     expect(secret.metadata.annotations['workflows.argoproj.io/namespace']).toBe('default');
     const kubeconfig = parse(Buffer.from(secret.data.kubeconfig, 'base64').toString());
     expect(kubeconfig.clusters[0].cluster.server).toBe(world.planes.clusters['cluster-1'].server);
-    expect(Buffer.from(kubeconfig.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toContain('BEGIN CERTIFICATE');
+    expect(Buffer.from(kubeconfig.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toContain(
+      'BEGIN CERTIFICATE',
+    );
     expect(kubeconfig['current-context']).toBe('cluster-1');
   });
 
@@ -97,17 +125,27 @@ describe('pulumi up across two real clusters', () => {
     for (const verb of ['create', 'patch', 'delete', 'list', 'watch']) {
       expect([verb, 'pods', await canI(kc, verb, 'pods', 'default')]).toEqual([verb, 'pods', true]);
       // Exec is a POST (workflow/common/util.go): create, nothing else.
-      expect([verb, 'pods/exec', await canI(kc, verb, 'pods', 'default', '', 'exec')]).toEqual([verb, 'pods/exec', verb === 'create']);
+      expect([verb, 'pods/exec', await canI(kc, verb, 'pods', 'default', '', 'exec')]).toEqual([
+        verb,
+        'pods/exec',
+        verb === 'create',
+      ]);
     }
-    for (const verb of ['list', 'watch', 'deletecollection']) expect([verb, await canI(kc, verb, 'workflowtaskresults', 'default', 'argoproj.io')]).toEqual([verb, true]);
+    for (const verb of ['list', 'watch', 'deletecollection'])
+      expect([verb, await canI(kc, verb, 'workflowtaskresults', 'default', 'argoproj.io')]).toEqual([verb, true]);
     expect(await canI(kc, 'create', 'pods', 'kube-system')).toBe(false);
     expect(await canI(kc, 'list', 'pods')).toBe(false);
     expect(await canI(kc, 'get', 'secrets', 'default')).toBe(false);
     expect(await canI(kc, 'list', 'nodes')).toBe(false);
     // A real round trip with those credentials: a pod is created and deleted (no kubelet runs it).
     const core = kc.makeApiClient(k8s.CoreV1Api);
-    await core.createNamespacedPod('default', { metadata: { name: 'argo-mc-probe' }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } });
-    expect((await core.listNamespacedPod('default')).body.items.map((p) => p.metadata!.name)).toContain('argo-mc-probe');
+    await core.createNamespacedPod('default', {
+      metadata: { name: 'argo-mc-probe' },
+      spec: { containers: [{ name: 'c', image: 'busybox:1' }] },
+    });
+    expect((await core.listNamespacedPod('default')).body.items.map((p) => p.metadata!.name)).toContain(
+      'argo-mc-probe',
+    );
     await core.deleteNamespacedPod('argo-mc-probe', 'default', undefined, undefined, 0);
     await expect(core.listNamespacedSecret('default')).rejects.toMatchObject({ statusCode: 403 });
   });
@@ -117,17 +155,45 @@ describe('pulumi up across two real clusters', () => {
     // `kubectl auth can-i` answers "no" with exit status 1.
     const canExec = (verb: string, resource: string, namespace = 'default') => {
       try {
-        return kubectl(world.planes.kubeconfigPath, 'cluster-1', ['auth', 'can-i', verb, resource, '--as', 'system:serviceaccount:default:default', '-n', namespace]).trim();
+        return kubectl(world.planes.kubeconfigPath, 'cluster-1', [
+          'auth',
+          'can-i',
+          verb,
+          resource,
+          '--as',
+          'system:serviceaccount:default:default',
+          '-n',
+          namespace,
+        ]).trim();
       } catch (e: any) {
         if (e.status === 1 && String(e.stdout).trim() === 'no') return 'no';
         throw e;
       }
     };
-    const result = { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTaskResult', metadata: { name: 'wf-1-123' }, outputs: { result: '42', parameters: [{ name: 'p', value: 'v', extra: 'kept' }] } };
+    const result = {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'WorkflowTaskResult',
+      metadata: { name: 'wf-1-123' },
+      outputs: { result: '42', parameters: [{ name: 'p', value: 'v', extra: 'kept' }] },
+    };
     kubectl(world.planes.kubeconfigPath, 'cluster-1', ['create', '-f', '-', ...as], JSON.stringify(result));
     // kubectl patch reads first, which the executor may not; the executor patches directly, so does this.
-    expect(await impersonatedPatch('/apis/argoproj.io/v1alpha1/namespaces/default/workflowtaskresults/wf-1-123', { phase: 'Succeeded' })).toBe(200);
-    const stored = JSON.parse(kubectl(world.planes.kubeconfigPath, 'cluster-1', ['get', 'workflowtaskresult', 'wf-1-123', '-n', 'default', '-o', 'json']));
+    expect(
+      await impersonatedPatch('/apis/argoproj.io/v1alpha1/namespaces/default/workflowtaskresults/wf-1-123', {
+        phase: 'Succeeded',
+      }),
+    ).toBe(200);
+    const stored = JSON.parse(
+      kubectl(world.planes.kubeconfigPath, 'cluster-1', [
+        'get',
+        'workflowtaskresult',
+        'wf-1-123',
+        '-n',
+        'default',
+        '-o',
+        'json',
+      ]),
+    );
     expect(stored.phase).toBe('Succeeded');
     expect(stored.outputs.parameters[0].extra).toBe('kept');
     expect(canExec('delete', 'workflowtaskresults.argoproj.io')).toBe('no');
@@ -145,19 +211,42 @@ describe('pulumi up across two real clusters', () => {
   });
 
   test('profile prints the same profile the stack wrote', async () => {
-    const r = await cli(['profile', '-f', world.topologyFile, '--remote', 'cluster-1', '--kubeconfig', world.planes.kubeconfigPath]);
+    const r = await cli([
+      'profile',
+      '-f',
+      world.topologyFile,
+      '--remote',
+      'cluster-1',
+      '--kubeconfig',
+      world.planes.kubeconfigPath,
+    ]);
     expect(r.code).toBe(0);
     const printed = parse(r.stdout);
-    const applied = await readObject(adminClient(world, 'cluster-0'), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo.cluster-1', namespace: 'argo' } });
+    const applied = await readObject(adminClient(world, 'cluster-0'), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'argo.cluster-1', namespace: 'argo' },
+    });
     expect(printed.metadata.labels).toEqual(applied.metadata.labels);
     expect(printed.metadata.annotations).toEqual(applied.metadata.annotations);
-    expect(parse(Buffer.from(printed.data.kubeconfig, 'base64').toString())).toEqual(parse(Buffer.from(applied.data.kubeconfig, 'base64').toString()));
+    expect(parse(Buffer.from(printed.data.kubeconfig, 'base64').toString())).toEqual(
+      parse(Buffer.from(applied.data.kubeconfig, 'base64').toString()),
+    );
   });
 
   test('verify names a missing permission', async () => {
     const client = adminClient(world, 'cluster-1');
-    const role = await readObject(client, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'argo.cluster-0', namespace: 'default' } });
-    const trimmed = { ...role, rules: role.rules.map((r: any) => (r.resources.includes('pods') ? { ...r, verbs: r.verbs.filter((v: string) => v !== 'delete') } : r)) };
+    const role = await readObject(client, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'argo.cluster-0', namespace: 'default' },
+    });
+    const trimmed = {
+      ...role,
+      rules: role.rules.map((r: any) =>
+        r.resources.includes('pods') ? { ...r, verbs: r.verbs.filter((v: string) => v !== 'delete') } : r,
+      ),
+    };
     await client.replace(trimmed);
     const r = await cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath]);
     expect(r.code).toBe(1);
@@ -177,16 +266,28 @@ describe('pulumi up across two real clusters', () => {
 
   test('a new controller image updates only the Deployment and rolls its pod template', async () => {
     const client = adminClient(world, 'cluster-0');
-    const ref: Manifest = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'workflow-controller', namespace: 'argo' } };
+    const ref: Manifest = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'workflow-controller', namespace: 'argo' },
+    };
     const before = (await readObject(client, ref)).spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
-    await stack.setConfig('argo-multicluster:controllerImage', { value: 'ghcr.io/example/argo-workflow-controller:v3.4-multicluster-2' });
+    await stack.setConfig('argo-multicluster:controllerImage', {
+      value: 'ghcr.io/example/argo-workflow-controller:v3.4-multicluster-2',
+    });
     const updated: string[] = [];
-    const result = await stack.up({ onEvent: (e) => e.resOutputsEvent?.metadata.op === 'update' && updated.push(e.resOutputsEvent.metadata.type) });
+    const result = await stack.up({
+      onEvent: (e) => e.resOutputsEvent?.metadata.op === 'update' && updated.push(e.resOutputsEvent.metadata.type),
+    });
     expect(result.summary.resourceChanges).toMatchObject({ update: 1 });
-    expect(Object.keys(result.summary.resourceChanges!).filter((op) => op !== 'same' && op !== 'read')).toEqual(['update']);
+    expect(Object.keys(result.summary.resourceChanges!).filter((op) => op !== 'same' && op !== 'read')).toEqual([
+      'update',
+    ]);
     expect(updated).toEqual(['kubernetes:apps/v1:Deployment']);
     const after = await readObject(client, ref);
-    expect(after.spec.template.spec.containers[0].image).toBe('ghcr.io/example/argo-workflow-controller:v3.4-multicluster-2');
+    expect(after.spec.template.spec.containers[0].image).toBe(
+      'ghcr.io/example/argo-workflow-controller:v3.4-multicluster-2',
+    );
     expect(after.spec.template.metadata.annotations[CHECKSUM_ANNOTATION]).not.toBe(before);
   });
 
@@ -195,7 +296,11 @@ describe('pulumi up across two real clusters', () => {
     expect(result.summary.result).toBe('succeeded');
     for (const [cluster, objects] of expected) {
       const client = adminClient(world, cluster);
-      for (const m of objects) await eventually(`${cluster} ${m.kind} ${m.metadata.name} to go`, async () => (await readObject(client, m)) === undefined);
+      for (const m of objects)
+        await eventually(
+          `${cluster} ${m.kind} ${m.metadata.name} to go`,
+          async () => (await readObject(client, m)) === undefined,
+        );
     }
   });
 
@@ -218,7 +323,8 @@ describe('pulumi up across two real clusters', () => {
     await world.planes.clusters['cluster-1'].start();
     const result = await stack.up();
     expect(result.summary.result).toBe('succeeded');
-    for (const m of expected.get('cluster-1')!) expect(await readObject(adminClient(world, 'cluster-1'), m)).toBeDefined();
+    for (const m of expected.get('cluster-1')!)
+      expect(await readObject(adminClient(world, 'cluster-1'), m)).toBeDefined();
     expect((await verify()).code).toBe(0);
     await world.planes.clusters['cluster-1'].stop();
     const down = await verify();

@@ -25,23 +25,46 @@ const version = { old: true };
 /** What the next run of the program builds. */
 const plan = { west: true };
 
-function topologyOf(local: string, server: pulumi.Input<string>, remote: Record<string, unknown> = {}): ComponentTopology {
+function topologyOf(
+  local: string,
+  server: pulumi.Input<string>,
+  remote: Record<string, unknown> = {},
+): ComponentTopology {
   const raw = parse(readFileSync(exampleTopologyPath(), 'utf8'));
-  return { ...raw, local: { ...raw.local, name: local, context: local }, remotes: [{ ...raw.remotes[0], server, ...remote }] };
+  return {
+    ...raw,
+    local: { ...raw.local, name: local, context: local },
+    remotes: [{ ...raw.remotes[0], server, ...remote }],
+  };
 }
 
 async function program() {
   const kubeconfig = planes.kubeconfigPath;
-  const remote = new k8s.Provider('shared-remote', { kubeconfig, context: 'cluster-1', clusterIdentifier: 'cluster-1' });
+  const remote = new k8s.Provider('shared-remote', {
+    kubeconfig,
+    context: 'cluster-1',
+    clusterIdentifier: 'cluster-1',
+  });
   // The server as another resource's output: what the remote provider's cluster answers, here its known URL.
   const server = pulumi.output(remote.urn).apply(() => planes.clusters['cluster-1'].server);
-  const connections = (local: string) => ({ [local]: { kubeconfig, context: local }, 'cluster-1': { provider: remote } });
-  const east = new ArgoMultiCluster('east', { topology: topologyOf('cluster-0', server), connections: connections('cluster-0'), skipAwait: true });
+  const connections = (local: string) => ({
+    [local]: { kubeconfig, context: local },
+    'cluster-1': { provider: remote },
+  });
+  const east = new ArgoMultiCluster('east', {
+    topology: topologyOf('cluster-0', server),
+    connections: connections('cluster-0'),
+    skipAwait: true,
+  });
   const outputs: Record<string, unknown> = { east: east.profiles };
   if (plan.west) {
     const west = new ArgoMultiCluster(
       'west',
-      { topology: topologyOf('cluster-2', server, { manageSharedObjects: false }), connections: connections('cluster-2'), skipAwait: true },
+      {
+        topology: topologyOf('cluster-2', server, { manageSharedObjects: false }),
+        connections: connections('cluster-2'),
+        skipAwait: true,
+      },
       { dependsOn: [east] },
     );
     outputs.west = west.profiles;
@@ -61,7 +84,10 @@ function client(context: string, kubeconfig?: string): k8sClient.KubernetesObjec
   return k8sClient.KubernetesObjectApi.makeApiClient(kc);
 }
 
-async function exists(context: string, m: Pick<Manifest, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } }): Promise<boolean> {
+async function exists(
+  context: string,
+  m: Pick<Manifest, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } },
+): Promise<boolean> {
   try {
     await client(context).read(m as any);
     return true;
@@ -71,12 +97,26 @@ async function exists(context: string, m: Pick<Manifest, 'apiVersion' | 'kind'> 
   }
 }
 
-const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'workflowtaskresults.argoproj.io' } };
-const identity = (local: string) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `argo.${local}`, namespace: 'default' } });
+const CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'workflowtaskresults.argoproj.io' },
+};
+const identity = (local: string) => ({
+  apiVersion: 'v1',
+  kind: 'ServiceAccount',
+  metadata: { name: `argo.${local}`, namespace: 'default' },
+});
 
 /** Whether the profile in `local` lets its controller list pods in the shared remote, asked with its own kubeconfig. */
 async function profileWorks(local: string): Promise<boolean> {
-  const secret: any = (await client(local).read({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo.cluster-1', namespace: 'argo' } } as any)).body;
+  const secret: any = (
+    await client(local).read({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'argo.cluster-1', namespace: 'argo' },
+    } as any)
+  ).body;
   const kc = new k8sClient.KubeConfig();
   kc.loadFromString(Buffer.from(secret.data.kubeconfig, 'base64').toString());
   const review = await kc.makeApiClient(k8sClient.AuthorizationV1Api).createSelfSubjectAccessReview({
@@ -90,8 +130,15 @@ async function profileWorks(local: string): Promise<boolean> {
 beforeAll(async () => {
   const binDir = toolchainBinDir();
   const dir = mkdtempSync(join(tmpdir(), 'amc-shared-'));
-  planes = await startControlPlanes({ names: ['cluster-0', 'cluster-1', 'cluster-2'], binDir, workDir: join(dir, 'clusters') });
-  const env: Record<string, string> = { ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })), PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration' };
+  planes = await startControlPlanes({
+    names: ['cluster-0', 'cluster-1', 'cluster-2'],
+    binDir,
+    workDir: join(dir, 'clusters'),
+  });
+  const env: Record<string, string> = {
+    ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })),
+    PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration',
+  };
   const stackOf = async (stackName: string, run: () => Promise<Record<string, unknown>>) =>
     LocalWorkspace.createOrSelectStack(
       { stackName, projectName: 'shared-remote', program: run },
@@ -121,10 +168,25 @@ async function upgradeProgram(): Promise<Record<string, unknown>> {
     return {};
   }
   const root = new pulumi.ComponentResource('argo-multicluster:index:ArgoMultiCluster', 'amc', {}, {});
-  const cluster = new pulumi.ComponentResource('argo-multicluster:index:ClusterObjects', 'amc-cluster-1', {}, { parent: root });
-  const provider = new k8s.Provider('amc-cluster-1-provider', { context: 'cluster-1', kubeconfig, clusterIdentifier: 'cluster-1' }, { parent: cluster });
-  const crd = objectsOf(topologyOf('cluster-0', planes.clusters['cluster-1'].server)).get('cluster-1')!.find((m) => m.kind === 'CustomResourceDefinition')!;
-  new k8s.apiextensions.v1.CustomResourceDefinition('cluster-1/CustomResourceDefinition/workflowtaskresults.argoproj.io', crd as any, { parent: cluster, provider });
+  const cluster = new pulumi.ComponentResource(
+    'argo-multicluster:index:ClusterObjects',
+    'amc-cluster-1',
+    {},
+    { parent: root },
+  );
+  const provider = new k8s.Provider(
+    'amc-cluster-1-provider',
+    { context: 'cluster-1', kubeconfig, clusterIdentifier: 'cluster-1' },
+    { parent: cluster },
+  );
+  const crd = objectsOf(topologyOf('cluster-0', planes.clusters['cluster-1'].server))
+    .get('cluster-1')!
+    .find((m) => m.kind === 'CustomResourceDefinition')!;
+  new k8s.apiextensions.v1.CustomResourceDefinition(
+    'cluster-1/CustomResourceDefinition/workflowtaskresults.argoproj.io',
+    crd as any,
+    { parent: cluster, provider },
+  );
   return {};
 }
 
@@ -154,9 +216,21 @@ describe('two components sharing one remote cluster, on real servers', () => {
     const result = await stack.up();
     expect(result.summary.result).toBe('succeeded');
     expect(await exists('cluster-1', identity('cluster-2'))).toBe(false);
-    expect(await exists('cluster-2', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo.cluster-1', namespace: 'argo' } })).toBe(false);
+    expect(
+      await exists('cluster-2', {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'argo.cluster-1', namespace: 'argo' },
+      }),
+    ).toBe(false);
     expect(await exists('cluster-1', CRD)).toBe(true);
-    expect(await exists('cluster-1', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'executor', namespace: 'default' } })).toBe(true);
+    expect(
+      await exists('cluster-1', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'executor', namespace: 'default' },
+      }),
+    ).toBe(true);
     expect(await profileWorks('cluster-0')).toBe(true);
   });
 

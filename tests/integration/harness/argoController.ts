@@ -26,7 +26,15 @@ export function argoCrdFiles(binDir: string): string[] {
 /** Applies Argo's minimal CRDs (Workflow, WorkflowTemplate, ...) to a cluster and waits until they are served. */
 export function applyArgoCrds(kubeconfig: string, context: string, binDir: string): void {
   for (const file of argoCrdFiles(binDir)) kubectl(kubeconfig, context, ['apply', '--server-side', '-f', file]);
-  kubectl(kubeconfig, context, ['wait', '--for', 'condition=Established', '--timeout', '60s', 'crd/workflows.argoproj.io', 'crd/workflowtaskresults.argoproj.io']);
+  kubectl(kubeconfig, context, [
+    'wait',
+    '--for',
+    'condition=Established',
+    '--timeout',
+    '60s',
+    'crd/workflows.argoproj.io',
+    'crd/workflowtaskresults.argoproj.io',
+  ]);
 }
 
 /** What a test needs to start the controller. */
@@ -87,11 +95,19 @@ const running = new Set<number>();
 let exitHook = false;
 
 /** The controller container of the synthesized Deployment. */
-function controllerContainer(objects: readonly Manifest[]): { namespace: string; serviceAccount: string; container: any } {
+function controllerContainer(objects: readonly Manifest[]): {
+  namespace: string;
+  serviceAccount: string;
+  container: any;
+} {
   const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === CONTROLLER_NAME) as any;
   if (!deployment) throw new Error(`no Deployment ${CONTROLLER_NAME} among the synthesized objects`);
   const container = deployment.spec.template.spec.containers.find((c: any) => c.name === CONTROLLER_NAME);
-  return { namespace: deployment.metadata.namespace, serviceAccount: deployment.spec.template.spec.serviceAccountName, container };
+  return {
+    namespace: deployment.metadata.namespace,
+    serviceAccount: deployment.spec.template.spec.serviceAccountName,
+    container,
+  };
 }
 
 /** The Deployment's env as a pod would see it; a source the harness cannot reproduce fails the test. */
@@ -101,7 +117,8 @@ function deploymentEnv(container: any, podName: string, namespace: string): Reco
     if (e.value !== undefined) env[e.name] = e.value;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = podName;
     else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = namespace;
-    else throw new Error(`the harness cannot reproduce env ${e.name} of the controller Deployment: ${JSON.stringify(e)}`);
+    else
+      throw new Error(`the harness cannot reproduce env ${e.name} of the controller Deployment: ${JSON.stringify(e)}`);
   }
   return env;
 }
@@ -116,14 +133,24 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const [command, ...commandArgs] = container.command as string[];
   const binary = join(opts.binDir, basename(command));
   if (!existsSync(binary)) throw new Error(`${binary} is missing; run tools/build.sh`);
-  const token = kubectl(opts.adminKubeconfig, opts.localContext, ['create', 'token', serviceAccount, '-n', namespace, '--duration', '2h']).trim();
+  const token = kubectl(opts.adminKubeconfig, opts.localContext, [
+    'create',
+    'token',
+    serviceAccount,
+    '-n',
+    namespace,
+    '--duration',
+    '2h',
+  ]).trim();
   const kubeconfigPath = join(opts.dir, 'controller.kubeconfig');
   writeFileSync(
     kubeconfigPath,
     JSON.stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'local', cluster: { server: opts.localServer, 'certificate-authority-data': opts.localCaData } }],
+      clusters: [
+        { name: 'local', cluster: { server: opts.localServer, 'certificate-authority-data': opts.localCaData } },
+      ],
       users: [{ name: serviceAccount, user: { token } }],
       contexts: [{ name: 'local', context: { cluster: 'local', user: serviceAccount, namespace } }],
       'current-context': 'local',
@@ -157,8 +184,23 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   try {
     child = spawn(
       'unshare',
-      ['-rn', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, '-e', BRIDGE, opts.dir, ports.join(','), ...argv],
-      { env: { PATH: process.env.PATH ?? '', HOME: opts.dir, ...env }, detached: true, stdio: ['ignore', logFd, logFd] },
+      [
+        '-rn',
+        'sh',
+        '-c',
+        'ip link set lo up && exec "$0" "$@"',
+        process.execPath,
+        '-e',
+        BRIDGE,
+        opts.dir,
+        ports.join(','),
+        ...argv,
+      ],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: opts.dir, ...env },
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+      },
     );
   } finally {
     closeSync(logFd);
@@ -188,7 +230,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         const m = log().match(pattern);
         if (m) return m;
         if (exited) throw new Error(`the controller exited before logging ${pattern}:\n${log().slice(-3000)}`);
-        if (Date.now() > deadline) throw new Error(`timed out waiting for the controller to log ${pattern}:\n${log().slice(-3000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for the controller to log ${pattern}:\n${log().slice(-3000)}`);
         await sleep(250);
       }
     },
@@ -201,8 +244,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     },
   };
   try {
-    await handle.waitForLog(/unshare: |ip: |Cannot find device|level=info msg="Profile added"|level=info msg="Creating local profile"/, 30_000);
-    if (/unshare: |ip: |Cannot find device/.test(log())) throw new Error(`the controller's network namespace could not be set up:\n${log()}`);
+    await handle.waitForLog(
+      /unshare: |ip: |Cannot find device|level=info msg="Profile added"|level=info msg="Creating local profile"/,
+      30_000,
+    );
+    if (/unshare: |ip: |Cannot find device/.test(log()))
+      throw new Error(`the controller's network namespace could not be set up:\n${log()}`);
   } catch (e) {
     await handle.stop();
     throw e;
@@ -247,14 +294,21 @@ export async function runRemotePods(opts: {
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   const k = (args: string[], input?: string) => kubectl(opts.kubeconfig, opts.context, args, input);
   while (done.size < opts.expected) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${done.size} of ${opts.expected} pods of ${opts.workflow} appeared in ${opts.context}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out: ${done.size} of ${opts.expected} pods of ${opts.workflow} appeared in ${opts.context}`,
+      );
     for (const ns of opts.namespaces) {
-      const pods = JSON.parse(k(['get', 'pods', '-n', ns, '-l', `workflows.argoproj.io/workflow=${opts.workflow}`, '-o', 'json'])).items;
+      const pods = JSON.parse(
+        k(['get', 'pods', '-n', ns, '-l', `workflows.argoproj.io/workflow=${opts.workflow}`, '-o', 'json']),
+      ).items;
       for (const pod of pods) {
         const key = `${ns}/${pod.metadata.name}`;
         if (done.has(key)) continue;
         const serviceAccount = pod.spec.serviceAccountName ?? 'default';
-        const waitEnv = Object.fromEntries((pod.spec.containers.find((c: any) => c.name === 'wait')?.env ?? []).map((e: any) => [e.name, e.value]));
+        const waitEnv = Object.fromEntries(
+          (pod.spec.containers.find((c: any) => c.name === 'wait')?.env ?? []).map((e: any) => [e.name, e.value]),
+        );
         const labels: Record<string, string> = { 'workflows.argoproj.io/workflow': opts.workflow };
         if (waitEnv.ARGO_WORKFLOW_CLUSTER) labels['workflows.argoproj.io/cluster'] = waitEnv.ARGO_WORKFLOW_CLUSTER;
         const result = {
@@ -279,7 +333,19 @@ export async function runRemotePods(opts: {
             })),
           },
         };
-        k(['patch', 'pod', pod.metadata.name, '-n', ns, '--subresource', 'status', '--type', 'merge', '-p', JSON.stringify(status)]);
+        k([
+          'patch',
+          'pod',
+          pod.metadata.name,
+          '-n',
+          ns,
+          '--subresource',
+          'status',
+          '--type',
+          'merge',
+          '-p',
+          JSON.stringify(status),
+        ]);
         done.set(key, { name: pod.metadata.name, namespace: ns, labels: pod.metadata.labels, serviceAccount });
       }
     }
@@ -295,12 +361,19 @@ export async function runRemotePods(opts: {
  */
 export function forbiddenRefusals(log: string): { verb: string; resource: string; group: string; namespace: string }[] {
   const q = '\\\\?"';
-  const re = new RegExp(`cannot (\\S+) resource ${q}([^"\\\\]+)${q} in API group ${q}([^"\\\\]*)${q} (?:in the namespace ${q}([^"\\\\]+)${q}|at the cluster scope)`, 'g');
+  const re = new RegExp(
+    `cannot (\\S+) resource ${q}([^"\\\\]+)${q} in API group ${q}([^"\\\\]*)${q} (?:in the namespace ${q}([^"\\\\]+)${q}|at the cluster scope)`,
+    'g',
+  );
   return [...log.matchAll(re)].map((m) => ({ verb: m[1], resource: m[2], group: m[3], namespace: m[4] ?? '' }));
 }
 
 /** A Workflow in `namespace` of the local cluster whose steps each run in one remote cluster and namespace (in parallel). */
-export function remoteWorkflow(name: string, namespace: string, steps: readonly { cluster: string; namespace: string }[]): Manifest {
+export function remoteWorkflow(
+  name: string,
+  namespace: string,
+  steps: readonly { cluster: string; namespace: string }[],
+): Manifest {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Workflow',
@@ -310,27 +383,52 @@ export function remoteWorkflow(name: string, namespace: string, steps: readonly 
       templates: [
         { name: 'main', steps: [steps.map((_, i) => ({ name: `step-${i}`, template: `remote-${i}` }))] },
         // A command is given so the emissary executor never asks a registry for the image's entrypoint.
-        ...steps.map((s, i) => ({ name: `remote-${i}`, cluster: s.cluster, namespace: s.namespace, container: { image: 'busybox:1', command: ['true'] } })),
+        ...steps.map((s, i) => ({
+          name: `remote-${i}`,
+          cluster: s.cluster,
+          namespace: s.namespace,
+          container: { image: 'busybox:1', command: ['true'] },
+        })),
       ],
     },
   } as Manifest;
 }
 
 /** Where a workflow's objects are: names of the workflow's pods and task results, `namespace/name`. */
-export function workflowObjects(kubeconfig: string, context: string, kind: 'pods' | 'workflowtaskresults.argoproj.io', workflow: string): string[] {
-  const list = JSON.parse(kubectl(kubeconfig, context, ['get', kind, '-A', '-l', `workflows.argoproj.io/workflow=${workflow}`, '-o', 'json']));
+export function workflowObjects(
+  kubeconfig: string,
+  context: string,
+  kind: 'pods' | 'workflowtaskresults.argoproj.io',
+  workflow: string,
+): string[] {
+  const list = JSON.parse(
+    kubectl(kubeconfig, context, ['get', kind, '-A', '-l', `workflows.argoproj.io/workflow=${workflow}`, '-o', 'json']),
+  );
   return list.items.map((o: any) => `${o.metadata.namespace}/${o.metadata.name}`).sort();
 }
 
 /** The phase of a workflow in the local cluster. */
 export function workflowPhase(kubeconfig: string, context: string, namespace: string, name: string): string {
-  return kubectl(kubeconfig, context, ['get', 'workflow', name, '-n', namespace, '-o', 'jsonpath={.status.phase}']).trim();
+  return kubectl(kubeconfig, context, [
+    'get',
+    'workflow',
+    name,
+    '-n',
+    namespace,
+    '-o',
+    'jsonpath={.status.phase}',
+  ]).trim();
 }
 
 /** The MISSING rows of `verify` output, in the shape of {@link forbiddenRefusals}. */
 export function verifyMissing(stdout: string): { verb: string; resource: string; group: string; namespace: string }[] {
   return [...stdout.matchAll(/^\s+MISSING\s+(\S+)\s+(\S+)\s+(.+)$/gm)].map((m) => {
     const [resource, ...group] = m[2].split('.');
-    return { verb: m[1], resource, group: group.join('.'), namespace: m[3].trim() === '(all namespaces)' ? '' : m[3].trim() };
+    return {
+      verb: m[1],
+      resource,
+      group: group.join('.'),
+      namespace: m[3].trim() === '(all namespaces)' ? '' : m[3].trim(),
+    };
   });
 }

@@ -5,13 +5,13 @@
  *
  * @packageDocumentation
  */
-import { ChildProcess, execFile, spawn } from "node:child_process";
-import { constants as fsConstants, promises as fs, openSync, closeSync } from "node:fs";
-import * as http from "node:http";
-import * as https from "node:https";
-import * as net from "node:net";
-import * as path from "node:path";
-import { promisify } from "node:util";
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { constants as fsConstants, promises as fs, openSync, closeSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
@@ -66,17 +66,17 @@ export interface ControlPlanes {
   stopAll(): Promise<void>;
 }
 
-const SERVICE_CIDR = "10.0.0.0/24";
+const SERVICE_CIDR = '10.0.0.0/24';
 const CONTROLLERS = [
   // Fills kubernetes.io/service-account-token Secrets, which pulumi-kubernetes waits for.
-  "serviceaccount-token-controller",
-  "serviceaccount-controller",
+  'serviceaccount-token-controller',
+  'serviceaccount-controller',
   // Lets a deleted namespace actually go away.
-  "namespace-controller",
-  "garbage-collector-controller",
-  "clusterrole-aggregation-controller",
-  "root-ca-certificate-publisher-controller",
-].join(",");
+  'namespace-controller',
+  'garbage-collector-controller',
+  'clusterrole-aggregation-controller',
+  'root-ca-certificate-publisher-controller',
+].join(',');
 
 // Processes still alive when Node exits (a crashed or aborted test run) would
 // otherwise hold ports and memory until someone notices; 'exit' handlers must be
@@ -87,10 +87,10 @@ function trackPid(pid: number): void {
   livePids.add(pid);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.on("exit", () => {
+    process.on('exit', () => {
       for (const p of livePids) {
         try {
-          process.kill(p, "SIGKILL");
+          process.kill(p, 'SIGKILL');
         } catch {
           // already gone
         }
@@ -117,15 +117,15 @@ function trackPid(pid: number): void {
  */
 export async function startControlPlanes(opts: ControlPlaneOptions): Promise<ControlPlanes> {
   const { names, binDir } = opts;
-  if (names.length === 0) throw new Error("startControlPlanes: no cluster names given");
+  if (names.length === 0) throw new Error('startControlPlanes: no cluster names given');
   for (const name of names) {
     // Names become folder names, certificate subjects and kubeconfig keys.
     if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) {
       throw new Error(`startControlPlanes: cluster name ${JSON.stringify(name)} is not a DNS label`);
     }
   }
-  if (new Set(names).size !== names.length) throw new Error("startControlPlanes: duplicate cluster names");
-  for (const bin of ["etcd", "kube-apiserver", "kube-controller-manager"]) {
+  if (new Set(names).size !== names.length) throw new Error('startControlPlanes: duplicate cluster names');
+  for (const bin of ['etcd', 'kube-apiserver', 'kube-controller-manager']) {
     try {
       await fs.access(path.join(binDir, bin), fsConstants.X_OK);
     } catch {
@@ -169,16 +169,19 @@ export async function startControlPlanes(opts: ControlPlaneOptions): Promise<Con
     await Promise.all(clusters.map((c) => c.stop()));
   };
 
-  const kubeconfigPath = path.join(workDir, "kubeconfig");
+  const kubeconfigPath = path.join(workDir, 'kubeconfig');
   await fs.writeFile(kubeconfigPath, kubeconfigYaml(clusters, clusters[0]!.name), { mode: 0o600 });
 
   const results = await Promise.allSettled(clusters.map((c) => c.start()));
-  const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length > 0) {
     await stopAll();
     throw failed.length === 1
       ? failed[0]!.reason
-      : new AggregateError(failed.map((f) => f.reason), "startControlPlanes: several clusters failed to start");
+      : new AggregateError(
+          failed.map((f) => f.reason),
+          'startControlPlanes: several clusters failed to start',
+        );
   }
 
   return {
@@ -218,9 +221,9 @@ class Cluster implements ClusterHandle {
   readonly caFile: string;
   readonly dir: string;
   readonly adminKubeconfig: string;
-  caData = "";
-  clientCertData = "";
-  clientKeyData = "";
+  caData = '';
+  clientCertData = '';
+  clientKeyData = '';
   private procs: ManagedProcess[] = [];
   // start() and stop() are serialised so a test cannot interleave them into a half-started cluster.
   private queue: Promise<unknown> = Promise.resolve();
@@ -239,7 +242,7 @@ class Cluster implements ClusterHandle {
   }
 
   async loadCredentials(): Promise<void> {
-    const b64 = async (p: string) => (await fs.readFile(p)).toString("base64");
+    const b64 = async (p: string) => (await fs.readFile(p)).toString('base64');
     this.caData = await b64(this.cfg.keys.caCert);
     this.clientCertData = await b64(this.cfg.keys.adminCert);
     this.clientKeyData = await b64(this.cfg.keys.adminKey);
@@ -267,52 +270,52 @@ class Cluster implements ClusterHandle {
     try {
       const etcdUrl = `http://127.0.0.1:${cfg.etcdClientPort}`;
       const peerUrl = `http://127.0.0.1:${cfg.etcdPeerPort}`;
-      const etcd = this.spawn("etcd", [
+      const etcd = this.spawn('etcd', [
         `--name=${cfg.name}`,
-        `--data-dir=${path.join(cfg.dir, "etcd-data")}`,
+        `--data-dir=${path.join(cfg.dir, 'etcd-data')}`,
         `--listen-client-urls=${etcdUrl}`,
         `--advertise-client-urls=${etcdUrl}`,
         `--listen-peer-urls=${peerUrl}`,
         `--initial-advertise-peer-urls=${peerUrl}`,
         `--initial-cluster=${cfg.name}=${peerUrl}`,
         // Throwaway test data: durability across a host crash is not worth the fsync latency.
-        "--unsafe-no-fsync",
+        '--unsafe-no-fsync',
       ]);
       await waitFor(`etcd of ${cfg.name}`, deadline, etcd, async () => {
         const body = await httpGet(`${etcdUrl}/health`);
         return body !== undefined && body.includes('"health":"true"');
       });
 
-      const apiserver = this.spawn("kube-apiserver", [
+      const apiserver = this.spawn('kube-apiserver', [
         `--etcd-servers=${etcdUrl}`,
-        "--bind-address=127.0.0.1",
+        '--bind-address=127.0.0.1',
         `--secure-port=${cfg.apiserverPort}`,
         // Without it the server advertises the host's default interface.
-        "--advertise-address=127.0.0.1",
+        '--advertise-address=127.0.0.1',
         // The kubernetes Service would point at endpoints nothing serves, and two
         // clusters would fight over the same address.
-        "--endpoint-reconciler-type=none",
+        '--endpoint-reconciler-type=none',
         `--service-cluster-ip-range=${SERVICE_CIDR}`,
-        "--authorization-mode=RBAC",
+        '--authorization-mode=RBAC',
         `--client-ca-file=${keys.caCert}`,
         `--tls-cert-file=${keys.serverCert}`,
         `--tls-private-key-file=${keys.serverKey}`,
-        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
         `--service-account-key-file=${keys.saPub}`,
         `--service-account-signing-key-file=${keys.saKey}`,
       ]);
       await waitFor(`kube-apiserver of ${cfg.name}`, deadline, apiserver, async () => {
         const body = await httpsGet(`${this.server}/readyz`, this.tls(false));
-        return body === "ok";
+        return body === 'ok';
       });
 
-      const kcm = this.spawn("kube-controller-manager", [
+      const kcm = this.spawn('kube-controller-manager', [
         `--kubeconfig=${keys.adminKubeconfig}`,
         `--service-account-private-key-file=${keys.saKey}`,
         `--root-ca-file=${keys.caCert}`,
-        "--leader-elect=false",
-        "--use-service-account-credentials=false",
-        "--secure-port=0",
+        '--leader-elect=false',
+        '--use-service-account-credentials=false',
+        '--secure-port=0',
         `--controllers=${CONTROLLERS}`,
       ]);
       if (!this.everReady) {
@@ -320,7 +323,10 @@ class Cluster implements ClusterHandle {
         // ServiceAccount appearing shows its controllers are running, so tests
         // that need a token Secret filled do not race its start-up.
         await waitFor(`kube-controller-manager of ${cfg.name}`, deadline, kcm, async () => {
-          const body = await httpsGet(`${this.server}/api/v1/namespaces/default/serviceaccounts/default`, this.tls(true));
+          const body = await httpsGet(
+            `${this.server}/api/v1/namespaces/default/serviceaccounts/default`,
+            this.tls(true),
+          );
           return body !== undefined && body.includes('"kind":"ServiceAccount"');
         });
       }
@@ -341,16 +347,21 @@ class Cluster implements ClusterHandle {
   }
 
   private spawn(binary: string, args: string[]): ManagedProcess {
-    const p = new ManagedProcess(binary, path.join(this.cfg.binDir, binary), args, path.join(this.cfg.dir, `${binary}.log`));
+    const p = new ManagedProcess(
+      binary,
+      path.join(this.cfg.binDir, binary),
+      args,
+      path.join(this.cfg.dir, `${binary}.log`),
+    );
     this.procs.push(p);
     return p;
   }
 
   private tls(withClientCert: boolean): https.RequestOptions {
     return {
-      ca: Buffer.from(this.caData, "base64"),
+      ca: Buffer.from(this.caData, 'base64'),
       ...(withClientCert
-        ? { cert: Buffer.from(this.clientCertData, "base64"), key: Buffer.from(this.clientKeyData, "base64") }
+        ? { cert: Buffer.from(this.clientCertData, 'base64'), key: Buffer.from(this.clientKeyData, 'base64') }
         : {}),
     };
   }
@@ -368,19 +379,19 @@ class ManagedProcess {
     readonly logFile: string,
   ) {
     // Logs go straight to a file (appended across restarts) so nothing has to drain a pipe.
-    const fd = openSync(logFile, "a");
+    const fd = openSync(logFile, 'a');
     try {
-      this.child = spawn(file, args, { stdio: ["ignore", fd, fd], env: process.env });
+      this.child = spawn(file, args, { stdio: ['ignore', fd, fd], env: process.env });
     } finally {
       closeSync(fd);
     }
     this.exited = new Promise<void>((resolve) => {
-      this.child.once("exit", (code, signal) => {
+      this.child.once('exit', (code, signal) => {
         this.exitInfo = signal ? `signal ${signal}` : `code ${code}`;
         if (this.child.pid !== undefined) livePids.delete(this.child.pid);
         resolve();
       });
-      this.child.once("error", (err) => {
+      this.child.once('error', (err) => {
         this.exitInfo = `spawn error: ${err.message}`;
         resolve();
       });
@@ -395,28 +406,35 @@ class ManagedProcess {
 
   async stop(graceMs: number): Promise<void> {
     if (this.exitInfo !== undefined || this.child.pid === undefined) return;
-    this.child.kill("SIGTERM");
+    this.child.kill('SIGTERM');
     // An API server can still be draining long after SIGTERM; tests need a bounded stop.
     if (!(await raceTimeout(this.exited, graceMs))) {
-      this.child.kill("SIGKILL");
+      this.child.kill('SIGKILL');
       await this.exited;
     }
   }
 
   async logTail(lines = 20): Promise<string> {
     try {
-      const text = await fs.readFile(this.logFile, "utf8");
-      return text.trimEnd().split("\n").slice(-lines).join("\n");
+      const text = await fs.readFile(this.logFile, 'utf8');
+      return text.trimEnd().split('\n').slice(-lines).join('\n');
     } catch {
-      return "(no log)";
+      return '(no log)';
     }
   }
 }
 
-async function waitFor(what: string, deadline: number, proc: ManagedProcess, ready: () => Promise<boolean>): Promise<void> {
+async function waitFor(
+  what: string,
+  deadline: number,
+  proc: ManagedProcess,
+  ready: () => Promise<boolean>,
+): Promise<void> {
   for (;;) {
     if (proc.exitReason !== undefined) {
-      throw new Error(`${what} exited (${proc.exitReason}) before it was ready; ${proc.logFile} ends with:\n${await proc.logTail()}`);
+      throw new Error(
+        `${what} exited (${proc.exitReason}) before it was ready; ${proc.logFile} ends with:\n${await proc.logTail()}`,
+      );
     }
     if (await ready().catch(() => false)) return;
     if (Date.now() > deadline) {
@@ -443,24 +461,24 @@ function sleep(ms: number): Promise<void> {
 function httpGet(url: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const req = http.get(url, { timeout: 2_000 }, (res) => collect(res, resolve));
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
   });
 }
 
 function httpsGet(url: string, tls: https.RequestOptions): Promise<string | undefined> {
   return new Promise((resolve) => {
     const req = https.get(url, { ...tls, timeout: 2_000 }, (res) => collect(res, resolve));
-    req.on("timeout", () => req.destroy());
-    req.on("error", () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
   });
 }
 
 function collect(res: http.IncomingMessage, resolve: (body: string | undefined) => void): void {
   const chunks: Buffer[] = [];
-  res.on("data", (c: Buffer) => chunks.push(c));
-  res.on("end", () => resolve(res.statusCode === 200 ? Buffer.concat(chunks).toString("utf8") : undefined));
-  res.on("error", () => resolve(undefined));
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => resolve(res.statusCode === 200 ? Buffer.concat(chunks).toString('utf8') : undefined));
+  res.on('error', () => resolve(undefined));
 }
 
 async function freePorts(count: number): Promise<number[]> {
@@ -471,8 +489,8 @@ async function freePorts(count: number): Promise<number[]> {
       const server = net.createServer();
       servers.push(server);
       await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(0, "127.0.0.1", () => resolve());
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
       });
       ports.push((server.address() as net.AddressInfo).port);
     }
@@ -508,48 +526,91 @@ authorityKeyIdentifier = keyid
 
 async function openssl(cwd: string, args: string[]): Promise<void> {
   try {
-    await execFileAsync("openssl", args, { cwd });
+    await execFileAsync('openssl', args, { cwd });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`openssl ${args.join(" ")} failed: ${e.stderr || e.message}`);
+    throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr || e.message}`);
   }
 }
 
 async function makeKeys(dir: string, name: string): Promise<Keys> {
-  const pki = path.join(dir, "pki");
+  const pki = path.join(dir, 'pki');
   await fs.mkdir(pki, { recursive: true });
-  const cnf = path.join(pki, "openssl.cnf");
+  const cnf = path.join(pki, 'openssl.cnf');
   await fs.writeFile(cnf, OPENSSL_CNF);
   const p = (f: string) => path.join(pki, f);
-  const days = "3650";
+  const days = '3650';
 
-  await openssl(pki, ["genrsa", "-out", p("ca.key"), "2048"]);
-  await openssl(pki, ["req", "-x509", "-new", "-key", p("ca.key"), "-subj", `/CN=${name}-ca`, "-days", days,
-    "-config", cnf, "-extensions", "ca_ext", "-out", p("ca.crt")]);
+  await openssl(pki, ['genrsa', '-out', p('ca.key'), '2048']);
+  await openssl(pki, [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    p('ca.key'),
+    '-subj',
+    `/CN=${name}-ca`,
+    '-days',
+    days,
+    '-config',
+    cnf,
+    '-extensions',
+    'ca_ext',
+    '-out',
+    p('ca.crt'),
+  ]);
 
   const issue = async (base: string, subj: string, ext: string) => {
-    await openssl(pki, ["genrsa", "-out", p(`${base}.key`), "2048"]);
-    await openssl(pki, ["req", "-new", "-key", p(`${base}.key`), "-subj", subj, "-config", cnf, "-out", p(`${base}.csr`)]);
-    await openssl(pki, ["x509", "-req", "-in", p(`${base}.csr`), "-CA", p("ca.crt"), "-CAkey", p("ca.key"),
-      "-CAcreateserial", "-days", days, "-extfile", cnf, "-extensions", ext, "-out", p(`${base}.crt`)]);
+    await openssl(pki, ['genrsa', '-out', p(`${base}.key`), '2048']);
+    await openssl(pki, [
+      'req',
+      '-new',
+      '-key',
+      p(`${base}.key`),
+      '-subj',
+      subj,
+      '-config',
+      cnf,
+      '-out',
+      p(`${base}.csr`),
+    ]);
+    await openssl(pki, [
+      'x509',
+      '-req',
+      '-in',
+      p(`${base}.csr`),
+      '-CA',
+      p('ca.crt'),
+      '-CAkey',
+      p('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      days,
+      '-extfile',
+      cnf,
+      '-extensions',
+      ext,
+      '-out',
+      p(`${base}.crt`),
+    ]);
   };
-  await issue("apiserver", `/CN=${name}-apiserver`, "server_ext");
+  await issue('apiserver', `/CN=${name}-apiserver`, 'server_ext');
   // system:masters is bound to cluster-admin by the API server's bootstrap RBAC policy.
-  await issue("admin", "/O=system:masters/CN=admin", "client_ext");
+  await issue('admin', '/O=system:masters/CN=admin', 'client_ext');
 
-  await openssl(pki, ["genrsa", "-out", p("sa.key"), "2048"]);
-  await openssl(pki, ["rsa", "-in", p("sa.key"), "-pubout", "-out", p("sa.pub")]);
+  await openssl(pki, ['genrsa', '-out', p('sa.key'), '2048']);
+  await openssl(pki, ['rsa', '-in', p('sa.key'), '-pubout', '-out', p('sa.pub')]);
 
   const keys: Keys = {
-    caCert: p("ca.crt"),
-    caKey: p("ca.key"),
-    serverCert: p("apiserver.crt"),
-    serverKey: p("apiserver.key"),
-    adminCert: p("admin.crt"),
-    adminKey: p("admin.key"),
-    saKey: p("sa.key"),
-    saPub: p("sa.pub"),
-    adminKubeconfig: path.join(dir, "admin.kubeconfig"),
+    caCert: p('ca.crt'),
+    caKey: p('ca.key'),
+    serverCert: p('apiserver.crt'),
+    serverKey: p('apiserver.key'),
+    adminCert: p('admin.crt'),
+    adminKey: p('admin.key'),
+    saKey: p('sa.key'),
+    saPub: p('sa.pub'),
+    adminKubeconfig: path.join(dir, 'admin.kubeconfig'),
   };
   return keys;
 }
@@ -557,23 +618,28 @@ async function makeKeys(dir: string, name: string): Promise<Keys> {
 // JSON strings are valid YAML double-quoted scalars, which spares a YAML dependency.
 function kubeconfigYaml(clusters: Cluster[], current: string): string {
   const q = JSON.stringify;
-  const lines = ["apiVersion: v1", "kind: Config", `current-context: ${q(current)}`, "clusters:"];
+  const lines = ['apiVersion: v1', 'kind: Config', `current-context: ${q(current)}`, 'clusters:'];
   for (const c of clusters) {
-    lines.push(`- name: ${q(c.name)}`, "  cluster:", `    server: ${q(c.server)}`, `    certificate-authority-data: ${q(c.caData)}`);
+    lines.push(
+      `- name: ${q(c.name)}`,
+      '  cluster:',
+      `    server: ${q(c.server)}`,
+      `    certificate-authority-data: ${q(c.caData)}`,
+    );
   }
-  lines.push("users:");
+  lines.push('users:');
   for (const c of clusters) {
     lines.push(
       `- name: ${q(`${c.name}-admin`)}`,
-      "  user:",
+      '  user:',
       `    client-certificate-data: ${q(c.clientCertData)}`,
       `    client-key-data: ${q(c.clientKeyData)}`,
     );
   }
-  lines.push("contexts:");
+  lines.push('contexts:');
   for (const c of clusters) {
-    lines.push(`- name: ${q(c.name)}`, "  context:", `    cluster: ${q(c.name)}`, `    user: ${q(`${c.name}-admin`)}`);
+    lines.push(`- name: ${q(c.name)}`, '  context:', `    cluster: ${q(c.name)}`, `    user: ${q(`${c.name}-admin`)}`);
   }
-  lines.push("preferences: {}", "");
-  return lines.join("\n");
+  lines.push('preferences: {}', '');
+  return lines.join('\n');
 }

@@ -6,11 +6,11 @@
  *
  * @packageDocumentation
  */
-import { execFile } from "node:child_process";
-import { constants as fsConstants, promises as fs } from "node:fs";
-import * as path from "node:path";
-import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
+import { execFile } from 'node:child_process';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 
 const execFileAsync = promisify(execFile);
 
@@ -19,7 +19,7 @@ const execFileAsync = promisify(execFile);
  * in `@pulumi/kubernetes`'s package.json, because the SDK asks the engine for exactly
  * that version and automatic plugin download is off.
  */
-export const KUBERNETES_PROVIDER_VERSION = "4.25.0";
+export const KUBERNETES_PROVIDER_VERSION = '4.25.0';
 
 /** Options of {@link preparePulumiEnv}. */
 export interface PulumiEnvOptions {
@@ -53,9 +53,9 @@ export interface PulumiEnvOptions {
 export async function preparePulumiEnv(opts: PulumiEnvOptions): Promise<Record<string, string>> {
   const binDir = path.resolve(opts.binDir);
   const homeDir = path.resolve(opts.homeDir);
-  const backendDir = path.resolve(opts.backendDir ?? path.join(homeDir, "backend"));
-  const pulumi = path.join(binDir, "pulumi");
-  const providerBinary = path.join(binDir, "pulumi-resource-kubernetes");
+  const backendDir = path.resolve(opts.backendDir ?? path.join(homeDir, 'backend'));
+  const pulumi = path.join(binDir, 'pulumi');
+  const providerBinary = path.join(binDir, 'pulumi-resource-kubernetes');
   for (const file of [pulumi, providerBinary]) {
     try {
       await fs.access(file, fsConstants.X_OK);
@@ -70,28 +70,30 @@ export async function preparePulumiEnv(opts: PulumiEnvOptions): Promise<Record<s
   for (const [k, v] of Object.entries(process.env)) {
     // A caller's own Pulumi settings (a cloud token, another backend, a
     // passphrase file) must not leak into an offline test run.
-    if (v !== undefined && !k.startsWith("PULUMI_")) env[k] = v;
+    if (v !== undefined && !k.startsWith('PULUMI_')) env[k] = v;
   }
   Object.assign(env, {
-    PATH: [binDir, process.env["PATH"]].filter(Boolean).join(path.delimiter),
+    PATH: [binDir, process.env['PATH']].filter(Boolean).join(path.delimiter),
     PULUMI_HOME: homeDir,
     PULUMI_BACKEND_URL: pathToFileURL(backendDir).href,
     // The file backend encrypts secrets with a passphrase; an empty one is allowed.
-    PULUMI_CONFIG_PASSPHRASE: "",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_CONFIG_PASSPHRASE: '',
+    PULUMI_SKIP_UPDATE_CHECK: 'true',
     // A missing plugin is then an immediate error instead of a download attempt.
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
   });
 
   try {
     await execFileAsync(
       pulumi,
-      ["plugin", "install", "resource", "kubernetes", KUBERNETES_PROVIDER_VERSION, "--file", providerBinary],
+      ['plugin', 'install', 'resource', 'kubernetes', KUBERNETES_PROVIDER_VERSION, '--file', providerBinary],
       { env, maxBuffer: 16 * 1024 * 1024 },
     );
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`preparePulumiEnv: installing the kubernetes provider plugin failed: ${e.stderr || e.stdout || e.message}`);
+    throw new Error(
+      `preparePulumiEnv: installing the kubernetes provider plugin failed: ${e.stderr || e.stdout || e.message}`,
+    );
   }
   return env;
 }

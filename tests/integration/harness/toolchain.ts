@@ -9,13 +9,22 @@ export function toolchainBinDir(): string {
   if (process.env.ARGO_MC_TOOLCHAIN_BIN) return process.env.ARGO_MC_TOOLCHAIN_BIN;
   const script = join(__dirname, '..', '..', '..', 'tools', 'build.sh');
   try {
-    return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+    return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim()
+      .split('\n')
+      .pop()!;
   } catch (e) {
-    throw new Error(`the integration tests need the toolchain of tools/build.sh, and it failed: ${(e as Error).message}`);
+    throw new Error(
+      `the integration tests need the toolchain of tools/build.sh, and it failed: ${(e as Error).message}`,
+    );
   }
 }
 
 /** kubectl is on the machine image; its absence is a setup error the tests report, not a reason to skip. */
 export function kubectl(kubeconfig: string, context: string, args: string[], input?: string): string {
-  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, '--context', context, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+  return execFileSync('kubectl', ['--kubeconfig', kubeconfig, '--context', context, ...args], {
+    encoding: 'utf8',
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }

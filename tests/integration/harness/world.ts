@@ -27,14 +27,21 @@ export interface World {
 export async function startWorld(name: string): Promise<World> {
   const binDir = toolchainBinDir();
   const dir = mkdtempSync(join(tmpdir(), `amc-${name}-`));
-  const planes = await startControlPlanes({ names: ['cluster-0', 'cluster-1'], binDir, workDir: join(dir, 'clusters') });
+  const planes = await startControlPlanes({
+    names: ['cluster-0', 'cluster-1'],
+    binDir,
+    workDir: join(dir, 'clusters'),
+  });
   try {
     const raw = parse(readFileSync(exampleTopologyPath(), 'utf8')) as TopologyInput & { remotes: { server: string }[] };
     raw.remotes[0].server = planes.clusters['cluster-1'].server;
     const topologyFile = join(dir, 'topology.yaml');
     writeFileSync(topologyFile, stringify(raw));
     // State secrets are encrypted with a passphrase, as a user's local backend would be.
-    const env = { ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })), PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration' };
+    const env = {
+      ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })),
+      PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration',
+    };
     return { dir, planes, topologyFile, topology: validateTopology(raw), env, binDir };
   } catch (e) {
     await planes.stopAll();
@@ -57,7 +64,11 @@ export async function programStack(world: World, stackName: string): Promise<Sta
   await stack.setConfig('argo-multicluster:topology', { value: world.topologyFile });
   await stack.setConfig('argo-multicluster:skipAwait', { value: 'true' });
   for (const cluster of ['cluster-0', 'cluster-1']) {
-    await stack.setConfig(`argo-multicluster:kubeconfigs.${cluster}`, { value: world.planes.kubeconfigPath, secret: true }, true);
+    await stack.setConfig(
+      `argo-multicluster:kubeconfigs.${cluster}`,
+      { value: world.planes.kubeconfigPath, secret: true },
+      true,
+    );
   }
   return stack;
 }
@@ -73,7 +84,13 @@ export function adminClient(world: World, context: string): k8s.KubernetesObject
 /** Reads an object; undefined when the server says 404. */
 export async function readObject(client: k8s.KubernetesObjectApi, m: Manifest): Promise<any | undefined> {
   try {
-    return (await client.read({ apiVersion: m.apiVersion, kind: m.kind, metadata: { name: m.metadata.name, namespace: m.metadata.namespace } })).body;
+    return (
+      await client.read({
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        metadata: { name: m.metadata.name, namespace: m.metadata.namespace },
+      })
+    ).body;
   } catch (e: any) {
     if (e?.statusCode === 404 || e?.response?.statusCode === 404) return undefined;
     throw e;
@@ -84,10 +101,14 @@ export async function readObject(client: k8s.KubernetesObjectApi, m: Manifest): 
 export function statusWithToken(world: World, cluster: string, token: string): Promise<number> {
   const c = world.planes.clusters[cluster];
   return new Promise((resolve, reject) => {
-    const req = request(`${c.server}/api/v1/namespaces/default/pods`, { ca: Buffer.from(c.caData, 'base64'), headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      `${c.server}/api/v1/namespaces/default/pods`,
+      { ca: Buffer.from(c.caData, 'base64'), headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -109,11 +130,19 @@ const CLI = join(__dirname, '..', '..', '..', 'lib', 'constructs', 'cli', 'main.
  * Runs the built CLI as `argo-multicluster ARGS` would and captures its output. A child process, because the CLI
  * loads @kubernetes/client-node, an ES module, which jest's module system cannot load.
  */
-export function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }

@@ -1,7 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import * as core from 'kubernetes-models/v1';
@@ -10,7 +10,16 @@ import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as scheduling from 'kubernetes-models/scheduling.k8s.io/v1';
 import * as apiextensions from 'kubernetes-models/apiextensions.k8s.io/v1';
 import * as admissionregistration from 'kubernetes-models/admissionregistration.k8s.io/v1';
-import { BuildOptions, Manifest, Topology, TopologyError, TopologyInput, buildCharts, clusterManifests, validateTopology } from '../../../constructs';
+import {
+  BuildOptions,
+  Manifest,
+  Topology,
+  TopologyError,
+  TopologyInput,
+  buildCharts,
+  clusterManifests,
+  validateTopology,
+} from '../../../constructs';
 import { exampleTopologyPath } from '../../../constructs/model/example';
 import { loadTopologyFile } from '../../../constructs/model/validate';
 
@@ -19,7 +28,7 @@ export const CLI = join(ROOT, 'lib', 'constructs', 'cli', 'main.js');
 
 /** The built-in example as a raw object, for tests that change one field. */
 export function exampleInput(): TopologyInput {
-  return parse(require('node:fs').readFileSync(exampleTopologyPath(), 'utf8')) as TopologyInput;
+  return parse(readFileSync(exampleTopologyPath(), 'utf8')) as TopologyInput;
 }
 
 export function example(): Topology {
@@ -46,7 +55,10 @@ export function objectsWithProfiles(t: Topology): Map<string, Manifest[]> {
 
 export function find(list: Manifest[], kind: string, name: string, namespace?: string): any {
   const m = list.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === namespace);
-  if (!m) throw new Error(`no ${kind} ${namespace ?? ''}/${name} in [${list.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).join(', ')}]`);
+  if (!m)
+    throw new Error(
+      `no ${kind} ${namespace ?? ''}/${name} in [${list.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).join(', ')}]`,
+    );
   return m;
 }
 
@@ -80,7 +92,10 @@ export function validateAgainstKubernetesSchema(m: Manifest): void {
  * The problems a construct reports for `props` when used on its own, as [path, value, message]; fails the test when
  * the props are accepted.
  */
-export function constructIssues(construct: new (scope: Construct, id: string, props: any) => Construct, props: unknown): [string, unknown, string][] {
+export function constructIssues(
+  construct: new (scope: Construct, id: string, props: any) => Construct,
+  props: unknown,
+): [string, unknown, string][] {
   try {
     new construct(new Chart(new App(), 'c'), 'x', props);
   } catch (e) {

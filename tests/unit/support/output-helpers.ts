@@ -23,11 +23,11 @@ export function listTree(dir: string): Record<string, string> {
   return out;
 }
 
-
 /** Runs a shell command, throwing with its output when it fails. */
 export function sh(command: string, args: string[]): void {
   const r = spawnSync(command, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.error?.message}): ${r.stderr}`);
 }
 
 export const isRoot = process.getuid?.() === 0;
@@ -39,8 +39,8 @@ export function startCli(args: string[]) {
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
-    child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
   );
   return { child, done };
 }

@@ -43,14 +43,27 @@ export const b64 = (s: string) => Buffer.from(s).toString('base64');
  * Pulumi's unit-test guide requires.
  */
 export function mockEngine(options: MockEngineOptions): MockEngine {
-  const engine: MockEngine = { registered: [], stacks: new Map(), defaultStack: { outputs: {}, secretOutputNames: [] } };
+  const engine: MockEngine = {
+    registered: [],
+    stacks: new Map(),
+    defaultStack: { outputs: {}, secretOutputNames: [] },
+  };
   pulumi.runtime.setMocks(
     {
       newResource(args) {
         if (args.type === 'pulumi:pulumi:StackReference') {
-          return { id: args.name, state: { name: args.name, ...(engine.stacks.get(args.name) ?? engine.defaultStack) } };
+          return {
+            id: args.name,
+            state: { name: args.name, ...(engine.stacks.get(args.name) ?? engine.defaultStack) },
+          };
         }
-        engine.registered.push({ type: args.type, name: args.name, id: args.id, inputs: args.inputs, provider: args.provider });
+        engine.registered.push({
+          type: args.type,
+          name: args.name,
+          id: args.id,
+          inputs: args.inputs,
+          provider: args.provider,
+        });
         const read = args.id ? options.read?.(args) : undefined;
         if (read) return { id: args.id!, state: read };
         const state = { ...args.inputs };

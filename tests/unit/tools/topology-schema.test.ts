@@ -6,6 +6,7 @@ import { exampleTopologyPath } from '../../../constructs/model/example';
 import { ROOT, exampleInput } from '../support/helpers';
 
 // The generator reads the compiled schema from lib/ (npm test builds first) and the TSDoc from the source.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain Node.js script, loaded as npm runs it
 const { topologyJsonSchema, SCHEMA_FILE } = require('../../../tools/topology-schema.js');
 
 const schema = JSON.parse(readFileSync(join(ROOT, 'topology.schema.json'), 'utf8'));
@@ -36,18 +37,35 @@ describe('topology.schema.json', () => {
 
   test('carries the documentation of every field, the new pod settings included', () => {
     const controller = schema.properties.local.properties.controller.properties;
-    for (const field of ['imagePullSecrets', 'nodeSelector', 'tolerations', 'affinity', 'podAnnotations', 'podLabels', 'extraArgs', 'extraEnv', 'logging']) {
+    for (const field of [
+      'imagePullSecrets',
+      'nodeSelector',
+      'tolerations',
+      'affinity',
+      'podAnnotations',
+      'podLabels',
+      'extraArgs',
+      'extraEnv',
+      'logging',
+    ]) {
       expect(controller[field]?.description).toEqual(expect.any(String));
     }
     const remote = schema.properties.remotes.items.properties;
-    for (const field of ['executorImagePullSecrets', 'manageSharedObjects', 'server', 'namespaces']) expect(remote[field]?.description).toEqual(expect.any(String));
-    expect(controller.logging.properties.level).toMatchObject({ enum: ['debug', 'info', 'warn', 'error'], description: expect.stringMatching(/--loglevel/) });
+    for (const field of ['executorImagePullSecrets', 'manageSharedObjects', 'server', 'namespaces'])
+      expect(remote[field]?.description).toEqual(expect.any(String));
+    expect(controller.logging.properties.level).toMatchObject({
+      enum: ['debug', 'info', 'warn', 'error'],
+      description: expect.stringMatching(/--loglevel/),
+    });
   });
 
   test('every topology field is in the README', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const fields = (node: any): string[] =>
-      Object.entries(node?.properties ?? {}).flatMap(([name, child]: [string, any]) => [name, ...(name === 'config' ? [] : fields(child.type === 'array' ? child.items : child))]);
+      Object.entries(node?.properties ?? {}).flatMap(([name, child]: [string, any]) => [
+        name,
+        ...(name === 'config' ? [] : fields(child.type === 'array' ? child.items : child)),
+      ]);
     const missing = [...new Set(fields(schema))].filter((name) => !new RegExp(`\\b${name}\\b`).test(readme));
     expect(missing).toEqual([]);
   });

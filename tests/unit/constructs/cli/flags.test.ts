@@ -4,7 +4,6 @@ import { runCli } from '../../support/in-process-cli';
 import { nearest } from '../../../../constructs/cli/flags';
 import { ROOT, cli } from '../../support/helpers';
 
-
 describe('--version', () => {
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
 
@@ -27,20 +26,26 @@ describe('misspelt flags and commands', () => {
   ])('%j names the nearest flag and exits 2', async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe(`error: ${message}; valid flags: ${r.stderr.split('valid flags: ')[1].split('\n')[0]}`);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `error: ${message}; valid flags: ${r.stderr.split('valid flags: ')[1].split('\n')[0]}`,
+    );
     expect(r.stdout).toBe('');
   });
 
   test('a flag of another command says which command takes it', async () => {
     const r = await runCli(['validate', '--out', 'dist']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('error: validate: unknown flag "--out" (it is a flag of synth); valid flags: -f/--file, -h/--help');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: validate: unknown flag "--out" (it is a flag of synth); valid flags: -f/--file, -h/--help',
+    );
   });
 
   test('a flag far from every valid one gets no guess, only the list', async () => {
     const r = await runCli(['synth', '--frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('error: synth: unknown flag "--frobnicate"; valid flags: -f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: synth: unknown flag "--frobnicate"; valid flags: -f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help',
+    );
   });
 
   test('an unknown short flag is refused with the list', async () => {
@@ -52,7 +57,9 @@ describe('misspelt flags and commands', () => {
   test('a misspelt command names the nearest command', async () => {
     const r = await runCli(['synht']);
     expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('error: unknown command "synht"; did you mean "synth"? valid commands: synth, validate, profile, verify, rotate, fleet');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'error: unknown command "synht"; did you mean "synth"? valid commands: synth, validate, profile, verify, rotate, fleet',
+    );
   });
 
   test('known flags still parse (a value that looks like a flag after --file is its value)', async () => {

@@ -2,7 +2,17 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
-import { ConfigValue, FleetAction, FleetUsageError, FleetBackend, FleetOptions, fleet, parseFleetArgs, runFleet, summarize } from '../../../../constructs/cli/fleet';
+import {
+  ConfigValue,
+  FleetAction,
+  FleetUsageError,
+  FleetBackend,
+  FleetOptions,
+  fleet,
+  parseFleetArgs,
+  runFleet,
+  summarize,
+} from '../../../../constructs/cli/fleet';
 import { spawnSync } from 'node:child_process';
 import { CLI, cli, exampleInput } from '../../support/helpers';
 
@@ -10,7 +20,11 @@ const dir = mkdtempSync(join(tmpdir(), 'amc-fleet-'));
 /** A topology file with remotes r-0 .. r-(n-1). */
 function topologyFile(n: number): string {
   const raw: any = exampleInput();
-  raw.remotes = Array.from({ length: n }, (_, i) => ({ name: `r-${i}`, server: `https://10.0.0.${i + 1}:6443`, namespaces: ['default'] }));
+  raw.remotes = Array.from({ length: n }, (_, i) => ({
+    name: `r-${i}`,
+    server: `https://10.0.0.${i + 1}:6443`,
+    namespaces: ['default'],
+  }));
   const file = join(dir, `topology-${n}.yaml`);
   writeFileSync(file, stringify(raw));
   return file;
@@ -37,7 +51,10 @@ class FakeBackend implements FleetBackend {
     progress('create something');
     const missing = [...this.failing].map((s) => s.replace(/^it-/, ''));
     const part = this.config.get(stack)?.['argo-multicluster:part']?.value ?? '';
-    const outputs = part === 'local' ? { localCluster: 'cluster-0', profiles: {}, missingProfiles: missing } : { localCluster: 'cluster-0', cluster: part.replace(/^remote:/, ''), token: '[secret]' };
+    const outputs =
+      part === 'local'
+        ? { localCluster: 'cluster-0', profiles: {}, missingProfiles: missing }
+        : { localCluster: 'cluster-0', cluster: part.replace(/^remote:/, ''), token: '[secret]' };
     if (action === 'up') this.stackOutputs.set(stack, outputs);
     if (action === 'destroy') this.stackOutputs.delete(stack);
     return { changes: { create: 3, same: 1 }, outputs };
@@ -70,14 +87,21 @@ describe('fleet flags', () => {
     expect(JSON.parse(r.stdout)).toEqual({ code: 0, loaded: 0 });
     // As if @pulumi/* were not installed: module resolution refuses them.
     const hide = join(dir, 'hide-pulumi.js');
-    writeFileSync(hide, `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) { if (req.startsWith('@pulumi/')) { const e = new Error('Cannot find module ' + req); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`);
+    writeFileSync(
+      hide,
+      `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) { if (req.startsWith('@pulumi/')) { const e = new Error('Cannot find module ' + req); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`,
+    );
     const absent = spawnSync(process.execPath, ['-r', hide, CLI, 'fleet', 'up', '--stack', 'p'], { encoding: 'utf8' });
     expect(absent.status).toBe(1);
-    expect(absent.stderr).toMatch(/^error: fleet needs the optional peer dependencies @pulumi\/pulumi and @pulumi\/kubernetes, and @pulumi\/pulumi\/automation is not installed: npm install @pulumi\/pulumi@\^3\.142\.0 @pulumi\/kubernetes@\^4\.24\.0/);
+    expect(absent.stderr).toMatch(
+      /^error: fleet needs the optional peer dependencies @pulumi\/pulumi and @pulumi\/kubernetes, and @pulumi\/pulumi\/automation is not installed: npm install @pulumi\/pulumi@\^3\.142\.0 @pulumi\/kubernetes@\^4\.24\.0/,
+    );
     // Without a pulumi on PATH nothing is downloaded: the user is told where it was looked for.
     const noCli = cli(['fleet', 'up', '--stack', 'p'], { PATH: dirname(process.execPath) });
     expect(noCli.code).toBe(1);
-    expect(noCli.stderr).toBe('error: fleet: pulumi on PATH: not found; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or give --pulumi-root: fleet never downloads it\n');
+    expect(noCli.stderr).toBe(
+      'error: fleet: pulumi on PATH: not found; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or give --pulumi-root: fleet never downloads it\n',
+    );
     const help = cli(['fleet', 'up', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: argo-multicluster fleet up\|preview\|destroy --stack NAME/);
@@ -105,24 +129,52 @@ describe('fleet flags', () => {
     raw.remotes[0].server = 'http://nope';
     writeFileSync(file, stringify(raw));
     let stderr = '';
-    expect(await fleet(['up', '--stack', 'p', '-f', file], { write: () => true }, { write: (s: string) => (stderr += s) })).toBe(2);
+    expect(
+      await fleet(['up', '--stack', 'p', '-f', file], { write: () => true }, { write: (s: string) => (stderr += s) }),
+    ).toBe(2);
     expect(stderr).toMatch(/remotes\[0\]\.server: "http:\/\/nope" must use https/);
   });
 
   test('paths are made absolute, so the stack config holds a path valid from anywhere', () => {
-    const o = options(['preview', '--stack', 'org/p', '-f', topologyFile(1), '--kubeconfig', 'k.yaml', '--parallel', '3']);
-    expect(o).toMatchObject({ action: 'preview', stack: 'org/p', parallel: 3, kubeconfig: join(process.cwd(), 'k.yaml'), workDir: process.cwd() });
+    const o = options([
+      'preview',
+      '--stack',
+      'org/p',
+      '-f',
+      topologyFile(1),
+      '--kubeconfig',
+      'k.yaml',
+      '--parallel',
+      '3',
+    ]);
+    expect(o).toMatchObject({
+      action: 'preview',
+      stack: 'org/p',
+      parallel: 3,
+      kubeconfig: join(process.cwd(), 'k.yaml'),
+      workDir: process.cwd(),
+    });
   });
 });
 
 describe('runFleet', () => {
   test('never runs more remote stacks at once than --parallel, whatever the fleet size; the local stack runs last', async () => {
-    for (const [n, parallel] of [[8, 2], [8, 3], [3, 8]]) {
+    for (const [n, parallel] of [
+      [8, 2],
+      [8, 3],
+      [3, 8],
+    ]) {
       const backend = new FakeBackend();
-      const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(n), '--parallel', String(parallel)]), backend, () => undefined);
+      const outcomes = await runFleet(
+        options(['up', '--stack', 'it', '-f', topologyFile(n), '--parallel', String(parallel)]),
+        backend,
+        () => undefined,
+      );
       expect(backend.peak).toBe(Math.min(n, parallel));
       expect(backend.calls[backend.calls.length - 1]).toBe('up it');
-      expect(outcomes.map((o) => o.stack).sort()).toEqual(['it', ...Array.from({ length: n }, (_, i) => `it-r-${i}`)].sort());
+      expect(outcomes.map((o) => o.stack).sort()).toEqual(
+        ['it', ...Array.from({ length: n }, (_, i) => `it-r-${i}`)].sort(),
+      );
       expect(backend.config.get('it-r-1')!['argo-multicluster:part'].value).toBe('remote:r-1');
       expect(backend.config.get('it')!['argo-multicluster:part'].value).toBe('local');
     }
@@ -131,7 +183,11 @@ describe('runFleet', () => {
   test('a failing remote is reported while the others and the local stack are applied; the summary names it, exit 1', async () => {
     const backend = new FakeBackend(new Set(['it-r-1']));
     const lines: string[] = [];
-    const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(3), '--parallel', '1']), backend, (l) => lines.push(l));
+    const outcomes = await runFleet(
+      options(['up', '--stack', 'it', '-f', topologyFile(3), '--parallel', '1']),
+      backend,
+      (l) => lines.push(l),
+    );
     expect(backend.calls).toEqual(['up it-r-0', 'up it-r-1', 'up it-r-2', 'up it']);
     expect(lines).toContain('[r-1] up it-r-1: FAILED: configured Kubernetes cluster is unreachable');
     expect(lines).toContain('[r-0] create something');
@@ -150,8 +206,15 @@ describe('runFleet', () => {
     backend.calls.length = 0;
     const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
     expect(backend.calls.slice(0, 2)).toEqual(['up it-r-0', 'up it']);
-    expect(backend.calls.slice(2).sort()).toEqual(['destroy it-r-1', 'destroy it-r-2', 'remove it-r-1', 'remove it-r-2'].sort());
-    expect(outcomes.filter((o) => o.role === 'removed remote').map((o) => o.cluster).sort()).toEqual(['r-1', 'r-2']);
+    expect(backend.calls.slice(2).sort()).toEqual(
+      ['destroy it-r-1', 'destroy it-r-2', 'remove it-r-1', 'remove it-r-2'].sort(),
+    );
+    expect(
+      outcomes
+        .filter((o) => o.role === 'removed remote')
+        .map((o) => o.cluster)
+        .sort(),
+    ).toEqual(['r-1', 'r-2']);
     expect([...backend.config.keys()].sort()).toEqual(['it', 'it-other', 'it-r', 'it-r-0']);
   });
 
@@ -162,7 +225,10 @@ describe('runFleet', () => {
     for (const [k, v] of backend.config) await failing.prepare(k, v);
     const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), failing, () => undefined);
     expect(failing.calls).toEqual(['up it-r-0', 'up it']);
-    expect(outcomes.find((o) => o.cluster === 'r-1')).toMatchObject({ ok: false, detail: expect.stringMatching(/not destroyed: the local stack failed/) });
+    expect(outcomes.find((o) => o.cluster === 'r-1')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/not destroyed: the local stack failed/),
+    });
   });
 
   test('destroy takes the local stack first, then the remotes; preview only reports a removed remote', async () => {
@@ -174,25 +240,39 @@ describe('runFleet', () => {
     expect(backend.calls).toEqual(['preview it-r-0', 'preview it']);
     expect(lines).toContain('[r-1] it-r-1: not in the topology any more; up will destroy and remove this stack');
     backend.calls.length = 0;
-    await runFleet(options(['destroy', '--stack', 'it', '-f', topologyFile(2), '--parallel', '1']), backend, () => undefined);
+    await runFleet(
+      options(['destroy', '--stack', 'it', '-f', topologyFile(2), '--parallel', '1']),
+      backend,
+      () => undefined,
+    );
     expect(backend.calls).toEqual(['destroy it', 'destroy it-r-0', 'destroy it-r-1']);
   });
 
-  test('--kubeconfig and --skip-await reach the stack config, the kubeconfig as a secret of the stack\'s own cluster', async () => {
+  test("--kubeconfig and --skip-await reach the stack config, the kubeconfig as a secret of the stack's own cluster", async () => {
     const backend = new FakeBackend();
-    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1), '--kubeconfig', '/k', '--skip-await']), backend, () => undefined);
+    await runFleet(
+      options(['up', '--stack', 'it', '-f', topologyFile(1), '--kubeconfig', '/k', '--skip-await']),
+      backend,
+      () => undefined,
+    );
     expect(backend.config.get('it-r-0')).toEqual({
       'argo-multicluster:topology': { value: topologyFile(1) },
       'argo-multicluster:part': { value: 'remote:r-0' },
       'argo-multicluster:kubeconfigs.r-0': { value: '/k', secret: true },
     });
-    expect(backend.config.get('it')).toMatchObject({ 'argo-multicluster:kubeconfigs.cluster-0': { value: '/k', secret: true }, 'argo-multicluster:skipAwait': { value: 'true' } });
+    expect(backend.config.get('it')).toMatchObject({
+      'argo-multicluster:kubeconfigs.cluster-0': { value: '/k', secret: true },
+      'argo-multicluster:skipAwait': { value: 'true' },
+    });
   });
 
   test('a local stack that applied the whole fleet is never taken over: exit 2 before any stack runs', async () => {
     const file = topologyFile(2);
     const cases: [(b: FakeBackend) => Promise<void>, RegExp][] = [
-      [async (b) => b.prepare('it', { 'argo-multicluster:part': { value: 'all' } }), /stack "it" applies part "all", not "local"/],
+      [
+        async (b) => b.prepare('it', { 'argo-multicluster:part': { value: 'all' } }),
+        /stack "it" applies part "all", not "local"/,
+      ],
       [
         // Its config is not in this work dir (a fresh CI checkout): its outputs tell.
         async (b) => {

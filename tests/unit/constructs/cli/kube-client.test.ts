@@ -1,5 +1,6 @@
-import { execFile, execFileSync } from 'node:child_process';
+import nodeChildProcess, { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import nodeFs from 'node:fs';
 import { Server, createServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,10 +13,15 @@ jest.setTimeout(60_000);
 
 const work = fs.mkdtempSync(join(tmpdir(), 'amc-kube-client-'));
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.secret-token-value-0123456789';
-const KEY = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIEsecretkeymaterial\n-----END PRIVATE KEY-----\n').toString('base64');
+const KEY = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIEsecretkeymaterial\n-----END PRIVATE KEY-----\n').toString(
+  'base64',
+);
 
 /** A profile kubeconfig whose user is `user`, as a hostile Secret in the cluster would carry it. */
-function profileText(user: Record<string, unknown>, cluster: Record<string, unknown> = { server: 'https://127.0.0.1:1', 'certificate-authority-data': 'Q0E=' }): string {
+function profileText(
+  user: Record<string, unknown>,
+  cluster: Record<string, unknown> = { server: 'https://127.0.0.1:1', 'certificate-authority-data': 'Q0E=' },
+): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
@@ -34,48 +40,116 @@ describe('kubeconfigs read from a cluster are used with their inline data only',
   fs.writeFileSync(secretFile, 'local file content');
   const hostile: [string, Record<string, unknown>, Record<string, unknown> | undefined, RegExp][] = [
     ['tokenFile', { tokenFile: secretFile }, undefined, /users\[0\]\.user\.tokenFile is a file reference/],
-    ['client-certificate', { 'client-certificate': secretFile, 'client-key-data': KEY }, undefined, /users\[0\]\.user\.client-certificate is a file reference/],
-    ['client-key', { 'client-certificate-data': 'Q0VSVA==', 'client-key': secretFile }, undefined, /users\[0\]\.user\.client-key is a file reference/],
-    ['certificate-authority', { token: TOKEN }, { server: 'https://127.0.0.1:1', 'certificate-authority': secretFile }, /clusters\[0\]\.cluster\.certificate-authority is a file reference/],
-    ['exec', { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh', args: ['-c', `touch ${marker}`] } }, undefined, /users\[0\]\.user\.exec is an exec plugin/],
-    ['auth-provider', { 'auth-provider': { name: 'oidc', config: { 'id-token': TOKEN } } }, undefined, /users\[0\]\.user\.auth-provider is an auth provider/],
+    [
+      'client-certificate',
+      { 'client-certificate': secretFile, 'client-key-data': KEY },
+      undefined,
+      /users\[0\]\.user\.client-certificate is a file reference/,
+    ],
+    [
+      'client-key',
+      { 'client-certificate-data': 'Q0VSVA==', 'client-key': secretFile },
+      undefined,
+      /users\[0\]\.user\.client-key is a file reference/,
+    ],
+    [
+      'certificate-authority',
+      { token: TOKEN },
+      { server: 'https://127.0.0.1:1', 'certificate-authority': secretFile },
+      /clusters\[0\]\.cluster\.certificate-authority is a file reference/,
+    ],
+    [
+      'exec',
+      { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh', args: ['-c', `touch ${marker}`] } },
+      undefined,
+      /users\[0\]\.user\.exec is an exec plugin/,
+    ],
+    [
+      'auth-provider',
+      { 'auth-provider': { name: 'oidc', config: { 'id-token': TOKEN } } },
+      undefined,
+      /users\[0\]\.user\.auth-provider is an auth provider/,
+    ],
     ['impersonation', { token: TOKEN, as: 'system:admin' }, undefined, /users\[0\]\.user\.as is not supported/],
   ];
 
   // The modules themselves, not the copies `import * as` makes, are what the client calls into.
-  const realFs = require('node:fs') as Record<string, unknown> & { promises: Record<string, unknown> };
-  const realChildProcess = require('node:child_process') as Record<string, unknown>;
+  const realFs = nodeFs as unknown as Record<string, unknown> & { promises: Record<string, unknown> };
+  const realChildProcess = nodeChildProcess as unknown as Record<string, unknown>;
   let watched: [string, jest.SpyInstance][] = [];
   const watch = (label: string, target: Record<string, unknown>, names: string[]) =>
     names.map((n): [string, jest.SpyInstance] => [`${label}.${n}`, jest.spyOn(target as any, n)]);
   beforeEach(() => {
     watched = [
-      ...watch('fs', realFs, ['readFileSync', 'readFile', 'openSync', 'open', 'createReadStream', 'statSync', 'existsSync', 'accessSync']),
+      ...watch('fs', realFs, [
+        'readFileSync',
+        'readFile',
+        'openSync',
+        'open',
+        'createReadStream',
+        'statSync',
+        'existsSync',
+        'accessSync',
+      ]),
       ...watch('fs.promises', realFs.promises, ['readFile', 'open']),
-      ...watch('child_process', realChildProcess, ['spawn', 'spawnSync', 'exec', 'execSync', 'execFile', 'execFileSync', 'fork']),
+      ...watch('child_process', realChildProcess, [
+        'spawn',
+        'spawnSync',
+        'exec',
+        'execSync',
+        'execFile',
+        'execFileSync',
+        'fork',
+      ]),
     ];
   });
   afterEach(() => watched.forEach(([, s]) => s.mockRestore()));
-  const calls = () => watched.filter(([, s]) => s.mock.calls.length > 0).map(([label, s]) => `${label}(${JSON.stringify(s.mock.calls[0])})`);
+  const calls = () =>
+    watched
+      .filter(([, s]) => s.mock.calls.length > 0)
+      .map(([label, s]) => `${label}(${JSON.stringify(s.mock.calls[0])})`);
 
-  test.each(hostile)('%s is refused, naming the profile and the field, and nothing is read or started', (_name, user, cluster, expected) => {
-    let message = '';
-    try {
-      connectWithKubeconfigText(profileText(user, cluster), 'profile argo/argo.rogue');
-    } catch (e) {
-      message = (e as Error).message;
-    }
-    expect(message).toMatch(/^profile argo\/argo\.rogue: /);
-    expect(message).toMatch(expected);
-    expect(message).not.toContain(TOKEN);
-    expect(calls()).toEqual([]);
-    expect(fs.existsSync(marker)).toBe(false);
-  });
+  test.each(hostile)(
+    '%s is refused, naming the profile and the field, and nothing is read or started',
+    (_name, user, cluster, expected) => {
+      let message = '';
+      try {
+        connectWithKubeconfigText(profileText(user, cluster), 'profile argo/argo.rogue');
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^profile argo\/argo\.rogue: /);
+      expect(message).toMatch(expected);
+      expect(message).not.toContain(TOKEN);
+      expect(calls()).toEqual([]);
+      expect(fs.existsSync(marker)).toBe(false);
+    },
+  );
 
   test('an inline profile is used as written: its token and CA reach the server', async () => {
     const pki = join(work, 'pki');
     fs.mkdirSync(pki);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(pki, 'k'), '-out', join(pki, 'c'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(pki, 'k'),
+        '-out',
+        join(pki, 'c'),
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-days',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
     const key = fs.readFileSync(join(pki, 'k'));
     const cert = fs.readFileSync(join(pki, 'c'));
     let seen: string | undefined;
@@ -87,7 +161,13 @@ describe('kubeconfigs read from a cluster are used with their inline data only',
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
       const port = (server.address() as AddressInfo).port;
-      const conn = connectWithKubeconfigText(profileText({ token: TOKEN }, { server: `https://127.0.0.1:${port}/`, 'certificate-authority-data': cert.toString('base64') }), 'profile p');
+      const conn = connectWithKubeconfigText(
+        profileText(
+          { token: TOKEN },
+          { server: `https://127.0.0.1:${port}/`, 'certificate-authority-data': cert.toString('base64') },
+        ),
+        'profile p',
+      );
       watched.forEach(([, s]) => s.mockClear());
       expect(conn.server).toBe(`https://127.0.0.1:${port}`);
       expect(await kubeRequest(conn, 'GET', '/version')).toEqual({ kind: 'Status', ok: true });
@@ -138,7 +218,8 @@ describe('a kubeconfig that fails to parse never shows its credentials', () => {
       const r = cli(args);
       expect([args[0], r.code]).toEqual([args[0], 1]);
       expect(r.stderr).toContain(`kubeconfig ${file} is not valid YAML`);
-      for (const secret of [TOKEN, KEY, TOKEN.slice(0, 12), 'secretkeymaterial']) expect(r.stderr + r.stdout).not.toContain(secret);
+      for (const secret of [TOKEN, KEY, TOKEN.slice(0, 12), 'secretkeymaterial'])
+        expect(r.stderr + r.stdout).not.toContain(secret);
     }
   });
 });
@@ -153,15 +234,38 @@ describe('the user kubeconfig goes through @kubernetes/client-node (loaded as th
   beforeAll(async () => {
     const pki = join(work, 'pki-user');
     fs.mkdirSync(pki);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(pki, 'k'), '-out', join(pki, 'c'), '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(pki, 'k'),
+        '-out',
+        join(pki, 'c'),
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-days',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
     ca = fs.readFileSync(join(pki, 'c')).toString('base64');
     // Answers like an API server without any profile Secret, recording the credentials each request carried.
-    server = createServer({ key: fs.readFileSync(join(pki, 'k')), cert: fs.readFileSync(join(pki, 'c')) }, (req, res) => {
-      seen.push(String(req.headers.authorization));
-      accepts.set(String(req.url), String(req.headers.accept));
-      res.setHeader('content-type', 'application/json');
-      res.end('{"kind":"SecretList","items":[]}');
-    });
+    server = createServer(
+      { key: fs.readFileSync(join(pki, 'k')), cert: fs.readFileSync(join(pki, 'c')) },
+      (req, res) => {
+        seen.push(String(req.headers.authorization));
+        accepts.set(String(req.url), String(req.headers.accept));
+        res.setHeader('content-type', 'application/json');
+        res.end('{"kind":"SecretList","items":[]}');
+      },
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
   });
@@ -171,7 +275,9 @@ describe('the user kubeconfig goes through @kubernetes/client-node (loaded as th
   /** Runs the CLI without blocking this process, which serves its requests. */
   const cliAsync = (args: string[]) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [CLI, ...args], (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+      execFile(process.execPath, [CLI, ...args], (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
     });
   const kubeconfigWith = (dir: string, user: Record<string, unknown>) => {
     fs.mkdirSync(dir, { recursive: true });
@@ -202,14 +308,22 @@ describe('the user kubeconfig goes through @kubernetes/client-node (loaded as th
       `#!/bin/sh\necho "$PLUGIN_ARG" >> "${log}"\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-exec"}}'\n`,
       { mode: 0o755 },
     );
-    const file = kubeconfigWith(dir, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, env: [{ name: 'PLUGIN_ARG', value: 'called' }] } });
+    const file = kubeconfigWith(dir, {
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        command: plugin,
+        env: [{ name: 'PLUGIN_ARG', value: 'called' }],
+      },
+    });
     const r = await cliAsync(['verify', '--context', 'c', '--kubeconfig', file]);
     expect(r.stdout).toContain('no profile Secrets (label workflows.argoproj.io/cluster) in namespace argo');
     expect(r.code).toBe(1);
     expect(seen.length).toBeGreaterThan(0);
     expect(new Set(seen)).toEqual(new Set(['Bearer from-exec']));
     // The cluster-wide search for labelled Secrets asks for their metadata only, never their data.
-    expect(accepts.get('/api/v1/secrets?labelSelector=workflows.argoproj.io%2Fcluster')).toBe('application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json');
+    expect(accepts.get('/api/v1/secrets?labelSelector=workflows.argoproj.io%2Fcluster')).toBe(
+      'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json',
+    );
     // Once per request: a credential without an expiry is not cached.
     expect(fs.readFileSync(log, 'utf8')).toBe('called\n'.repeat(seen.length));
   });
@@ -222,7 +336,11 @@ describe('the user kubeconfig goes through @kubernetes/client-node (loaded as th
     expect(r.code).toBe(1);
     expect(new Set(seen)).toEqual(new Set(['Bearer from-file']));
     fs.rmSync(join(dir, 'token'));
-    expect((await cliAsync(['verify', '--context', 'c', '--kubeconfig', file])).stderr).toContain(`cannot read its tokenFile ${join(dir, 'token')}`);
-    expect((await cliAsync(['verify', '--context', 'nope', '--kubeconfig', file])).stderr).toMatch(/kube context "nope" is not in .* \(known: c\)/);
+    expect((await cliAsync(['verify', '--context', 'c', '--kubeconfig', file])).stderr).toContain(
+      `cannot read its tokenFile ${join(dir, 'token')}`,
+    );
+    expect((await cliAsync(['verify', '--context', 'nope', '--kubeconfig', file])).stderr).toMatch(
+      /kube context "nope" is not in .* \(known: c\)/,
+    );
   });
 });

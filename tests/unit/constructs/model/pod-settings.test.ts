@@ -50,14 +50,26 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
     expect(pod.spec.tolerations).toEqual(SETTINGS.tolerations);
     expect(pod.spec.affinity).toEqual(SETTINGS.affinity);
     expect(pod.metadata.labels).toEqual({ app: 'workflow-controller', team: 'platform' });
-    expect(pod.metadata.annotations).toEqual({ 'argo-multicluster.io/config-checksum': expect.stringMatching(/^[0-9a-f]{64}$/), 'prometheus.io/scrape': 'true' });
+    expect(pod.metadata.annotations).toEqual({
+      'argo-multicluster.io/config-checksum': expect.stringMatching(/^[0-9a-f]{64}$/),
+      'prometheus.io/scrape': 'true',
+    });
     expect(deployment.spec.selector).toEqual({ matchLabels: { app: 'workflow-controller' } });
   });
 
   test('logging becomes --loglevel and --log-format (cmd/workflow-controller/main.go), extraArgs follow', () => {
     expect(pod.spec.containers[0].args).toEqual([
-      '--configmap', 'workflow-controller-configmap', '--executor-image', 'ghcr.io/example/argoexec:v3.4-multicluster',
-      '--loglevel', 'debug', '--log-format', 'json', '--qps=50', '--burst=100', '--executor-plugins',
+      '--configmap',
+      'workflow-controller-configmap',
+      '--executor-image',
+      'ghcr.io/example/argoexec:v3.4-multicluster',
+      '--loglevel',
+      'debug',
+      '--log-format',
+      'json',
+      '--qps=50',
+      '--burst=100',
+      '--executor-plugins',
     ]);
   });
 
@@ -74,12 +86,22 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
   });
 
   test('unset, the Deployment is what it was: no empty fields', () => {
-    const plain = find(objects(topology(() => undefined)).get('cluster-0')!, 'Deployment', 'workflow-controller', 'argo');
+    const plain = find(
+      objects(topology(() => undefined)).get('cluster-0')!,
+      'Deployment',
+      'workflow-controller',
+      'argo',
+    );
     expect(plain.spec.template.spec).not.toHaveProperty('imagePullSecrets');
     expect(plain.spec.template.spec).not.toHaveProperty('tolerations');
     expect(plain.spec.template.spec).not.toHaveProperty('affinity');
     expect(plain.spec.template.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
-    expect(plain.spec.template.spec.containers[0].args).toEqual(['--configmap', 'workflow-controller-configmap', '--executor-image', 'ghcr.io/example/argoexec:v3.4-multicluster']);
+    expect(plain.spec.template.spec.containers[0].args).toEqual([
+      '--configmap',
+      'workflow-controller-configmap',
+      '--executor-image',
+      'ghcr.io/example/argoexec:v3.4-multicluster',
+    ]);
   });
 
   test.each([
@@ -88,24 +110,77 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
     ['imagePullSecrets', ['a'], 'local.controller.imagePullSecrets[0]', /wrong type: expected object/],
     ['nodeSelector', { 'bad key!': 'x' }, 'local.controller.nodeSelector["bad key!"]', /qualified name/],
     ['nodeSelector', { disk: 'ssd fast' }, 'local.controller.nodeSelector.disk', /label value/],
-    ['tolerations', [{ key: 'k', operator: 'Exists', value: 'v' }], 'local.controller.tolerations[0].value', /empty with operator "Exists"/],
-    ['tolerations', [{ operator: 'Equal', value: 'v' }], 'local.controller.tolerations[0].operator', /must be "Exists" when key is empty/],
-    ['tolerations', [{ key: 'k', effect: 'NoSchedule', tolerationSeconds: 5 }], 'local.controller.tolerations[0].tolerationSeconds', /only allowed with effect "NoExecute"/],
+    [
+      'tolerations',
+      [{ key: 'k', operator: 'Exists', value: 'v' }],
+      'local.controller.tolerations[0].value',
+      /empty with operator "Exists"/,
+    ],
+    [
+      'tolerations',
+      [{ operator: 'Equal', value: 'v' }],
+      'local.controller.tolerations[0].operator',
+      /must be "Exists" when key is empty/,
+    ],
+    [
+      'tolerations',
+      [{ key: 'k', effect: 'NoSchedule', tolerationSeconds: 5 }],
+      'local.controller.tolerations[0].tolerationSeconds',
+      /only allowed with effect "NoExecute"/,
+    ],
     ['tolerations', [{ key: 'k', effect: 'Sometimes' }], 'local.controller.tolerations[0].effect', /NoSchedule/],
-    ['affinity', { nodeAfinity: {} }, 'local.controller.affinity.nodeAfinity', /not a known field; valid fields here: nodeAffinity, podAffinity, podAntiAffinity/],
-    ['affinity', { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } }, 'local.controller.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms', /too small|at least|>=1/i],
-    ['podAnnotations', { 'argo-multicluster.io/config-checksum': 'x' }, 'local.controller.podAnnotations', /rolls the controller/],
+    [
+      'affinity',
+      { nodeAfinity: {} },
+      'local.controller.affinity.nodeAfinity',
+      /not a known field; valid fields here: nodeAffinity, podAffinity, podAntiAffinity/,
+    ],
+    [
+      'affinity',
+      { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
+      'local.controller.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms',
+      /too small|at least|>=1/i,
+    ],
+    [
+      'podAnnotations',
+      { 'argo-multicluster.io/config-checksum': 'x' },
+      'local.controller.podAnnotations',
+      /rolls the controller/,
+    ],
     ['podLabels', { app: 'mine' }, 'local.controller.podLabels', /selector label/],
     ['podLabels', { team: 'x'.repeat(64) }, 'local.controller.podLabels.team', /at most 63/],
     ['extraArgs', ['--executor-image=x'], 'local.controller.extraArgs[0]', /set local.controller.executorImage/],
     ['extraArgs', ['--loglevel=debug'], 'local.controller.extraArgs[0]', /set local.controller.logging.level/],
     ['extraArgs', ['--log-format=json'], 'local.controller.extraArgs[0]', /set local.controller.logging.format/],
-    ['extraArgs', ['--no-such-flag'], 'local.controller.extraArgs[0]', /not a flag of workflow-controller, which exits on unknown flags/],
+    [
+      'extraArgs',
+      ['--no-such-flag'],
+      'local.controller.extraArgs[0]',
+      /not a flag of workflow-controller, which exits on unknown flags/,
+    ],
     ['extraArgs', ['--qps', '50'], 'local.controller.extraArgs[1]', /one flag, as --name or --name=value/],
-    ['extraEnv', [{ name: 'LEADER_ELECTION_IDENTITY', value: 'x' }], 'local.controller.extraEnv[0].name', /set by the Deployment itself/],
+    [
+      'extraEnv',
+      [{ name: 'LEADER_ELECTION_IDENTITY', value: 'x' }],
+      'local.controller.extraEnv[0].name',
+      /set by the Deployment itself/,
+    ],
     ['extraEnv', [{ name: '1X', value: 'x' }], 'local.controller.extraEnv[0].name', /environment variable name/],
-    ['extraEnv', [{ name: 'A', value: 'x' }, { name: 'A', value: 'y' }], 'local.controller.extraEnv[1].name', /listed twice/],
-    ['extraEnv', [{ name: 'A', value: 'x', valueFrom: { fieldRef: {} } }], 'local.controller.extraEnv[0].valueFrom', /cannot be given with value/],
+    [
+      'extraEnv',
+      [
+        { name: 'A', value: 'x' },
+        { name: 'A', value: 'y' },
+      ],
+      'local.controller.extraEnv[1].name',
+      /listed twice/,
+    ],
+    [
+      'extraEnv',
+      [{ name: 'A', value: 'x', valueFrom: { fieldRef: {} } }],
+      'local.controller.extraEnv[0].valueFrom',
+      /cannot be given with value/,
+    ],
     ['extraEnv', [{ name: 'A', valueFrom: {} }], 'local.controller.extraEnv[0].valueFrom', /exactly one of/],
     ['logging', { level: 'verbose' }, 'local.controller.logging.level', /debug.*info.*warn.*error/],
     ['logging', { format: 'xml' }, 'local.controller.logging.format', /text.*json/],
@@ -118,7 +193,13 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
 
 describe('executor ServiceAccount image pull secrets (remotes[].executorImagePullSecrets)', () => {
   test('go on the executor ServiceAccount in every remote namespace', () => {
-    const t = topology((raw) => Object.assign(raw.remotes[0], { namespaces: ['a', 'b'], executorServiceAccount: 'wf', executorImagePullSecrets: [{ name: 'regcred' }] }));
+    const t = topology((raw) =>
+      Object.assign(raw.remotes[0], {
+        namespaces: ['a', 'b'],
+        executorServiceAccount: 'wf',
+        executorImagePullSecrets: [{ name: 'regcred' }],
+      }),
+    );
     const remote = objects(t).get('cluster-1')!;
     for (const ns of ['a', 'b']) {
       const sa = find(remote, 'ServiceAccount', 'wf', ns);
@@ -138,12 +219,22 @@ describe('executor ServiceAccount image pull secrets (remotes[].executorImagePul
 
 describe('constructs used on their own validate their props', () => {
   const chart = () => new Chart(new App(), 'c');
-  const base = { namespace: 'argo', image: 'ghcr.io/me/wc:v1', executorImage: 'ghcr.io/me/exec:v1', checksum: 'a'.repeat(64) };
+  const base = {
+    namespace: 'argo',
+    image: 'ghcr.io/me/wc:v1',
+    executorImage: 'ghcr.io/me/exec:v1',
+    checksum: 'a'.repeat(64),
+  };
 
   test('ControllerDeployment names each bad prop, its value and what is valid', () => {
     let error: unknown;
     try {
-      new ControllerDeployment(chart(), 'd', { ...base, namespace: 'Argo', image: 'quay.io/argoproj/workflow-controller:v3.5.0', logging: { level: 'loud' as any } });
+      new ControllerDeployment(chart(), 'd', {
+        ...base,
+        namespace: 'Argo',
+        image: 'quay.io/argoproj/workflow-controller:v3.5.0',
+        logging: { level: 'loud' as any },
+      });
     } catch (e) {
       error = e;
     }
@@ -158,13 +249,17 @@ describe('constructs used on their own validate their props', () => {
 
   test('ControllerDeployment refuses an unknown prop and a missing one', () => {
     const { checksum: _, ...noChecksum } = base;
-    expect(() => new ControllerDeployment(chart(), 'd', { ...noChecksum, replica: 2 } as any)).toThrow(/checksum: \(missing\) is required[\s\S]*replica: 2 is not a prop of this construct/);
+    expect(() => new ControllerDeployment(chart(), 'd', { ...noChecksum, replica: 2 } as any)).toThrow(
+      /checksum: \(missing\) is required[\s\S]*replica: 2 is not a prop of this construct/,
+    );
   });
 
   test('ControllerDeployment with valid props writes the Deployment', () => {
     const c = chart();
     new ControllerDeployment(c, 'd', { ...base, extraArgs: ['--qps=5'] });
-    expect(c.toJson().find((o: any) => o.kind === 'Deployment').spec.template.spec.containers[0].args).toContain('--qps=5');
+    expect(c.toJson().find((o: any) => o.kind === 'Deployment').spec.template.spec.containers[0].args).toContain(
+      '--qps=5',
+    );
   });
 
   test('ExecutorRbac refuses pull secrets on the default ServiceAccount and a bad namespace', () => {

@@ -19,8 +19,16 @@ const SECRETS: [string, string, string][] = [
     'eyJhbGciOiJSUzI1NiIsImtpZCI6IkFCQyJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXJnbzphcmdvIn0.U2lnbmF0dXJlT2ZUaGVUb2tlbg',
     'eyJhbGciOiJSUzI1NiIsImtpZCI6IkFCQyJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6YXJnbzphcmdvIn0.U2lnbmF0dXJlT2ZUaGVUb2tlbg',
   ],
-  ['a PEM private key', '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAqSecretKeyMaterial0123456789\n-----END RSA PRIVATE KEY-----\n', 'MIIEowIBAAKCAQEAqSecretKeyMaterial0123456789'],
-  ['base64 client key data', 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND', 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND'],
+  [
+    'a PEM private key',
+    '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAqSecretKeyMaterial0123456789\n-----END RSA PRIVATE KEY-----\n',
+    'MIIEowIBAAKCAQEAqSecretKeyMaterial0123456789',
+  ],
+  [
+    'base64 client key data',
+    'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND',
+    'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND',
+  ],
   ['a password in a URL', 'https://admin:Hunter2Passw0rd@cluster-1.example.com:6443', 'Hunter2Passw0rd'],
   ['a password in a URL with a space', 'https://admin:Hunter2 Passw0rd@cluster 1', 'Hunter2 Passw0rd'],
   ['a bootstrap token', 'abcdef.0123456789abcdef', 'abcdef.0123456789abcdef'],
@@ -47,7 +55,10 @@ function full(): any {
   t.remotes[0].insecureSkipTLSVerify = false;
   t.remotes[0].createNamespaces = true;
   t.remotes[0].secretStore = { name: 'store', kind: 'SecretStore', key: 'argo-{remote}', refreshInterval: '1h' };
-  t.secrets = { mode: 'external', store: { name: 'vault', kind: 'ClusterSecretStore', key: 'argo/{remote}', refreshInterval: '1h' } };
+  t.secrets = {
+    mode: 'external',
+    store: { name: 'vault', kind: 'ClusterSecretStore', key: 'argo/{remote}', refreshInterval: '1h' },
+  };
   return t;
 }
 
@@ -67,7 +78,10 @@ function set(root: any, path: (string | number)[], value: unknown): void {
 async function both(file: string): Promise<{ codes: number[]; output: string }> {
   let output = '';
   const sink = { write: (s: string) => (output += s) };
-  const codes = [await run(['validate', '-f', file], sink, sink), await run(['synth', '-f', file, '-o', join(work, 'out')], sink, sink)];
+  const codes = [
+    await run(['validate', '-f', file], sink, sink),
+    await run(['synth', '-f', file, '-o', join(work, 'out')], sink, sink),
+  ];
   return { codes, output };
 }
 

@@ -28,12 +28,25 @@ function goParse(urls: string[]): GoResult[] {
     env: { ...process.env, GOTOOLCHAIN: 'local', GOPROXY: 'off', GOFLAGS: '' },
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.status !== 0) throw new Error(`the Go toolchain is needed for this test (${GO}, or $GO): ${r.error?.message ?? r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`the Go toolchain is needed for this test (${GO}, or $GO): ${r.error?.message ?? r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
 const BASE = 'https://cluster-1.example.com:6443/prefix';
-const ODD_CHARACTERS = [...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)), '\u0085', '\u00a0', 'é', '\u2028', '\ufeff', '%zz', '%41', '[', ']', '::'];
+const ODD_CHARACTERS = [
+  ...Array.from({ length: 128 }, (_, i) => String.fromCharCode(i)),
+  '\u0085',
+  '\u00a0',
+  'é',
+  '\u2028',
+  '\ufeff',
+  '%zz',
+  '%41',
+  '[',
+  ']',
+  '::',
+];
 const POSITIONS = [0, 5, 6, 8, 9, 17, 29, 30, 34, BASE.length];
 
 const CORPUS = [
@@ -76,14 +89,24 @@ test(`${CORPUS.length} URLs: what we accept, Go parses to the same https host; w
     const ours = serverUrlProblems(url);
     const theirs = go[i];
     if (theirs.err) goRefused++;
-    if (theirs.err && ours.length === 0) disagreements.push(`${JSON.stringify(url)}: Go refuses (${theirs.err}), we accept`);
+    if (theirs.err && ours.length === 0)
+      disagreements.push(`${JSON.stringify(url)}: Go refuses (${theirs.err}), we accept`);
     if (ours.length === 0) {
       accepted++;
       const authority = /^https:\/\/([^/]*)/i.exec(url)![1];
-      const host = authority.startsWith('[') ? authority.slice(1, authority.indexOf(']')) : authority.replace(/:\d+$/, '');
+      const host = authority.startsWith('[')
+        ? authority.slice(1, authority.indexOf(']'))
+        : authority.replace(/:\d+$/, '');
       const expected = { scheme: 'https', hostname: host, user: false, query: '', fragment: '' };
-      const got = { scheme: theirs.scheme, hostname: theirs.hostname, user: theirs.user, query: theirs.query, fragment: theirs.fragment };
-      if (JSON.stringify(got) !== JSON.stringify(expected)) disagreements.push(`${JSON.stringify(url)}: we accept, Go reads ${JSON.stringify(got)}`);
+      const got = {
+        scheme: theirs.scheme,
+        hostname: theirs.hostname,
+        user: theirs.user,
+        query: theirs.query,
+        fragment: theirs.fragment,
+      };
+      if (JSON.stringify(got) !== JSON.stringify(expected))
+        disagreements.push(`${JSON.stringify(url)}: we accept, Go reads ${JSON.stringify(got)}`);
     }
   });
   expect(disagreements).toEqual([]);

@@ -20,7 +20,10 @@ const checks: Record<string, true> = {
   affinity: true as Same<T.AffinitySpec, NonNullable<Input['local']['controller']['affinity']>>,
   env: true as Same<T.EnvVarSpec, NonNullable<Input['local']['controller']['extraEnv']>[number]>,
   logging: true as Same<T.LoggingSpec, NonNullable<Input['local']['controller']['logging']>>,
-  pullSecret: true as Same<T.LocalObjectReferenceSpec, NonNullable<Input['local']['controller']['imagePullSecrets']>[number]>,
+  pullSecret: true as Same<
+    T.LocalObjectReferenceSpec,
+    NonNullable<Input['local']['controller']['imagePullSecrets']>[number]
+  >,
   remote: true as Same<T.RemoteClusterSpec, Input['remotes'][number]>,
   secrets: true as Same<T.SecretsSpec, NonNullable<Input['secrets']>>,
   store: true as Same<T.SecretStoreRefSpec, NonNullable<NonNullable<Input['secrets']>['store']>>,

@@ -1,4 +1,11 @@
-import { CONTROLLER_CONFIG_KEYS, TopologyError, isReleasedUpstreamController, parseImage, parseTopologyYaml, validateTopology } from '../../../../constructs';
+import {
+  CONTROLLER_CONFIG_KEYS,
+  TopologyError,
+  isReleasedUpstreamController,
+  parseImage,
+  parseTopologyYaml,
+  validateTopology,
+} from '../../../../constructs';
 import { example, exampleInput } from '../../support/helpers';
 
 function withConfig(config: Record<string, unknown>) {
@@ -31,7 +38,13 @@ describe('topology defaults', () => {
       namespace: 'argo',
       createNamespace: true,
       profileAdmissionPolicy: true,
-      controller: { image: 'ghcr.io/me/wc:v1', executorImage: 'ghcr.io/me/exec:v1', replicas: 1, namespaced: false, config: {} },
+      controller: {
+        image: 'ghcr.io/me/wc:v1',
+        executorImage: 'ghcr.io/me/exec:v1',
+        replicas: 1,
+        namespaced: false,
+        config: {},
+      },
     });
     expect(t.remotes[0]).toEqual({
       artifactSecrets: [],
@@ -71,20 +84,35 @@ describe('topology errors name the field, the value and what is valid', () => {
       t.remotes[0].server = 'http://x';
       t.remotes.push({ ...t.remotes[0], server: 'https://ok', namespaces: ['a', 'a'] });
     });
-    expect(found.map((i) => i.path).sort()).toEqual(['remotes[0].server', 'remotes[1].name', 'remotes[1].namespaces[1]']);
+    expect(found.map((i) => i.path).sort()).toEqual([
+      'remotes[0].server',
+      'remotes[1].name',
+      'remotes[1].namespaces[1]',
+    ]);
   });
 
   test('a cluster name YAML would read as a boolean or number is refused', () => {
     for (const name of ['yes', 'on', 'n', '123']) {
       const [issue] = issues((t) => (t.local.name = name));
-      expect([issue.path, issue.message]).toEqual(['local.name', expect.stringMatching(/read by YAML as a boolean or a number/)]);
+      expect([issue.path, issue.message]).toEqual([
+        'local.name',
+        expect.stringMatching(/read by YAML as a boolean or a number/),
+      ]);
     }
   });
 
   test('only real pod GC strategies, real quantities and short enough ServiceAccounts pass', () => {
-    expect(issues((t) => (t.local.controller.config.workflowDefaults = { spec: { podGC: { strategy: 'Never' } } }))[0].path).toBe('local.controller.config.workflowDefaults.spec.podGC.strategy');
-    expect(issues((t) => (t.local.controller.resources = { limits: { memory: '1 GB' } }))[0]).toMatchObject({ path: 'local.controller.resources.limits.memory', message: expect.stringMatching(/Kubernetes quantity/) });
-    expect(issues((t) => (t.remotes[0].executorServiceAccount = 'a'.repeat(245)))[0]).toMatchObject({ path: 'remotes[0].executorServiceAccount', message: expect.stringMatching(/at most 244/) });
+    expect(
+      issues((t) => (t.local.controller.config.workflowDefaults = { spec: { podGC: { strategy: 'Never' } } }))[0].path,
+    ).toBe('local.controller.config.workflowDefaults.spec.podGC.strategy');
+    expect(issues((t) => (t.local.controller.resources = { limits: { memory: '1 GB' } }))[0]).toMatchObject({
+      path: 'local.controller.resources.limits.memory',
+      message: expect.stringMatching(/Kubernetes quantity/),
+    });
+    expect(issues((t) => (t.remotes[0].executorServiceAccount = 'a'.repeat(245)))[0]).toMatchObject({
+      path: 'remotes[0].executorServiceAccount',
+      message: expect.stringMatching(/at most 244/),
+    });
   });
 
   test('a misspelt controller config key suggests the right one', () => {
@@ -95,13 +123,44 @@ describe('topology errors name the field, the value and what is valid', () => {
 
   test('config keys are exactly the fields of config/config.go at e89b35277d', () => {
     expect(CONTROLLER_CONFIG_KEYS).toEqual([
-      'artifactRepository', 'containerRuntimeExecutor', 'containerRuntimeExecutors', 'dockerSockPath', 'executor', 'images',
-      'initialDelay', 'instanceID', 'kubeConfig', 'kubeletInsecure', 'kubeletPort', 'links', 'mainContainer', 'metricsConfig',
-      'namespace', 'namespaceParallelism', 'navColor', 'nodeEvents', 'parallelism', 'persistence', 'podGCDeleteDelayDuration',
-      'podGCGracePeriodSeconds', 'podSpecLogStrategy', 'resourceRateLimit', 'retentionPolicy', 'telemetryConfig',
-      'workflowDefaults', 'workflowRestrictions',
+      'artifactRepository',
+      'containerRuntimeExecutor',
+      'containerRuntimeExecutors',
+      'dockerSockPath',
+      'executor',
+      'images',
+      'initialDelay',
+      'instanceID',
+      'kubeConfig',
+      'kubeletInsecure',
+      'kubeletPort',
+      'links',
+      'mainContainer',
+      'metricsConfig',
+      'namespace',
+      'namespaceParallelism',
+      'navColor',
+      'nodeEvents',
+      'parallelism',
+      'persistence',
+      'podGCDeleteDelayDuration',
+      'podGCGracePeriodSeconds',
+      'podSpecLogStrategy',
+      'resourceRateLimit',
+      'retentionPolicy',
+      'telemetryConfig',
+      'workflowDefaults',
+      'workflowRestrictions',
     ]);
-    expect(() => validateTopology(withConfig({ containerRuntimeExecutor: 'emissary', kubeletPort: 10250, dockerSockPath: '/var/run/docker.sock' }))).not.toThrow();
+    expect(() =>
+      validateTopology(
+        withConfig({
+          containerRuntimeExecutor: 'emissary',
+          kubeletPort: 10250,
+          dockerSockPath: '/var/run/docker.sock',
+        }),
+      ),
+    ).not.toThrow();
   });
 
   test.each([
@@ -115,15 +174,23 @@ describe('topology errors name the field, the value and what is valid', () => {
 
   test('config.namespace of a cluster-wide controller must be where the profiles are, or it never sees them', () => {
     const [issue] = issues((t) => (t.local.controller.config.namespace = 'workflows'));
-    expect(issue).toEqual({ path: 'local.controller.config.namespace', value: 'workflows', message: expect.stringMatching(/watches workflows and profiles.*set it to "argo"/) });
+    expect(issue).toEqual({
+      path: 'local.controller.config.namespace',
+      value: 'workflows',
+      message: expect.stringMatching(/watches workflows and profiles.*set it to "argo"/),
+    });
     expect(() => validateTopology(withConfig({ namespace: 'argo' }))).not.toThrow();
-    const namespaced = issues((t) => Object.assign(t.local.controller, { namespaced: true, config: { namespace: 'other' } }));
+    const namespaced = issues((t) =>
+      Object.assign(t.local.controller, { namespaced: true, config: { namespace: 'other' } }),
+    );
     expect(namespaced[0].message).toMatch(/no effect with a namespaced controller/);
   });
 
   test('settings this controller breaks on with remotes are refused with the reason', () => {
     const found = issues((t) => {
-      t.local.controller.config.workflowDefaults = { spec: { executor: { serviceAccountName: 'exec' }, automountServiceAccountToken: false } };
+      t.local.controller.config.workflowDefaults = {
+        spec: { executor: { serviceAccountName: 'exec' }, automountServiceAccountToken: false },
+      };
       t.local.controller.config.executor = { serviceAccountName: 'exec' };
     });
     expect(found.map((i) => [i.path, i.value])).toEqual([
@@ -136,8 +203,14 @@ describe('topology errors name the field, the value and what is valid', () => {
   });
 
   test('artifactSecrets must be Secret names, each once', () => {
-    expect(issues((t) => (t.remotes[0].artifactSecrets = ['Bad_Name']))[0]).toMatchObject({ path: 'remotes[0].artifactSecrets[0]', message: expect.stringMatching(/Secret name/) });
-    expect(issues((t) => (t.remotes[0].artifactSecrets = ['a', 'a']))[0]).toMatchObject({ path: 'remotes[0].artifactSecrets', message: expect.stringMatching(/twice/) });
+    expect(issues((t) => (t.remotes[0].artifactSecrets = ['Bad_Name']))[0]).toMatchObject({
+      path: 'remotes[0].artifactSecrets[0]',
+      message: expect.stringMatching(/Secret name/),
+    });
+    expect(issues((t) => (t.remotes[0].artifactSecrets = ['a', 'a']))[0]).toMatchObject({
+      path: 'remotes[0].artifactSecrets',
+      message: expect.stringMatching(/twice/),
+    });
   });
 
   test('the cluster key is refused in config: it comes from local.name', () => {
@@ -155,18 +228,27 @@ describe('topology errors name the field, the value and what is valid', () => {
     expect(issue.path).toBe('local.controller.image');
     expect(issue.message).toMatch(/exits on the `cluster` ConfigMap key/);
     const digest = `quay.io/argoproj/workflow-controller:v3.5.8@sha256:${'0'.repeat(64)}`;
-    expect(() => validateTopology({ ...exampleInput(), local: { ...exampleInput().local, controller: { ...exampleInput().local.controller, image: digest } } })).not.toThrow();
+    expect(() =>
+      validateTopology({
+        ...exampleInput(),
+        local: { ...exampleInput().local, controller: { ...exampleInput().local.controller, image: digest } },
+      }),
+    ).not.toThrow();
   });
 
   test('the error message lists each issue on its own line', () => {
     const raw: any = exampleInput();
     raw.remotes[0].name = 'cluster-0';
-    expect(() => validateTopology(raw, 'topo.yaml')).toThrow('topo.yaml is invalid:\n  - remotes[0].name: "cluster-0" is already used by local.name; cluster names must be unique');
+    expect(() => validateTopology(raw, 'topo.yaml')).toThrow(
+      'topo.yaml is invalid:\n  - remotes[0].name: "cluster-0" is already used by local.name; cluster names must be unique',
+    );
   });
 
   test('YAML syntax errors and duplicate keys are input errors too', () => {
     expect(() => parseTopologyYaml('local: [')).toThrow(TopologyError);
-    expect(() => parseTopologyYaml('local: {}\nlocal: {}\n')).toThrow(/- local: is given twice \(line 1, column 1 and line 2, column 1\)/);
+    expect(() => parseTopologyYaml('local: {}\nlocal: {}\n')).toThrow(
+      /- local: is given twice \(line 1, column 1 and line 2, column 1\)/,
+    );
   });
 });
 

@@ -14,13 +14,23 @@ describe('controller ConfigMap', () => {
 
   test('keeps a podGC strategy the user chose, and the rest of workflowDefaults', () => {
     const data = controllerConfigData('c0', {
-      workflowDefaults: { metadata: { labels: { team: 'x' } }, spec: { podGC: { strategy: 'OnPodSuccess' }, ttlStrategy: { secondsAfterCompletion: 60 } } },
+      workflowDefaults: {
+        metadata: { labels: { team: 'x' } },
+        spec: { podGC: { strategy: 'OnPodSuccess' }, ttlStrategy: { secondsAfterCompletion: 60 } },
+      },
     });
-    expect(data.workflowDefaults).toBe('metadata:\n  labels:\n    team: x\nspec:\n  podGC:\n    strategy: OnPodSuccess\n  ttlStrategy:\n    secondsAfterCompletion: 60\n');
+    expect(data.workflowDefaults).toBe(
+      'metadata:\n  labels:\n    team: x\nspec:\n  podGC:\n    strategy: OnPodSuccess\n  ttlStrategy:\n    secondsAfterCompletion: 60\n',
+    );
   });
 
   test('strings stay strings for the controller, which re-reads `key: value` lines as YAML 1.1', () => {
-    const data = controllerConfigData('c0', { instanceID: 'yes', navColor: '#ff0000', namespace: 'argo', workflowDefaults: { metadata: { labels: { team: 'on' } } } });
+    const data = controllerConfigData('c0', {
+      instanceID: 'yes',
+      navColor: '#ff0000',
+      namespace: 'argo',
+      workflowDefaults: { metadata: { labels: { team: 'on' } } },
+    });
     expect(data.instanceID).toBe('"yes"');
     expect(data.navColor).toBe('"#ff0000"');
     expect(data.namespace).toBe('argo');
@@ -28,8 +38,12 @@ describe('controller ConfigMap', () => {
   });
 
   test('nested values are written with sorted keys whatever the input order', () => {
-    const a = controllerConfigData('c0', { executor: { resources: { requests: { memory: '64Mi', cpu: '10m' } }, imagePullPolicy: 'Always' } });
-    const b = controllerConfigData('c0', { executor: { imagePullPolicy: 'Always', resources: { requests: { cpu: '10m', memory: '64Mi' } } } });
+    const a = controllerConfigData('c0', {
+      executor: { resources: { requests: { memory: '64Mi', cpu: '10m' } }, imagePullPolicy: 'Always' },
+    });
+    const b = controllerConfigData('c0', {
+      executor: { imagePullPolicy: 'Always', resources: { requests: { cpu: '10m', memory: '64Mi' } } },
+    });
     expect(a).toEqual(b);
     expect(a.executor).toBe('imagePullPolicy: Always\nresources:\n  requests:\n    cpu: 10m\n    memory: 64Mi\n');
   });
@@ -48,8 +62,15 @@ describe('controller Deployment', () => {
     expect(container.name).toBe('workflow-controller');
     expect(container.image).toBe('ghcr.io/example/argo-workflow-controller:v3.4-multicluster');
     expect(container.command).toEqual(['workflow-controller']);
-    expect(container.args).toEqual(['--configmap', 'workflow-controller-configmap', '--executor-image', 'ghcr.io/example/argoexec:v3.4-multicluster']);
-    expect(container.env).toEqual([{ name: 'LEADER_ELECTION_IDENTITY', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } }]);
+    expect(container.args).toEqual([
+      '--configmap',
+      'workflow-controller-configmap',
+      '--executor-image',
+      'ghcr.io/example/argoexec:v3.4-multicluster',
+    ]);
+    expect(container.env).toEqual([
+      { name: 'LEADER_ELECTION_IDENTITY', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+    ]);
   });
 
   test('is hardened and mounts its token, without cdk8s-plus defaults', () => {
@@ -95,7 +116,8 @@ describe('controller Deployment', () => {
 
   describe('checksum annotation', () => {
     const checksum = (t: ReturnType<typeof example>) =>
-      find(objects(t).get('cluster-0')!, 'Deployment', 'workflow-controller', 'argo').spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
+      find(objects(t).get('cluster-0')!, 'Deployment', 'workflow-controller', 'argo').spec.template.metadata
+        .annotations[CHECKSUM_ANNOTATION];
 
     test('is a sha256 that is stable across builds', () => {
       expect(checksum(example())).toMatch(/^[0-9a-f]{64}$/);
@@ -110,13 +132,21 @@ describe('controller Deployment', () => {
     test('changes when a profile kubeconfig changes (plain mode)', () => {
       const plain = topology((r) => (r.secrets.mode = 'plain'));
       const withToken = (token: string) =>
-        find(objects(plain, { credentials: new Map([['cluster-1', { token, caData: 'Q0E=' }]]) }).get('cluster-0')!, 'Deployment', 'workflow-controller', 'argo')
-          .spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
+        find(
+          objects(plain, { credentials: new Map([['cluster-1', { token, caData: 'Q0E=' }]]) }).get('cluster-0')!,
+          'Deployment',
+          'workflow-controller',
+          'argo',
+        ).spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
       expect(withToken('one')).not.toBe(withToken('two'));
     });
     test('changes with the controller or executor image', () => {
-      expect(checksum(topology((r) => (r.local.controller.image = 'ghcr.io/example/wc:v2')))).not.toBe(checksum(example()));
-      expect(checksum(topology((r) => (r.local.controller.executorImage = 'ghcr.io/example/exec:v2')))).not.toBe(checksum(example()));
+      expect(checksum(topology((r) => (r.local.controller.image = 'ghcr.io/example/wc:v2')))).not.toBe(
+        checksum(example()),
+      );
+      expect(checksum(topology((r) => (r.local.controller.executorImage = 'ghcr.io/example/exec:v2')))).not.toBe(
+        checksum(example()),
+      );
     });
     test('does not change with replicas or resources, which roll nothing that is read at start', () => {
       expect(checksum(topology((r) => (r.local.controller.replicas = 3)))).toBe(checksum(example()));
@@ -130,20 +160,39 @@ describe('controller RBAC', () => {
   test('cluster-wide install: ClusterRole with upstream rules plus secrets get, list, watch', () => {
     const role = find(local, 'ClusterRole', 'argo-cluster-role');
     expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] });
-    expect(role.rules).toContainEqual({ apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['list', 'watch', 'deletecollection'] });
-    expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'] });
+    expect(role.rules).toContainEqual({
+      apiGroups: ['argoproj.io'],
+      resources: ['workflowtaskresults'],
+      verbs: ['list', 'watch', 'deletecollection'],
+    });
+    expect(role.rules).toContainEqual({
+      apiGroups: [''],
+      resources: ['pods'],
+      verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'],
+    });
     // Exec is a POST on pods/exec (workflow/common/util.go): create only.
     expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] });
     expect(role.rules).toContainEqual({
       apiGroups: ['argoproj.io'],
-      resources: ['workflowtemplates', 'workflowtemplates/finalizers', 'clusterworkflowtemplates', 'clusterworkflowtemplates/finalizers'],
+      resources: [
+        'workflowtemplates',
+        'workflowtemplates/finalizers',
+        'clusterworkflowtemplates',
+        'clusterworkflowtemplates/finalizers',
+      ],
       verbs: ['get', 'list', 'watch'],
     });
     expect(role.rules).toHaveLength(12);
     const binding = find(local, 'ClusterRoleBinding', 'argo-binding');
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'argo-cluster-role' });
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'argo-cluster-role',
+    });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'argo', namespace: 'argo' }]);
-    expect(find(local, 'Role', 'argo-role', 'argo').rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update'] }]);
+    expect(find(local, 'Role', 'argo-role', 'argo').rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create', 'get', 'update'] },
+    ]);
     find(local, 'ServiceAccount', 'argo', 'argo');
   });
 
@@ -156,7 +205,8 @@ describe('controller RBAC', () => {
   });
 
   test('every local object carries the common labels; none of the cdk8s hash labels', () => {
-    for (const o of local) expect((o.metadata as any).labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'argo-multicluster' });
+    for (const o of local)
+      expect((o.metadata as any).labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'argo-multicluster' });
     expect(JSON.stringify(local)).not.toContain('cdk8s.io/metadata.addr');
   });
 

@@ -1,26 +1,6 @@
 import { parse } from 'yaml';
-import { buildProfileKubeconfig, profileMetadata } from '../../../../constructs';
+import { profileMetadata } from '../../../../constructs';
 import { example, find, objects, topology } from '../../support/helpers';
-
-describe('profile kubeconfig builder', () => {
-  test('one cluster, user and context named as the facts say; current-context set', () => {
-    const kc = parse(buildProfileKubeconfig({ cluster: 'cluster-1', server: 'https://c1:6443', user: 'argo.cluster-0', token: 'T', caData: 'Q0E=' }));
-    expect(kc).toEqual({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'cluster-1', cluster: { server: 'https://c1:6443', 'certificate-authority-data': 'Q0E=' } }],
-      users: [{ name: 'argo.cluster-0', user: { token: 'T' } }],
-      contexts: [{ name: 'cluster-1', context: { cluster: 'cluster-1', user: 'argo.cluster-0' } }],
-      'current-context': 'cluster-1',
-    });
-  });
-
-  test('skips TLS verification only when asked, and refuses to trust nothing', () => {
-    const kc = parse(buildProfileKubeconfig({ cluster: 'c', server: 'https://c', user: 'u', token: 'T', insecureSkipTLSVerify: true }));
-    expect(kc.clusters[0].cluster).toEqual({ server: 'https://c', 'insecure-skip-tls-verify': true });
-    expect(() => buildProfileKubeconfig({ cluster: 'c', server: 'https://c', user: 'u', token: 'T' })).toThrow(/caData is required/);
-  });
-});
 
 describe('profile metadata', () => {
   test('label and both annotations per the facts', () => {
@@ -28,13 +8,20 @@ describe('profile metadata', () => {
     expect(profileMetadata(t, t.remotes[0])).toEqual({
       name: 'argo.cluster-1',
       namespace: 'argo',
-      labels: { 'app.kubernetes.io/managed-by': 'argo-multicluster', 'app.kubernetes.io/part-of': 'argo-workflows', 'workflows.argoproj.io/cluster': 'cluster-1' },
+      labels: {
+        'app.kubernetes.io/managed-by': 'argo-multicluster',
+        'app.kubernetes.io/part-of': 'argo-workflows',
+        'workflows.argoproj.io/cluster': 'cluster-1',
+      },
       annotations: { 'workflows.argoproj.io/workflow-namespace': 'argo', 'workflows.argoproj.io/namespace': 'default' },
     });
   });
 
   test('several remote namespaces or cluster access: the profile serves any namespace ("")', () => {
-    for (const t of [topology((r) => (r.remotes[0].namespaces = ['a', 'b'])), topology((r) => (r.remotes[0].access = 'cluster'))]) {
+    for (const t of [
+      topology((r) => (r.remotes[0].namespaces = ['a', 'b'])),
+      topology((r) => (r.remotes[0].access = 'cluster')),
+    ]) {
       expect(profileMetadata(t, t.remotes[0]).annotations['workflows.argoproj.io/namespace']).toBe('');
     }
   });
@@ -50,18 +37,25 @@ describe('profile metadata', () => {
 describe('secrets modes', () => {
   test('plain: an Opaque Secret argo.<remote> whose kubeconfig holds server, CA and token', () => {
     const t = topology((r) => (r.secrets.mode = 'plain'));
-    const local = objects(t, { credentials: new Map([['cluster-1', { token: 'tok-123', caData: 'Q0FEQVRB' }]]) }).get('cluster-0')!;
+    const local = objects(t, { credentials: new Map([['cluster-1', { token: 'tok-123', caData: 'Q0FEQVRB' }]]) }).get(
+      'cluster-0',
+    )!;
     const secret = find(local, 'Secret', 'argo.cluster-1', 'argo');
     expect(secret.type).toBe('Opaque');
     expect(secret.metadata.labels['workflows.argoproj.io/cluster']).toBe('cluster-1');
     expect(Object.keys(secret.data)).toEqual(['kubeconfig']);
     const kc = parse(Buffer.from(secret.data.kubeconfig, 'base64').toString());
-    expect(kc.clusters[0].cluster).toEqual({ server: 'https://cluster-1.example.com:6443', 'certificate-authority-data': 'Q0FEQVRB' });
+    expect(kc.clusters[0].cluster).toEqual({
+      server: 'https://cluster-1.example.com:6443',
+      'certificate-authority-data': 'Q0FEQVRB',
+    });
     expect(kc.users[0]).toEqual({ name: 'argo.cluster-0', user: { token: 'tok-123' } });
   });
 
   test('plain without credentials fails naming the remote', () => {
-    expect(() => objects(topology((r) => (r.secrets.mode = 'plain')))).toThrow(/credentials of remote cluster "cluster-1"/);
+    expect(() => objects(topology((r) => (r.secrets.mode = 'plain')))).toThrow(
+      /credentials of remote cluster "cluster-1"/,
+    );
   });
 
   test('external: an ExternalSecret that renders the whole profile from the store key, no credential in it', () => {
@@ -80,7 +74,11 @@ describe('secrets modes', () => {
     expect(target.name).toBe('argo.cluster-1');
     expect(target.template.engineVersion).toBe('v2');
     expect(target.template.metadata).toEqual({
-      labels: { 'app.kubernetes.io/managed-by': 'argo-multicluster', 'app.kubernetes.io/part-of': 'argo-workflows', 'workflows.argoproj.io/cluster': 'cluster-1' },
+      labels: {
+        'app.kubernetes.io/managed-by': 'argo-multicluster',
+        'app.kubernetes.io/part-of': 'argo-workflows',
+        'workflows.argoproj.io/cluster': 'cluster-1',
+      },
       annotations: { 'workflows.argoproj.io/workflow-namespace': 'argo', 'workflows.argoproj.io/namespace': 'default' },
     });
     const kc = parse(target.template.data.kubeconfig);

@@ -1,6 +1,11 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { ControllerIdentity, ControllerRbac, ProfileAdmissionPolicy, WorkflowControllerConfigMap } from '../../../../constructs';
+import {
+  ControllerIdentity,
+  ControllerRbac,
+  ProfileAdmissionPolicy,
+  WorkflowControllerConfigMap,
+} from '../../../../constructs';
 import { constructIssues } from '../../support/helpers';
 
 type Ctor = new (scope: Construct, id: string, props: any) => Construct;
@@ -11,15 +16,71 @@ const chart = () => new Chart(new App(), 'c');
 // rules and messages apply, so a bad value fails at construction, naming the prop, not later at the API server.
 describe('constructs used on their own validate their props', () => {
   test.each<[string, Ctor, unknown, string, unknown, RegExp]>([
-    ['WorkflowControllerConfigMap', WorkflowControllerConfigMap, { namespace: 'argo', clusterName: 'Cluster_0' }, 'clusterName', 'Cluster_0', /DNS-1123 label/],
-    ['WorkflowControllerConfigMap', WorkflowControllerConfigMap, { namespace: 'argo', clusterName: 'yes' }, 'clusterName', 'yes', /boolean or a number/],
-    ['WorkflowControllerConfigMap', WorkflowControllerConfigMap, { namespace: 'argo', clusterName: 'c0', config: { columns: [] } }, 'config.columns', [], /.+/],
+    [
+      'WorkflowControllerConfigMap',
+      WorkflowControllerConfigMap,
+      { namespace: 'argo', clusterName: 'Cluster_0' },
+      'clusterName',
+      'Cluster_0',
+      /DNS-1123 label/,
+    ],
+    [
+      'WorkflowControllerConfigMap',
+      WorkflowControllerConfigMap,
+      { namespace: 'argo', clusterName: 'yes' },
+      'clusterName',
+      'yes',
+      /boolean or a number/,
+    ],
+    [
+      'WorkflowControllerConfigMap',
+      WorkflowControllerConfigMap,
+      { namespace: 'argo', clusterName: 'c0', config: { columns: [] } },
+      'config.columns',
+      [],
+      /.+/,
+    ],
     ['ControllerRbac', ControllerRbac, { namespace: 'Argo' }, 'namespace', 'Argo', /DNS-1123 label/],
-    ['ControllerRbac', ControllerRbac, { namespace: 'argo', namespaced: 'yes' }, 'namespaced', 'yes', /wrong type: expected boolean/],
-    ['ControllerIdentity', ControllerIdentity, { localCluster: 'c0', namespaces: [] }, 'namespaces', [], /at least one namespace/],
-    ['ControllerIdentity', ControllerIdentity, { localCluster: 'c0', namespaces: ['default'], access: 'global' }, 'access', 'global', /namespaced|cluster/],
-    ['ControllerIdentity', ControllerIdentity, { localCluster: 'c0', namespaces: ['default'], tokenGeneration: -1 }, 'tokenGeneration', -1, /.+/],
-    ['ProfileAdmissionPolicy', ProfileAdmissionPolicy, { namespace: 'a'.repeat(64) }, 'namespace', 'a'.repeat(64), /at most 63/],
+    [
+      'ControllerRbac',
+      ControllerRbac,
+      { namespace: 'argo', namespaced: 'yes' },
+      'namespaced',
+      'yes',
+      /wrong type: expected boolean/,
+    ],
+    [
+      'ControllerIdentity',
+      ControllerIdentity,
+      { localCluster: 'c0', namespaces: [] },
+      'namespaces',
+      [],
+      /at least one namespace/,
+    ],
+    [
+      'ControllerIdentity',
+      ControllerIdentity,
+      { localCluster: 'c0', namespaces: ['default'], access: 'global' },
+      'access',
+      'global',
+      /namespaced|cluster/,
+    ],
+    [
+      'ControllerIdentity',
+      ControllerIdentity,
+      { localCluster: 'c0', namespaces: ['default'], tokenGeneration: -1 },
+      'tokenGeneration',
+      -1,
+      /.+/,
+    ],
+    [
+      'ProfileAdmissionPolicy',
+      ProfileAdmissionPolicy,
+      { namespace: 'a'.repeat(64) },
+      'namespace',
+      'a'.repeat(64),
+      /at most 63/,
+    ],
   ])('%s refuses %j', (_name, construct, props, path, value, message) => {
     expect(constructIssues(construct, props)).toContainEqual([path, value, expect.stringMatching(message)]);
   });
@@ -31,7 +92,9 @@ describe('constructs used on their own validate their props', () => {
     ['ProfileAdmissionPolicy', ProfileAdmissionPolicy, { namespace: 'argo', enabled: false }],
   ])('%s refuses a prop it does not have', (_name, construct, props) => {
     const extra = Object.keys(props as object).pop()!;
-    expect(constructIssues(construct, props)).toEqual([[extra, (props as Record<string, unknown>)[extra], 'is not a prop of this construct']]);
+    expect(constructIssues(construct, props)).toEqual([
+      [extra, (props as Record<string, unknown>)[extra], 'is not a prop of this construct'],
+    ]);
   });
 
   test('valid props give the same objects as before: defaults applied, nothing added', () => {

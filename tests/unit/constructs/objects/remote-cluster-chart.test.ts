@@ -8,7 +8,12 @@ describe('WorkflowTaskResult CRD', () => {
   test('names, scope and the one served and stored version', () => {
     expect(crd.apiVersion).toBe('apiextensions.k8s.io/v1');
     expect(crd.spec.group).toBe('argoproj.io');
-    expect(crd.spec.names).toEqual({ kind: 'WorkflowTaskResult', listKind: 'WorkflowTaskResultList', plural: 'workflowtaskresults', singular: 'workflowtaskresult' });
+    expect(crd.spec.names).toEqual({
+      kind: 'WorkflowTaskResult',
+      listKind: 'WorkflowTaskResultList',
+      plural: 'workflowtaskresults',
+      singular: 'workflowtaskresult',
+    });
     expect(crd.spec.scope).toBe('Namespaced');
     expect(crd.spec.versions.map((v: any) => [v.name, v.served, v.storage])).toEqual([['v1alpha1', true, true]]);
   });
@@ -29,7 +34,9 @@ describe('WorkflowTaskResult CRD', () => {
 describe('executor RBAC', () => {
   test('Role executor (create, patch task results) bound to system:serviceaccount:default:default', () => {
     const remote = remoteOf(example());
-    expect(find(remote, 'Role', 'executor', 'default').rules).toEqual([{ apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] }]);
+    expect(find(remote, 'Role', 'executor', 'default').rules).toEqual([
+      { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
+    ]);
     const binding = find(remote, 'RoleBinding', 'default-executor', 'default');
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'executor' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'default', namespace: 'default' }]);
@@ -37,7 +44,11 @@ describe('executor RBAC', () => {
   });
 
   test('artifactSecrets: the executor may get exactly those Secrets, in every remote namespace, and nothing else', () => {
-    const remote = remoteOf(topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds', 'gcs-key'] })));
+    const remote = remoteOf(
+      topology((r) =>
+        Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds', 'gcs-key'] }),
+      ),
+    );
     for (const ns of ['team-a', 'team-b']) {
       expect(find(remote, 'Role', 'executor', ns).rules).toEqual([
         { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
@@ -45,15 +56,23 @@ describe('executor RBAC', () => {
       ]);
     }
     // The Secrets hold credentials: they are copied by the stack or created by the user, never written as YAML.
-    expect(remote.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual(['argo.cluster-0.service-account-token']);
+    expect(remote.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual([
+      'argo.cluster-0.service-account-token',
+    ]);
   });
 
   test('a named executor ServiceAccount is created and bound in every namespace', () => {
-    const remote = remoteOf(topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], executorServiceAccount: 'workflow' })));
+    const remote = remoteOf(
+      topology((r) =>
+        Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], executorServiceAccount: 'workflow' }),
+      ),
+    );
     for (const ns of ['team-a', 'team-b']) {
       find(remote, 'ServiceAccount', 'workflow', ns);
       find(remote, 'Namespace', ns);
-      expect(find(remote, 'RoleBinding', 'workflow-executor', ns).subjects).toEqual([{ kind: 'ServiceAccount', name: 'workflow', namespace: ns }]);
+      expect(find(remote, 'RoleBinding', 'workflow-executor', ns).subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'workflow', namespace: ns },
+      ]);
     }
   });
 });
@@ -86,7 +105,9 @@ describe("the local controller's identity", () => {
         { apiGroups: [''], resources: ['pods'], verbs: ['create', 'patch', 'delete'] },
         { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
       ]);
-      expect(find(remote, 'RoleBinding', 'argo.cluster-0', ns).subjects).toEqual([{ kind: 'ServiceAccount', name: 'argo.cluster-0', namespace: 'ns-a' }]);
+      expect(find(remote, 'RoleBinding', 'argo.cluster-0', ns).subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'argo.cluster-0', namespace: 'ns-a' },
+      ]);
     }
     // The profile serves namespace "", so operator.go deleteTaskResults calls WorkflowTaskResults("").DeleteCollection:
     // the cluster scope, which a per-namespace grant does not cover.
@@ -94,7 +115,9 @@ describe("the local controller's identity", () => {
       { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
       { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['list', 'watch', 'deletecollection'] },
     ]);
-    expect(find(remote, 'ClusterRoleBinding', 'argo.cluster-0').subjects).toEqual([{ kind: 'ServiceAccount', name: 'argo.cluster-0', namespace: 'ns-a' }]);
+    expect(find(remote, 'ClusterRoleBinding', 'argo.cluster-0').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'argo.cluster-0', namespace: 'ns-a' },
+    ]);
     find(remote, 'Secret', 'argo.cluster-0.service-account-token', 'ns-a');
   });
 
@@ -110,7 +133,9 @@ describe("the local controller's identity", () => {
   });
 
   test('createNamespaces: false writes no Namespace', () => {
-    const remote = remoteOf(topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a'], createNamespaces: false })));
+    const remote = remoteOf(
+      topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a'], createNamespaces: false })),
+    );
     expect(remote.filter((o) => o.kind === 'Namespace')).toEqual([]);
   });
 });

@@ -12,26 +12,40 @@ const credentials = new Map([
 
 const VARIANTS: [string, ReturnType<typeof example>][] = [
   ['example', example()],
-  ['namespaced controller, two remotes, several namespaces', topology((r) => {
-    r.local.controller.namespaced = true;
-    r.remotes[0].namespaces = ['team-a', 'team-b'];
-    r.remotes[0].executorServiceAccount = 'workflow';
-    r.remotes.push({ name: 'cluster-2', server: 'https://10.0.0.2:6443', access: 'cluster', insecureSkipTLSVerify: true });
-  })],
-  ['plain secrets', topology((r) => {
-    r.secrets.mode = 'plain';
-    r.remotes.push({ name: 'cluster-2', server: 'https://10.0.0.2:6443', insecureSkipTLSVerify: true });
-  })],
-  ['external secrets, full controller config', topology((r) => {
-    r.secrets = { store: { name: 'remote-tokens', key: 'argo-{remote}' } };
-    r.local.controller.config = {
-      executor: { imagePullPolicy: 'IfNotPresent', resources: { requests: { cpu: '10m' } } },
-      workflowDefaults: { spec: { serviceAccountName: 'workflow' } },
-      retentionPolicy: { completed: 10 },
-      links: [{ name: 'logs', scope: 'workflow', url: 'https://logs/${metadata.name}' }],
-      instanceID: 'mc',
-    };
-  })],
+  [
+    'namespaced controller, two remotes, several namespaces',
+    topology((r) => {
+      r.local.controller.namespaced = true;
+      r.remotes[0].namespaces = ['team-a', 'team-b'];
+      r.remotes[0].executorServiceAccount = 'workflow';
+      r.remotes.push({
+        name: 'cluster-2',
+        server: 'https://10.0.0.2:6443',
+        access: 'cluster',
+        insecureSkipTLSVerify: true,
+      });
+    }),
+  ],
+  [
+    'plain secrets',
+    topology((r) => {
+      r.secrets.mode = 'plain';
+      r.remotes.push({ name: 'cluster-2', server: 'https://10.0.0.2:6443', insecureSkipTLSVerify: true });
+    }),
+  ],
+  [
+    'external secrets, full controller config',
+    topology((r) => {
+      r.secrets = { store: { name: 'remote-tokens', key: 'argo-{remote}' } };
+      r.local.controller.config = {
+        executor: { imagePullPolicy: 'IfNotPresent', resources: { requests: { cpu: '10m' } } },
+        workflowDefaults: { spec: { serviceAccountName: 'workflow' } },
+        retentionPolicy: { completed: 10 },
+        links: [{ name: 'logs', scope: 'workflow', url: 'https://logs/${metadata.name}' }],
+        instanceID: 'mc',
+      };
+    }),
+  ],
 ];
 
 describe('every synthesized object', () => {
@@ -72,13 +86,23 @@ describe('the GitOps tree', () => {
     const t = example();
     const reordered = topology((r) => {
       const { controller, ...rest } = r.local;
-      r.local = { controller: { ...controller, config: Object.fromEntries(Object.entries(controller.config).reverse()) }, ...rest };
+      r.local = {
+        controller: { ...controller, config: Object.fromEntries(Object.entries(controller.config).reverse()) },
+        ...rest,
+      };
     });
-    expect(Object.fromEntries(gitopsTree(reordered, buildCharts(reordered)))).toEqual(Object.fromEntries(gitopsTree(t, buildCharts(t))));
+    expect(Object.fromEntries(gitopsTree(reordered, buildCharts(reordered)))).toEqual(
+      Object.fromEntries(gitopsTree(t, buildCharts(t))),
+    );
   });
 
   test('objects keep apiVersion, kind, metadata first and sort the rest by code point', () => {
-    const yaml = manifestYaml({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { b: '1', B: '2', a: '3' } });
+    const yaml = manifestYaml({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x' },
+      data: { b: '1', B: '2', a: '3' },
+    });
     expect(yaml).toBe('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  B: "2"\n  a: "3"\n  b: "1"\n');
   });
 
@@ -92,10 +116,14 @@ describe('the GitOps tree', () => {
   });
 
   test('PROFILES.md names the artifact Secrets to create, and the task results an any-namespace profile leaves behind', () => {
-    const t = topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds'] }));
+    const t = topology((r) =>
+      Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds'] }),
+    );
     const notes = gitopsTree(t, buildCharts(t)).get('cluster-0/PROFILES.md')!;
     expect(notes).toContain('create `s3-creds` in `team-a`, `team-b` of `cluster-1`');
-    expect(notes).toMatch(/serves any namespace, and the controller build this package targets never deletes its task results/);
+    expect(notes).toMatch(
+      /serves any namespace, and the controller build this package targets never deletes its task results/,
+    );
   });
 });
 
@@ -103,7 +131,11 @@ describe('cdk8s synth', () => {
   test('`cdk8s synth` (cdk8s.yaml) writes exactly what `npm run synth` writes', () => {
     const work = mkdtempSync(join(tmpdir(), 'amc-cdk8s-'));
     const viaCdk8s = join(work, 'cdk8s');
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--output', viaCdk8s], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--output', viaCdk8s],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     expect(r.stderr).not.toMatch(/ERROR|No manifests/);
     expect(r.status).toBe(0);
     const viaCli = join(work, 'cli');
@@ -112,7 +144,10 @@ describe('cdk8s synth', () => {
       Object.fromEntries(
         readdirSync(dir, { recursive: true, withFileTypes: true })
           .filter((e) => e.isFile())
-          .map((e) => [join(e.parentPath ?? e.path, e.name).slice(dir.length), readFileSync(join(e.parentPath ?? e.path, e.name), 'utf8')]),
+          .map((e) => [
+            join(e.parentPath ?? e.path, e.name).slice(dir.length),
+            readFileSync(join(e.parentPath ?? e.path, e.name), 'utf8'),
+          ]),
       );
     expect(read(viaCdk8s)).toEqual(read(viaCli));
   });

@@ -26,7 +26,8 @@ const random = () => {
 
 const work = mkdtempSync(join(tmpdir(), 'amc-race-'));
 const remotes = (ns: string[]) => (t: any) => {
-  for (let i = 2; i < 30; i++) t.remotes.push({ name: `cluster-${i}`, server: `https://10.0.0.${i}:6443`, namespaces: ns });
+  for (let i = 2; i < 30; i++)
+    t.remotes.push({ name: `cluster-${i}`, server: `https://10.0.0.${i}:6443`, namespaces: ns });
 };
 const topologies = [
   topologyFile(work, 'a', remotes(['a', 'b'])),
@@ -61,9 +62,15 @@ const expected = topologies.map((file, i) => {
 /** Which topology's tree `dir` holds, or a description of what is wrong with it. */
 function whichTree(dir: string): number | string {
   const found = listTree(dir);
-  const i = expected.findIndex((e) => JSON.stringify(Object.entries(e).sort()) === JSON.stringify(Object.entries(found).sort()));
+  const i = expected.findIndex(
+    (e) => JSON.stringify(Object.entries(e).sort()) === JSON.stringify(Object.entries(found).sort()),
+  );
   if (i >= 0) return i;
-  const close = expected.map((e) => Object.keys(e).filter((k) => e[k] !== found[k]).concat(Object.keys(found).filter((k) => !(k in e))));
+  const close = expected.map((e) =>
+    Object.keys(e)
+      .filter((k) => e[k] !== found[k])
+      .concat(Object.keys(found).filter((k) => !(k in e))),
+  );
   const best = close.reduce((a, b) => (b.length < a.length ? b : a));
   return `not any run's tree; nearest differs in ${best.length} entries: ${best.slice(0, 5).join(', ')}`;
 }
@@ -136,5 +143,8 @@ test(`${ROUNDS} rounds of ${RUNS_PER_ROUND} racing runs, most killed at random m
   expect(whichTree(out)).toBe(2);
   expect(readdirSync(parent)).toEqual(['out']);
   // The kills must have hit runs at work, or the test proved nothing about them.
-  expect([`seed ${seed}, outcomes ${outcomes.join('; ')}`, killedWhileWriting > 0]).toEqual([`seed ${seed}, outcomes ${outcomes.join('; ')}`, true]);
+  expect([`seed ${seed}, outcomes ${outcomes.join('; ')}`, killedWhileWriting > 0]).toEqual([
+    `seed ${seed}, outcomes ${outcomes.join('; ')}`,
+    true,
+  ]);
 }, 300_000);

@@ -1,5 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, cli } from '../../support/helpers';
@@ -23,7 +33,9 @@ function synthesized(name: string): { parent: string; out: string } {
 
 /** A pid that no process has any more. */
 function deadPid(): number {
-  return Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+  return Number(
+    spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout,
+  );
 }
 
 /** Entries beside the output that a run made for itself. */
@@ -39,7 +51,16 @@ describe('files synth did not write', () => {
     writeFileSync(join(out, 'cluster-0', 'argo.cluster-1.sealed.yaml'), 'kind: SealedSecret\n');
     symlinkSync('cluster-0', join(out, 'local'));
     mkdirSync(join(out, 'notes'));
-    const mine = ['.git', '.git/HEAD', '.git/objects', '.git/objects/ab', '.git/objects/ab/cdef', 'cluster-0/argo.cluster-1.sealed.yaml', 'local', 'notes'];
+    const mine = [
+      '.git',
+      '.git/HEAD',
+      '.git/objects',
+      '.git/objects/ab',
+      '.git/objects/ab/cdef',
+      'cluster-0/argo.cluster-1.sealed.yaml',
+      'local',
+      'notes',
+    ];
     const before = listTree(out);
 
     expect(cli(['synth', '-f', extra, '-o', out])).toMatchObject({ code: 0, stderr: '' });
@@ -60,14 +81,19 @@ describe('files synth did not write', () => {
     const before = listTree(out);
     const r = cli(['synth', '-f', extra, '-o', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/holds files that synth did not write where it must write its own: cluster-1\/namespace_extra\.yaml/);
+    expect(r.stderr).toMatch(
+      /holds files that synth did not write where it must write its own: cluster-1\/namespace_extra\.yaml/,
+    );
     expect(listTree(out)).toEqual(before);
     expect(leftovers(parent)).toEqual([]);
   });
 
   test('a folder synth wrote before this release (no file list in its marker) keeps the files it did not list', () => {
     const { out } = synthesized('legacy');
-    writeFileSync(join(out, '.argo-multicluster'), 'Written by argo-multicluster synth: this folder is replaced as a whole.\n');
+    writeFileSync(
+      join(out, '.argo-multicluster'),
+      'Written by argo-multicluster synth: this folder is replaced as a whole.\n',
+    );
     writeFileSync(join(out, 'cluster-1', 'kept.yaml'), 'mine\n');
     expect(cli(['synth', '-f', extra, '-o', out]).code).toBe(0);
     expect(readFileSync(join(out, 'cluster-1', 'kept.yaml'), 'utf8')).toBe('mine\n');
@@ -95,7 +121,7 @@ describe('a symlink given as -o', () => {
 });
 
 describe('recovery and the lock', () => {
-  test('a run killed between the two renames is put back by the next one; a live run\'s folders are left alone', async () => {
+  test("a run killed between the two renames is put back by the next one; a live run's folders are left alone", async () => {
     const { parent, out } = synthesized('recover');
     const before = listTree(out);
     const dead = deadPid();
@@ -108,7 +134,10 @@ describe('recovery and the lock', () => {
       mkdirSync(join(parent, `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`));
       expect(cli(['synth', '-o', out]).stdout).toMatch(/^unchanged: 22 files/);
       expect(listTree(out)).toEqual(before);
-      expect(leftovers(parent).sort()).toEqual([`.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`, `.out.amc-${live.pid}-ghijkl`]);
+      expect(leftovers(parent).sort()).toEqual([
+        `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`,
+        `.out.amc-${live.pid}-ghijkl`,
+      ]);
     } finally {
       live.kill('SIGKILL');
     }
@@ -120,7 +149,10 @@ describe('recovery and the lock', () => {
     const holder = spawn('sleep', ['60']);
     const stat = readFileSync(`/proc/${holder.pid}/stat`, 'utf8');
     const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-    writeFileSync(join(parent, '.out.amc-lock'), JSON.stringify({ pid: holder.pid, host: hostname(), start, nonce: 'x' }));
+    writeFileSync(
+      join(parent, '.out.amc-lock'),
+      JSON.stringify({ pid: holder.pid, host: hostname(), start, nonce: 'x' }),
+    );
     const run = startCli(['synth', '-f', extra, '-o', out]);
     try {
       await new Promise((r) => setTimeout(r, 1500));
@@ -137,10 +169,16 @@ describe('recovery and the lock', () => {
 
   test('the lock of a killed run, or of a reused pid, is taken over', () => {
     const { parent, out } = synthesized('stale');
-    writeFileSync(join(parent, '.out.amc-lock'), JSON.stringify({ pid: deadPid(), host: hostname(), start: '1', nonce: 'x' }));
+    writeFileSync(
+      join(parent, '.out.amc-lock'),
+      JSON.stringify({ pid: deadPid(), host: hostname(), start: '1', nonce: 'x' }),
+    );
     expect(cli(['synth', '-f', extra, '-o', out]).code).toBe(0);
     // This test's own pid runs, but started at another time than the lock says.
-    writeFileSync(join(parent, '.out.amc-lock'), JSON.stringify({ pid: process.pid, host: hostname(), start: '1', nonce: 'x' }));
+    writeFileSync(
+      join(parent, '.out.amc-lock'),
+      JSON.stringify({ pid: process.pid, host: hostname(), start: '1', nonce: 'x' }),
+    );
     expect(cli(['synth', '-o', out]).code).toBe(0);
     expect(readdirSync(parent)).toEqual(['out']);
   });
@@ -177,8 +215,18 @@ function immutable(path: string): () => void {
 
 describe('a folder the run may not change: a clear error, no change, and the next run is not stuck', () => {
   const cases: [string, (parent: string, out: string) => () => void, RegExp][] = [
-    ['the output on a read-only file system', (parent) => readOnlyMount(parent), isRoot ? /read-only \(EROFS\)/ : /permission denied \(EACCES\)/],
-    ['an immutable output folder', (_p, out) => immutable(out), isRoot ? /cannot change .*out: the operation is not permitted.*\(EPERM\)/ : /cannot change .*out: permission denied/],
+    [
+      'the output on a read-only file system',
+      (parent) => readOnlyMount(parent),
+      isRoot ? /read-only \(EROFS\)/ : /permission denied \(EACCES\)/,
+    ],
+    [
+      'an immutable output folder',
+      (_p, out) => immutable(out),
+      isRoot
+        ? /cannot change .*out: the operation is not permitted.*\(EPERM\)/
+        : /cannot change .*out: permission denied/,
+    ],
     [
       'an immutable file that the run would replace',
       (_p, out) => immutable(isRoot ? join(out, 'cluster-1', 'kustomization.yaml') : join(out, 'cluster-1')),
@@ -216,7 +264,10 @@ describe('a folder the run may not change: a clear error, no change, and the nex
     } finally {
       sh('umount', [out]);
     }
-    expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(/out is a mount point: .*use a folder inside it; nothing was changed/) });
+    expect(r).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/out is a mount point: .*use a folder inside it; nothing was changed/),
+    });
     expect(leftovers(parent)).toEqual([]);
     expect(cli(['synth', '-f', extra, '-o', out]).code).toBe(0);
   });

@@ -11,9 +11,17 @@ describe('the YAML writer writes what the yaml library writes', () => {
       topology((r) => {
         r.local.controller.namespaced = true;
         r.remotes[0].namespaces = ['team-a', 'team-b'];
-        r.remotes.push({ name: 'cluster-2', server: 'https://10.0.0.2:6443', access: 'cluster', insecureSkipTLSVerify: true });
+        r.remotes.push({
+          name: 'cluster-2',
+          server: 'https://10.0.0.2:6443',
+          access: 'cluster',
+          insecureSkipTLSVerify: true,
+        });
         r.secrets = { store: { name: 's', key: 'k/{remote}' } };
-        r.local.controller.config = { links: [{ name: 'a: b', url: 'https://x/${metadata.name}' }], workflowDefaults: { spec: { arguments: { parameters: [] } } } };
+        r.local.controller.config = {
+          links: [{ name: 'a: b', url: 'https://x/${metadata.name}' }],
+          workflowDefaults: { spec: { arguments: { parameters: [] } } },
+        };
       }),
     ];
     let compared = 0;
@@ -28,23 +36,80 @@ describe('the YAML writer writes what the yaml library writes', () => {
     expect(compared).toBeGreaterThan(40);
   });
 
-  const awkward = ['', ' lead', 'trail ', 'true', 'false', 'null', '~', 'yes', '20', '1e3', '0x1F', '.inf', '- x', '? x', 'a: b', 'a #b', '#c', '{{ .token }}',
-    '[x]', '*alias', '&anchor', '!tag', '|', '>', "it's", 'say "hi"', '%x', '@x', '`x`', 'multi\nline', 'trailing\n', 'ünï', 'a\tb', '-', ':', 'x:'];
+  const awkward = [
+    '',
+    ' lead',
+    'trail ',
+    'true',
+    'false',
+    'null',
+    '~',
+    'yes',
+    '20',
+    '1e3',
+    '0x1F',
+    '.inf',
+    '- x',
+    '? x',
+    'a: b',
+    'a #b',
+    '#c',
+    '{{ .token }}',
+    '[x]',
+    '*alias',
+    '&anchor',
+    '!tag',
+    '|',
+    '>',
+    "it's",
+    'say "hi"',
+    '%x',
+    '@x',
+    '`x`',
+    'multi\nline',
+    'trailing\n',
+    'ünï',
+    'a\tb',
+    '-',
+    ':',
+    'x:',
+  ];
 
-  test.each(awkward.map((s) => [JSON.stringify(s), s]))('string %s, as a value, a key and a sequence item', (_label, s) => {
-    const object = { apiVersion: 'v1', kind: 'X', metadata: { name: 'n', annotations: { [s || 'empty']: s } }, data: { list: [s, { [s || 'e']: s, k: [s] }], empty: {}, none: [] } };
-    expect(objectYaml(object)).toBe(library(object));
-  });
+  test.each(awkward.map((s) => [JSON.stringify(s), s]))(
+    'string %s, as a value, a key and a sequence item',
+    (_label, s) => {
+      const object = {
+        apiVersion: 'v1',
+        kind: 'X',
+        metadata: { name: 'n', annotations: { [s || 'empty']: s } },
+        data: { list: [s, { [s || 'e']: s, k: [s] }], empty: {}, none: [] },
+      };
+      expect(objectYaml(object)).toBe(library(object));
+    },
+  );
 
-  test.each(['yes', 'on', 'Off', 'y', 'n', '0o14', '2020-01-01', '1_000'])('%s reads back as a string in YAML 1.1 and 1.2', (s) => {
-    const text = objectYaml({ value: s });
-    expect(text).toBe(`value: "${s}"\n`);
-    expect(parse(text, { version: '1.1' }).value).toBe(s);
-    expect(parse(text).value).toBe(s);
-  });
+  test.each(['yes', 'on', 'Off', 'y', 'n', '0o14', '2020-01-01', '1_000'])(
+    '%s reads back as a string in YAML 1.1 and 1.2',
+    (s) => {
+      const text = objectYaml({ value: s });
+      expect(text).toBe(`value: "${s}"\n`);
+      expect(parse(text, { version: '1.1' }).value).toBe(s);
+      expect(parse(text).value).toBe(s);
+    },
+  );
 
   test('numbers, booleans, null, empty maps and nested structures', () => {
-    const object = { a: 1, b: 1.5, c: -0, d: true, e: null, f: {}, g: [], h: [{}, [], [1, [2]], { x: { y: [{ z: 1 }] } }], i: { j: { k: 'v' } } };
+    const object = {
+      a: 1,
+      b: 1.5,
+      c: -0,
+      d: true,
+      e: null,
+      f: {},
+      g: [],
+      h: [{}, [], [1, [2]], { x: { y: [{ z: 1 }] } }],
+      i: { j: { k: 'v' } },
+    };
     expect(objectYaml(object)).toBe(library(object));
   });
 });

@@ -1,9 +1,13 @@
 import * as pulumi from '@pulumi/pulumi';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { parse } from 'yaml';
-import { exampleInput } from '../../support/helpers';
+import { ROOT, exampleInput } from '../../support/helpers';
 import { b64, mockEngine } from '../../support/pulumi-mocks';
 
-const { registered } = mockEngine({ token: (_name, inputs) => ({ token: `token-for-${inputs.metadata.name}`, ca: 'root-CA' }) });
+const { registered } = mockEngine({
+  token: (_name, inputs) => ({ token: `token-for-${inputs.metadata.name}`, ca: 'root-CA' }),
+});
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import * as k8s from '@pulumi/kubernetes';
@@ -18,7 +22,9 @@ async function settled(...components: ArgoMultiCluster[]) {
 
 async function profileKubeconfig(mc: ArgoMultiCluster, remote: string) {
   const local = mc.topology.local;
-  const secret = mc.clusters.get(local.name)!.resources.get(`${local.name}/Secret/${local.namespace}/argo.${remote}`) as any;
+  const secret = mc.clusters
+    .get(local.name)!
+    .resources.get(`${local.name}/Secret/${local.namespace}/argo.${remote}`) as any;
   return parse((await value(secret.stringData as pulumi.Output<Record<string, string>>)).kubeconfig);
 }
 
@@ -37,21 +43,35 @@ describe('two components (two local controllers) sharing one remote cluster', ()
   beforeAll(async () => {
     registered.length = 0;
     east = new ArgoMultiCluster('east', { topology: topologyOf('cluster-0') });
-    west = new ArgoMultiCluster('west', { topology: topologyOf('cluster-2', { manageSharedObjects: false }) }, { dependsOn: [east] });
+    west = new ArgoMultiCluster(
+      'west',
+      { topology: topologyOf('cluster-2', { manageSharedObjects: false }) },
+      { dependsOn: [east] },
+    );
     await settled(east, west);
   });
 
   const remoteObjects = (component: string) =>
-    registered.filter((r) => r.type.startsWith('kubernetes:') && !r.type.endsWith('Provider') && r.name.startsWith(`${component}/cluster-1/`));
+    registered.filter(
+      (r) =>
+        r.type.startsWith('kubernetes:') &&
+        !r.type.endsWith('Provider') &&
+        r.name.startsWith(`${component}/cluster-1/`),
+    );
 
   test('every child name carries its component name', () => {
-    const children = registered.filter((r) => r.type.startsWith('kubernetes:') || r.type.startsWith('argo-multicluster:'));
+    const children = registered.filter(
+      (r) => r.type.startsWith('kubernetes:') || r.type.startsWith('argo-multicluster:'),
+    );
     for (const r of children) expect(r.name).toMatch(/^(east|west)([-/]|$)/);
     expect(new Set(children.map((r) => `${r.type}::${r.name}`)).size).toBe(children.length);
   });
 
   test('only the owner writes the shared objects (CRD, namespaces, executor RBAC); each writes its own identity', () => {
-    const kinds = (component: string) => remoteObjects(component).map((r) => `${r.inputs.kind}/${r.inputs.metadata.name}`).sort();
+    const kinds = (component: string) =>
+      remoteObjects(component)
+        .map((r) => `${r.inputs.kind}/${r.inputs.metadata.name}`)
+        .sort();
     expect(kinds('east')).toEqual([
       'CustomResourceDefinition/workflowtaskresults.argoproj.io',
       'Role/argo.cluster-0',
@@ -61,17 +81,30 @@ describe('two components (two local controllers) sharing one remote cluster', ()
       'Secret/argo.cluster-0.service-account-token',
       'ServiceAccount/argo.cluster-0',
     ]);
-    expect(kinds('west')).toEqual(['Role/argo.cluster-2', 'RoleBinding/argo.cluster-2', 'Secret/argo.cluster-2.service-account-token', 'ServiceAccount/argo.cluster-2']);
+    expect(kinds('west')).toEqual([
+      'Role/argo.cluster-2',
+      'RoleBinding/argo.cluster-2',
+      'Secret/argo.cluster-2.service-account-token',
+      'ServiceAccount/argo.cluster-2',
+    ]);
   });
 
   test('no Kubernetes object is written twice to the shared cluster', () => {
-    const objects = [...remoteObjects('east'), ...remoteObjects('west')].map((r) => `${r.inputs.kind}/${r.inputs.metadata.namespace ?? ''}/${r.inputs.metadata.name}`);
+    const objects = [...remoteObjects('east'), ...remoteObjects('west')].map(
+      (r) => `${r.inputs.kind}/${r.inputs.metadata.namespace ?? ''}/${r.inputs.metadata.name}`,
+    );
     expect(new Set(objects).size).toBe(objects.length);
   });
 
   test('each local profile carries its own identity token', async () => {
-    expect((await profileKubeconfig(east, 'cluster-1')).users[0]).toEqual({ name: 'argo.cluster-0', user: { token: 'token-for-argo.cluster-0.service-account-token' } });
-    expect((await profileKubeconfig(west, 'cluster-1')).users[0]).toEqual({ name: 'argo.cluster-2', user: { token: 'token-for-argo.cluster-2.service-account-token' } });
+    expect((await profileKubeconfig(east, 'cluster-1')).users[0]).toEqual({
+      name: 'argo.cluster-0',
+      user: { token: 'token-for-argo.cluster-0.service-account-token' },
+    });
+    expect((await profileKubeconfig(west, 'cluster-1')).users[0]).toEqual({
+      name: 'argo.cluster-2',
+      user: { token: 'token-for-argo.cluster-2.service-account-token' },
+    });
   });
 });
 
@@ -79,21 +112,34 @@ describe('server and CA as inputs', () => {
   test('a server and CA given as outputs of other resources land in the profile', async () => {
     const server = pulumi.output('https://lb.example.com:443');
     const caData = pulumi.secret(b64('proxy-CA'));
-    const mc = new ArgoMultiCluster('io', { topology: { ...topologyOf('cluster-0'), remotes: [{ ...topologyOf('cluster-0').remotes[0], server, caData }] } });
+    const mc = new ArgoMultiCluster('io', {
+      topology: { ...topologyOf('cluster-0'), remotes: [{ ...topologyOf('cluster-0').remotes[0], server, caData }] },
+    });
     await settled(mc);
-    expect((await profileKubeconfig(mc, 'cluster-1')).clusters[0].cluster).toEqual({ server: 'https://lb.example.com:443', 'certificate-authority-data': b64('proxy-CA') });
+    expect((await profileKubeconfig(mc, 'cluster-1')).clusters[0].cluster).toEqual({
+      server: 'https://lb.example.com:443',
+      'certificate-authority-data': b64('proxy-CA'),
+    });
   });
 
   test('a promise of a server works too; without caData the CA comes from the token Secret', async () => {
-    const mc = new ArgoMultiCluster('promise', { topology: topologyOf('cluster-0', { server: Promise.resolve('https://10.1.0.10:6443') }) });
+    const mc = new ArgoMultiCluster('promise', {
+      topology: topologyOf('cluster-0', { server: Promise.resolve('https://10.1.0.10:6443') }),
+    });
     await settled(mc);
-    expect((await profileKubeconfig(mc, 'cluster-1')).clusters[0].cluster).toEqual({ server: 'https://10.1.0.10:6443', 'certificate-authority-data': b64('root-CA') });
+    expect((await profileKubeconfig(mc, 'cluster-1')).clusters[0].cluster).toEqual({
+      server: 'https://10.1.0.10:6443',
+      'certificate-authority-data': b64('root-CA'),
+    });
   });
 
   test('every other field is still validated at construction', () => {
-    expect(() => new ArgoMultiCluster('early', { topology: topologyOf('cluster-0', { server: pulumi.output('https://x'), namespaces: ['Bad'] }) })).toThrow(
-      /remotes\[0\]\.namespaces\[0\]: "Bad"/,
-    );
+    expect(
+      () =>
+        new ArgoMultiCluster('early', {
+          topology: topologyOf('cluster-0', { server: pulumi.output('https://x'), namespaces: ['Bad'] }),
+        }),
+    ).toThrow(/remotes\[0\]\.namespaces\[0\]: "Bad"/);
   });
 });
 
@@ -101,9 +147,15 @@ describe('a provider per cluster', () => {
   test('a given provider is used for that cluster and none is made for it', async () => {
     registered.length = 0;
     const mine = new k8s.Provider('my-remote', { context: 'admin@remote', clusterIdentifier: 'remote-1' });
-    const mc = new ArgoMultiCluster('prov', { topology: topologyOf('cluster-0'), connections: { 'cluster-1': { provider: mine } } });
+    const mc = new ArgoMultiCluster('prov', {
+      topology: topologyOf('cluster-0'),
+      connections: { 'cluster-1': { provider: mine } },
+    });
     await settled(mc);
-    const providers = registered.filter((r) => r.type === 'pulumi:providers:kubernetes').map((r) => r.name).sort();
+    const providers = registered
+      .filter((r) => r.type === 'pulumi:providers:kubernetes')
+      .map((r) => r.name)
+      .sort();
     expect(providers).toEqual(['my-remote', 'prov-cluster-0-provider']);
     const remote = registered.filter((r) => r.name.startsWith('prov/cluster-1/'));
     expect(remote.length).toBeGreaterThan(0);
@@ -113,8 +165,13 @@ describe('a provider per cluster', () => {
 
   test('a provider with a context or kubeconfig for the same cluster is refused', () => {
     const mine = new k8s.Provider('conflict', { context: 'x' });
-    const args: ArgoMultiClusterArgs = { topology: topologyOf('cluster-0'), connections: { 'cluster-1': { provider: mine, context: 'other' } } };
-    expect(() => new ArgoMultiCluster('conflict-amc', args)).toThrow(/connections\.cluster-1\.provider: "\(provider\)" cannot be given with context or kubeconfig/);
+    const args: ArgoMultiClusterArgs = {
+      topology: topologyOf('cluster-0'),
+      connections: { 'cluster-1': { provider: mine, context: 'other' } },
+    };
+    expect(() => new ArgoMultiCluster('conflict-amc', args)).toThrow(
+      /connections\.cluster-1\.provider: "\(provider\)" cannot be given with context or kubeconfig/,
+    );
   });
 });
 
@@ -122,7 +179,6 @@ describe('a server output that turns out invalid', () => {
   // Run in a child process: the SDK reports a failed input as an unhandled rejection of the program (which a language
   // host turns into the program's error), and jest would count that against whichever test is running.
   test('fails the program with the path, the value and the rule, and logs it as an error (which fails the update)', () => {
-    const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const script = `
       const pulumi = require('@pulumi/pulumi');
       pulumi.runtime.setMocks({
@@ -131,18 +187,20 @@ describe('a server output that turns out invalid', () => {
       }, 'p', 's', false);
       const errors = [];
       process.on('unhandledRejection', (e) => errors.push(e.message));
-      const { ArgoMultiCluster } = require(${JSON.stringify(require('node:path').join(__dirname, '..', '..', '..', '..', 'lib', 'stacks', 'component', 'component.js'))});
+      const { ArgoMultiCluster } = require(${JSON.stringify(join(ROOT, 'lib', 'stacks', 'component', 'component.js'))});
       const topology = ${JSON.stringify(topologyOf('cluster-0'))};
       topology.remotes[0].server = pulumi.output('http://plain:80');
       new ArgoMultiCluster('bad', { topology });
       setTimeout(() => console.log(JSON.stringify({ errors: [...new Set(errors)], logged: require('@pulumi/pulumi/log').hasErrors() })), 3000);
     `;
-    const r = spawnSync(process.execPath, ['-e', script], { cwd: require('node:path').join(__dirname, '..', '..', '..', '..'), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' });
     const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(result.logged).toBe(true);
     expect(result.errors.length).toBeGreaterThan(0);
     for (const message of result.errors) {
-      expect(message).toMatch(/bad: topology is invalid:\n {2}- remotes\[0\]\.server: "http:\/\/plain:80" must use https:\/\/ \(the token is a bearer credential\)$/);
+      expect(message).toMatch(
+        /bad: topology is invalid:\n {2}- remotes\[0\]\.server: "http:\/\/plain:80" must use https:\/\/ \(the token is a bearer credential\)$/,
+      );
     }
   });
 });
