@@ -10,6 +10,7 @@ export * from './model/images';
 export * from './render/kubeconfig';
 export * from './render/manifests';
 export * from './model/names';
+export type { ImagePullPolicy } from './model/kubernetes';
 export * from './objects/profile';
 export * from './objects/profile-admission-policy';
 export * from './objects/task-result-crd';

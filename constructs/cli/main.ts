@@ -8,6 +8,7 @@ import { gitopsAppFiles, type GitopsAppsOptions } from '../render/gitops-apps';
 import { manifestYaml, type Manifest } from '../render/manifests';
 import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../objects/profile';
 import { redactText } from '../model/redact';
+import { DEFAULT_LOCAL_NAMESPACE } from '../model/names';
 import { TopologyError, loadTopologyFile } from '../model/validate';
 import { readRemoteCredentials } from './credentials';
 import { nearest, packageVersion, unknownFlag } from './flags';
@@ -235,7 +236,7 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       const topology = opts.file === undefined ? undefined : loadTopologyFile(opts.file);
       const context = opts.context ?? topology?.local.context;
       if (!context) throw new UsageError('verify: give --context (the local cluster) or -f TOPOLOGY');
-      const namespace = opts.namespace ?? topology?.local.namespace ?? 'argo';
+      const namespace = opts.namespace ?? topology?.local.namespace ?? DEFAULT_LOCAL_NAMESPACE;
       const { text, ok } = formatReports(
         await verifyProfiles({ context, kubeconfig: opts.kubeconfig, namespace, topology }),
         namespace,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { goDurationSchema } from './go-duration';
+import { imagePullPolicySchema } from './kubernetes';
 
 /**
  * The keys of `workflow-controller-configmap` the targeted controller reads: the fields of `Config` in
@@ -27,17 +29,13 @@ export const resourcesSchema = z.strictObject({
 /** Container settings the controller copies into the executor or main container of every workflow pod. */
 const containerSchema = z.looseObject({
   image: z.string().optional(),
-  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  imagePullPolicy: imagePullPolicySchema.optional(),
   resources: resourcesSchema.optional(),
   securityContext: z.record(z.string(), z.unknown()).optional(),
 });
 
 const freeForm = z.record(z.string(), z.unknown());
 const count = z.number().int().nonnegative();
-/** A Go duration as `metav1.Duration` parses it, e.g. `30s`, `5m`, `1h30m`. */
-const duration = z
-  .string()
-  .regex(/^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/, 'must be a Go duration such as 30s, 5m or 1h30m');
 
 /** Pod GC strategies that delete pods: remote pods have no owner reference, so nothing else ever deletes them. */
 export const DELETING_POD_GC_STRATEGIES = [
@@ -64,7 +62,7 @@ const typedKeys = {
       .optional(),
   }),
   podGCGracePeriodSeconds: count,
-  podGCDeleteDelayDuration: duration,
+  podGCDeleteDelayDuration: goDurationSchema,
   retentionPolicy: z.strictObject({ completed: count.optional(), failed: count.optional(), errored: count.optional() }),
   metricsConfig: freeForm,
   nodeEvents: freeForm,

@@ -24,6 +24,8 @@ export const COMMON_LABELS: Readonly<Record<string, string>> = {
 export const CONTROLLER_CONFIGMAP = 'workflow-controller-configmap';
 /** Name of the controller Deployment, its container, PriorityClass and pod label value. */
 export const CONTROLLER_NAME = 'workflow-controller';
+/** The local namespace of the controller, its workflows and the profiles when the topology names none, as upstream. */
+export const DEFAULT_LOCAL_NAMESPACE = 'argo';
 /** The controller's ServiceAccount in the local cluster. */
 export const CONTROLLER_SERVICE_ACCOUNT = 'argo';
 /** Name of the Role that lets workflow pods write their task results. */

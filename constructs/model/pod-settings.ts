@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { CHECKSUM_ANNOTATION } from './names';
+import { DNS1123_SUBDOMAIN, QUALIFIED_NAME } from './kubernetes';
 
 /**
  * Pod settings of the controller Deployment and the executor ServiceAccounts, named as the Argo Workflows Helm chart
  * names them (argoproj/argo-helm:charts/argo-workflows `controller.*`), so that its users find them where they expect.
  * Each is checked here as the API server would check it, so a bad value fails `validate`, not `kubectl apply`.
  */
-
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
 /** Why `key` is not a Kubernetes qualified name (`[prefix/]name`, as label and annotation keys are), or undefined. */
 function qualifiedNameProblem(key: string): string | undefined {

@@ -5,6 +5,7 @@
  * from the comments here, so the documentation has one owner.
  */
 import type { ControllerConfig } from './controller-config-schema';
+import type { ImagePullPolicy } from './kubernetes';
 
 /** A topology file: where the controller runs and which clusters its workflow pods run in. */
 export interface TopologyFile {
@@ -49,7 +50,7 @@ export interface ControllerSpec {
   /** The executor image, passed as `--executor-image`. */
   readonly executorImage: string;
   /** Pull policy of the controller container. Default: the cluster's. */
-  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  readonly imagePullPolicy?: ImagePullPolicy;
   /** Replicas, 1 to 10 (more than one relies on leader election). Default: 1. */
   readonly replicas?: number;
   /** Requests and limits of the controller container. Default: none, as upstream. */

@@ -3,15 +3,15 @@ import { controllerConfigSchema, resourcesSchema } from './controller-config-sch
 import { isReleasedUpstreamController, parseImage } from './images';
 import { serverUrlProblems } from './server-url';
 import { controllerPodSettingsShape, imagePullSecretsSchema } from './pod-settings';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, imagePullPolicySchema } from './kubernetes';
+import { goDurationSchema } from './go-duration';
+import { DEFAULT_LOCAL_NAMESPACE } from './names';
 import { quotedForSomeReader } from '../render/yaml-writer';
 
 /**
  * The topology file: the user's whole input, for `synth` and for `pulumi up` alike. Field-level rules live in the
  * schema so that every problem in a file is reported in one run; rules that relate fields are in `validate.ts`.
  */
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 // A cluster name becomes a label value (at most 63 characters) and part of object names.
 const dnsLabel = z
@@ -65,16 +65,13 @@ const storeRef = z.strictObject({
    */
   key: z.string().min(1).optional(),
   /** How often ESO refreshes the profile. */
-  refreshInterval: z
-    .string()
-    .regex(/^(?:\d+(?:ns|us|µs|ms|s|m|h))+$/, 'must be a Go duration such as 1h')
-    .default('1h'),
+  refreshInterval: goDurationSchema.default('1h'),
 });
 
 const controllerSchema = z.strictObject({
   image: controllerImage,
   executorImage: image,
-  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  imagePullPolicy: imagePullPolicySchema.optional(),
   replicas: z.number().int().min(1).max(10).default(1),
   resources: resourcesSchema.optional(),
   namespaced: z.boolean().default(false),
@@ -85,7 +82,7 @@ const controllerSchema = z.strictObject({
 const localSchema = z.strictObject({
   name: clusterName,
   context: z.string().min(1).optional(),
-  namespace: namespaceName.default('argo'),
+  namespace: namespaceName.default(DEFAULT_LOCAL_NAMESPACE),
   createNamespace: z.boolean().default(true),
   /**
    * Install an admission policy in the local cluster that refuses profile Secrets (label

@@ -5,6 +5,7 @@ import { apiLimitIssues } from './limits';
 import { formatFieldPath, shownValue } from './redact';
 import { decodeTopology, parseTopologyText } from './topology-yaml';
 import { RemoteCluster, SecretsMode, StoreRef, Topology, topologySchema } from './topology';
+import { DEFAULT_LOCAL_NAMESPACE } from './names';
 
 /** One problem in a topology: where, what was there, and what would be valid. */
 export interface TopologyIssue {
@@ -16,6 +17,22 @@ export interface TopologyIssue {
   readonly message: string;
   /** The problem is not about a value (a YAML syntax error, a file that is not UTF-8): none is shown. */
   readonly noValue?: boolean;
+}
+
+/**
+ * The issue for a name given where one of the topology's clusters is expected (a key of per-cluster settings,
+ * a component's or a stack's part), or none when it is one.
+ * @param valid the names that are: every cluster's, or the remotes' alone
+ * @param role what the names are, for the message: `cluster` or `remote`
+ */
+export function unknownClusterIssues(
+  path: string,
+  name: string,
+  valid: readonly string[],
+  role: 'cluster' | 'remote',
+): TopologyIssue[] {
+  if (valid.includes(name)) return [];
+  return [{ path, value: name, message: `is not a ${role} of the topology; valid: ${valid.join(', ')}` }];
 }
 
 /** Problems shown in one message: a file with thousands is reported by its first ones and a count. */
@@ -102,7 +119,7 @@ function crossFieldIssues(t: any): TopologyIssue[] {
   const local = isObject(t?.local) ? t.local : {};
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
   const remotes: any[] = Array.isArray(t?.remotes) ? t.remotes : [];
-  const localNamespace = typeof local.namespace === 'string' ? local.namespace : 'argo';
+  const localNamespace = typeof local.namespace === 'string' ? local.namespace : DEFAULT_LOCAL_NAMESPACE;
 
   const seen = new Map<string, string>(typeof local.name === 'string' ? [[local.name, 'local.name']] : []);
   remotes.forEach((r, i) => {

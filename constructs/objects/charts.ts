@@ -1,7 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
-import { RolloutInputs, controllerChecksum } from '../render/checksum';
 import { ControllerDeployment } from './controller-deployment';
 import { ControllerIdentity } from './controller-identity';
 import { ControllerRbac } from './controller-rbac';
@@ -31,6 +30,13 @@ export interface BuildOptions {
    */
   readonly credentials?: ReadonlyMap<string, RemoteCredentials>;
   /**
+   * The profile objects the controller's checksum covers, when they are not the ones these charts write: the stack
+   * passes the profiles it builds from the live tokens.
+   * @default the profiles written; without any, each profile Secret's metadata (what the controller obeys: names,
+   * labels, annotations)
+   */
+  readonly checksumProfiles?: readonly unknown[];
+  /**
    * Put every chart into this app (e.g. to `app.synth()` them together).
    * @default each chart in an app of its own: cdk8s prepares and validates a chart's whole app each time the chart
    * is turned into JSON, so one shared app makes a fleet's synthesis quadratic in its number of clusters
@@ -45,7 +51,7 @@ export interface LocalClusterChartProps {
   /** The profiles (Secret or ExternalSecret) to write, one per remote, or none. */
   readonly profiles: readonly ProfileProps[];
   /**
-   * What the controller's checksum covers for each profile.
+   * The profile objects the controller's checksum covers.
    * @default the profile objects written
    */
   readonly checksumProfiles?: readonly unknown[];
@@ -53,9 +59,6 @@ export interface LocalClusterChartProps {
 
 /** Everything in the local cluster: controller config, Deployment, RBAC and the profiles. */
 export class LocalClusterChart extends Chart {
-  /** What the controller's checksum covers besides the profiles (the stack adds the live profiles to it). */
-  readonly rolloutInputs: RolloutInputs;
-
   constructor(scope: Construct, id: string, props: LocalClusterChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
     const { local } = props.topology;
@@ -66,10 +69,6 @@ export class LocalClusterChart extends Chart {
       clusterName: local.name,
       config: controller.config,
     });
-    this.rolloutInputs = {
-      config: config.data,
-      images: { controller: controller.image, executor: controller.executorImage },
-    };
     new ControllerRbac(this, 'Rbac', { namespace: local.namespace, namespaced: controller.namespaced });
     const profiles = props.profiles.map((p, i) => new Profile(this, `Profile-${i}`, p).manifest);
     new ControllerDeployment(this, 'Controller', {
@@ -81,7 +80,8 @@ export class LocalClusterChart extends Chart {
       resources: controller.resources,
       namespaced: controller.namespaced,
       ...pickPodSettings(controller),
-      checksum: controllerChecksum(this.rolloutInputs, props.checksumProfiles ?? profiles),
+      config: config.data,
+      profiles: props.checksumProfiles ?? profiles,
     });
     if (local.profileAdmissionPolicy)
       new ProfileAdmissionPolicy(this, 'ProfileAdmissionPolicy', { namespace: local.namespace });
@@ -151,15 +151,19 @@ function profileProps(topology: Topology, options: BuildOptions): ProfileProps[]
  * all call it, so they cannot drift apart.
  */
 export function buildCharts(topology: Topology, options: BuildOptions = {}): ClusterCharts {
-  const scope = () => options.app ?? new App();
-  const profiles = profileProps(topology, options);
-  // Without profiles in the output, the checksum still covers what the controller obeys: names, labels, annotations.
-  const checksumProfiles = profiles.length
-    ? undefined
-    : topology.remotes.map((r) => profileSecretManifest(profileMetadata(topology, r)));
-  const local = new LocalClusterChart(scope(), topology.local.name, { topology, profiles, checksumProfiles });
+  const local = buildLocalChart(topology, options);
   const remotes = topology.remotes.map(
-    (remote) => new RemoteClusterChart(scope(), remote.name, { localCluster: topology.local.name, remote }),
+    (remote) =>
+      new RemoteClusterChart(options.app ?? new App(), remote.name, { localCluster: topology.local.name, remote }),
   );
   return { local, remotes };
+}
+
+/** The local cluster's chart of {@link buildCharts} alone. */
+export function buildLocalChart(topology: Topology, options: BuildOptions = {}): LocalClusterChart {
+  const profiles = profileProps(topology, options);
+  const checksumProfiles =
+    options.checksumProfiles ??
+    (profiles.length ? undefined : topology.remotes.map((r) => profileSecretManifest(profileMetadata(topology, r))));
+  return new LocalClusterChart(options.app ?? new App(), topology.local.name, { topology, profiles, checksumProfiles });
 }

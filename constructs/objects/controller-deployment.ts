@@ -3,6 +3,8 @@ import { k8s } from 'cdk8s-plus-33';
 import { z } from 'zod';
 import { CHECKSUM_ANNOTATION, CONTROLLER_CONFIGMAP, CONTROLLER_NAME, CONTROLLER_SERVICE_ACCOUNT } from '../model/names';
 import { ControllerPodSettings, controllerPodSettingsShape, podSettingsArgs } from '../model/pod-settings';
+import { controllerChecksum } from '../render/checksum';
+import type { ImagePullPolicy } from '../model/kubernetes';
 import { validateProps } from './props';
 import { topologySchema } from '../model/topology';
 
@@ -22,13 +24,21 @@ export interface ControllerDeploymentProps extends Readonly<ControllerPodSetting
   readonly image: string;
   /** Executor image, passed with `--executor-image`. */
   readonly executorImage: string;
-  /** Checksum over the controller config and the profiles, so that a change of either rolls the controller. */
-  readonly checksum: string;
+  /**
+   * The data of the controller's ConfigMap. The controller reads it only at start, so the pod template carries a
+   * checksum of it (with the images and `profiles`): a change rolls the controller.
+   */
+  readonly config: Readonly<Record<string, string>>;
+  /**
+   * The profile objects the controller reads at start, one per remote: the Secrets as written, or their metadata
+   * alone when the kubeconfigs are not known here. The checksum covers them, so a rotated token rolls the controller.
+   */
+  readonly profiles: readonly unknown[];
   /**
    * Pull policy of the controller container.
    * @default the cluster's default for the image
    */
-  readonly imagePullPolicy?: string;
+  readonly imagePullPolicy?: ImagePullPolicy;
   /**
    * Replicas (more than one relies on leader election).
    * @default 1
@@ -52,7 +62,8 @@ const propsSchema = z.strictObject({
   namespace: topologySchema.shape.local.shape.namespace.unwrap(),
   image: controller.image,
   executorImage: controller.executorImage,
-  checksum: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex (controllerChecksum() computes it)'),
+  config: z.record(z.string(), z.string()),
+  profiles: z.array(z.unknown()),
   imagePullPolicy: controller.imagePullPolicy,
   replicas: controller.replicas.unwrap().optional(),
   resources: controller.resources,
@@ -80,6 +91,10 @@ export class ControllerDeployment extends Construct {
     super(scope, id);
     const props = validateProps('ControllerDeployment', propsSchema, given);
     const labels = { app: CONTROLLER_NAME };
+    const checksum = controllerChecksum(
+      { config: props.config, images: { controller: props.image, executor: props.executorImage } },
+      props.profiles,
+    );
     new k8s.KubePriorityClass(this, 'PriorityClass', {
       metadata: { name: CONTROLLER_NAME },
       value: CONTROLLER_PRIORITY,
@@ -101,7 +116,7 @@ export class ControllerDeployment extends Construct {
         template: {
           metadata: {
             labels: { ...props.podLabels, ...labels },
-            annotations: { ...props.podAnnotations, [CHECKSUM_ANNOTATION]: props.checksum },
+            annotations: { ...props.podAnnotations, [CHECKSUM_ANNOTATION]: checksum },
           },
           spec: {
             serviceAccountName: CONTROLLER_SERVICE_ACCOUNT,

@@ -1,6 +1,7 @@
 import { TopologyError, type TopologyIssue } from '../model/validate';
 import type { Topology } from '../model/topology';
 import { objectYaml } from './yaml-writer';
+import { DNS1123_LABEL } from '../model/kubernetes';
 
 /** What GitOps tool objects to write beside the cluster folders, and where they find them in git. */
 export interface GitopsAppsOptions {
@@ -30,7 +31,6 @@ export interface GitopsAppsOptions {
 /** Folders of the output tree the GitOps tool objects are written to; no cluster may be named so. */
 export const GITOPS_APP_FOLDERS = ['argocd', 'flux'] as const;
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const REPO_URL = /^(?:(?:https|ssh|git):\/\/[^\s/]+\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$/;
 const NAME_PREFIX = 'argo-multicluster';
 

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import {
-  CHECKSUM_ANNOTATION,
+  LocalClusterChart,
   Manifest,
   ProfileMetadata,
   RemoteClusterSpec,
@@ -10,12 +10,13 @@ import {
   TopologyInput,
   TopologyIssue,
   buildCharts,
+  buildLocalChart,
   chartManifests,
-  controllerChecksum,
   profileKubeconfig,
   profileMetadata,
   profileSecretManifest,
   topologySchema,
+  unknownClusterIssues,
   validateTopology,
 } from '../../constructs';
 import { ClusterConnection, ClusterObjects } from './cluster';
@@ -125,13 +126,9 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     const clusterNames = [topology.local.name, ...topology.remotes.map((r) => r.name)];
     const issues: TopologyIssue[] = [];
     for (const [c, given] of Object.entries(args.connections ?? {})) {
-      if (!clusterNames.includes(c))
-        issues.push({
-          path: `connections.${c}`,
-          value: c,
-          message: `is not a cluster of the topology; valid: ${clusterNames.join(', ')}`,
-        });
-      else if (given.provider && (given.context !== undefined || given.kubeconfig !== undefined)) {
+      const unknown = unknownClusterIssues(`connections.${c}`, c, clusterNames, 'cluster');
+      issues.push(...unknown);
+      if (!unknown.length && given.provider && (given.context !== undefined || given.kubeconfig !== undefined)) {
         issues.push({
           path: `connections.${c}.provider`,
           value: '(provider)',
@@ -183,7 +180,8 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     credentials: Map<string, RemoteCredentialsOutput>,
   ): Map<string, ClusterObjects> {
     // Profiles are built here from the live tokens, so the charts carry none.
-    const charts = buildCharts({ ...topology, secrets: { mode: 'none' } });
+    const withoutProfiles: Topology = { ...topology, secrets: { mode: 'none' } };
+    const charts = buildCharts(withoutProfiles);
     // Only the fields given override the topology: an explicit `context: undefined` must not drop the cluster's context.
     const connection = (cluster: string, context: string): ClusterConnection => {
       const given = args.connections?.[cluster] ?? {};
@@ -245,18 +243,17 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       ...(profileSecretManifest(metadata[at]) as unknown as Manifest),
       stringData: { kubeconfig: kubeconfigs[i] },
     }));
-    // A SHA-256 over high-entropy tokens reveals nothing, and left secret it would hide the whole Deployment spec in
-    // state and previews.
-    const checksum = pulumi.unsecret(
-      pulumi.all(kubeconfigs).apply((kcs) =>
-        controllerChecksum(
-          charts.local.rolloutInputs,
-          present.map(({ at }, i) => profileSecretManifest(metadata[at], kcs[i])),
-        ),
-      ),
+    // The Deployment construct writes the checksum over the profiles it is given; given the live ones, its pod
+    // template's annotations are what the controller must roll on. A SHA-256 over high-entropy tokens reveals
+    // nothing, and left secret it would hide the whole Deployment spec in state and previews.
+    const podAnnotations = pulumi.unsecret(
+      pulumi.all(kubeconfigs).apply((kcs) => {
+        const live = present.map(({ at }, i) => profileSecretManifest(metadata[at], kcs[i]));
+        return podTemplate(buildLocalChart(withoutProfiles, { checksumProfiles: live })).metadata.annotations;
+      }),
     );
     const local = chartManifests(charts.local).map((m) =>
-      m.kind === 'Deployment' ? withRollout(m, checksum, args.skipAwait ?? false) : m,
+      m.kind === 'Deployment' ? withRollout(m, podAnnotations, args.skipAwait ?? false) : m,
     );
     const deploymentAt = local.findIndex((m) => m.kind === 'Deployment');
     local.splice(deploymentAt, 0, ...profiles);
@@ -282,20 +279,10 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
 function checkPart(part: ArgoMultiClusterPart, topology: Topology, name: string): void {
   const remotes = topology.remotes.map((r) => r.name);
   const issues: TopologyIssue[] = [];
-  if (part.kind === 'remote' && !remotes.includes(part.remote))
-    issues.push({
-      path: 'part.remote',
-      value: part.remote,
-      message: `is not a remote of the topology; valid: ${remotes.join(', ')}`,
-    });
+  if (part.kind === 'remote') issues.push(...unknownClusterIssues('part.remote', part.remote, remotes, 'remote'));
   if (part.kind === 'local') {
     for (const r of Object.keys(part.credentials)) {
-      if (!remotes.includes(r))
-        issues.push({
-          path: `part.credentials.${r}`,
-          value: r,
-          message: `is not a remote of the topology; valid: ${remotes.join(', ')}`,
-        });
+      issues.push(...unknownClusterIssues(`part.credentials.${r}`, r, remotes, 'remote'));
     }
   }
   if (!['all', 'remote', 'local'].includes(part.kind))
@@ -354,23 +341,36 @@ function checkServer(server: string, path: string, source: string, component: pu
   throw error;
 }
 
-/** The Deployment with the checksum over the live profiles, and the stack's skip-wait choice. */
-function withRollout(deployment: Manifest, checksum: pulumi.Output<string>, skipAwait: boolean): Manifest {
-  const d = deployment as any;
+/** The parts of a Deployment manifest the stack changes. */
+interface DeploymentManifest extends Manifest {
+  readonly spec: { readonly template: PodTemplate; readonly [key: string]: unknown };
+}
+
+interface PodTemplate {
+  readonly metadata: { readonly annotations: Readonly<Record<string, string>>; readonly [key: string]: unknown };
+  readonly [key: string]: unknown;
+}
+
+/** The controller's pod template in a local chart. */
+function podTemplate(chart: LocalClusterChart): PodTemplate {
+  const deployment = chartManifests(chart).find((m) => m.kind === 'Deployment') as DeploymentManifest;
+  return deployment.spec.template;
+}
+
+/** The Deployment with the pod annotations of the live profiles, and the stack's skip-wait choice. */
+function withRollout(
+  deployment: Manifest,
+  podAnnotations: pulumi.Output<Readonly<Record<string, string>>>,
+  skipAwait: boolean,
+): Manifest {
+  const d = deployment as DeploymentManifest;
   const annotations = { ...(d.metadata.annotations ?? {}), ...(skipAwait ? { 'pulumi.com/skipAwait': 'true' } : {}) };
-  const template = d.spec.template;
   return {
     ...d,
     metadata: { ...d.metadata, ...(Object.keys(annotations).length ? { annotations } : {}) },
     spec: {
       ...d.spec,
-      template: {
-        ...template,
-        metadata: {
-          ...template.metadata,
-          annotations: { ...template.metadata.annotations, [CHECKSUM_ANNOTATION]: checksum },
-        },
-      },
+      template: { ...d.spec.template, metadata: { ...d.spec.template.metadata, annotations: podAnnotations } },
     },
   };
 }

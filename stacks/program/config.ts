@@ -7,6 +7,7 @@ import {
   TopologyInput,
   TopologyIssue,
   exampleTopologyPath,
+  unknownClusterIssues,
   validateTopology,
 } from '../../constructs';
 import type { ClusterConnection } from '../component/cluster';
@@ -120,13 +121,9 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
   const issues: TopologyIssue[] = [];
   const perCluster = (name: string, value: Record<string, unknown> | undefined) => {
     for (const [cluster, v] of Object.entries(value ?? {})) {
-      if (!names.includes(cluster))
-        issues.push({
-          path: `${key(name)}.${cluster}`,
-          value: cluster,
-          message: `is not a cluster of the topology; valid: ${names.join(', ')}`,
-        });
-      else if (typeof v !== 'string' || !v)
+      const unknown = unknownClusterIssues(`${key(name)}.${cluster}`, cluster, names, 'cluster');
+      issues.push(...unknown);
+      if (!unknown.length && (typeof v !== 'string' || !v))
         issues.push({
           path: `${key(name)}.${cluster}`,
           value: name === 'kubeconfigs' ? '(secret)' : v,
@@ -150,15 +147,12 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
       'stack config',
     );
   }
+  const remoteNames = topology.remotes.map((r) => r.name);
   for (const [remote, stack] of Object.entries(remoteStacks)) {
     const at = `${key('remoteStacks')}.${remote}`;
-    if (!topology.remotes.some((r) => r.name === remote))
-      issues.push({
-        path: at,
-        value: remote,
-        message: `is not a remote of the topology; valid: ${topology.remotes.map((r) => r.name).join(', ')}`,
-      });
-    else if (typeof stack !== 'string' || !/^([^/\s]+\/){0,2}[^/\s]+$/.test(stack))
+    const unknown = unknownClusterIssues(at, remote, remoteNames, 'remote');
+    issues.push(...unknown);
+    if ((!unknown.length && typeof stack !== 'string') || !/^([^/\s]+\/){0,2}[^/\s]+$/.test(stack))
       issues.push({
         path: at,
         value: stack,

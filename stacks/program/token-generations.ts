@@ -1,4 +1,4 @@
-import { TopologyError } from '../../constructs';
+import { TopologyError, unknownClusterIssues } from '../../constructs';
 
 /**
  * Applies the stack config `tokenGenerations` (remote cluster name to token generation) to the raw topology, so that
@@ -21,17 +21,10 @@ export function applyTokenGenerations(raw: any, value: unknown, key: string): Ma
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
   const remotes: any[] = Array.isArray(raw?.remotes) ? raw.remotes : [];
   const names = remotes.map((r) => r?.name);
-  const unknown = Object.keys(value).filter((cluster) => !names.includes(cluster));
-  if (unknown.length) {
-    throw new TopologyError(
-      unknown.map((cluster) => ({
-        path: `${key}.${cluster}`,
-        value: cluster,
-        message: `is not a remote cluster of the topology; valid: ${names.join(', ')}`,
-      })),
-      'stack config',
-    );
-  }
+  const unknown = Object.keys(value).flatMap((cluster) =>
+    unknownClusterIssues(`${key}.${cluster}`, cluster, names, 'remote'),
+  );
+  if (unknown.length) throw new TopologyError(unknown, 'stack config');
   for (const [cluster, generation] of Object.entries(value)) {
     const i = names.indexOf(cluster);
     // `pulumi config set --path` may store a number as its text.

@@ -223,7 +223,8 @@ describe('constructs used on their own validate their props', () => {
     namespace: 'argo',
     image: 'ghcr.io/me/wc:v1',
     executorImage: 'ghcr.io/me/exec:v1',
-    checksum: 'a'.repeat(64),
+    config: { cluster: 'cluster-0' },
+    profiles: [],
   };
 
   test('ControllerDeployment names each bad prop, its value and what is valid', () => {
@@ -248,9 +249,9 @@ describe('constructs used on their own validate their props', () => {
   });
 
   test('ControllerDeployment refuses an unknown prop and a missing one', () => {
-    const { checksum: _, ...noChecksum } = base;
-    expect(() => new ControllerDeployment(chart(), 'd', { ...noChecksum, replica: 2 } as any)).toThrow(
-      /checksum: \(missing\) is required[\s\S]*replica: 2 is not a prop of this construct/,
+    const { config: _, ...noConfig } = base;
+    expect(() => new ControllerDeployment(chart(), 'd', { ...noConfig, replica: 2 } as any)).toThrow(
+      /config: \(missing\) is required[\s\S]*replica: 2 is not a prop of this construct/,
     );
   });
 

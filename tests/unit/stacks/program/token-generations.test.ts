@@ -70,7 +70,7 @@ describe('argo-multicluster:tokenGenerations: rotation as one config change', ()
     const refused = (v: string) => () => settings({ 'argo-multicluster:tokenGenerations': v });
     expect(refused(JSON.stringify({ 'cluster-0': 1 }))).toThrow(TopologyError);
     expect(refused(JSON.stringify({ 'cluster-0': 1 }))).toThrow(
-      /argo-multicluster:tokenGenerations\.cluster-0: "cluster-0" is not a remote cluster of the topology; valid: cluster-1/,
+      /argo-multicluster:tokenGenerations\.cluster-0: "cluster-0" is not a remote of the topology; valid: cluster-1/,
     );
     expect(refused(JSON.stringify({ 'cluster-1': -1 }))).toThrow(
       /argo-multicluster:tokenGenerations\.cluster-1 \(remotes\[0\]\.tokenGeneration\): -1 /,
