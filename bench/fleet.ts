@@ -1,24 +1,31 @@
-'use strict';
 // Fleet benchmark: peak memory of `argo-multicluster fleet up` on real control planes against the number of remotes.
 // Memory is the sum of RSS over the CLI's whole process tree (the CLI with its inline programs, one Pulumi engine and
 // one Kubernetes provider per running stack), sampled, because a provider process is where a fleet's memory goes.
 // The control planes are the test harness's (tests/integration/harness), started once for the largest size; the
 // toolchain comes from `npm run toolchain`. Each size gets its own stacks, then `fleet destroy`.
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const path = require('node:path');
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as ControlPlane from '../tests/integration/harness/controlPlane';
+import type * as PulumiEnv from '../tests/integration/harness/pulumiEnv';
+import type * as Toolchain from '../tests/integration/harness/toolchain';
+import type { Machine } from './machine';
+import { CLI, ROOT } from './paths';
+import { RunError } from './run-error';
 
-const ROOT = path.resolve(__dirname, '..');
-const CLI = path.join(ROOT, 'lib', 'constructs', 'cli', 'main.js');
 const HARNESS = path.join(ROOT, 'tests', 'integration', 'harness');
 const SAMPLE_MS = 200;
 
+type Harness = typeof ControlPlane & typeof PulumiEnv & typeof Toolchain;
+
 /**
  * The test harness, in TypeScript, transpiled for this run into `work` (it imports node modules only), so the
- * benchmark starts clusters exactly as the integration tests do without a second copy of that code.
+ * benchmark starts clusters exactly as the integration tests do without a second copy of that code. The copy tsc
+ * emits into lib/tests/ (the type imports above bring the harness into the build) is not the one run: toolchain.ts
+ * looks for tools/build.sh three folders above its own, which holds from bench/work/harness, not from there.
  */
-function loadHarness(work) {
-  const ts = require('typescript');
+async function loadHarness(work: string): Promise<Harness> {
+  const ts = await import('typescript');
   const out = path.join(work, 'harness');
   fs.mkdirSync(out, { recursive: true });
   for (const name of ['controlPlane', 'pulumiEnv', 'toolchain']) {
@@ -28,16 +35,22 @@ function loadHarness(work) {
     });
     fs.writeFileSync(path.join(out, `${name}.js`), outputText);
   }
-  return {
-    ...require(path.join(out, 'controlPlane.js')),
-    ...require(path.join(out, 'pulumiEnv.js')),
-    ...require(path.join(out, 'toolchain.js')),
-  };
+  const controlPlane: typeof ControlPlane = await import(path.join(out, 'controlPlane.js'));
+  const pulumiEnv: typeof PulumiEnv = await import(path.join(out, 'pulumiEnv.js'));
+  const toolchain: typeof Toolchain = await import(path.join(out, 'toolchain.js'));
+  return { ...controlPlane, ...pulumiEnv, ...toolchain };
+}
+
+/** One process, as /proc/PID/stat describes it. */
+interface ProcessInfo {
+  ppid: number;
+  comm: string;
+  rssBytes: number;
 }
 
 /** pid -> { ppid, comm, rssBytes } for every process, from /proc. */
-function processes(pageSize) {
-  const all = new Map();
+function processes(pageSize: number): Map<number, ProcessInfo> {
+  const all = new Map<number, ProcessInfo>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat;
@@ -55,20 +68,28 @@ function processes(pageSize) {
   return all;
 }
 
+/** A process tree's summed RSS, its size, and how many of its processes are providers and engines. */
+export interface TreeSample {
+  rssBytes: number;
+  count: number;
+  providers: number;
+  engines: number;
+}
+
 /** RSS summed over `root` and all its descendants, and how many of them are engines and providers. */
-function treeSample(root, pageSize) {
+export function treeSample(root: number, pageSize: number): TreeSample {
   const all = processes(pageSize);
-  const children = new Map();
+  const children = new Map<number, number[]>();
   for (const [pid, p] of all) {
     if (!children.has(p.ppid)) children.set(p.ppid, []);
-    children.get(p.ppid).push(pid);
+    children.get(p.ppid)!.push(pid);
   }
   let rssBytes = 0;
   let count = 0;
   let providers = 0;
   let engines = 0;
   for (const queue = [root]; queue.length;) {
-    const pid = queue.pop();
+    const pid = queue.pop()!;
     const p = all.get(pid);
     if (!p) continue;
     rssBytes += p.rssBytes;
@@ -81,8 +102,18 @@ function treeSample(root, pageSize) {
   return { rssBytes, count, providers, engines };
 }
 
+/** A finished CLI run with the peaks of its process tree. */
+interface SampledRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  seconds: number;
+  peak: TreeSample;
+  stdout: string;
+  stderr: string;
+}
+
 /** Runs the CLI with `args`, sampling its process tree; resolves with wall time, peaks and output. */
-function sampled(args, env, pageSize) {
+function sampled(args: string[], env: NodeJS.ProcessEnv, pageSize: number): Promise<SampledRun> {
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -90,10 +121,10 @@ function sampled(args, env, pageSize) {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const peak = { rssBytes: 0, count: 0, providers: 0, engines: 0 };
+    const peak: TreeSample = { rssBytes: 0, count: 0, providers: 0, engines: 0 };
     const timer = setInterval(() => {
-      const s = treeSample(child.pid, pageSize);
-      for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], s[k]);
+      const s = treeSample(child.pid!, pageSize);
+      for (const k of Object.keys(peak) as (keyof TreeSample)[]) peak[k] = Math.max(peak[k], s[k]);
     }, SAMPLE_MS);
     child.on('close', (code, signal) => {
       clearInterval(timer);
@@ -103,9 +134,9 @@ function sampled(args, env, pageSize) {
 }
 
 /** A topology of the local cluster-0 and remotes cluster-1 .. cluster-n at their real servers. */
-function topologyYaml(planes, n) {
+function topologyYaml(planes: ControlPlane.ControlPlanes, n: number): string {
   const lines = [
-    '# Generated by bench/fleet.js; do not edit.',
+    '# Generated by bench/fleet.ts; do not edit.',
     'local: { name: cluster-0, context: cluster-0, controller: { image: "ghcr.io/me/wc:v1", executorImage: "ghcr.io/me/ex:v1" } }',
     'remotes:',
   ];
@@ -116,12 +147,37 @@ function topologyYaml(planes, n) {
   return `${lines.join('\n')}\n`;
 }
 
+/** Options of {@link benchFleet}. */
+export interface FleetOptions {
+  /** Remote counts to measure. */
+  sizes: number[];
+  /** Remote stacks at once (`fleet up --parallel`). */
+  parallel: number;
+  /** Scratch folder; the benchmark's files go to `<work>/fleet` and `<work>/harness`. */
+  work: string;
+  /** Progress output. */
+  log: (s: string) => void;
+}
+
+/** One `fleet up` and the `fleet destroy` after it: one row of bench/fleet-results. */
+export interface FleetRow {
+  remotes: number;
+  parallel: number;
+  upSeconds: number;
+  peakMiB: number;
+  peakProcesses: number;
+  peakProviders: number;
+  peakEngines: number;
+  destroySeconds: number;
+  destroyPeakMiB: number;
+}
+
 /**
  * Measures `fleet up` for each size at `parallel` stacks at once, and the largest size once more with every remote
  * at once (`--parallel n`), the unbounded reference. Each run must succeed; `destroy` clears the clusters after it.
  */
-async function benchFleet({ sizes, parallel, work, RunError, log }) {
-  const h = loadHarness(work);
+export async function benchFleet({ sizes, parallel, work, log }: FleetOptions): Promise<FleetRow[]> {
+  const h = await loadHarness(work);
   const binDir = h.toolchainBinDir();
   const dir = path.join(work, 'fleet');
   fs.rmSync(dir, { recursive: true, force: true });
@@ -129,10 +185,8 @@ async function benchFleet({ sizes, parallel, work, RunError, log }) {
   const names = Array.from({ length: largest + 1 }, (_, i) => `cluster-${i}`);
   log(`starting ${names.length} control planes `);
   const planes = await h.startControlPlanes({ names, binDir, workDir: path.join(dir, 'clusters') });
-  const pageSize = Number(
-    require('node:child_process').execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim(),
-  );
-  const rows = [];
+  const pageSize = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim());
+  const rows: FleetRow[] = [];
   try {
     const env = {
       ...(await h.preparePulumiEnv({ binDir, homeDir: path.join(dir, 'pulumi-home') })),
@@ -190,7 +244,8 @@ async function benchFleet({ sizes, parallel, work, RunError, log }) {
   return rows;
 }
 
-function fleetMarkdown(rows, machine, sampleMs = SAMPLE_MS) {
+/** bench/fleet-results.md: the machine, one table row per run, and how to read it. */
+export function fleetMarkdown(rows: FleetRow[], machine: Machine, sampleMs = SAMPLE_MS): string {
   const lines = [
     '# Fleet benchmark: `argo-multicluster fleet up` on real control planes',
     '',
@@ -215,5 +270,3 @@ function fleetMarkdown(rows, machine, sampleMs = SAMPLE_MS) {
   );
   return `${lines.join('\n')}\n`;
 }
-
-module.exports = { benchFleet, fleetMarkdown, treeSample };

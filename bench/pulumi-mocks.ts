@@ -1,12 +1,18 @@
-'use strict';
 // The Pulumi program's own cost, without an engine or clusters: the component built under Pulumi's mocks until every
 // resource is registered. Run as a child process so module loading (@pulumi/pulumi, @pulumi/kubernetes, gRPC) is
 // counted in the wall time the parent measures, as it would be in `pulumi preview`.
 //
-// Usage: node bench/pulumi-mocks.js TOPOLOGY.yaml RESULT.json
-const { writeFileSync } = require('node:fs');
-const { performance } = require('node:perf_hooks');
-const pulumi = require('@pulumi/pulumi');
+// Usage: node lib/bench/pulumi-mocks.js TOPOLOGY.yaml RESULT.json
+import { writeFileSync } from 'node:fs';
+import * as pulumi from '@pulumi/pulumi';
+import { loadTopologyFile } from '../constructs';
+
+/** What this script reports to run.ts. */
+export interface PulumiMocksResult {
+  constructMs: number;
+  resources: number;
+  clusters: number;
+}
 
 const [topologyFile, resultFile] = process.argv.slice(2);
 if (!topologyFile || !resultFile) {
@@ -15,7 +21,8 @@ if (!topologyFile || !resultFile) {
 }
 
 // The mocks must be in place before the component (and through it @pulumi/kubernetes) is loaded: resources capture
-// the runtime settings when they register. The token Secret gets fake data so the profile kubeconfigs can be built.
+// the runtime settings when they register, so the component is imported only in main(). The token Secret gets fake
+// data so the profile kubeconfigs can be built.
 pulumi.runtime.setMocks(
   {
     newResource: (a) => ({
@@ -35,18 +42,15 @@ pulumi.runtime.setMocks(
   'organization',
 );
 
-const { ArgoMultiCluster } = require('../lib/stacks/component');
-const { loadTopologyFile } = require('../lib/constructs');
+const urn = (r: pulumi.Resource) => new Promise<string>((resolve) => r.urn.apply(resolve));
 
-// Validation of the file is outside the timed span, like in the stack, where the config has been read already.
-const topology = loadTopologyFile(topologyFile);
-
-const urn = (r) => new Promise((resolve) => r.urn.apply(resolve));
-
-async function main() {
+async function main(): Promise<void> {
+  const { ArgoMultiCluster } = await import('../stacks/component/component');
+  // Validation of the file is outside the timed span, like in the stack, where the config has been read already.
+  const topology = loadTopologyFile(topologyFile);
   const t0 = performance.now();
   const setup = new ArgoMultiCluster('bench', { topology, skipAwait: true });
-  const resources = [];
+  const resources: pulumi.Resource[] = [];
   for (const cluster of setup.clusters.values()) {
     resources.push(cluster.provider, ...cluster.resources.values());
   }
@@ -55,13 +59,11 @@ async function main() {
   // point where `pulumi preview` would have the whole graph.
   await Promise.all(resources.map(urn));
   const constructMs = performance.now() - t0;
-  writeFileSync(
-    resultFile,
-    JSON.stringify({ constructMs, resources: resources.length, clusters: setup.clusters.size }),
-  );
+  const result: PulumiMocksResult = { constructMs, resources: resources.length, clusters: setup.clusters.size };
+  writeFileSync(resultFile, JSON.stringify(result));
 }
 
-main().catch((e) => {
-  process.stderr.write(`${e && e.stack ? e.stack : e}\n`);
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error && e.stack ? e.stack : e}\n`);
   process.exitCode = 1;
 });
