@@ -1,38 +1,55 @@
-import { buildCharts, gitopsTree } from '../../../../constructs';
-import { example, find, objects, topology } from '../../support/helpers';
+import { ProfileAdmissionPolicy, buildCharts, gitopsTree } from '../../../../constructs';
+import { MANAGED_LABELS, localObjects, synthesized, topologyIssues } from '../../support/constructs';
+import { constructIssues, example, objects, topology } from '../../support/helpers';
+
+/** The policy and its binding for profiles in namespace `ns`, as written to the local cluster. */
+function policyObjects(ns: string) {
+  const name = `argo-multicluster.profiles.${ns}`;
+  return [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name, labels: MANAGED_LABELS },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] },
+          ],
+          objectSelector: { matchExpressions: [{ key: 'workflows.argoproj.io/cluster', operator: 'Exists' }] },
+        },
+        validations: [
+          {
+            expression: `object.metadata.namespace == '${ns}' || !has(object.metadata.labels) || !('workflows.argoproj.io/cluster' in object.metadata.labels)`,
+            message: `Secrets labelled workflows.argoproj.io/cluster are Argo Workflows multi-cluster profiles; in this cluster they may only be created in namespace ${ns} (policy ${name})`,
+            reason: 'Forbidden',
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name, labels: MANAGED_LABELS },
+      spec: { policyName: name, validationActions: ['Deny'] },
+    },
+  ];
+}
+
+const admission = (list: { apiVersion: string }[]) =>
+  list.filter((m) => m.apiVersion.startsWith('admissionregistration'));
 
 describe('the profile admission policy', () => {
   test('is in the local cluster by default and refuses labelled Secrets outside the profile namespace', () => {
     const t = topology((r) => (r.local.namespace = 'wf'));
-    const local = objects(t).get('cluster-0')!;
-    const policy = find(local, 'ValidatingAdmissionPolicy', 'argo-multicluster.profiles.wf');
-    expect(policy.apiVersion).toBe('admissionregistration.k8s.io/v1');
-    expect(policy.spec.matchConstraints).toEqual({
-      resourceRules: [
-        { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'] },
-      ],
-      objectSelector: { matchExpressions: [{ key: 'workflows.argoproj.io/cluster', operator: 'Exists' }] },
-    });
-    expect(policy.spec.failurePolicy).toBe('Fail');
-    expect(policy.spec.validations).toHaveLength(1);
-    expect(policy.spec.validations[0].expression).toBe(
-      "object.metadata.namespace == 'wf' || !has(object.metadata.labels) || !('workflows.argoproj.io/cluster' in object.metadata.labels)",
-    );
-    const binding = find(local, 'ValidatingAdmissionPolicyBinding', 'argo-multicluster.profiles.wf');
-    expect(binding.spec).toEqual({ policyName: 'argo-multicluster.profiles.wf', validationActions: ['Deny'] });
+    expect(admission(localObjects(t))).toEqual(policyObjects('wf'));
     for (const [cluster, list] of objects(t)) {
-      if (cluster !== 'cluster-0')
-        expect(list.filter((m) => m.apiVersion.startsWith('admissionregistration'))).toEqual([]);
+      if (cluster !== 'cluster-0') expect(admission(list)).toEqual([]);
     }
   });
 
   test('local.profileAdmissionPolicy: false leaves it out', () => {
-    const t = topology((r) => ((r.local as any).profileAdmissionPolicy = false));
-    expect(
-      objects(t)
-        .get('cluster-0')!
-        .filter((m) => m.apiVersion.startsWith('admissionregistration')),
-    ).toEqual([]);
+    expect(admission(localObjects(topology((r) => ((r.local as any).profileAdmissionPolicy = false))))).toEqual([]);
   });
 
   test('GitOps files of the cluster-scoped policy and binding are named <kind>_<name>.yaml', () => {
@@ -45,8 +62,23 @@ describe('the profile admission policy', () => {
   });
 
   test('a non-boolean profileAdmissionPolicy is refused naming the field', () => {
-    expect(() => topology((r) => ((r.local as any).profileAdmissionPolicy = 'yes'))).toThrow(
-      /local\.profileAdmissionPolicy: "yes" has the wrong type: expected boolean/,
+    expect(topologyIssues((r) => (r.local.profileAdmissionPolicy = 'yes'))).toEqual([
+      { path: 'local.profileAdmissionPolicy', value: 'yes', message: 'has the wrong type: expected boolean' },
+    ]);
+  });
+});
+
+describe('ProfileAdmissionPolicy used on its own', () => {
+  test.each([
+    [{ namespace: 'a'.repeat(64) }, 'namespace', 'a'.repeat(64), 'must be at most 63 characters (it is a label value)'],
+    [{ namespace: 'argo', enabled: false }, 'enabled', false, 'is not a prop of this construct'],
+  ])('refuses %j', (props, path, value, message) => {
+    expect(constructIssues(ProfileAdmissionPolicy, props)).toEqual([[path, value, message]]);
+  });
+
+  test('with valid props writes the policy and its binding, without the chart labels', () => {
+    expect(synthesized((c) => new ProfileAdmissionPolicy(c, 'vap', { namespace: 'wf' }))).toEqual(
+      policyObjects('wf').map(({ metadata: { labels: _, ...metadata }, ...o }) => ({ ...o, metadata })),
     );
   });
 });

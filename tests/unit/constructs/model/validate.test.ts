@@ -1,0 +1,243 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { MAX_SHOWN_ISSUES, TopologyError, loadTopologyFile, validateTopology } from '../../../../constructs';
+import { topologyIssues } from '../../support/constructs';
+import { exampleInput, topology } from '../../support/helpers';
+import { runCli } from '../../support/in-process-cli';
+
+const DNS_LABEL = 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric';
+const HTTPS = 'must use https:// (the token is a bearer credential)';
+
+/** The message of the error `validateTopology` throws for the example with `patch` applied. */
+function errorMessage(patch: (t: any) => void, source?: string): string {
+  const raw: any = exampleInput();
+  patch(raw);
+  try {
+    validateTopology(raw, source);
+  } catch (e) {
+    if (e instanceof TopologyError) return e.message;
+    throw e;
+  }
+  throw new Error('the topology was accepted');
+}
+
+describe('every problem is reported in one run', () => {
+  test('schema problems in several fields', () => {
+    expect(
+      topologyIssues((t) => {
+        t.local.name = 'Cluster_0';
+        t.remotes[0].server = 'http://x';
+        t.remotes[0].access = 'admin';
+      }),
+    ).toEqual([
+      { path: 'local.name', value: 'Cluster_0', message: DNS_LABEL },
+      { path: 'remotes[0].server', value: 'http://x', message: HTTPS },
+      { path: 'remotes[0].access', value: 'admin', message: 'Invalid option: expected one of "namespaced"|"cluster"' },
+    ]);
+  });
+
+  test('rules that relate fields are reported with the schema problems', () => {
+    expect(
+      topologyIssues((t) => {
+        t.remotes[0].server = 'http://x';
+        t.remotes.push({ ...t.remotes[0], server: 'https://ok', namespaces: ['a', 'a'] });
+      }),
+    ).toEqual([
+      { path: 'remotes[0].server', value: 'http://x', message: HTTPS },
+      {
+        path: 'remotes[1].name',
+        value: 'cluster-1',
+        message: 'is already used by remotes[0].name; cluster names must be unique',
+      },
+      { path: 'remotes[1].namespaces[1]', value: 'a', message: 'is listed twice' },
+    ]);
+  });
+
+  test('a field the schema refused is not reported again by a rule that relates it to others', () => {
+    expect(
+      topologyIssues((t) => {
+        t.remotes[0].name = 'Bad_Name';
+        t.remotes.push({ ...t.remotes[0] });
+      }),
+    ).toEqual([
+      { path: 'remotes[0].name', value: 'Bad_Name', message: DNS_LABEL },
+      { path: 'remotes[1].name', value: 'Bad_Name', message: DNS_LABEL },
+    ]);
+  });
+
+  test('an unknown field lists the valid ones', () => {
+    expect(topologyIssues((t) => (t.remotes[0].namespace = 'x'))).toEqual([
+      {
+        path: 'remotes[0].namespace',
+        value: 'x',
+        message:
+          'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, manageSharedObjects',
+      },
+    ]);
+  });
+});
+
+describe('rules that relate fields', () => {
+  test('executor image pull secrets are refused with the default ServiceAccount, which this package never takes over', () => {
+    expect(topologyIssues((t) => (t.remotes[0].executorImagePullSecrets = [{ name: 'regcred' }]))).toEqual([
+      {
+        path: 'remotes[0].executorImagePullSecrets',
+        value: [{ name: 'regcred' }],
+        message:
+          'needs an executorServiceAccount other than "default": the pull secrets go on a ServiceAccount this package creates, and it never takes over "default"',
+      },
+    ]);
+  });
+
+  test('executor image pull secrets are refused where this topology does not write the shared objects', () => {
+    expect(
+      topologyIssues((t) =>
+        Object.assign(t.remotes[0], {
+          executorServiceAccount: 'wf',
+          executorImagePullSecrets: [{ name: 'r' }],
+          manageSharedObjects: false,
+        }),
+      ),
+    ).toEqual([
+      {
+        path: 'remotes[0].executorImagePullSecrets',
+        value: [{ name: 'r' }],
+        message:
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+      },
+    ]);
+  });
+
+  test('a namespaced controller serves only its own namespace, or any ("")', () => {
+    expect(
+      topologyIssues((t) => {
+        t.local.controller.namespaced = true;
+        t.remotes[0].workflowNamespace = 'other';
+      }),
+    ).toEqual([
+      {
+        path: 'remotes[0].workflowNamespace',
+        value: 'other',
+        message: 'must be "argo" or "" with a namespaced controller (it manages only local.namespace)',
+      },
+    ]);
+    expect(
+      topologyIssues((t) => {
+        t.local.controller.namespaced = true;
+        t.remotes[0].workflowNamespace = '';
+      }),
+    ).toEqual([]);
+  });
+
+  test('the executor image is set in one place', () => {
+    expect(topologyIssues((t) => (t.local.controller.config.executor = { image: 'x:1' }))).toEqual([
+      {
+        path: 'local.controller.config.executor.image',
+        value: 'x:1',
+        message: 'conflicts with local.controller.executorImage; set the executor image there only',
+      },
+    ]);
+  });
+
+  test('secrets.mode "external" needs a store for every remote, and a shared store key must name the remote', () => {
+    expect(topologyIssues((t) => (t.secrets.mode = 'external'))).toEqual([
+      {
+        path: 'remotes[0].secretStore',
+        value: undefined,
+        message: 'is required with secrets.mode "external" (or set secrets.store for all remotes)',
+      },
+    ]);
+    expect(
+      topologyIssues((t) => {
+        t.remotes.push({ ...t.remotes[0], name: 'cluster-2' });
+        t.secrets = { store: { name: 's', key: 'shared' } };
+      }),
+    ).toEqual([
+      {
+        path: 'secrets.store.key',
+        value: 'shared',
+        message: 'is shared by several remotes, so it must contain "{remote}" to tell their tokens apart',
+      },
+    ]);
+  });
+
+  test('secrets.mode defaults to "external" when every remote has a store, and to "none" otherwise', () => {
+    const mode = (patch: (t: any) => void) => topology(patch).secrets.mode;
+    expect([
+      mode((t) => (t.secrets = {})),
+      mode((t) => (t.secrets = { store: { name: 's' } })),
+      mode((t) => {
+        t.secrets = {};
+        t.remotes[0].secretStore = { name: 'r' };
+      }),
+      mode((t) => {
+        t.secrets = {};
+        t.remotes[0].secretStore = { name: 'r' };
+        t.remotes.push({ ...t.remotes[0], name: 'cluster-2', secretStore: undefined });
+      }),
+      mode((t) => (t.secrets = { mode: 'none', store: { name: 's' } })),
+    ]).toEqual(['none', 'external', 'external', 'none', 'none']);
+  });
+});
+
+describe('the error message', () => {
+  test('lists each issue on its own line: the field path, the value found, and what is valid', () => {
+    expect(errorMessage((t) => (t.remotes[0].name = 'cluster-0'), 'topo.yaml')).toBe(
+      'topo.yaml is invalid:\n  - remotes[0].name: "cluster-0" is already used by local.name; cluster names must be unique',
+    );
+  });
+
+  test('says "(missing)" for a missing field and "(top level)" for the whole file', () => {
+    expect(errorMessage((t) => delete t.local.controller.image)).toBe(
+      'topology is invalid:\n  - local.controller.image: (missing) is required (string)',
+    );
+    expect(() => validateTopology(null)).toThrow(
+      new TopologyError([{ path: '', value: null, message: 'has the wrong type: expected object' }]),
+    );
+  });
+
+  test('cuts a long value to 80 characters and shows none for a problem that is not about a value', () => {
+    const long = `ftp://${'h'.repeat(100)}`;
+    expect(errorMessage((t) => (t.remotes[0].server = long))).toBe(
+      `topology is invalid:\n  - remotes[0].server: ${JSON.stringify(long).slice(0, 77)}... ${HTTPS}`,
+    );
+    expect(new TopologyError([{ path: '(yaml)', value: undefined, noValue: true, message: 'm' }], 'f').message).toBe(
+      'f is invalid:\n  - (yaml): m',
+    );
+  });
+
+  test(`thousands of problems: the first ${MAX_SHOWN_ISSUES} are shown, and how many more there are`, async () => {
+    const raw: any = exampleInput();
+    raw.remotes = Array.from({ length: 3000 }, (_, i) => ({ name: `Bad_${i}`, server: 'ftp://x' }));
+    const file = join(mkdtempSync(join(tmpdir(), 'amc-validate-')), 'many.yaml');
+    writeFileSync(file, stringify(raw));
+    const shown = Array.from({ length: MAX_SHOWN_ISSUES / 2 }, (_, i) => [
+      `  - remotes[${i}].name: "Bad_${i}" ${DNS_LABEL}`,
+      `  - remotes[${i}].server: "ftp://x" ${HTTPS}`,
+    ]).flat();
+    expect(await runCli(['validate', '-f', file])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: [
+        `error: ${file} is invalid:`,
+        ...shown,
+        `  ... and ${6000 - MAX_SHOWN_ISSUES} more problem(s), not shown: fix these first`,
+        '',
+      ].join('\n'),
+    });
+  });
+});
+
+describe('topology files', () => {
+  test('an unreadable file is an input error naming the file', () => {
+    const file = join(tmpdir(), 'amc-no-such-dir', 'topology.yaml');
+    expect(() => loadTopologyFile(file)).toThrow(
+      new TopologyError(
+        [{ path: '(file)', value: file, message: `cannot be read: ENOENT: no such file or directory, open '${file}'` }],
+        file,
+      ),
+    );
+  });
+});

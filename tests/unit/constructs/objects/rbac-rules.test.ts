@@ -1,0 +1,85 @@
+import { controllerWorkflowRules, executorRules } from '../../../../constructs/objects/rbac-rules';
+
+// The rules of upstream's cluster install around the workflow templates, which depend on the scope.
+const BEFORE_TEMPLATES = [
+  { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'] },
+  // Exec is a POST on pods/exec (workflow/common/util.go): create only.
+  { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'watch', 'list'] },
+  {
+    apiGroups: [''],
+    resources: ['persistentvolumeclaims', 'persistentvolumeclaims/finalizers'],
+    verbs: ['create', 'update', 'delete', 'get'],
+  },
+  {
+    apiGroups: ['argoproj.io'],
+    resources: [
+      'workflows',
+      'workflows/finalizers',
+      'workflowtasksets',
+      'workflowtasksets/finalizers',
+      'workflowartifactgctasks',
+    ],
+    verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete', 'create'],
+  },
+];
+const AFTER_TEMPLATES = [
+  { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['list', 'watch', 'deletecollection'] },
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] },
+  {
+    apiGroups: ['argoproj.io'],
+    resources: ['cronworkflows', 'cronworkflows/finalizers'],
+    verbs: ['get', 'list', 'watch', 'update', 'patch', 'delete'],
+  },
+  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['create', 'get', 'delete'] },
+  // Profiles: released roles only get Secrets; the multi-cluster controller lists and watches the labelled ones.
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+];
+
+describe("the controller's workflow rules", () => {
+  test('cluster-wide: upstream rules, cluster workflow templates, plus secrets get, list, watch', () => {
+    expect(controllerWorkflowRules(true)).toEqual([
+      ...BEFORE_TEMPLATES,
+      {
+        apiGroups: ['argoproj.io'],
+        resources: [
+          'workflowtemplates',
+          'workflowtemplates/finalizers',
+          'clusterworkflowtemplates',
+          'clusterworkflowtemplates/finalizers',
+        ],
+        verbs: ['get', 'list', 'watch'],
+      },
+      ...AFTER_TEMPLATES,
+    ]);
+  });
+
+  test('namespaced: the same without cluster workflow templates', () => {
+    expect(controllerWorkflowRules(false)).toEqual([
+      ...BEFORE_TEMPLATES,
+      {
+        apiGroups: ['argoproj.io'],
+        resources: ['workflowtemplates', 'workflowtemplates/finalizers'],
+        verbs: ['get', 'list', 'watch'],
+      },
+      ...AFTER_TEMPLATES,
+    ]);
+  });
+});
+
+describe("the executor's rules", () => {
+  const TASK_RESULTS = { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] };
+
+  test('write task results, nothing more', () => {
+    expect(executorRules()).toEqual([TASK_RESULTS]);
+    expect(executorRules([])).toEqual([TASK_RESULTS]);
+  });
+
+  test('and get exactly the named artifact Secrets: one Get by name (executor.go GetSecrets), no list or watch', () => {
+    expect(executorRules(['s3-creds', 'gcs-key'])).toEqual([
+      TASK_RESULTS,
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['s3-creds', 'gcs-key'], verbs: ['get'] },
+    ]);
+  });
+});

@@ -1,0 +1,44 @@
+import { App, Chart } from 'cdk8s';
+import { Manifest, Topology, TopologyError, type TopologyIssue, validateTopology } from '../../../constructs';
+import { exampleInput, objects } from './helpers';
+
+/** Every issue of the example topology with `patch` applied, in the order reported; none when it is accepted. */
+export function topologyIssues(patch: (t: any) => void): TopologyIssue[] {
+  const raw: any = exampleInput();
+  patch(raw);
+  try {
+    validateTopology(raw);
+    return [];
+  } catch (e) {
+    if (e instanceof TopologyError) return [...e.issues];
+    throw e;
+  }
+}
+
+/** The objects a construct writes when used on its own: `add` puts it into a chart of its own. */
+export function synthesized(add: (chart: Chart) => void): any[] {
+  const chart = new Chart(new App(), 'c');
+  add(chart);
+  return chart.toJson();
+}
+
+/** The objects of a topology's local cluster. */
+export function localObjects(t: Topology): Manifest[] {
+  return objects(t).get(t.local.name)!;
+}
+
+/** The objects of one of a topology's remote clusters (the first by default). */
+export function remoteObjects(t: Topology, name = t.remotes[0].name): Manifest[] {
+  return objects(t).get(name)!;
+}
+
+/** The labels every object of a chart carries, as users and GitOps tools see them. */
+export const MANAGED_LABELS = {
+  'app.kubernetes.io/managed-by': 'argo-multicluster',
+  'app.kubernetes.io/part-of': 'argo-workflows',
+};
+
+/** Objects as `<kind> <namespace>/<name>` (the namespace empty for a cluster-scoped one), in their order. */
+export function objectNames(list: readonly { kind: string; metadata: { name: string; namespace?: string } }[]) {
+  return list.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`);
+}
