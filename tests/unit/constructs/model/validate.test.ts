@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { MAX_SHOWN_ISSUES, TopologyError, loadTopologyFile, validateTopology } from '../../../../constructs';
+import {
+  MAX_SHOWN_ISSUES,
+  TopologyError,
+  loadTopologyFile,
+  unknownClusterIssues,
+  validateTopology,
+} from '../../../../constructs';
 import { topologyIssues } from '../../support/constructs';
 import { exampleInput, topology } from '../../support/helpers';
 import { runCli } from '../../support/in-process-cli';
@@ -239,5 +245,26 @@ describe('topology files', () => {
         file,
       ),
     );
+  });
+});
+
+describe('a name where a cluster of the topology is expected', () => {
+  test('is no issue when it is one of the names given as valid', () => {
+    expect(unknownClusterIssues('connections.cluster-1', 'cluster-1', ['cluster-0', 'cluster-1'], 'cluster')).toEqual(
+      [],
+    );
+  });
+
+  test('is named with its path, and every valid name is listed', () => {
+    expect(unknownClusterIssues('part.remote', 'cluster-0', ['cluster-1', 'cluster-2'], 'remote')).toEqual([
+      {
+        path: 'part.remote',
+        value: 'cluster-0',
+        message: 'is not a remote of the topology; valid: cluster-1, cluster-2',
+      },
+    ]);
+    expect(unknownClusterIssues('contexts.c9', 'c9', ['cluster-0', 'cluster-1'], 'cluster')).toEqual([
+      { path: 'contexts.c9', value: 'c9', message: 'is not a cluster of the topology; valid: cluster-0, cluster-1' },
+    ]);
   });
 });
