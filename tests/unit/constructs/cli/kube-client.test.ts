@@ -18,6 +18,19 @@ const KEY = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIEsecretkeymaterial\n---
   'base64',
 );
 
+let certificate: { key: Buffer; cert: Buffer } | undefined;
+/** A key and a self-signed certificate for 127.0.0.1, for the test servers; made once. */
+function localhostCertificate(): { key: Buffer; cert: Buffer } {
+  if (!certificate) {
+    const [key, cert] = [join(work, 'localhost.key'), join(work, 'localhost.crt')];
+    const subject = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1'];
+    const args = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, ...subject];
+    execFileSync('openssl', args, { stdio: 'ignore' });
+    certificate = { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
+  }
+  return certificate;
+}
+
 /** A profile kubeconfig whose user is `user`, as a hostile Secret in the cluster would carry it. */
 function profileText(
   user: Record<string, unknown>,
@@ -136,31 +149,7 @@ describe('kubeconfigs read from a cluster are used with their inline data only',
   );
 
   test('an inline profile is used as written: its token and CA reach the server', async () => {
-    const pki = join(work, 'pki');
-    fs.mkdirSync(pki);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(pki, 'k'),
-        '-out',
-        join(pki, 'c'),
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
-    const key = fs.readFileSync(join(pki, 'k'));
-    const cert = fs.readFileSync(join(pki, 'c'));
+    const { key, cert } = localhostCertificate();
     let seen: string | undefined;
     const server = createServer({ key, cert }, (req, res) => {
       seen = req.headers.authorization;
@@ -250,40 +239,15 @@ describe('the user kubeconfig goes through @kubernetes/client-node (loaded as th
   let ca = '';
 
   beforeAll(async () => {
-    const pki = join(work, 'pki-user');
-    fs.mkdirSync(pki);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(pki, 'k'),
-        '-out',
-        join(pki, 'c'),
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
-    ca = fs.readFileSync(join(pki, 'c')).toString('base64');
+    const { key, cert } = localhostCertificate();
+    ca = cert.toString('base64');
     // Answers like an API server without any profile Secret, recording the credentials each request carried.
-    server = createServer(
-      { key: fs.readFileSync(join(pki, 'k')), cert: fs.readFileSync(join(pki, 'c')) },
-      (req, res) => {
-        seen.push(String(req.headers.authorization));
-        accepts.set(String(req.url), String(req.headers.accept));
-        res.setHeader('content-type', 'application/json');
-        res.end('{"kind":"SecretList","items":[]}');
-      },
-    );
+    server = createServer({ key, cert }, (req, res) => {
+      seen.push(String(req.headers.authorization));
+      accepts.set(String(req.url), String(req.headers.accept));
+      res.setHeader('content-type', 'application/json');
+      res.end('{"kind":"SecretList","items":[]}');
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as AddressInfo).port;
   });
