@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { runCli } from '../../support/in-process-cli';
 import { nearest } from '../../../../constructs/cli/flags';
 import { ROOT, cli } from '../../support/helpers';
+import { usageOf } from '../../support/cli';
 
 describe('--version', () => {
   const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
@@ -12,59 +13,68 @@ describe('--version', () => {
   });
 
   test('the compiled CLI finds its package.json from lib/', () => {
-    expect(cli(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(cli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });
 
 describe('misspelt flags and commands', () => {
+  const SYNTH_FLAGS =
+    '-f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help';
+  const VALIDATE_FLAGS = '-f/--file, -h/--help';
+
   test.each([
-    [['synth', '--fiel', 'x.yaml'], 'synth: unknown flag "--fiel" (did you mean --file?)'],
-    [['synth', '--ot', 'dir'], 'synth: unknown flag "--ot" (did you mean --out?)'],
-    [['verify', '--namspace', 'argo'], 'verify: unknown flag "--namspace" (did you mean --namespace?)'],
-    [['profile', '--remte', 'cluster-1'], 'profile: unknown flag "--remte" (did you mean --remote?)'],
-    [['profile', '--kubeconifg', 'k'], 'profile: unknown flag "--kubeconifg" (did you mean --kubeconfig?)'],
-  ])('%j names the nearest flag and exits 2', async (args, message) => {
-    const r = await runCli(args);
-    expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe(
-      `error: ${message}; valid flags: ${r.stderr.split('valid flags: ')[1].split('\n')[0]}`,
-    );
-    expect(r.stdout).toBe('');
-  });
-
-  test('a flag of another command says which command takes it', async () => {
-    const r = await runCli(['validate', '--out', 'dist']);
-    expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe(
-      'error: validate: unknown flag "--out" (it is a flag of synth); valid flags: -f/--file, -h/--help',
-    );
-  });
-
-  test('a flag far from every valid one gets no guess, only the list', async () => {
-    const r = await runCli(['synth', '--frobnicate']);
-    expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe(
-      'error: synth: unknown flag "--frobnicate"; valid flags: -f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help',
-    );
-  });
-
-  test('an unknown short flag is refused with the list', async () => {
-    const r = await runCli(['validate', '-x']);
-    expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('error: validate: unknown flag "-x"; valid flags: -f/--file, -h/--help');
-  });
+    [['synth', '--fiel', 'x.yaml'], `synth: unknown flag "--fiel" (did you mean --file?); valid flags: ${SYNTH_FLAGS}`],
+    [['synth', '--ot', 'dir'], `synth: unknown flag "--ot" (did you mean --out?); valid flags: ${SYNTH_FLAGS}`],
+    [
+      ['verify', '--namspace', 'argo'],
+      'verify: unknown flag "--namspace" (did you mean --namespace?); valid flags: -f/--file, --context, --kubeconfig, --namespace, -h/--help',
+    ],
+    [
+      ['profile', '--remte', 'cluster-1'],
+      'profile: unknown flag "--remte" (did you mean --remote?); valid flags: -f/--file, --remote, --context, --kubeconfig, -h/--help',
+    ],
+    [
+      ['profile', '--kubeconifg', 'k'],
+      'profile: unknown flag "--kubeconifg" (did you mean --kubeconfig?); valid flags: -f/--file, --remote, --context, --kubeconfig, -h/--help',
+    ],
+    [
+      ['validate', '--out', 'dist'],
+      `validate: unknown flag "--out" (it is a flag of synth); valid flags: ${VALIDATE_FLAGS}`,
+    ],
+    // Far from every valid flag: no guess, only the list.
+    [['synth', '--frobnicate'], `synth: unknown flag "--frobnicate"; valid flags: ${SYNTH_FLAGS}`],
+    [['validate', '-x'], `validate: unknown flag "-x"; valid flags: ${VALIDATE_FLAGS}`],
+  ])(
+    '%j exits 2 naming the flag, what was meant if it can tell, and the valid ones, then the usage',
+    async (args, message) => {
+      expect(await runCli(args)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: ${message}\n\n${await usageOf([args[0]])}`,
+      });
+    },
+  );
 
   test('a misspelt command names the nearest command', async () => {
-    const r = await runCli(['synht']);
-    expect(r.code).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe(
-      'error: unknown command "synht"; did you mean "synth"? valid commands: synth, validate, profile, verify, rotate, fleet',
-    );
+    expect(await runCli(['synht'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: unknown command "synht"; did you mean "synth"? valid commands: synth, validate, profile, verify, rotate, fleet\n\n${await usageOf([])}`,
+    });
   });
 
-  test('known flags still parse (a value that looks like a flag after --file is its value)', async () => {
-    const r = await runCli(['validate', '--file', join(ROOT, 'constructs', 'examples', 'topology.yaml')]);
-    expect(r).toMatchObject({ code: 0, stderr: '' });
+  test('known flags still parse; a value that looks like a flag is given as --file=VALUE', async () => {
+    const example = join(ROOT, 'constructs', 'examples', 'topology.yaml');
+    expect(await runCli(['validate', '--file', example])).toEqual({
+      code: 0,
+      stdout: `${example}: valid (local cluster-0, 1 remote cluster(s), secrets.mode none)\n`,
+      stderr: '',
+    });
+    expect(await runCli(['validate', '--file=-x.yaml'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: -x.yaml is invalid:\n  - (file): "-x.yaml" cannot be read: ENOENT: no such file or directory, open '-x.yaml'\n`,
+    });
   });
 
   test('nearest() guesses only within two edits, fewer for short words', () => {
@@ -73,5 +83,17 @@ describe('misspelt flags and commands', () => {
     expect(nearest('o', ['file', 'out'])).toBeUndefined();
     expect(nearest('kubeconfg', ['kubeconfig', 'context'])).toBe('kubeconfig');
     expect(nearest('namespaces', ['namespace'])).toBe('namespace');
+    // Two edits for a word of four letters or more, one below: "ot" is one edit from "out", "oxt" two.
+    expect([nearest('ot', ['out']), nearest('ouxx', ['out']), nearest('oxx', ['out'])]).toEqual([
+      'out',
+      'out',
+      undefined,
+    ]);
+    // Case does not count; the nearest of several wins, the first of equals.
+    expect([
+      nearest('FILE', ['file']),
+      nearest('rmote', ['remote', 'rotate']),
+      nearest('fle', ['file', 'fla']),
+    ]).toEqual(['file', 'remote', 'file']);
   });
 });

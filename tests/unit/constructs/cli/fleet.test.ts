@@ -1,20 +1,22 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import {
   ConfigValue,
+  FLEET_HELP,
   FleetAction,
   FleetUsageError,
   FleetBackend,
   FleetOptions,
-  fleet,
   parseFleetArgs,
   runFleet,
   summarize,
 } from '../../../../constructs/cli/fleet';
 import { spawnSync } from 'node:child_process';
-import { CLI, cli, exampleInput } from '../../support/helpers';
+import { exampleTopologyPath, loadTopologyFile } from '../../../../constructs';
+import { CLI, exampleInput } from '../../support/helpers';
+import { runCli } from '../../support/in-process-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'amc-fleet-'));
 /** A topology file with remotes r-0 .. r-(n-1). */
@@ -38,6 +40,8 @@ class FakeBackend implements FleetBackend {
   readonly calls: string[] = [];
   running = 0;
   peak = 0;
+  /** What each run reports it changed. */
+  changes: Readonly<Record<string, number>> = { create: 3, same: 1 };
   constructor(private readonly failing = new Set<string>()) {}
   async prepare(stack: string, config: Readonly<Record<string, ConfigValue>>) {
     this.config.set(stack, { ...(this.config.get(stack) ?? {}), ...config });
@@ -57,7 +61,7 @@ class FakeBackend implements FleetBackend {
         : { localCluster: 'cluster-0', cluster: part.replace(/^remote:/, ''), token: '[secret]' };
     if (action === 'up') this.stackOutputs.set(stack, outputs);
     if (action === 'destroy') this.stackOutputs.delete(stack);
-    return { changes: { create: 3, same: 1 }, outputs };
+    return { changes: this.changes, outputs };
   }
   async list() {
     return [...this.config.keys()];
@@ -76,15 +80,25 @@ class FakeBackend implements FleetBackend {
 }
 
 const options = (args: string[]) => parseFleetArgs(args) as FleetOptions;
+/** `text` with each stack's run time, which varies, as `T`. */
+const untimed = (text: string) => text.replace(/ in \d+\.\d s/g, ' in T s');
 
-describe('fleet flags', () => {
-  test('the other commands never load Pulumi, an optional peer dependency; fleet --help works from the CLI', () => {
+describe('fleet and the optional Pulumi peer dependencies', () => {
+  // Both are about what a fresh Node.js process loads, which only a process of its own shows.
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
+  });
+
+  test('the other commands never load Pulumi', () => {
     const script = `const m = require(${JSON.stringify(CLI)}); m.run(['validate'], { write() {} }, { write() {} }).then((code) => {
       const loaded = Object.keys(require.cache).filter((f) => f.includes('@pulumi'));
       process.stdout.write(JSON.stringify({ code, loaded: loaded.length }));
     });`;
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
     expect(JSON.parse(r.stdout)).toEqual({ code: 0, loaded: 0 });
+  });
+
+  test('without them, fleet says what to install (exit 1)', () => {
     // As if @pulumi/* were not installed: module resolution refuses them.
     const hide = join(dir, 'hide-pulumi.js');
     writeFileSync(
@@ -92,35 +106,50 @@ describe('fleet flags', () => {
       `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) { if (req.startsWith('@pulumi/')) { const e = new Error('Cannot find module ' + req); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`,
     );
     const absent = spawnSync(process.execPath, ['-r', hide, CLI, 'fleet', 'up', '--stack', 'p'], { encoding: 'utf8' });
-    expect(absent.status).toBe(1);
-    expect(absent.stderr).toMatch(
-      /^error: fleet needs the optional peer dependencies @pulumi\/pulumi and @pulumi\/kubernetes, and @pulumi\/pulumi\/automation is not installed: npm install @pulumi\/pulumi@\^3\.142\.0 @pulumi\/kubernetes@\^4\.24\.0/,
-    );
-    // Without a pulumi on PATH nothing is downloaded: the user is told where it was looked for.
-    const noCli = cli(['fleet', 'up', '--stack', 'p'], { PATH: dirname(process.execPath) });
-    expect(noCli.code).toBe(1);
-    expect(noCli.stderr).toBe(
-      'error: fleet: pulumi on PATH: not found; install the Pulumi CLI (https://www.pulumi.com/docs/install/) or give --pulumi-root: fleet never downloads it\n',
-    );
-    const help = cli(['fleet', 'up', '--help']);
-    expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^Usage: argo-multicluster fleet up\|preview\|destroy --stack NAME/);
+    expect({ code: absent.status, stdout: absent.stdout, stderr: absent.stderr }).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: fleet needs the optional peer dependencies @pulumi/pulumi and @pulumi/kubernetes, and @pulumi/pulumi/automation is not installed: ' +
+        'npm install @pulumi/pulumi@^3.142.0 @pulumi/kubernetes@^4.24.0 (synth, validate, profile and verify do not need them)\n',
+    });
   });
+});
+
+describe('fleet flags', () => {
+  test.each([[['fleet', '--help']], [['fleet', 'up', '--help']], [['fleet', 'destroy', '-h']]])(
+    '%j prints the usage and exits 0',
+    async (args) => {
+      expect(await runCli(args)).toEqual({ code: 0, stdout: `${FLEET_HELP}\n`, stderr: '' });
+    },
+  );
 
   test.each([
-    [['up', '--stack', 'p', '--parallel', '0'], /--parallel: "0" must be an integer from 1 to 1024/],
-    [['up', '--stack', 'p', '--parallel', '2.5'], /--parallel: "2.5" must be an integer from 1 to 1024/],
-    [['up', '--stack', 'p', '--parallel', '1025'], /--parallel: "1025" must be an integer from 1 to 1024/],
-    [['up'], /--stack is required/],
-    [['up', '--stack', 'a b'], /--stack: "a b" must be a stack name/],
-    [['launch', '--stack', 'p'], /unknown action "launch"; valid: up, preview, destroy/],
-    [['up', '--stack', 'p', '--paralel', '2'], /unknown flag "--paralel" \(did you mean --parallel\?\)/],
-    [['up', '--stack', 'x'.repeat(95)], /longer than Pulumi's 100 characters/],
+    [['up', '--stack', 'p', '--parallel', '0'], 'fleet up: --parallel: "0" must be an integer from 1 to 1024'],
+    [['up', '--stack', 'p', '--parallel', '2.5'], 'fleet up: --parallel: "2.5" must be an integer from 1 to 1024'],
+    [['up', '--stack', 'p', '--parallel', '1025'], 'fleet up: --parallel: "1025" must be an integer from 1 to 1024'],
+    [
+      ['up'],
+      "fleet up: --stack is required: the local cluster's stack, e.g. --stack prod (remote stacks are prod-<remote>)",
+    ],
+    [
+      ['up', '--stack', 'a b'],
+      'fleet up: --stack: "a b" must be a stack name, [org/]name of letters, digits, "-", "_" and "."',
+    ],
+    [['up', '--stack', 'p', '--work-dir', ''], 'fleet up: --work-dir: "" must be a path'],
+    [['launch', '--stack', 'p'], `fleet: unknown action "launch"; valid: up, preview, destroy\n\n${FLEET_HELP}`],
+    [[], `fleet: an action is required; valid: up, preview, destroy\n\n${FLEET_HELP}`],
+    [
+      ['up', '--stack', 'p', '--paralel', '2'],
+      'fleet up: unknown flag "--paralel" (did you mean --parallel?); valid flags: -f/--file, --stack, --parallel, ' +
+        `--kubeconfig, --skip-await, --work-dir, --pulumi-root, -h/--help\n\n${FLEET_HELP}`,
+    ],
+    [
+      ['up', '--stack', 'x'.repeat(95)],
+      `fleet up: --stack: "${'x'.repeat(95)}" makes the stack name "${'x'.repeat(95)}-cluster-1", longer than Pulumi's 100 characters; choose a shorter one`,
+    ],
   ])('%p is refused with exit 2', async (args, message) => {
-    let stderr = '';
-    const code = await fleet(args, { write: () => true }, { write: (s: string) => (stderr += s) });
-    expect(code).toBe(2);
-    expect(stderr).toMatch(message);
+    expect(await runCli(['fleet', ...args])).toEqual({ code: 2, stdout: '', stderr: `error: ${message}\n` });
   });
 
   test('an invalid topology is refused with exit 2, naming the field', async () => {
@@ -128,31 +157,52 @@ describe('fleet flags', () => {
     const raw: any = exampleInput();
     raw.remotes[0].server = 'http://nope';
     writeFileSync(file, stringify(raw));
-    let stderr = '';
-    expect(
-      await fleet(['up', '--stack', 'p', '-f', file], { write: () => true }, { write: (s: string) => (stderr += s) }),
-    ).toBe(2);
-    expect(stderr).toMatch(/remotes\[0\]\.server: "http:\/\/nope" must use https/);
+    expect(await runCli(['fleet', 'up', '--stack', 'p', '-f', file])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${file} is invalid:\n  - remotes[0].server: "http://nope" must use https:// (the token is a bearer credential)\n`,
+    });
   });
 
   test('paths are made absolute, so the stack config holds a path valid from anywhere', () => {
+    const file = topologyFile(1);
     const o = options([
       'preview',
       '--stack',
       'org/p',
       '-f',
-      topologyFile(1),
+      file,
       '--kubeconfig',
       'k.yaml',
       '--parallel',
       '3',
+      '--work-dir',
+      'w',
+      '--pulumi-root',
+      'p',
+      '--skip-await',
     ]);
-    expect(o).toMatchObject({
+    expect(o).toEqual({
       action: 'preview',
+      topologyFile: file,
+      topology: loadTopologyFile(file),
       stack: 'org/p',
       parallel: 3,
       kubeconfig: join(process.cwd(), 'k.yaml'),
+      skipAwait: true,
+      workDir: join(process.cwd(), 'w'),
+      pulumiRoot: join(process.cwd(), 'p'),
+    });
+    expect(options(['up', '--stack', 'p'])).toEqual({
+      action: 'up',
+      topologyFile: exampleTopologyPath(),
+      topology: loadTopologyFile(exampleTopologyPath()),
+      stack: 'p',
+      parallel: 4,
+      kubeconfig: undefined,
+      skipAwait: false,
       workDir: process.cwd(),
+      pulumiRoot: undefined,
     });
   });
 });
@@ -189,12 +239,73 @@ describe('runFleet', () => {
       (l) => lines.push(l),
     );
     expect(backend.calls).toEqual(['up it-r-0', 'up it-r-1', 'up it-r-2', 'up it']);
-    expect(lines).toContain('[r-1] up it-r-1: FAILED: configured Kubernetes cluster is unreachable');
-    expect(lines).toContain('[r-0] create something');
+    expect(lines.map(untimed)).toEqual([
+      'fleet up: local cluster-0 (stack it), 3 remote(s), 1 at a time',
+      '[r-0] up it-r-0: started',
+      '[r-0] create something',
+      '[r-0] up it-r-0: succeeded, 3 create, 1 same in T s',
+      '[r-1] up it-r-1: started',
+      '[r-1] up it-r-1: FAILED: configured Kubernetes cluster is unreachable',
+      '[r-2] up it-r-2: started',
+      '[r-2] create something',
+      '[r-2] up it-r-2: succeeded, 3 create, 1 same in T s',
+      '[cluster-0] up it: started',
+      '[cluster-0] create something',
+      '[cluster-0] up it: succeeded, 3 create, 1 same in T s; no profile for r-1 (no token in their stacks yet)',
+    ]);
     const { text, code } = summarize('up', outcomes);
     expect(code).toBe(1);
-    expect(text).toMatch(/fleet up: 1 of 4 stack\(s\) failed: r-1 \(it-r-1\)\n$/);
-    expect(text).toMatch(/cluster-0\s+it\s+local\s+ok\s+3 create, 1 same in [\d.]+ s; no profile for r-1/);
+    expect(untimed(text)).toBe(
+      [
+        'summary:',
+        '  r-0        it-r-0  remote  ok      3 create, 1 same in T s',
+        '  r-1        it-r-1  remote  FAILED  configured Kubernetes cluster is unreachable',
+        '  r-2        it-r-2  remote  ok      3 create, 1 same in T s',
+        '  cluster-0  it      local   ok      3 create, 1 same in T s; no profile for r-1 (no token in their stacks yet)',
+        'fleet up: 1 of 4 stack(s) failed: r-1 (it-r-1)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test("a stack's detail counts the changes first, then what stayed the same; reads and zeros are left out", async () => {
+    for (const [changes, detail] of [
+      [{ read: 2, same: 5, update: 1, create: 0, delete: 2 }, '2 delete, 1 update, 5 same'],
+      [{ same: 3 }, '3 same'],
+      [{ read: 1 }, 'no resources'],
+      [{}, 'no resources'],
+    ] as const) {
+      const backend = new FakeBackend();
+      backend.changes = changes;
+      const outcomes = await runFleet(
+        options(['preview', '--stack', 'it', '-f', topologyFile(1)]),
+        backend,
+        () => undefined,
+      );
+      expect(outcomes.map((o) => untimed(o.detail))).toEqual([`${detail} in T s`, `${detail} in T s`]);
+    }
+  });
+
+  test('the summary of a fleet where every stack succeeded: exit 0', () => {
+    const outcome = (cluster: string, stack: string, role: 'remote' | 'local') => ({
+      cluster,
+      stack,
+      role,
+      ok: true,
+      detail: 'no resources in 0.1 s',
+    });
+    expect(
+      summarize('destroy', [outcome('cluster-0', 'org/prod', 'local'), outcome('a', 'org/prod-a', 'remote')]),
+    ).toEqual({
+      text: [
+        'summary:',
+        '  cluster-0  org/prod    local   ok      no resources in 0.1 s',
+        '  a          org/prod-a  remote  ok      no resources in 0.1 s',
+        'fleet destroy: all 2 stack(s) succeeded',
+        '',
+      ].join('\n'),
+      code: 0,
+    });
   });
 
   test('the stack of a remote removed from the topology is destroyed and removed after the local stack; others are left alone', async () => {
@@ -225,9 +336,12 @@ describe('runFleet', () => {
     for (const [k, v] of backend.config) await failing.prepare(k, v);
     const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), failing, () => undefined);
     expect(failing.calls).toEqual(['up it-r-0', 'up it']);
-    expect(outcomes.find((o) => o.cluster === 'r-1')).toMatchObject({
+    expect(outcomes.find((o) => o.cluster === 'r-1')).toEqual({
+      cluster: 'r-1',
+      stack: 'it-r-1',
+      role: 'removed remote',
       ok: false,
-      detail: expect.stringMatching(/not destroyed: the local stack failed/),
+      detail: 'not destroyed: the local stack failed, so its profile may still be in use',
     });
   });
 
@@ -238,7 +352,9 @@ describe('runFleet', () => {
     const lines: string[] = [];
     await runFleet(options(['preview', '--stack', 'it', '-f', topologyFile(1)]), backend, (l) => lines.push(l));
     expect(backend.calls).toEqual(['preview it-r-0', 'preview it']);
-    expect(lines).toContain('[r-1] it-r-1: not in the topology any more; up will destroy and remove this stack');
+    expect(lines.slice(-1)).toEqual([
+      '[r-1] it-r-1: not in the topology any more; up will destroy and remove this stack',
+    ]);
     backend.calls.length = 0;
     await runFleet(
       options(['destroy', '--stack', 'it', '-f', topologyFile(2), '--parallel', '1']),
@@ -260,7 +376,9 @@ describe('runFleet', () => {
       'argo-multicluster:part': { value: 'remote:r-0' },
       'argo-multicluster:kubeconfigs.r-0': { value: '/k', secret: true },
     });
-    expect(backend.config.get('it')).toMatchObject({
+    expect(backend.config.get('it')).toEqual({
+      'argo-multicluster:topology': { value: topologyFile(1) },
+      'argo-multicluster:part': { value: 'local' },
       'argo-multicluster:kubeconfigs.cluster-0': { value: '/k', secret: true },
       'argo-multicluster:skipAwait': { value: 'true' },
     });

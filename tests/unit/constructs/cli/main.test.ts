@@ -1,81 +1,138 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { CLI, cli, topologyFile } from '../../support/helpers';
-
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
-});
-
-function listTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
+import { join } from 'node:path';
+import { manifestYaml } from '../../../../constructs';
+import { CLI, ROOT, cli, example, find, objects, topologyFile } from '../../support/helpers';
+import { runCli } from '../../support/in-process-cli';
+import { listTree } from '../../support/output-helpers';
+import { fakeKube, kubeError, usageOf } from '../../support/cli';
 
 const work = mkdtempSync(join(tmpdir(), 'amc-cli-'));
 const out = join(work, 'dist');
+const EXAMPLE = join(ROOT, 'constructs', 'examples', 'topology.yaml');
 
-describe('synth', () => {
-  test('writes a folder per cluster with a kustomization listing every file', () => {
-    const r = cli(['synth', '-o', out]);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
-    const tree = listTree(out);
-    expect(
-      Object.keys(tree)
-        .filter((f) => f.endsWith('kustomization.yaml'))
-        .sort(),
-    ).toEqual(['cluster-0/kustomization.yaml', 'cluster-1/kustomization.yaml']);
-    for (const cluster of ['cluster-0', 'cluster-1']) {
-      const listed = tree[`${cluster}/kustomization.yaml`].match(/^ {2}- (.+)$/gm)!.map((l) => l.slice(4));
-      const files = Object.keys(tree).filter(
-        (f) => f.startsWith(`${cluster}/`) && f.endsWith('.yaml') && !f.endsWith('kustomization.yaml'),
-      );
-      expect(listed.map((f) => `${cluster}/${f}`).sort()).toEqual(files.sort());
-    }
-  });
+afterEach(() => jest.restoreAllMocks());
 
-  test('is byte-for-byte reproducible', () => {
-    const other = join(work, 'again');
-    expect(cli(['synth', '-o', other]).code).toBe(0);
-    expect(listTree(other)).toEqual(listTree(out));
-  });
-
-  test('refuses to replace a folder it did not write', () => {
-    const mine = join(work, 'mine');
-    mkdirSync(mine);
-    writeFileSync(join(mine, 'notes.txt'), 'keep me');
-    const r = cli(['synth', '-o', mine]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/refusing to replace/);
-    expect(listTree(mine)).toEqual({ 'notes.txt': 'keep me' });
-  });
-
-  test('-o naming a file is refused', () => {
+describe('the built binary', () => {
+  test('exit codes reach the shell: 0 done, 2 invalid input, 1 any other failure', () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
+    expect(cli(['validate'])).toEqual({
+      code: 0,
+      stdout: `${EXAMPLE}: valid (local cluster-0, 1 remote cluster(s), secrets.mode none)\n`,
+      stderr: '',
+    });
+    const bad = topologyFile(work, 'no-remotes', (t) => (t.remotes = []));
+    expect(cli(['validate', '-f', bad])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${bad} is invalid:\n  - remotes: [] must list at least one remote cluster\n`,
+    });
     const file = join(work, 'a-file');
     writeFileSync(file, 'x');
-    expect(cli(['synth', '-o', file])).toMatchObject({
-      code: 1,
-      stderr: expect.stringMatching(/a-file is not a folder/),
+    expect(cli(['synth', '-o', file])).toEqual({ code: 1, stdout: '', stderr: `error: ${file} is not a folder\n` });
+  });
+});
+
+describe('command line', () => {
+  test('without a command the overview is printed and the exit code is 2; asked for, 0', async () => {
+    const overview = await runCli([]);
+    expect(overview.code).toBe(2);
+    expect(overview.stdout.split('\n').slice(0, 3)).toEqual([
+      'argo-multicluster: Argo Workflows multi-cluster manifests from one topology file',
+      '',
+      'Usage: argo-multicluster <command> [options]',
+    ]);
+    for (const ask of ['--help', '-h', 'help']) expect(await runCli([ask])).toEqual({ ...overview, code: 0 });
+  });
+
+  test.each([
+    ['synth', 'Usage: argo-multicluster synth [-f TOPOLOGY] [-o DIR] [--kubeconfig PATH]'],
+    ['validate', 'Usage: argo-multicluster validate [-f TOPOLOGY]'],
+    ['profile', 'Usage: argo-multicluster profile -f TOPOLOGY --remote NAME [--context CTX] [--kubeconfig PATH]'],
+    ['verify', 'Usage: argo-multicluster verify (--context CTX | -f TOPOLOGY) [--kubeconfig PATH] [--namespace NS]'],
+    ['rotate', 'Usage: argo-multicluster rotate -f TOPOLOGY --remote NAME [--kubeconfig PATH] [--no-wait]'],
+  ])('%s --help prints its usage and exits 0', async (command, first) => {
+    const r = await runCli([command, '--help']);
+    expect({ ...r, stdout: r.stdout.split('\n')[0] }).toEqual({ code: 0, stdout: first, stderr: '' });
+    expect(await runCli([command, '-h'])).toEqual(r);
+  });
+
+  test('the overview lists rotate, and rotate --help tells the order that never leaves the controller without a token', async () => {
+    expect((await usageOf([])).split('\n')).toContain(
+      "  rotate     move one remote's profile to a new token, then delete the old token",
+    );
+    expect((await usageOf(['rotate'])).split('\n').slice(2, 7)).toEqual([
+      "Raise the remote's tokenGeneration in the topology first. Then rotate creates that generation's token Secret in the",
+      'remote, waits for its token, rewrites the profile Secret in the local cluster, rolls the controller and waits for the',
+      'rollout, and only then deletes the token Secrets of other generations (the API server refuses their tokens from then',
+      'on). Run it before your GitOps tool syncs the new synth output; a rerun finishes an interrupted rotation.',
+      '',
+    ]);
+  });
+
+  test('unknown commands and flags exit 2 naming them, followed by the usage', async () => {
+    const cases: [string[], string, string[]][] = [
+      [['deploy'], 'unknown command "deploy"; valid commands: synth, validate, profile, verify, rotate, fleet', []],
+      [
+        ['synth', '--outdir', 'x'],
+        'synth: unknown flag "--outdir"; valid flags: -f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help',
+        ['synth'],
+      ],
+      [
+        ['validate', '-o', 'x'],
+        'validate: unknown flag "-o" (it is a flag of synth); valid flags: -f/--file, -h/--help',
+        ['validate'],
+      ],
+      [
+        ['rotate', '--remote', 'cluster-1', '--context', 'c'],
+        'rotate: unknown flag "--context" (it is a flag of profile, verify); valid flags: -f/--file, --remote, --kubeconfig, --no-wait, -h/--help',
+        ['rotate'],
+      ],
+    ];
+    for (const [args, message, command] of cases)
+      expect(await runCli(args)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: ${message}\n\n${await usageOf(command)}`,
+      });
+  });
+
+  test.each(['profile', 'rotate'])('%s needs --remote, one of the topology (exit 2)', async (command) => {
+    expect(await runCli([command])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${command}: --remote is required; valid values: cluster-1\n`,
+    });
+    expect(await runCli([command, '--remote', 'cluster-9'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${command}: --remote "cluster-9" is not in the topology; valid values: cluster-1\n`,
     });
   });
 
-  test('plain mode without a reachable remote fails with exit 1 and leaves the output as it was', () => {
-    const before = listTree(out);
-    const file = topologyFile(work, 'plain', (t) => (t.secrets.mode = 'plain'));
-    const r = cli(['synth', '-f', file, '-o', out, '--kubeconfig', join(work, 'missing-kubeconfig')]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/warning: secrets.mode "plain"/);
-    expect(r.stderr).toMatch(/cannot read kubeconfig/);
-    expect(listTree(out)).toEqual(before);
+  test('verify needs the local cluster: --context or a topology naming it (exit 2)', async () => {
+    expect(await runCli(['verify'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: verify: give --context (the local cluster) or -f TOPOLOGY\n',
+    });
+  });
+
+  test('validate prints a summary of a valid topology', async () => {
+    const file = topologyFile(work, 'plain-two', (t) => {
+      t.secrets.mode = 'plain';
+      t.remotes.push({ name: 'cluster-2', server: 'https://c2:6443' });
+    });
+    expect(await runCli(['validate'])).toEqual({
+      code: 0,
+      stdout: `${EXAMPLE}: valid (local cluster-0, 1 remote cluster(s), secrets.mode none)\n`,
+      stderr: '',
+    });
+    expect(await runCli(['validate', '-f', file])).toEqual({
+      code: 0,
+      stdout: `${file}: valid (local cluster-0, 2 remote cluster(s), secrets.mode plain)\n`,
+      stderr: '',
+    });
   });
 });
 
@@ -157,18 +214,18 @@ const BAD: [string, (t: any) => void, string, RegExp][] = [
 
 describe('bad topologies: exit 2, the field named, the output untouched', () => {
   let before: Record<string, string>;
-  beforeAll(() => {
-    expect(cli(['synth', '-o', out]).code).toBe(0);
+  beforeAll(async () => {
+    expect((await runCli(['synth', '-o', out])).code).toBe(0);
     before = listTree(out);
   });
 
-  test.each(BAD)('%s', (name, patch, field, reason) => {
+  test.each(BAD)('%s', async (name, patch, field, reason) => {
     const file = topologyFile(work, name.replace(/\W+/g, '-'), patch);
     for (const args of [
       ['validate', '-f', file],
       ['synth', '-f', file, '-o', out],
     ]) {
-      const r = cli(args);
+      const r = await runCli(args);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
       const line = r.stderr.split('\n').find((l) => l.startsWith(`  - ${field}: `));
@@ -178,56 +235,127 @@ describe('bad topologies: exit 2, the field named, the output untouched', () => 
     expect(listTree(out)).toEqual(before);
   });
 
-  test('YAML syntax error', () => {
+  test('YAML syntax error', async () => {
     const file = join(work, 'broken.yaml');
     writeFileSync(file, 'local: [\n');
-    const r = cli(['synth', '-f', file, '-o', out]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/- local: is not valid YAML at line 2, column 1: /);
+    expect(await runCli(['synth', '-f', file, '-o', out])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        `error: ${file} is invalid:\n` +
+        '  - local: is not valid YAML at line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n',
+    });
     expect(listTree(out)).toEqual(before);
   });
 
-  test('missing file', () => {
-    const r = cli(['validate', '-f', join(work, 'nope.yaml')]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/cannot be read/);
+  test('missing file', async () => {
+    const file = join(work, 'nope.yaml');
+    expect(await runCli(['validate', '-f', file])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: ${file} is invalid:\n  - (file): "${file}" cannot be read: ENOENT: no such file or directory, open '${file}'\n`,
+    });
   });
 });
 
-describe('command line', () => {
-  test('--help for each command exits 0', () => {
-    for (const cmd of [['--help'], ['synth', '--help'], ['validate', '--help'], ['profile', '--help']]) {
-      const r = cli(cmd);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/Usage: argo-multicluster/);
-    }
+describe('profile', () => {
+  test("prints the profile Secret of the remote, with the token read from the remote's token Secret", async () => {
+    const credentials = { token: 'the-token', caData: 'Q0E=' };
+    const kube = fakeKube(() => ({
+      data: { token: Buffer.from(credentials.token).toString('base64'), 'ca.crt': credentials.caData },
+    }));
+    const r = await runCli(['profile', '--remote', 'cluster-1', '--context', 'admin@c1', '--kubeconfig', '/k']);
+    // The very Secret that secrets.mode "plain" writes with the same credentials.
+    const plain = { ...example(), secrets: { mode: 'plain' as const } };
+    const written = find(
+      objects(plain, { credentials: new Map([['cluster-1', credentials]]) }).get('cluster-0')!,
+      'Secret',
+      'argo.cluster-1',
+      'argo',
+    );
+    expect(r).toEqual({ code: 0, stdout: manifestYaml(written), stderr: '' });
+    expect(kube.connects).toEqual([{ context: 'admin@c1', kubeconfig: '/k' }]);
   });
 
-  test('unknown commands and flags exit 2 naming them', () => {
-    expect(cli(['deploy'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "deploy"/) });
-    expect(cli(['synth', '--outdir', 'x'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--outdir/) });
-    expect(cli(['validate', '-o', 'x'])).toMatchObject({
-      code: 2,
-      stderr: expect.stringMatching(/unknown flag "-o" \(it is a flag of synth\)/),
-    });
-    expect(cli(['profile'])).toMatchObject({
-      code: 2,
-      stderr: expect.stringMatching(/--remote is required; valid values: cluster-1/),
-    });
-    expect(cli(['profile', '--remote', 'cluster-9'])).toMatchObject({
-      code: 2,
-      stderr: expect.stringMatching(/"cluster-9" is not in the topology/),
-    });
-    expect(cli(['verify'])).toMatchObject({
-      code: 2,
-      stderr: expect.stringMatching(/give --context \(the local cluster\) or -f TOPOLOGY/),
+  test('a remote it cannot read fails with exit 1', async () => {
+    fakeKube((call) => kubeError(call, 403, 'forbidden'));
+    expect(await runCli(['profile', '--remote', 'cluster-1'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: GET /api/v1/namespaces/default/secrets/argo.cluster-0.service-account-token on cluster-1: 403 forbidden\n',
     });
   });
+});
 
-  test('validate prints a summary of a valid topology', () => {
-    expect(cli(['validate'])).toMatchObject({
-      code: 0,
-      stdout: expect.stringMatching(/valid \(local cluster-0, 1 remote cluster\(s\), secrets.mode none\)/),
+describe('verify', () => {
+  /** The local cluster holds no profile Secret, or one whose remote allows what `allowed` says. */
+  const clusters = (profiles: number, allowed = true) =>
+    fakeKube((call) => {
+      if (call.method === 'POST') return { status: { allowed } };
+      const kubeconfig = `apiVersion: v1\nclusters: [{name: c, cluster: {server: "https://c1"}}]\nusers: [{name: u, user: {token: T}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n`;
+      const item = {
+        metadata: {
+          name: 'argo.cluster-1',
+          namespace: 'argo',
+          labels: { 'workflows.argoproj.io/cluster': 'cluster-1' },
+        },
+        data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') },
+      };
+      return { items: Array(profiles).fill(item) };
+    });
+
+  const none = (namespace: string) =>
+    `no profile Secrets (label workflows.argoproj.io/cluster) in namespace ${namespace}\n`;
+
+  test('takes the local context and the profile namespace from the topology', async () => {
+    const kube = clusters(0);
+    const t = topologyFile(work, 'local-ns', (raw) => {
+      raw.local.context = 'admin@local';
+      raw.local.namespace = 'workflows';
+    });
+    expect(await runCli(['verify', '-f', t])).toEqual({ code: 1, stdout: none('workflows'), stderr: '' });
+    expect(kube.connects).toEqual([{ context: 'admin@local' }]);
+  });
+
+  test('--context, --namespace and --kubeconfig override the topology', async () => {
+    const kube = clusters(0);
+    const args = ['verify', '-f', EXAMPLE, '--context', 'c', '--namespace', 'ns', '--kubeconfig', '/k'];
+    expect((await runCli(args)).stdout).toBe(none('ns'));
+    expect(kube.connects).toEqual([{ context: 'c', kubeconfig: '/k' }]);
+  });
+
+  test('without a topology the profiles are looked for in namespace argo', async () => {
+    clusters(0);
+    expect((await runCli(['verify', '--context', 'c'])).stdout).toBe(none('argo'));
+  });
+
+  test.each([
+    [true, 0, 'all needs met'],
+    [false, 1, 'some needs are not met'],
+  ])('a remote that answers allowed: %s exits %i', async (allowed, code, verdict) => {
+    clusters(1, allowed);
+    const r = await runCli(['verify', '--context', 'c']);
+    expect([r.code, r.stdout.split('\n').slice(-2), r.stderr]).toEqual([code, [verdict, ''], '']);
+  });
+});
+
+describe('rotate', () => {
+  test('a refusal of the input exits 2 before any cluster is contacted; a failure of a cluster exits 1', async () => {
+    const external = topologyFile(work, 'external', (t) => (t.secrets = { store: { name: 's' } }));
+    const kube = fakeKube((call) => kubeError(call, 403, 'forbidden'));
+    expect(await runCli(['rotate', '-f', external, '--remote', 'cluster-1'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: rotate: secrets.mode "external" renders the profile of cluster-1 through external-secrets.io from the token Secret named by tokenGeneration; ' +
+        'raise tokenGeneration, apply the remote folder without pruning, then the local one, and delete the old token Secret after the controller rolled\n',
+    });
+    expect(kube.connects).toEqual([]);
+    expect(await runCli(['rotate', '--remote', 'cluster-1', '--kubeconfig', '/k'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: GET /api/v1/namespaces/argo/secrets/argo.cluster-1 on cluster-0: 403 forbidden\n',
     });
   });
 });

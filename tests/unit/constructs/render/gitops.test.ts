@@ -2,15 +2,26 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCharts, gitopsTree, manifestYaml } from '../../../../constructs';
-import { ROOT, cli, example, objects, topology, validateAgainstKubernetesSchema } from '../../support/helpers';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { parse } from 'yaml';
+import {
+  ClusterCharts,
+  Topology,
+  buildCharts,
+  clusterManifests,
+  gitopsTree,
+  manifestFileName,
+  manifestKey,
+} from '../../../../constructs';
+import { ROOT, example, objects, topology, validateAgainstKubernetesSchema } from '../../support/helpers';
+import { runCli } from '../../support/in-process-cli';
 
 const credentials = new Map([
   ['cluster-1', { token: 'token-1', caData: 'Q0E=' }],
   ['cluster-2', { token: 'token-2' }],
 ]);
 
-const VARIANTS: [string, ReturnType<typeof example>][] = [
+const VARIANTS: [string, Topology][] = [
   ['example', example()],
   [
     'namespaced controller, two remotes, several namespaces',
@@ -60,18 +71,21 @@ describe('every synthesized object', () => {
 
   test.each(VARIANTS)('%s: every name is set (no cdk8s generated names) and unique per cluster', (_name, t) => {
     for (const list of objects(t, { credentials }).values()) {
-      const keys = list.map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`);
-      expect(new Set(keys).size).toBe(keys.length);
+      const keys = list.map(manifestKey);
+      expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
       for (const m of list) expect(m.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$/);
     }
   });
 
   test('no token or kubeconfig lands in output outside plain mode', () => {
+    const text = (t: Topology) => [...gitopsTree(t, buildCharts(t, { credentials })).values()].join('\n');
     for (const [, t] of VARIANTS.filter(([n]) => n !== 'plain secrets')) {
-      const text = [...gitopsTree(t, buildCharts(t, { credentials })).values()].join('\n');
-      expect(text).not.toContain('token-1');
-      expect(text).not.toMatch(/^\s*kubeconfig: [A-Za-z0-9+/=]{20,}$/m);
+      expect(text(t)).not.toContain('token-1');
+      expect(text(t)).not.toMatch(/^\s*kubeconfig: [A-Za-z0-9+/=]{20,}$/m);
     }
+    // What the checks look for is there in plain mode, so they would find it elsewhere.
+    const plain = VARIANTS.find(([n]) => n === 'plain secrets')![1];
+    expect(text(plain)).toMatch(/^\s*kubeconfig: [A-Za-z0-9+/=]{20,}$/m);
   });
 });
 
@@ -96,39 +110,75 @@ describe('the GitOps tree', () => {
     );
   });
 
-  test('objects keep apiVersion, kind, metadata first and sort the rest by code point', () => {
-    const yaml = manifestYaml({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'x' },
-      data: { b: '1', B: '2', a: '3' },
-    });
-    expect(yaml).toBe('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  B: "2"\n  a: "3"\n  b: "1"\n');
-  });
-
-  test('plain mode notes: none; none mode: PROFILES.md tells how to make each profile', () => {
-    const t = example();
+  /** The part of PROFILES.md about cluster-1 (what precedes it is in the snapshot). */
+  const profileSection = (t: Topology) => {
     const notes = gitopsTree(t, buildCharts(t)).get('cluster-0/PROFILES.md')!;
-    expect(notes).toContain('argo-multicluster profile -f TOPOLOGY --remote cluster-1 | kubeseal');
-    const plain = VARIANTS[2][1];
-    expect(gitopsTree(plain, buildCharts(plain, { credentials })).has('cluster-0/PROFILES.md')).toBe(false);
-    expect(notes).not.toMatch(/Artifact credentials|never deletes its task results/);
+    return notes.slice(notes.indexOf('- `argo.cluster-1`'));
+  };
+  const MAKE_PROFILE = (namespace: string) => [
+    '- `argo.cluster-1` in namespace `argo`, from the token Secret',
+    `  \`argo.cluster-0.service-account-token\` of \`argo.cluster-0\` in \`cluster-1\`/\`${namespace}\`:`,
+    '',
+    '  ```sh',
+    '  argo-multicluster profile -f TOPOLOGY --remote cluster-1 | kubeseal -o yaml > argo.cluster-1.sealed.yaml',
+    '  ```',
+    '',
+  ];
+
+  test('none mode: PROFILES.md tells how to make each profile; the modes that write profiles have none', () => {
+    expect(profileSection(example())).toBe(MAKE_PROFILE('default').join('\n'));
+    for (const [name, t] of VARIANTS.filter(([, v]) => v.secrets.mode !== 'none'))
+      expect([name, gitopsTree(t, buildCharts(t, { credentials })).has('cluster-0/PROFILES.md')]).toEqual([
+        name,
+        false,
+      ]);
   });
 
   test('PROFILES.md names the artifact Secrets to create, and the task results an any-namespace profile leaves behind', () => {
     const t = topology((r) =>
       Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds'] }),
     );
-    const notes = gitopsTree(t, buildCharts(t)).get('cluster-0/PROFILES.md')!;
-    expect(notes).toContain('create `s3-creds` in `team-a`, `team-b` of `cluster-1`');
-    expect(notes).toMatch(
-      /serves any namespace, and the controller build this package targets never deletes its task results/,
+    expect(profileSection(t)).toBe(
+      [
+        ...MAKE_PROFILE('team-a'),
+        '  Artifact credentials are not written here either: create `s3-creds` in `team-a`, `team-b` of `cluster-1`',
+        '  (the executor may `get` exactly these names there).',
+        '',
+        '  This profile serves any namespace, and the controller build this package targets never deletes its task results',
+        '  (README, "Controller builds"): delete them yourself now and then.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test.each(VARIANTS)(
+    "%s: each cluster's kustomization.yaml lists every other object file of its folder, in apply order",
+    (_name, t) => {
+      const charts = buildCharts(t, { credentials });
+      const tree = gitopsTree(t, charts);
+      for (const [cluster, manifests] of clusterManifests(charts)) {
+        const listed: string[] = parse(tree.get(`${cluster}/kustomization.yaml`)!).resources;
+        const inFolder = [...tree.keys()]
+          .filter((p) => p.startsWith(`${cluster}/`) && p.endsWith('.yaml') && p !== `${cluster}/kustomization.yaml`)
+          .map((p) => p.slice(cluster.length + 1));
+        expect([cluster, [...listed].sort()]).toEqual([cluster, inFolder.sort()]);
+        expect([cluster, listed]).toEqual([cluster, manifests.map(manifestFileName)]);
+      }
+    },
+  );
+
+  test('two objects that would share a file are refused, naming both', () => {
+    const chart = new Chart(new App(), 'cluster-x');
+    new ApiObject(chart, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'a', name: 'b_c' } });
+    new ApiObject(chart, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'a_b', name: 'c' } });
+    expect(() => gitopsTree(example(), { local: chart, remotes: [] } as unknown as ClusterCharts)).toThrow(
+      new Error('cluster-x: v1/ConfigMap/a_b/c and v1/ConfigMap/a/b_c would share the file configmap_a_b_c.yaml'),
     );
   });
 });
 
 describe('cdk8s synth', () => {
-  test('`cdk8s synth` (cdk8s.yaml) writes exactly what `npm run synth` writes', () => {
+  test('`cdk8s synth` (cdk8s.yaml) writes exactly what `npm run synth` writes', async () => {
     const work = mkdtempSync(join(tmpdir(), 'amc-cdk8s-'));
     const viaCdk8s = join(work, 'cdk8s');
     const r = spawnSync(
@@ -139,7 +189,7 @@ describe('cdk8s synth', () => {
     expect(r.stderr).not.toMatch(/ERROR|No manifests/);
     expect(r.status).toBe(0);
     const viaCli = join(work, 'cli');
-    expect(cli(['synth', '-o', viaCli]).code).toBe(0);
+    expect((await runCli(['synth', '-o', viaCli])).code).toBe(0);
     const read = (dir: string) =>
       Object.fromEntries(
         readdirSync(dir, { recursive: true, withFileTypes: true })

@@ -22,13 +22,27 @@ describe('profile kubeconfig builder', () => {
     });
   });
 
-  test('skips TLS verification only when asked, and refuses to trust nothing', () => {
-    const kc = parse(
-      buildProfileKubeconfig({ cluster: 'c', server: 'https://c', user: 'u', token: 'T', insecureSkipTLSVerify: true }),
-    );
-    expect(kc.clusters[0].cluster).toEqual({ server: 'https://c', 'insecure-skip-tls-verify': true });
-    expect(() => buildProfileKubeconfig({ cluster: 'c', server: 'https://c', user: 'u', token: 'T' })).toThrow(
-      /caData is required/,
-    );
+  test('skips TLS verification only when asked, then without a CA even when one is given', () => {
+    for (const caData of [undefined, 'Q0E=']) {
+      const kc = parse(
+        buildProfileKubeconfig({
+          cluster: 'c',
+          server: 'https://c',
+          user: 'u',
+          token: 'T',
+          caData,
+          insecureSkipTLSVerify: true,
+        }),
+      );
+      expect(kc.clusters[0].cluster).toEqual({ server: 'https://c', 'insecure-skip-tls-verify': true });
+    }
+  });
+
+  test('refuses to trust nothing: a CA is required unless TLS verification is skipped', () => {
+    for (const insecureSkipTLSVerify of [undefined, false]) {
+      expect(() =>
+        buildProfileKubeconfig({ cluster: 'c', server: 'https://c', user: 'u', token: 'T', insecureSkipTLSVerify }),
+      ).toThrow(new Error('kubeconfig for c: caData is required unless insecureSkipTLSVerify is set'));
+    }
   });
 });

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, cli } from '../../support/helpers';
+import { runCli } from '../../support/in-process-cli';
 import { listTree, startCli, topologyFile } from '../../support/output-helpers';
 
 /**
@@ -51,12 +52,15 @@ function addUserFiles(out: string): void {
 }
 
 /** Each topology's complete tree with the user's files, as a sequential run into a fresh folder writes it. */
-const expected = topologies.map((file, i) => {
-  const out = join(work, `expected-${i}`);
-  const r = cli(['synth', '-f', file, '-o', out]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  addUserFiles(out);
-  return listTree(out);
+const expected: Record<string, string>[] = [];
+beforeAll(async () => {
+  for (const [i, file] of topologies.entries()) {
+    const out = join(work, `expected-${i}`);
+    const r = await runCli(['synth', '-f', file, '-o', out]);
+    if (r.code !== 0) throw new Error(r.stderr);
+    addUserFiles(out);
+    expected.push(listTree(out));
+  }
 });
 
 /** Which topology's tree `dir` holds, or a description of what is wrong with it. */
@@ -79,9 +83,9 @@ test(`${ROUNDS} rounds of ${RUNS_PER_ROUND} racing runs, most killed at random m
   const parent = join(work, 'race');
   mkdirSync(parent);
   const out = join(parent, 'out');
-  expect(cli(['synth', '-f', topologies[0], '-o', out]).code).toBe(0);
+  expect((await runCli(['synth', '-f', topologies[0], '-o', out])).code).toBe(0);
   addUserFiles(out);
-  // How long one run takes here: kills are spread over it, so that some land while it writes.
+  // How long one run takes here, as a process: kills are spread over it, so that some land while it writes.
   const t0 = Date.now();
   expect(cli(['synth', '-f', topologies[1], '-o', out]).code).toBe(0);
   const runMs = Date.now() - t0;
@@ -138,7 +142,7 @@ test(`${ROUNDS} rounds of ${RUNS_PER_ROUND} racing runs, most killed at random m
     if (readdirSync(parent).some((e) => e !== 'out' && e.startsWith('.out.'))) killedWhileWriting++;
   }
 
-  const last = cli(['synth', '-f', topologies[2], '-o', out]);
+  const last = await runCli(['synth', '-f', topologies[2], '-o', out]);
   expect([`seed ${seed}`, last.code, last.stderr]).toEqual([`seed ${seed}`, 0, '']);
   expect(whichTree(out)).toBe(2);
   expect(readdirSync(parent)).toEqual(['out']);

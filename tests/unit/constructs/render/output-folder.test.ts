@@ -6,28 +6,31 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   renameSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, cli } from '../../support/helpers';
+import { buildCharts, gitopsTree, loadTopologyFile } from '../../../../constructs';
+import { CLI, example } from '../../support/helpers';
+import { runCli } from '../../support/in-process-cli';
 import { isRoot, listTree, sh, startCli, topologyFile } from '../../support/output-helpers';
-
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
-});
 
 const work = mkdtempSync(join(tmpdir(), 'amc-out-'));
 const extra = topologyFile(work, 'extra', (t) => (t.remotes[0].namespaces = ['default', 'extra']));
+/** What synth writes for the example, and for `extra`. */
+const exampleTree = gitopsTree(example(), buildCharts(example()));
+const extraTree = gitopsTree(loadTopologyFile(extra), buildCharts(loadTopologyFile(extra)));
+const EXTRA_NAMESPACE = 'cluster-1/namespace_extra.yaml';
 
 /** A synthesized folder of the example, in a parent folder of its own. */
-function synthesized(name: string): { parent: string; out: string } {
+async function synthesized(name: string): Promise<{ parent: string; out: string }> {
   const parent = join(work, name);
   mkdirSync(parent);
   const out = join(parent, 'out');
-  expect(cli(['synth', '-o', out]).code).toBe(0);
+  expect((await runCli(['synth', '-o', out])).code).toBe(0);
   return { parent, out };
 }
 
@@ -41,9 +44,41 @@ function deadPid(): number {
 /** Entries beside the output that a run made for itself. */
 const leftovers = (parent: string) => readdirSync(parent).filter((e) => e.startsWith('.out.'));
 
+describe('a folder synth did not write', () => {
+  test('is not replaced when it holds anything', async () => {
+    const mine = join(work, 'mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'notes.txt'), 'keep me');
+    expect(await runCli(['synth', '-o', mine])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: refusing to replace ${mine}: it is not empty and was not written by argo-multicluster synth (no .argo-multicluster)\n`,
+    });
+    expect(listTree(mine)).toEqual({ 'notes.txt': 'keep me' });
+  });
+
+  test('is written when empty', async () => {
+    const empty = join(work, 'empty');
+    mkdirSync(empty);
+    expect((await runCli(['synth', '-o', empty])).code).toBe(0);
+    expect(listTree(empty)['.argo-multicluster']).toBe(exampleTree.get('.argo-multicluster'));
+  });
+
+  test('-o naming a file is refused', async () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'x');
+    expect(await runCli(['synth', '-o', file])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${file} is not a folder\n`,
+    });
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+});
+
 describe('files synth did not write', () => {
-  test('are kept: .git, a sealed profile, a symlink and an empty folder survive; dropped files and folders of synth go', () => {
-    const { parent, out } = synthesized('keep');
+  test('are kept: .git, a sealed profile, a symlink and an empty folder survive; dropped files and folders of synth go', async () => {
+    const { parent, out } = await synthesized('keep');
     mkdirSync(join(out, '.git', 'objects', 'ab'), { recursive: true });
     writeFileSync(join(out, '.git', 'HEAD'), 'ref: refs/heads/main\n');
     writeFileSync(join(out, '.git', 'objects', 'ab', 'cdef'), 'blob');
@@ -63,66 +98,72 @@ describe('files synth did not write', () => {
     ];
     const before = listTree(out);
 
-    expect(cli(['synth', '-f', extra, '-o', out])).toMatchObject({ code: 0, stderr: '' });
+    expect(await runCli(['synth', '-f', extra, '-o', out])).toEqual({
+      code: 0,
+      stdout: `wrote ${extraTree.size} files for 2 clusters in ${out}\n`,
+      stderr: '',
+    });
     const after = listTree(out);
     for (const p of mine) expect([p, after[p]]).toEqual([p, before[p]]);
-    expect(after['cluster-1/namespace_extra.yaml']).toMatch(/name: extra/);
+    expect(after[EXTRA_NAMESPACE]).toBe(extraTree.get(EXTRA_NAMESPACE));
 
     // Back to one namespace: the files synth wrote for "extra" go, the user's stay.
-    expect(cli(['synth', '-o', out]).code).toBe(0);
+    expect((await runCli(['synth', '-o', out])).code).toBe(0);
     const back = listTree(out);
     expect(back).toEqual(before);
     expect(leftovers(parent)).toEqual([]);
   });
 
-  test('a file of the user where synth must write its own is refused by name, and nothing changes', () => {
-    const { parent, out } = synthesized('clash');
+  test('a file of the user where synth must write its own is refused by name, and nothing changes', async () => {
+    const { parent, out } = await synthesized('clash');
     writeFileSync(join(out, 'cluster-1', 'namespace_extra.yaml'), 'mine\n');
     const before = listTree(out);
-    const r = cli(['synth', '-f', extra, '-o', out]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /holds files that synth did not write where it must write its own: cluster-1\/namespace_extra\.yaml/,
-    );
+    expect(await runCli(['synth', '-f', extra, '-o', out])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${out} holds files that synth did not write where it must write its own: ${EXTRA_NAMESPACE}; move them away; nothing was changed\n`,
+    });
     expect(listTree(out)).toEqual(before);
     expect(leftovers(parent)).toEqual([]);
   });
 
-  test('a folder synth wrote before this release (no file list in its marker) keeps the files it did not list', () => {
-    const { out } = synthesized('legacy');
+  test('a folder synth wrote before this release (no file list in its marker) keeps the files it did not list', async () => {
+    const { out } = await synthesized('legacy');
     writeFileSync(
       join(out, '.argo-multicluster'),
       'Written by argo-multicluster synth: this folder is replaced as a whole.\n',
     );
     writeFileSync(join(out, 'cluster-1', 'kept.yaml'), 'mine\n');
-    expect(cli(['synth', '-f', extra, '-o', out]).code).toBe(0);
+    expect((await runCli(['synth', '-f', extra, '-o', out])).code).toBe(0);
     expect(readFileSync(join(out, 'cluster-1', 'kept.yaml'), 'utf8')).toBe('mine\n');
-    expect(readFileSync(join(out, '.argo-multicluster'), 'utf8')).toMatch(/^cluster-1\/namespace_extra\.yaml$/m);
+    expect(readFileSync(join(out, '.argo-multicluster'), 'utf8')).toBe(extraTree.get('.argo-multicluster'));
   });
 });
 
 describe('a symlink given as -o', () => {
-  test('is written through: the target gets the new tree, the symlink stays', () => {
-    const { parent, out } = synthesized('link');
+  test('is written through: the target gets the new tree, the symlink stays', async () => {
+    const { parent, out } = await synthesized('link');
     const link = join(parent, 'link');
     symlinkSync('out', link);
-    expect(cli(['synth', '-f', extra, '-o', link]).code).toBe(0);
-    expect(spawnSync('readlink', [link], { encoding: 'utf8' }).stdout.trim()).toBe('out');
-    expect(listTree(out)['cluster-1/namespace_extra.yaml']).toMatch(/name: extra/);
+    expect((await runCli(['synth', '-f', extra, '-o', link])).code).toBe(0);
+    expect(readlinkSync(link)).toBe('out');
+    expect(listTree(out)[EXTRA_NAMESPACE]).toBe(extraTree.get(EXTRA_NAMESPACE));
   });
 
-  test('dangling: the folder it names is created', () => {
+  test('dangling: the folder it names is created', async () => {
     const parent = join(work, 'dangling');
     mkdirSync(parent);
     symlinkSync(join(parent, 'real'), join(parent, 'link'));
-    expect(cli(['synth', '-o', join(parent, 'link')]).code).toBe(0);
-    expect(existsSync(join(parent, 'real', 'cluster-0', 'kustomization.yaml'))).toBe(true);
+    expect((await runCli(['synth', '-o', join(parent, 'link')])).code).toBe(0);
+    expect(readFileSync(join(parent, 'real', 'cluster-0', 'kustomization.yaml'), 'utf8')).toBe(
+      exampleTree.get('cluster-0/kustomization.yaml'),
+    );
   });
 });
 
 describe('recovery and the lock', () => {
   test("a run killed between the two renames is put back by the next one; a live run's folders are left alone", async () => {
-    const { parent, out } = synthesized('recover');
+    const { parent, out } = await synthesized('recover');
     const before = listTree(out);
     const dead = deadPid();
     renameSync(out, join(parent, `.out.amc-${dead}-abcdef.old`));
@@ -132,7 +173,9 @@ describe('recovery and the lock', () => {
       mkdirSync(join(parent, `.out.amc-${live.pid}-ghijkl`));
       // A folder of another output whose name starts like ours.
       mkdirSync(join(parent, `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`));
-      expect(cli(['synth', '-o', out]).stdout).toMatch(/^unchanged: 22 files/);
+      expect((await runCli(['synth', '-o', out])).stdout).toBe(
+        `unchanged: ${exampleTree.size} files for 2 clusters in ${out}\n`,
+      );
       expect(listTree(out)).toEqual(before);
       expect(leftovers(parent).sort()).toEqual([
         `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`,
@@ -143,8 +186,10 @@ describe('recovery and the lock', () => {
     }
   });
 
+  // The waiting run is a process of its own: it waits synchronously, which would stop this one.
   test('a run waits while a live run holds the lock, and goes on once that run is gone', async () => {
-    const { parent, out } = synthesized('locked');
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
+    const { parent, out } = await synthesized('locked');
     const before = listTree(out);
     const holder = spawn('sleep', ['60']);
     const stat = readFileSync(`/proc/${holder.pid}/stat`, 'utf8');
@@ -161,25 +206,29 @@ describe('recovery and the lock', () => {
     } finally {
       holder.kill('SIGKILL');
     }
-    const r = await run.done;
-    expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(listTree(out)['cluster-1/namespace_extra.yaml']).toMatch(/name: extra/);
+    expect(await run.done).toEqual({
+      code: 0,
+      signal: null,
+      stdout: `wrote ${extraTree.size} files for 2 clusters in ${out}\n`,
+      stderr: '',
+    });
+    expect(listTree(out)[EXTRA_NAMESPACE]).toBe(extraTree.get(EXTRA_NAMESPACE));
     expect(existsSync(join(parent, '.out.amc-lock'))).toBe(false);
   });
 
-  test('the lock of a killed run, or of a reused pid, is taken over', () => {
-    const { parent, out } = synthesized('stale');
+  test('the lock of a killed run, or of a reused pid, is taken over', async () => {
+    const { parent, out } = await synthesized('stale');
     writeFileSync(
       join(parent, '.out.amc-lock'),
       JSON.stringify({ pid: deadPid(), host: hostname(), start: '1', nonce: 'x' }),
     );
-    expect(cli(['synth', '-f', extra, '-o', out]).code).toBe(0);
+    expect((await runCli(['synth', '-f', extra, '-o', out])).code).toBe(0);
     // This test's own pid runs, but started at another time than the lock says.
     writeFileSync(
       join(parent, '.out.amc-lock'),
       JSON.stringify({ pid: process.pid, host: hostname(), start: '1', nonce: 'x' }),
     );
-    expect(cli(['synth', '-o', out]).code).toBe(0);
+    expect((await runCli(['synth', '-o', out])).code).toBe(0);
     expect(readdirSync(parent)).toEqual(['out']);
   });
 });
@@ -233,42 +282,47 @@ describe('a folder the run may not change: a clear error, no change, and the nex
       isRoot ? /cannot write the new tree beside .*EPERM/ : /cannot change .*cluster-1: permission denied/,
     ],
   ];
-  test.each(cases)('%s', (name, protect, message) => {
-    const { parent, out } = synthesized(name.replace(/\W+/g, '-'));
+  test.each(cases)('%s', async (name, protect, message) => {
+    const { parent, out } = await synthesized(name.replace(/\W+/g, '-'));
     const before = listTree(out);
     const undo = protect(parent, out);
-    let r: ReturnType<typeof cli>;
+    let r: Awaited<ReturnType<typeof runCli>>;
     try {
-      r = cli(['synth', '-f', extra, '-o', out]);
+      r = await runCli(['synth', '-f', extra, '-o', out]);
       expect(listTree(out)).toEqual(before);
       expect(leftovers(parent)).toEqual([]);
     } finally {
       undo();
     }
-    expect(r.code).toBe(1);
+    expect([r.code, r.stdout]).toEqual([1, '']);
     expect(r.stderr).toMatch(message);
-    expect(r.stderr).toMatch(/nothing was changed/);
-    expect(cli(['synth', '-f', extra, '-o', out])).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stderr).toMatch(/nothing was changed\n$/);
+    expect(await runCli(['synth', '-f', extra, '-o', out])).toEqual({
+      code: 0,
+      stdout: `wrote ${extraTree.size} files for 2 clusters in ${out}\n`,
+      stderr: '',
+    });
     expect(readdirSync(parent)).toEqual(['out']);
   });
 
-  test('a mount point', () => {
+  test('a mount point', async () => {
     if (!isRoot) throw new Error('making a mount point needs root (mount --bind); run the tests as root');
-    const { parent, out } = synthesized('mount-point');
+    const { parent, out } = await synthesized('mount-point');
     const before = listTree(out);
     sh('mount', ['--bind', out, out]);
-    let r: ReturnType<typeof cli>;
+    let r: Awaited<ReturnType<typeof runCli>>;
     try {
-      r = cli(['synth', '-f', extra, '-o', out]);
+      r = await runCli(['synth', '-f', extra, '-o', out]);
       expect(listTree(out)).toEqual(before);
     } finally {
       sh('umount', [out]);
     }
-    expect(r).toMatchObject({
+    expect(r).toEqual({
       code: 1,
-      stderr: expect.stringMatching(/out is a mount point: .*use a folder inside it; nothing was changed/),
+      stdout: '',
+      stderr: `error: ${out} is a mount point: synth replaces the folder as a whole by renaming, which a mount point cannot be; use a folder inside it; nothing was changed\n`,
     });
     expect(leftovers(parent)).toEqual([]);
-    expect(cli(['synth', '-f', extra, '-o', out]).code).toBe(0);
+    expect((await runCli(['synth', '-f', extra, '-o', out])).code).toBe(0);
   });
 });
