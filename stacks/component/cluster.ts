@@ -61,6 +61,24 @@ export function applyDependencies(manifests: readonly Manifest[]): number[][] {
 }
 
 /**
+ * The indices in an order where each comes after those it waits for, otherwise in apply order. `dependsOn` takes
+ * resources, not names, so an object that waits for one later in apply order (the Deployment, for everything) must be
+ * registered after it.
+ */
+function dependenciesFirst(dependencies: readonly number[][]): number[] {
+  const order: number[] = [];
+  const placed = new Set<number>();
+  const place = (i: number) => {
+    if (placed.has(i)) return;
+    placed.add(i);
+    dependencies[i].forEach(place);
+    order.push(i);
+  };
+  dependencies.forEach((_, i) => place(i));
+  return order;
+}
+
+/**
  * One cluster's objects on its own provider. A child component per cluster, because a component's `providers` map is
  * keyed by package and so cannot hand two kubernetes providers to its children.
  */
@@ -80,19 +98,20 @@ export class ClusterObjects extends pulumi.ComponentResource {
         { parent: this },
       );
     const dependencies = applyDependencies(args.manifests);
-    const registered: pulumi.CustomResource[] = [];
-    args.manifests.forEach((m, i) => {
+    const registered = new Map<number, pulumi.CustomResource>();
+    for (const i of dependenciesFirst(dependencies)) {
+      const m = args.manifests[i];
       const key = logicalName(args.cluster, m);
       // The name without the component's, which stacks made before it was added carry: an alias, not a replacement.
       const resource = registerManifest(`${args.component}/${key}`, m, {
         parent: this,
         provider: this.provider,
-        dependsOn: dependencies[i].map((j) => registered[j]),
+        dependsOn: dependencies[i].map((j) => registered.get(j)!),
         aliases: [{ name: key }],
       });
-      registered.push(resource);
+      registered.set(i, resource);
       this.resources.set(key, resource);
-    });
+    }
     this.registerOutputs({});
   }
 }

@@ -161,4 +161,31 @@ describe('ClusterObjects', () => {
       register.mockRestore();
     }
   });
+
+  test('registers the Deployment after the objects that follow it in apply order, so that it really waits for them', () => {
+    const register = jest.spyOn(kinds, 'registerManifest');
+    try {
+      const local = [
+        object('Namespace', 'argo'),
+        object('Deployment', 'workflow-controller', 'argo'),
+        { ...object('ValidatingAdmissionPolicy', 'profiles'), apiVersion: 'admissionregistration.k8s.io/v1' },
+      ];
+      const objects = new ClusterObjects('amc-cluster-0', {
+        component: 'amc',
+        cluster: 'cluster-0',
+        connection: { context: 'cluster-0' },
+        manifests: local,
+      });
+      const namespace = objects.resources.get('cluster-0/Namespace/argo');
+      const policy = objects.resources.get('cluster-0/ValidatingAdmissionPolicy/profiles');
+      expect(register.mock.calls.map(([name, , opts]) => [name, opts.dependsOn])).toEqual([
+        ['amc/cluster-0/Namespace/argo', []],
+        ['amc/cluster-0/ValidatingAdmissionPolicy/profiles', [namespace]],
+        ['amc/cluster-0/Deployment/argo/workflow-controller', [namespace, policy]],
+      ]);
+      expect(policy).toBeInstanceOf(k8s.admissionregistration.v1.ValidatingAdmissionPolicy);
+    } finally {
+      register.mockRestore();
+    }
+  });
 });
