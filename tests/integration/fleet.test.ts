@@ -7,9 +7,9 @@ import { stringify } from 'yaml';
 import { Manifest, Topology, validateTopology } from '../../constructs';
 import { exampleInput, objectsWithProfiles, CLI } from '../unit/support/helpers';
 import { ControlPlanes, startControlPlanes } from './harness/controlPlane';
+import { waitFor } from './harness/process';
 import { preparePulumiEnv } from './harness/pulumiEnv';
 import { toolchainBinDir } from './harness/toolchain';
-import { eventually } from './harness/world';
 
 // Fleet mode on real servers: one local cluster and three remotes, a stack per cluster, driven by the CLI as a user
 // runs it (the Pulumi CLI on PATH, a file backend).
@@ -222,10 +222,10 @@ describe('fleet mode: a stack per cluster on real servers', () => {
     expect(r.stdout).toMatch(/fleet destroy: all 3 stack\(s\) succeeded/);
     const everything = writeTopology(REMOTES, 'extra');
     // Namespaces go once the namespace controller has emptied them.
-    await eventually(
+    await waitFor(
       'every object of the fleet to be gone',
       async () => (await missing(everything)).length === [...objectsWithProfiles(everything).values()].flat().length,
-      120_000,
+      { timeoutMs: 120_000 },
     );
   });
 });

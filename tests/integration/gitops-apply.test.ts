@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { objectsWithProfiles } from '../unit/support/helpers';
+import { waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, adminClient, cli, eventually, readObject, startWorld } from './harness/world';
+import { World, adminClient, cli, readObject, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
@@ -53,7 +54,7 @@ test('the GitOps output, applied server-side to a fresh pair of servers, is acce
     kind: 'Secret',
     metadata: { name: 'argo.cluster-0.service-account-token', namespace: 'default' },
   };
-  await eventually(
+  await waitFor(
     'the token controller to fill the token',
     async () => !!(await readObject(adminClient(world, 'cluster-1'), token))?.data?.token,
   );

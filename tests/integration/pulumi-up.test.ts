@@ -4,8 +4,9 @@ import * as https from 'node:https';
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION, Manifest } from '../../constructs';
 import { objectsWithProfiles } from '../unit/support/helpers';
+import { waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, adminClient, cli, eventually, programStack, readObject, startWorld } from './harness/world';
+import { World, adminClient, cli, programStack, readObject, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
@@ -297,7 +298,7 @@ describe('pulumi up across two real clusters', () => {
     for (const [cluster, objects] of expected) {
       const client = adminClient(world, cluster);
       for (const m of objects)
-        await eventually(
+        await waitFor(
           `${cluster} ${m.kind} ${m.metadata.name} to go`,
           async () => (await readObject(client, m)) === undefined,
         );

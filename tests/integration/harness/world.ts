@@ -114,15 +114,6 @@ export function statusWithToken(world: World, cluster: string, token: string): P
   });
 }
 
-/** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 /** The built CLI (`npm run test:integration` builds it first). */
 const CLI = join(__dirname, '..', '..', '..', 'lib', 'constructs', 'cli', 'main.js');
 
