@@ -2,9 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { objectsWithProfiles } from '../unit/support/helpers';
+import { adminClient, readObject } from './harness/kubeClient';
 import { waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, adminClient, cli, readObject, startWorld } from './harness/world';
+import { World, cli, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
@@ -56,7 +57,7 @@ test('the GitOps output, applied server-side to a fresh pair of servers, is acce
   };
   await waitFor(
     'the token controller to fill the token',
-    async () => !!(await readObject(adminClient(world, 'cluster-1'), token))?.data?.token,
+    async () => !!(await readObject(adminClient(world.planes, 'cluster-1'), token))?.data?.token,
   );
 
   const plainFile = join(world.dir, 'plain.yaml');
