@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { sleep, waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, cli, eventually, startWorld, statusWithToken } from './harness/world';
+import { World, cli, startWorld, statusWithToken } from './harness/world';
 
 jest.setTimeout(900_000);
 
@@ -127,13 +128,13 @@ test('exec-plugin logins for profile, plain synth and verify; the admission poli
   operator('cluster-1', [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }], false);
   operator('cluster-0', [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'] }], true);
   for (const cluster of ['cluster-0', 'cluster-1']) {
-    await eventually(
+    await waitFor(
       `the operator token of ${cluster}`,
       async () => !!getJson(cluster, ['secret', '-n', 'default', 'operator-token']).data?.token,
     );
     writeFileSync(join(world.dir, `operator-token-${cluster}`), tokenOf(cluster, 'default', 'operator-token'));
   }
-  await eventually(
+  await waitFor(
     'the controller token',
     async () => !!getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token']).data?.token,
   );
@@ -164,7 +165,7 @@ test('exec-plugin logins for profile, plain synth and verify; the admission poli
 
   // The policy: a labelled Secret anywhere else is refused by the server, naming the one namespace allowed.
   let message: string | undefined;
-  await eventually('the admission policy to take effect', async () => {
+  await waitFor('the admission policy to take effect', async () => {
     message = refused(
       'cluster-0',
       ['apply', '-f', '-'],
@@ -247,7 +248,7 @@ test('rotate: new token Secret, profile rewritten, controller rolled and awaited
 
   const rotation = cli(['rotate', '-f', next, '--remote', 'cluster-1', '--kubeconfig', admin]);
   const deployment = () => getJson('cluster-0', ['deployment', '-n', 'argo', 'workflow-controller']);
-  await eventually(
+  await waitFor(
     'rotate to roll the controller',
     async () => !!deployment().spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'],
   );
@@ -257,7 +258,7 @@ test('rotate: new token Secret, profile rewritten, controller rolled and awaited
   const profileToken = () =>
     parse(decode(getJson('cluster-0', ['secret', '-n', 'argo', 'argo.cluster-1']).data.kubeconfig)).users[0].user.token;
   expect(profileToken()).toBe(newToken);
-  await new Promise((r) => setTimeout(r, 3000));
+  await sleep(3000);
   expect(getJson('cluster-1', ['secret', '-n', 'default', 'argo.cluster-0.service-account-token']).metadata.name).toBe(
     'argo.cluster-0.service-account-token',
   );
@@ -295,7 +296,7 @@ test('rotate: new token Secret, profile rewritten, controller rolled and awaited
   expect(refused('cluster-1', ['get', 'secret', '-n', 'default', 'argo.cluster-0.service-account-token'])).toMatch(
     /NotFound/,
   );
-  await eventually(
+  await waitFor(
     'the old token to be refused',
     async () => (await statusWithToken(world, 'cluster-1', oldToken)) === 401,
   );

@@ -17,8 +17,9 @@ import {
   workflowPhase,
 } from './harness/argoController';
 import { ControlPlanes, startControlPlanes } from './harness/controlPlane';
+import { waitFor } from './harness/process';
 import { kubectl, toolchainBinDir } from './harness/toolchain';
-import { cli, eventually } from './harness/world';
+import { cli } from './harness/world';
 
 // The real dev-mc controller with a remote that serves two namespaces, so its profile serves any namespace
 // (workflows.argoproj.io/namespace: ""): written as GitOps YAML and applied, the profile printed by `profile`.
@@ -56,7 +57,7 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
     expect((await cli(['synth', '-f', topologyFile, '-o', out])).code).toBe(0);
     k('cluster-1', ['apply', '--server-side', '-k', join(out, 'cluster-1')]);
     k('cluster-0', ['apply', '--server-side', '-k', join(out, 'cluster-0')]);
-    await eventually(
+    await waitFor(
       'the token controller to fill the token',
       async () =>
         k('cluster-1', [
@@ -134,15 +135,15 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
     }
     expect(workflowObjects(planes.kubeconfigPath, 'cluster-0', 'pods', 'two-ns')).toEqual([]);
 
-    await eventually(
+    await waitFor(
       'the workflow to succeed',
       async () => workflowPhase(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns') === 'Succeeded',
-      90_000,
+      { timeoutMs: 90_000 },
     );
-    await eventually(
+    await waitFor(
       'podGC to delete the remote pods',
       async () => workflowObjects(planes.kubeconfigPath, 'cluster-1', 'pods', 'two-ns').length === 0,
-      90_000,
+      { timeoutMs: 90_000 },
     );
     // operator.go deleteTaskResults: for a profile serving namespace "" it is one DeleteCollection at the cluster
     // scope. The ClusterRole grants it, so it is not refused (a refusal would end the loop over the profiles), but
@@ -193,10 +194,10 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
         namespaces: NAMESPACES,
         expected: 1,
       });
-      await eventually(
+      await waitFor(
         'the workflow to succeed',
         async () => workflowPhase(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns-2') === 'Succeeded',
-        90_000,
+        { timeoutMs: 90_000 },
       );
       await controller!.waitForLog(/failed to delete task-results.*forbidden/);
       const refused = forbiddenRefusals(controller!.log());

@@ -16,8 +16,9 @@ import {
   workflowObjects,
   workflowPhase,
 } from './harness/argoController';
+import { waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, cli, eventually, programStack, startWorld } from './harness/world';
+import { World, cli, programStack, startWorld } from './harness/world';
 
 // The real dev-mc controller with a remote that serves one namespace, everything (profile included) written by
 // `pulumi up` through the inline program; the remote also gets an artifact repository Secret copied from the local
@@ -133,23 +134,23 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
       workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'one-ns'),
     ).toHaveLength(1);
 
-    await eventually(
+    await waitFor(
       'the workflow to succeed',
       async () => workflowPhase(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'one-ns') === 'Succeeded',
-      90_000,
+      { timeoutMs: 90_000 },
     );
-    await eventually(
+    await waitFor(
       'podGC to delete the remote pod',
       async () => workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'pods', 'one-ns').length === 0,
-      90_000,
+      { timeoutMs: 90_000 },
     );
     // operator.go deleteTaskResults: DeleteCollection in the profile's namespace, default.
-    await eventually(
+    await waitFor(
       'the task results to be deleted in cluster-1',
       async () =>
         workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'one-ns')
           .length === 0,
-      60_000,
+      { timeoutMs: 60_000 },
     );
     expect(forbiddenRefusals(controller.log())).toEqual([]);
     expect(controller.log()).not.toMatch(/forbidden/i);
@@ -177,10 +178,10 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
         namespaces: ['default'],
         expected: 1,
       });
-      await eventually(
+      await waitFor(
         'the workflow to succeed',
         async () => workflowPhase(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'one-ns-2') === 'Succeeded',
-        90_000,
+        { timeoutMs: 90_000 },
       );
       await controller!.waitForLog(/cannot delete resource/, 90_000);
       const refused = forbiddenRefusals(controller!.log());

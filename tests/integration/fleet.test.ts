@@ -7,9 +7,10 @@ import { stringify } from 'yaml';
 import { Manifest, Topology, validateTopology } from '../../constructs';
 import { exampleInput, objectsWithProfiles, CLI } from '../unit/support/helpers';
 import { ControlPlanes, startControlPlanes } from './harness/controlPlane';
+import { adminClient, readObject } from './harness/kubeClient';
+import { waitFor } from './harness/process';
 import { preparePulumiEnv } from './harness/pulumiEnv';
 import { toolchainBinDir } from './harness/toolchain';
-import { eventually } from './harness/world';
 
 // Fleet mode on real servers: one local cluster and three remotes, a stack per cluster, driven by the CLI as a user
 // runs it (the Pulumi CLI on PATH, a file backend).
@@ -60,26 +61,9 @@ function fleet(...args: string[]): Promise<{ code: number; stdout: string; stder
   });
 }
 
-function client(context: string): k8s.KubernetesObjectApi {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(planes.kubeconfigPath);
-  kc.setCurrentContext(context);
-  return k8s.KubernetesObjectApi.makeApiClient(kc);
-}
-
-async function read(context: string, m: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): Promise<any | undefined> {
-  try {
-    return (
-      await client(context).read({
-        apiVersion: m.apiVersion,
-        kind: m.kind,
-        metadata: { name: m.metadata.name, namespace: m.metadata.namespace },
-      })
-    ).body;
-  } catch (e: any) {
-    if (e?.statusCode === 404 || e?.response?.statusCode === 404) return undefined;
-    throw e;
-  }
+/** Reads an object of one cluster; undefined when it is not there. */
+function read(context: string, m: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): Promise<any | undefined> {
+  return readObject(adminClient(planes, context), m);
 }
 
 /** The objects of `topology` (profiles included) that are missing from their clusters. */
@@ -222,10 +206,10 @@ describe('fleet mode: a stack per cluster on real servers', () => {
     expect(r.stdout).toMatch(/fleet destroy: all 3 stack\(s\) succeeded/);
     const everything = writeTopology(REMOTES, 'extra');
     // Namespaces go once the namespace controller has emptied them.
-    await eventually(
+    await waitFor(
       'every object of the fleet to be gone',
       async () => (await missing(everything)).length === [...objectsWithProfiles(everything).values()].flat().length,
-      120_000,
+      { timeoutMs: 120_000 },
     );
   });
 });

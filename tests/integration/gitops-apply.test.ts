@@ -2,8 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { objectsWithProfiles } from '../unit/support/helpers';
+import { adminClient, readObject } from './harness/kubeClient';
+import { waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, adminClient, cli, eventually, readObject, startWorld } from './harness/world';
+import { World, cli, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
@@ -53,9 +55,9 @@ test('the GitOps output, applied server-side to a fresh pair of servers, is acce
     kind: 'Secret',
     metadata: { name: 'argo.cluster-0.service-account-token', namespace: 'default' },
   };
-  await eventually(
+  await waitFor(
     'the token controller to fill the token',
-    async () => !!(await readObject(adminClient(world, 'cluster-1'), token))?.data?.token,
+    async () => !!(await readObject(adminClient(world.planes, 'cluster-1'), token))?.data?.token,
   );
 
   const plainFile = join(world.dir, 'plain.yaml');

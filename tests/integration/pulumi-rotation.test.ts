@@ -1,8 +1,9 @@
 import { Stack } from '@pulumi/pulumi/automation';
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION } from '../../constructs';
+import { waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, cli, eventually, programStack, startWorld, statusWithToken } from './harness/world';
+import { World, cli, programStack, startWorld, statusWithToken } from './harness/world';
 
 jest.setTimeout(900_000);
 
@@ -76,7 +77,7 @@ test('one config change rotates the token: new token Secret, profile, controller
     .users[0].user.token;
   expect(profileToken).toBe(newToken);
   expect(checksum()).not.toBe(before);
-  await eventually(
+  await waitFor(
     'the old token to be refused',
     async () => (await statusWithToken(world, 'cluster-1', oldToken)) === 401,
   );

@@ -4,8 +4,10 @@ import * as https from 'node:https';
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION, Manifest } from '../../constructs';
 import { objectsWithProfiles } from '../unit/support/helpers';
+import { adminClient, readObject } from './harness/kubeClient';
+import { waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, adminClient, cli, eventually, programStack, readObject, startWorld } from './harness/world';
+import { World, cli, programStack, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
@@ -24,7 +26,7 @@ afterAll(async () => {
 });
 
 async function profileKubeconfig(): Promise<k8s.KubeConfig> {
-  const secret = await readObject(adminClient(world, 'cluster-0'), {
+  const secret = await readObject(adminClient(world.planes, 'cluster-0'), {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: 'argo.cluster-1', namespace: 'argo' },
@@ -82,7 +84,7 @@ describe('pulumi up across two real clusters', () => {
     const result = await stack.up();
     expect(result.summary.result).toBe('succeeded');
     for (const [cluster, objects] of expected) {
-      const client = adminClient(world, cluster);
+      const client = adminClient(world.planes, cluster);
       for (const m of objects)
         expect([cluster, m.kind, m.metadata.namespace, m.metadata.name, !!(await readObject(client, m))]).toEqual([
           cluster,
@@ -96,7 +98,7 @@ describe('pulumi up across two real clusters', () => {
       for (const m of objects.filter(
         (o) => !expected.get(other)!.some((x) => x.kind === o.kind && x.metadata.name === o.metadata.name),
       )) {
-        expect(await readObject(adminClient(world, other), m)).toBeUndefined();
+        expect(await readObject(adminClient(world.planes, other), m)).toBeUndefined();
       }
     }
     expect(result.outputs.localCluster.value).toBe('cluster-0');
@@ -104,7 +106,7 @@ describe('pulumi up across two real clusters', () => {
   });
 
   test('the profile Secret carries the label, both annotations and a kubeconfig for the real remote', async () => {
-    const secret = await readObject(adminClient(world, 'cluster-0'), {
+    const secret = await readObject(adminClient(world.planes, 'cluster-0'), {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'argo.cluster-1', namespace: 'argo' },
@@ -222,7 +224,7 @@ describe('pulumi up across two real clusters', () => {
     ]);
     expect(r.code).toBe(0);
     const printed = parse(r.stdout);
-    const applied = await readObject(adminClient(world, 'cluster-0'), {
+    const applied = await readObject(adminClient(world.planes, 'cluster-0'), {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 'argo.cluster-1', namespace: 'argo' },
@@ -235,7 +237,7 @@ describe('pulumi up across two real clusters', () => {
   });
 
   test('verify names a missing permission', async () => {
-    const client = adminClient(world, 'cluster-1');
+    const client = adminClient(world.planes, 'cluster-1');
     const role = await readObject(client, {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
@@ -265,7 +267,7 @@ describe('pulumi up across two real clusters', () => {
   });
 
   test('a new controller image updates only the Deployment and rolls its pod template', async () => {
-    const client = adminClient(world, 'cluster-0');
+    const client = adminClient(world.planes, 'cluster-0');
     const ref: Manifest = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -295,9 +297,9 @@ describe('pulumi up across two real clusters', () => {
     const result = await stack.destroy();
     expect(result.summary.result).toBe('succeeded');
     for (const [cluster, objects] of expected) {
-      const client = adminClient(world, cluster);
+      const client = adminClient(world.planes, cluster);
       for (const m of objects)
-        await eventually(
+        await waitFor(
           `${cluster} ${m.kind} ${m.metadata.name} to go`,
           async () => (await readObject(client, m)) === undefined,
         );
@@ -316,7 +318,7 @@ describe('pulumi up across two real clusters', () => {
     }
     expect(message).toMatch(/cluster-1/);
     expect(message).toMatch(/update failed|failed/i);
-    const local = adminClient(world, 'cluster-0');
+    const local = adminClient(world.planes, 'cluster-0');
     for (const m of expected.get('cluster-0')!.filter((o) => o.kind !== 'Deployment' && o.kind !== 'Secret')) {
       expect([m.kind, m.metadata.name, !!(await readObject(local, m))]).toEqual([m.kind, m.metadata.name, true]);
     }
@@ -324,7 +326,7 @@ describe('pulumi up across two real clusters', () => {
     const result = await stack.up();
     expect(result.summary.result).toBe('succeeded');
     for (const m of expected.get('cluster-1')!)
-      expect(await readObject(adminClient(world, 'cluster-1'), m)).toBeDefined();
+      expect(await readObject(adminClient(world.planes, 'cluster-1'), m)).toBeDefined();
     expect((await verify()).code).toBe(0);
     await world.planes.clusters['cluster-1'].stop();
     const down = await verify();

@@ -10,6 +10,7 @@ import { Manifest, TopologyInput, buildCharts, clusterManifests, validateTopolog
 import { exampleTopologyPath } from '../../constructs/model/example';
 import { ArgoMultiCluster, ComponentTopology } from '../../stacks/component/component';
 import { ControlPlanes, startControlPlanes } from './harness/controlPlane';
+import { adminClient, readObject } from './harness/kubeClient';
 import { preparePulumiEnv } from './harness/pulumiEnv';
 import { toolchainBinDir } from './harness/toolchain';
 
@@ -76,25 +77,9 @@ function objectsOf(t: ComponentTopology) {
   return clusterManifests(buildCharts({ ...validateTopology(t as TopologyInput), secrets: { mode: 'none' } }));
 }
 
-function client(context: string, kubeconfig?: string): k8sClient.KubernetesObjectApi {
-  const kc = new k8sClient.KubeConfig();
-  if (kubeconfig) kc.loadFromString(kubeconfig);
-  else kc.loadFromFile(planes.kubeconfigPath);
-  kc.setCurrentContext(context);
-  return k8sClient.KubernetesObjectApi.makeApiClient(kc);
-}
-
-async function exists(
-  context: string,
-  m: Pick<Manifest, 'apiVersion' | 'kind'> & { metadata: { name: string; namespace?: string } },
-): Promise<boolean> {
-  try {
-    await client(context).read(m as any);
-    return true;
-  } catch (e: any) {
-    if (e?.statusCode === 404 || e?.response?.statusCode === 404) return false;
-    throw e;
-  }
+/** Whether an object is in one cluster. */
+async function exists(context: string, m: Pick<Manifest, 'apiVersion' | 'kind' | 'metadata'>): Promise<boolean> {
+  return (await readObject(adminClient(planes, context), m)) !== undefined;
 }
 
 const CRD = {
@@ -110,13 +95,11 @@ const identity = (local: string) => ({
 
 /** Whether the profile in `local` lets its controller list pods in the shared remote, asked with its own kubeconfig. */
 async function profileWorks(local: string): Promise<boolean> {
-  const secret: any = (
-    await client(local).read({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'argo.cluster-1', namespace: 'argo' },
-    } as any)
-  ).body;
+  const secret = await readObject(adminClient(planes, local), {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'argo.cluster-1', namespace: 'argo' },
+  });
   const kc = new k8sClient.KubeConfig();
   kc.loadFromString(Buffer.from(secret.data.kubeconfig, 'base64').toString());
   const review = await kc.makeApiClient(k8sClient.AuthorizationV1Api).createSelfSubjectAccessReview({

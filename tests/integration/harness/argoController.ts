@@ -5,12 +5,12 @@
  *
  * @packageDocumentation
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Manifest } from '../../../constructs';
 import { CONTROLLER_NAME } from '../../../constructs';
+import { NAMESPACE_SETUP_FAILURE, isolatedLoopback } from './network';
+import { ManagedProcess, waitFor } from './process';
 import { kubectl } from './toolchain';
 
 /** The folder of Argo's own CRDs that `tools/build.sh` keeps beside `bin/`; missing is a setup error, never a skip. */
@@ -68,31 +68,8 @@ export interface ControllerHandle {
   stop(): Promise<void>;
 }
 
-// Runs inside the controller's own network namespace: listens on each API server's loopback port and carries the
-// bytes to the harness through a Unix socket, then starts the controller. Its servers (:6060 healthz and :9090
-// metrics, both on every interface, cmd/workflow-controller/main.go) are thus bound in a namespace nothing else sees.
-const BRIDGE = `
-const net = require('net');
-const { spawn } = require('child_process');
-const [dir, ports, ...cmd] = process.argv.slice(1);
-const list = ports.split(',');
-let listening = 0;
-for (const port of list) {
-  net.createServer((s) => {
-    const u = net.connect(dir + '/api-' + port + '.sock');
-    s.pipe(u); u.pipe(s);
-    s.on('error', () => u.destroy()); u.on('error', () => s.destroy());
-  }).listen(Number(port), '127.0.0.1', () => { if (++listening === list.length) start(); });
-}
-function start() {
-  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit' });
-  child.on('exit', (code) => process.exit(code === null ? 1 : code));
-  for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
-}
-`;
-
-const running = new Set<number>();
-let exitHook = false;
+// How long the controller may take to exit after SIGTERM before it gets SIGKILL.
+const STOP_GRACE_MS = 10_000;
 
 /** The controller container of the synthesized Deployment. */
 function controllerContainer(objects: readonly Manifest[]): {
@@ -160,113 +137,54 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const argv = [binary, ...commandArgs, ...(container.args ?? []), '--kubeconfig', kubeconfigPath];
   const env = deploymentEnv(container, `${CONTROLLER_NAME}-0`, namespace);
 
-  const ports = opts.servers.map((s) => new URL(s).port);
-  const bridges = await Promise.all(
-    ports.map(
-      (port) =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer((s) => {
-            const t = net.connect(Number(port), '127.0.0.1');
-            s.pipe(t);
-            t.pipe(s);
-            s.on('error', () => t.destroy());
-            t.on('error', () => s.destroy());
-          });
-          server.on('error', reject);
-          server.listen(join(opts.dir, `api-${port}.sock`), () => resolve(server));
-        }),
-    ),
+  // In a network namespace of its own, the controller's servers (:6060 healthz and :9090 metrics, on every interface,
+  // cmd/workflow-controller/main.go) are bound where nothing else sees them, and it reaches only the API servers.
+  const network = await isolatedLoopback(
+    opts.dir,
+    opts.servers.map((s) => Number(new URL(s).port)),
+    argv,
   );
-
-  const logPath = join(opts.dir, 'controller.log');
-  const logFd = openSync(logPath, 'w');
-  let child: ChildProcess;
-  try {
-    child = spawn(
-      'unshare',
-      [
-        '-rn',
-        'sh',
-        '-c',
-        'ip link set lo up && exec "$0" "$@"',
-        process.execPath,
-        '-e',
-        BRIDGE,
-        opts.dir,
-        ports.join(','),
-        ...argv,
-      ],
-      {
-        env: { PATH: process.env.PATH ?? '', HOME: opts.dir, ...env },
-        detached: true,
-        stdio: ['ignore', logFd, logFd],
-      },
-    );
-  } finally {
-    closeSync(logFd);
-  }
-  const pid = child.pid!;
-  running.add(pid);
-  if (!exitHook) {
-    exitHook = true;
-    process.on('exit', () => running.forEach((p) => killGroup(p, 'SIGKILL')));
-  }
-  let exited = false;
-  child.on('exit', () => (exited = true));
-  // unshare (util-linux) and ip (iproute2) are on the machine image; without them the test fails, naming them.
-  child.on('error', (e) => {
-    exited = true;
-    writeFileSync(logPath, `unshare: cannot start the controller's network namespace: ${e.message}\n`, { flag: 'a' });
+  const logFile = join(opts.dir, 'controller.log');
+  // waitForLog searches the whole log, which must hold this run's lines only.
+  writeFileSync(logFile, '');
+  const proc = new ManagedProcess({
+    argv: network.argv,
+    logFile,
+    env: { PATH: process.env.PATH ?? '', HOME: opts.dir, ...env },
+    // The controller runs as a grandchild of the wrapper, and must go with it.
+    group: true,
   });
 
-  const log = () => readFileSync(logPath, 'utf8');
+  const log = () => readFileSync(logFile, 'utf8');
   const handle: ControllerHandle = {
     argv,
     deploymentEnv: env,
     log,
-    async waitForLog(pattern, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = log().match(pattern);
-        if (m) return m;
-        if (exited) throw new Error(`the controller exited before logging ${pattern}:\n${log().slice(-3000)}`);
-        if (Date.now() > deadline)
-          throw new Error(`timed out waiting for the controller to log ${pattern}:\n${log().slice(-3000)}`);
-        await sleep(250);
-      }
-    },
+    waitForLog: (pattern, timeoutMs = 60_000) =>
+      waitFor(`the controller to log ${pattern}`, () => log().match(pattern), {
+        timeoutMs,
+        intervalMs: 250,
+        process: proc,
+      }),
     async stop() {
-      killGroup(pid, 'SIGTERM');
-      for (let i = 0; i < 40 && !exited; i++) await sleep(250);
-      killGroup(pid, 'SIGKILL');
-      running.delete(pid);
-      await Promise.all(bridges.map((b) => new Promise((r) => b.close(r))));
+      await proc.stop(STOP_GRACE_MS);
+      await network.close();
     },
   };
   try {
     await handle.waitForLog(
-      /unshare: |ip: |Cannot find device|level=info msg="Profile added"|level=info msg="Creating local profile"/,
+      new RegExp(
+        `${NAMESPACE_SETUP_FAILURE.source}|level=info msg="Profile added"|level=info msg="Creating local profile"`,
+      ),
       30_000,
     );
-    if (/unshare: |ip: |Cannot find device/.test(log()))
+    if (NAMESPACE_SETUP_FAILURE.test(log()))
       throw new Error(`the controller's network namespace could not be set up:\n${log()}`);
   } catch (e) {
     await handle.stop();
     throw e;
   }
   return handle;
-}
-
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** One remote pod as the stand-in found it, before it ran. */
@@ -291,13 +209,8 @@ export async function runRemotePods(opts: {
   timeoutMs?: number;
 }): Promise<RemotePod[]> {
   const done = new Map<string, RemotePod>();
-  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   const k = (args: string[], input?: string) => kubectl(opts.kubeconfig, opts.context, args, input);
-  while (done.size < opts.expected) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out: ${done.size} of ${opts.expected} pods of ${opts.workflow} appeared in ${opts.context}`,
-      );
+  const runNewPods = (): boolean => {
     for (const ns of opts.namespaces) {
       const pods = JSON.parse(
         k(['get', 'pods', '-n', ns, '-l', `workflows.argoproj.io/workflow=${opts.workflow}`, '-o', 'json']),
@@ -349,8 +262,13 @@ export async function runRemotePods(opts: {
         done.set(key, { name: pod.metadata.name, namespace: ns, labels: pod.metadata.labels, serviceAccount });
       }
     }
-    if (done.size < opts.expected) await sleep(500);
-  }
+    return done.size >= opts.expected;
+  };
+  await waitFor(
+    () => `${opts.expected} pods of ${opts.workflow} to appear in ${opts.context} (${done.size} did)`,
+    runNewPods,
+    { timeoutMs: opts.timeoutMs ?? 90_000 },
+  );
   return [...done.values()];
 }
 

@@ -5,15 +5,12 @@
  *
  * @packageDocumentation
  */
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { constants as fsConstants, promises as fs, openSync, closeSync } from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import * as net from 'node:net';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import type * as https from 'node:https';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
+import { ControlPlaneKeys, makeControlPlaneKeys } from './certificates';
+import { freePorts, probe } from './network';
+import { ManagedProcess, WaitOptions, waitFor } from './process';
 
 /** Options of {@link startControlPlanes}. */
 export interface ControlPlaneOptions {
@@ -67,6 +64,17 @@ export interface ControlPlanes {
 }
 
 const SERVICE_CIDR = '10.0.0.0/24';
+// The names a client may reach the API server by: loopback here; in a cluster, the kubernetes Service, whose
+// ClusterIP is the first address of SERVICE_CIDR.
+const SERVER_ALT_NAMES = [
+  'IP:127.0.0.1',
+  'DNS:localhost',
+  'IP:10.0.0.1',
+  'DNS:kubernetes',
+  'DNS:kubernetes.default',
+  'DNS:kubernetes.default.svc',
+  'DNS:kubernetes.default.svc.cluster.local',
+];
 const CONTROLLERS = [
   // Fills kubernetes.io/service-account-token Secrets, which pulumi-kubernetes waits for.
   'serviceaccount-token-controller',
@@ -77,27 +85,6 @@ const CONTROLLERS = [
   'clusterrole-aggregation-controller',
   'root-ca-certificate-publisher-controller',
 ].join(',');
-
-// Processes still alive when Node exits (a crashed or aborted test run) would
-// otherwise hold ports and memory until someone notices; 'exit' handlers must be
-// synchronous, so they get SIGKILL.
-const livePids = new Set<number>();
-let exitHookInstalled = false;
-function trackPid(pid: number): void {
-  livePids.add(pid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const p of livePids) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    });
-  }
-}
 
 /**
  * Starts one control plane per name, in parallel, and writes a kubeconfig for all of them.
@@ -135,8 +122,7 @@ export async function startControlPlanes(opts: ControlPlaneOptions): Promise<Con
   const workDir = path.resolve(opts.workDir);
   await fs.mkdir(workDir, { recursive: true });
 
-  // All ports are picked while every probe socket is still open, so no two
-  // clusters (or roles) can be handed the same one.
+  // One call for all ports, so no two clusters (or roles) are handed the same one.
   const ports = await freePorts(names.length * 3);
   const clusters: Cluster[] = [];
   for (const name of names) {
@@ -144,7 +130,7 @@ export async function startControlPlanes(opts: ControlPlaneOptions): Promise<Con
     const dir = path.join(workDir, name);
     await fs.rm(dir, { recursive: true, force: true });
     await fs.mkdir(dir, { recursive: true });
-    const keys = await makeKeys(dir, name);
+    const keys = await makeControlPlaneKeys(dir, name, SERVER_ALT_NAMES);
     clusters.push(
       new Cluster({
         name,
@@ -191,23 +177,11 @@ export async function startControlPlanes(opts: ControlPlaneOptions): Promise<Con
   };
 }
 
-interface Keys {
-  caCert: string;
-  caKey: string;
-  serverCert: string;
-  serverKey: string;
-  adminCert: string;
-  adminKey: string;
-  saKey: string;
-  saPub: string;
-  adminKubeconfig: string;
-}
-
 interface ClusterConfig {
   name: string;
   dir: string;
   binDir: string;
-  keys: Keys;
+  keys: ControlPlaneKeys;
   etcdClientPort: number;
   etcdPeerPort: number;
   apiserverPort: number;
@@ -234,7 +208,7 @@ class Cluster implements ClusterHandle {
     this.dir = cfg.dir;
     this.server = `https://127.0.0.1:${cfg.apiserverPort}`;
     this.caFile = cfg.keys.caCert;
-    this.adminKubeconfig = cfg.keys.adminKubeconfig;
+    this.adminKubeconfig = path.join(cfg.dir, 'admin.kubeconfig');
   }
 
   get running(): boolean {
@@ -281,10 +255,11 @@ class Cluster implements ClusterHandle {
         // Throwaway test data: durability across a host crash is not worth the fsync latency.
         '--unsafe-no-fsync',
       ]);
-      await waitFor(`etcd of ${cfg.name}`, deadline, etcd, async () => {
-        const body = await httpGet(`${etcdUrl}/health`);
-        return body !== undefined && body.includes('"health":"true"');
-      });
+      await waitFor(
+        `etcd of ${cfg.name} to be ready`,
+        async () => (await probe(`${etcdUrl}/health`))?.includes('"health":"true"'),
+        this.readiness(deadline, etcd),
+      );
 
       const apiserver = this.spawn('kube-apiserver', [
         `--etcd-servers=${etcdUrl}`,
@@ -304,13 +279,14 @@ class Cluster implements ClusterHandle {
         `--service-account-key-file=${keys.saPub}`,
         `--service-account-signing-key-file=${keys.saKey}`,
       ]);
-      await waitFor(`kube-apiserver of ${cfg.name}`, deadline, apiserver, async () => {
-        const body = await httpsGet(`${this.server}/readyz`, this.tls(false));
-        return body === 'ok';
-      });
+      await waitFor(
+        `kube-apiserver of ${cfg.name} to be ready`,
+        async () => (await probe(`${this.server}/readyz`, this.tls(false))) === 'ok',
+        this.readiness(deadline, apiserver),
+      );
 
       const kcm = this.spawn('kube-controller-manager', [
-        `--kubeconfig=${keys.adminKubeconfig}`,
+        `--kubeconfig=${this.adminKubeconfig}`,
         `--service-account-private-key-file=${keys.saKey}`,
         `--root-ca-file=${keys.caCert}`,
         '--leader-elect=false',
@@ -322,13 +298,12 @@ class Cluster implements ClusterHandle {
         // The controller manager has no health port here; the `default`
         // ServiceAccount appearing shows its controllers are running, so tests
         // that need a token Secret filled do not race its start-up.
-        await waitFor(`kube-controller-manager of ${cfg.name}`, deadline, kcm, async () => {
-          const body = await httpsGet(
-            `${this.server}/api/v1/namespaces/default/serviceaccounts/default`,
-            this.tls(true),
-          );
-          return body !== undefined && body.includes('"kind":"ServiceAccount"');
-        });
+        const defaultServiceAccount = `${this.server}/api/v1/namespaces/default/serviceaccounts/default`;
+        await waitFor(
+          `kube-controller-manager of ${cfg.name} to be ready`,
+          async () => (await probe(defaultServiceAccount, this.tls(true)))?.includes('"kind":"ServiceAccount"'),
+          this.readiness(deadline, kcm),
+        );
       }
       this.everReady = true;
     } catch (err) {
@@ -347,14 +322,17 @@ class Cluster implements ClusterHandle {
   }
 
   private spawn(binary: string, args: string[]): ManagedProcess {
-    const p = new ManagedProcess(
-      binary,
-      path.join(this.cfg.binDir, binary),
-      args,
-      path.join(this.cfg.dir, `${binary}.log`),
-    );
+    const p = new ManagedProcess({
+      argv: [path.join(this.cfg.binDir, binary), ...args],
+      logFile: path.join(this.cfg.dir, `${binary}.log`),
+    });
     this.procs.push(p);
     return p;
+  }
+
+  /** How one process of a start waits: all three share the start's deadline, and a process that dies ends it. */
+  private readiness(deadline: number, proc: ManagedProcess): WaitOptions {
+    return { timeoutMs: deadline - Date.now(), intervalMs: 200, process: proc };
   }
 
   private tls(withClientCert: boolean): https.RequestOptions {
@@ -365,254 +343,6 @@ class Cluster implements ClusterHandle {
         : {}),
     };
   }
-}
-
-class ManagedProcess {
-  private readonly child: ChildProcess;
-  private exitInfo: string | undefined;
-  readonly exited: Promise<void>;
-
-  constructor(
-    readonly binary: string,
-    file: string,
-    args: string[],
-    readonly logFile: string,
-  ) {
-    // Logs go straight to a file (appended across restarts) so nothing has to drain a pipe.
-    const fd = openSync(logFile, 'a');
-    try {
-      this.child = spawn(file, args, { stdio: ['ignore', fd, fd], env: process.env });
-    } finally {
-      closeSync(fd);
-    }
-    this.exited = new Promise<void>((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.exitInfo = signal ? `signal ${signal}` : `code ${code}`;
-        if (this.child.pid !== undefined) livePids.delete(this.child.pid);
-        resolve();
-      });
-      this.child.once('error', (err) => {
-        this.exitInfo = `spawn error: ${err.message}`;
-        resolve();
-      });
-    });
-    if (this.child.pid !== undefined) trackPid(this.child.pid);
-  }
-
-  /** Why the process has exited, or undefined while it runs. */
-  get exitReason(): string | undefined {
-    return this.exitInfo;
-  }
-
-  async stop(graceMs: number): Promise<void> {
-    if (this.exitInfo !== undefined || this.child.pid === undefined) return;
-    this.child.kill('SIGTERM');
-    // An API server can still be draining long after SIGTERM; tests need a bounded stop.
-    if (!(await raceTimeout(this.exited, graceMs))) {
-      this.child.kill('SIGKILL');
-      await this.exited;
-    }
-  }
-
-  async logTail(lines = 20): Promise<string> {
-    try {
-      const text = await fs.readFile(this.logFile, 'utf8');
-      return text.trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  }
-}
-
-async function waitFor(
-  what: string,
-  deadline: number,
-  proc: ManagedProcess,
-  ready: () => Promise<boolean>,
-): Promise<void> {
-  for (;;) {
-    if (proc.exitReason !== undefined) {
-      throw new Error(
-        `${what} exited (${proc.exitReason}) before it was ready; ${proc.logFile} ends with:\n${await proc.logTail()}`,
-      );
-    }
-    if (await ready().catch(() => false)) return;
-    if (Date.now() > deadline) {
-      throw new Error(`${what} was not ready in time; ${proc.logFile} ends with:\n${await proc.logTail()}`);
-    }
-    await sleep(200);
-  }
-}
-
-function raceTimeout(p: Promise<void>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const t = setTimeout(() => resolve(false), ms);
-    void p.then(() => {
-      clearTimeout(t);
-      resolve(true);
-    });
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function httpGet(url: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 2_000 }, (res) => collect(res, resolve));
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
-
-function httpsGet(url: string, tls: https.RequestOptions): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const req = https.get(url, { ...tls, timeout: 2_000 }, (res) => collect(res, resolve));
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
-
-function collect(res: http.IncomingMessage, resolve: (body: string | undefined) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => resolve(res.statusCode === 200 ? Buffer.concat(chunks).toString('utf8') : undefined));
-  res.on('error', () => resolve(undefined));
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers: net.Server[] = [];
-  try {
-    const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const server = net.createServer();
-      servers.push(server);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
-      ports.push((server.address() as net.AddressInfo).port);
-    }
-    return ports;
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  }
-}
-
-// A config file of our own, rather than openssl's system one, so the
-// extensions do not depend on how the distribution configured openssl.
-const OPENSSL_CNF = `
-[req]
-distinguished_name = dn
-prompt = no
-[dn]
-[ca_ext]
-basicConstraints = critical,CA:TRUE
-keyUsage = critical,keyCertSign,cRLSign,digitalSignature
-subjectKeyIdentifier = hash
-[server_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
-authorityKeyIdentifier = keyid
-[client_ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = clientAuth
-authorityKeyIdentifier = keyid
-`;
-
-async function openssl(cwd: string, args: string[]): Promise<void> {
-  try {
-    await execFileAsync('openssl', args, { cwd });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`openssl ${args.join(' ')} failed: ${e.stderr || e.message}`);
-  }
-}
-
-async function makeKeys(dir: string, name: string): Promise<Keys> {
-  const pki = path.join(dir, 'pki');
-  await fs.mkdir(pki, { recursive: true });
-  const cnf = path.join(pki, 'openssl.cnf');
-  await fs.writeFile(cnf, OPENSSL_CNF);
-  const p = (f: string) => path.join(pki, f);
-  const days = '3650';
-
-  await openssl(pki, ['genrsa', '-out', p('ca.key'), '2048']);
-  await openssl(pki, [
-    'req',
-    '-x509',
-    '-new',
-    '-key',
-    p('ca.key'),
-    '-subj',
-    `/CN=${name}-ca`,
-    '-days',
-    days,
-    '-config',
-    cnf,
-    '-extensions',
-    'ca_ext',
-    '-out',
-    p('ca.crt'),
-  ]);
-
-  const issue = async (base: string, subj: string, ext: string) => {
-    await openssl(pki, ['genrsa', '-out', p(`${base}.key`), '2048']);
-    await openssl(pki, [
-      'req',
-      '-new',
-      '-key',
-      p(`${base}.key`),
-      '-subj',
-      subj,
-      '-config',
-      cnf,
-      '-out',
-      p(`${base}.csr`),
-    ]);
-    await openssl(pki, [
-      'x509',
-      '-req',
-      '-in',
-      p(`${base}.csr`),
-      '-CA',
-      p('ca.crt'),
-      '-CAkey',
-      p('ca.key'),
-      '-CAcreateserial',
-      '-days',
-      days,
-      '-extfile',
-      cnf,
-      '-extensions',
-      ext,
-      '-out',
-      p(`${base}.crt`),
-    ]);
-  };
-  await issue('apiserver', `/CN=${name}-apiserver`, 'server_ext');
-  // system:masters is bound to cluster-admin by the API server's bootstrap RBAC policy.
-  await issue('admin', '/O=system:masters/CN=admin', 'client_ext');
-
-  await openssl(pki, ['genrsa', '-out', p('sa.key'), '2048']);
-  await openssl(pki, ['rsa', '-in', p('sa.key'), '-pubout', '-out', p('sa.pub')]);
-
-  const keys: Keys = {
-    caCert: p('ca.crt'),
-    caKey: p('ca.key'),
-    serverCert: p('apiserver.crt'),
-    serverKey: p('apiserver.key'),
-    adminCert: p('admin.crt'),
-    adminKey: p('admin.key'),
-    saKey: p('sa.key'),
-    saPub: p('sa.pub'),
-    adminKubeconfig: path.join(dir, 'admin.kubeconfig'),
-  };
-  return keys;
 }
 
 // JSON strings are valid YAML double-quoted scalars, which spares a YAML dependency.

@@ -1,4 +1,3 @@
-import * as k8s from 'kubernetes-client-node-cjs';
 import { LocalWorkspace, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,9 +5,10 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { Manifest, Topology, TopologyInput, validateTopology } from '../../../constructs';
+import { Topology, TopologyInput, validateTopology } from '../../../constructs';
 import { exampleTopologyPath } from '../../../constructs/model/example';
 import { argoMultiClusterProgram } from '../../../stacks/program/program';
+import { CLI } from '../../unit/support/helpers';
 import { ControlPlanes, startControlPlanes } from './controlPlane';
 import { preparePulumiEnv } from './pulumiEnv';
 import { toolchainBinDir } from './toolchain';
@@ -73,30 +73,6 @@ export async function programStack(world: World, stackName: string): Promise<Sta
   return stack;
 }
 
-/** An admin client of one cluster. */
-export function adminClient(world: World, context: string): k8s.KubernetesObjectApi {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(world.planes.kubeconfigPath);
-  kc.setCurrentContext(context);
-  return k8s.KubernetesObjectApi.makeApiClient(kc);
-}
-
-/** Reads an object; undefined when the server says 404. */
-export async function readObject(client: k8s.KubernetesObjectApi, m: Manifest): Promise<any | undefined> {
-  try {
-    return (
-      await client.read({
-        apiVersion: m.apiVersion,
-        kind: m.kind,
-        metadata: { name: m.metadata.name, namespace: m.metadata.namespace },
-      })
-    ).body;
-  } catch (e: any) {
-    if (e?.statusCode === 404 || e?.response?.statusCode === 404) return undefined;
-    throw e;
-  }
-}
-
 /** The HTTP status a bearer token gets from a cluster's API server: 200 while it is valid, 401 once revoked. */
 export function statusWithToken(world: World, cluster: string, token: string): Promise<number> {
   const c = world.planes.clusters[cluster];
@@ -114,21 +90,10 @@ export function statusWithToken(world: World, cluster: string, token: string): P
   });
 }
 
-/** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-/** The built CLI (`npm run test:integration` builds it first). */
-const CLI = join(__dirname, '..', '..', '..', 'lib', 'constructs', 'cli', 'main.js');
-
 /**
- * Runs the built CLI as `argo-multicluster ARGS` would and captures its output. A child process, because the CLI
- * loads @kubernetes/client-node, an ES module, which jest's module system cannot load.
+ * Runs the built CLI (`npm run test:integration` builds it first) as `argo-multicluster ARGS` would and captures its
+ * output. A child process, because the CLI loads @kubernetes/client-node, an ES module, which jest's module system
+ * cannot load.
  */
 export function cli(
   args: string[],
