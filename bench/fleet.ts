@@ -10,34 +10,21 @@ import type * as ControlPlane from '../tests/integration/harness/controlPlane';
 import type * as PulumiEnv from '../tests/integration/harness/pulumiEnv';
 import type * as Toolchain from '../tests/integration/harness/toolchain';
 import type { Machine } from './machine';
-import { CLI, ROOT } from './paths';
+import { CLI } from './paths';
 import { RunError } from './run-error';
 
-const HARNESS = path.join(ROOT, 'tests', 'integration', 'harness');
 const SAMPLE_MS = 200;
 
 type Harness = typeof ControlPlane & typeof PulumiEnv & typeof Toolchain;
 
 /**
- * The test harness, in TypeScript, transpiled for this run into `work` (it imports node modules only), so the
- * benchmark starts clusters exactly as the integration tests do without a second copy of that code. The copy tsc
- * emits into lib/tests/ (the type imports above bring the harness into the build) is not the one run: toolchain.ts
- * looks for tools/build.sh three folders above its own, which holds from bench/work/harness, not from there.
+ * The test harness, so that the benchmark starts clusters exactly as the integration tests do; loaded only for a
+ * fleet run.
  */
-async function loadHarness(work: string): Promise<Harness> {
-  const ts = await import('typescript');
-  const out = path.join(work, 'harness');
-  fs.mkdirSync(out, { recursive: true });
-  for (const name of ['controlPlane', 'pulumiEnv', 'toolchain']) {
-    const source = fs.readFileSync(path.join(HARNESS, `${name}.ts`), 'utf8');
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    });
-    fs.writeFileSync(path.join(out, `${name}.js`), outputText);
-  }
-  const controlPlane: typeof ControlPlane = await import(path.join(out, 'controlPlane.js'));
-  const pulumiEnv: typeof PulumiEnv = await import(path.join(out, 'pulumiEnv.js'));
-  const toolchain: typeof Toolchain = await import(path.join(out, 'toolchain.js'));
+async function loadHarness(): Promise<Harness> {
+  const controlPlane = await import('../tests/integration/harness/controlPlane');
+  const pulumiEnv = await import('../tests/integration/harness/pulumiEnv');
+  const toolchain = await import('../tests/integration/harness/toolchain');
   return { ...controlPlane, ...pulumiEnv, ...toolchain };
 }
 
@@ -153,7 +140,7 @@ export interface FleetOptions {
   sizes: number[];
   /** Remote stacks at once (`fleet up --parallel`). */
   parallel: number;
-  /** Scratch folder; the benchmark's files go to `<work>/fleet` and `<work>/harness`. */
+  /** Scratch folder; the benchmark's files go to `<work>/fleet`. */
   work: string;
   /** Progress output. */
   log: (s: string) => void;
@@ -177,7 +164,7 @@ export interface FleetRow {
  * at once (`--parallel n`), the unbounded reference. Each run must succeed; `destroy` clears the clusters after it.
  */
 export async function benchFleet({ sizes, parallel, work, log }: FleetOptions): Promise<FleetRow[]> {
-  const h = await loadHarness(work);
+  const h = await loadHarness();
   const binDir = h.toolchainBinDir();
   const dir = path.join(work, 'fleet');
   fs.rmSync(dir, { recursive: true, force: true });

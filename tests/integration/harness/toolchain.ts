@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /**
  * The folder of the built tools: `$ARGO_MC_TOOLCHAIN_BIN`, else what `tools/build.sh` prints (seconds when cached,
@@ -7,7 +8,7 @@ import { join } from 'node:path';
  */
 export function toolchainBinDir(): string {
   if (process.env.ARGO_MC_TOOLCHAIN_BIN) return process.env.ARGO_MC_TOOLCHAIN_BIN;
-  const script = join(__dirname, '..', '..', '..', 'tools', 'build.sh');
+  const script = buildScript();
   try {
     return execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
       .trim()
@@ -27,4 +28,13 @@ export function kubectl(kubeconfig: string, context: string, args: string[], inp
     input,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/** `tools/build.sh`, found upwards: the harness also runs compiled into lib/ (for the fleet benchmark). */
+function buildScript(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const script = join(dir, 'tools', 'build.sh');
+    if (existsSync(script)) return script;
+    if (dirname(dir) === dir) throw new Error(`tools/build.sh is not in ${__dirname} or any folder above it`);
+  }
 }
