@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { Manifest, Topology, TopologyError, type TopologyIssue, validateTopology } from '../../../constructs';
-import { exampleInput, objects } from './helpers';
+import { example, exampleInput, objects, topology } from './helpers';
 
 /** Every issue of the example topology with `patch` applied, in the order reported; none when it is accepted. */
 export function topologyIssues(patch: (t: any) => void): TopologyIssue[] {
@@ -42,3 +42,48 @@ export const MANAGED_LABELS = {
 export function objectNames(list: readonly { kind: string; metadata: { name: string; namespace?: string } }[]) {
   return list.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`);
 }
+
+/** Credentials for the remotes of {@link TOPOLOGY_VARIANTS} (plain mode writes them into the profiles). */
+export const VARIANT_CREDENTIALS = new Map([
+  ['cluster-1', { token: 'token-1', caData: 'Q0E=' }],
+  ['cluster-2', { token: 'token-2' }],
+]);
+
+/** Topologies that between them use every kind of object and every secrets mode, by name. */
+export const TOPOLOGY_VARIANTS: [string, Topology][] = [
+  ['example', example()],
+  [
+    'namespaced controller, two remotes, several namespaces',
+    topology((r) => {
+      r.local.controller.namespaced = true;
+      r.remotes[0].namespaces = ['team-a', 'team-b'];
+      r.remotes[0].executorServiceAccount = 'workflow';
+      r.remotes.push({
+        name: 'cluster-2',
+        server: 'https://10.0.0.2:6443',
+        access: 'cluster',
+        insecureSkipTLSVerify: true,
+      });
+    }),
+  ],
+  [
+    'plain secrets',
+    topology((r) => {
+      r.secrets.mode = 'plain';
+      r.remotes.push({ name: 'cluster-2', server: 'https://10.0.0.2:6443', insecureSkipTLSVerify: true });
+    }),
+  ],
+  [
+    'external secrets, full controller config',
+    topology((r) => {
+      r.secrets = { store: { name: 'remote-tokens', key: 'argo-{remote}' } };
+      r.local.controller.config = {
+        executor: { imagePullPolicy: 'IfNotPresent', resources: { requests: { cpu: '10m' } } },
+        workflowDefaults: { spec: { serviceAccountName: 'workflow' } },
+        retentionPolicy: { completed: 10 },
+        links: [{ name: 'logs', scope: 'workflow', url: 'https://logs/${metadata.name}' }],
+        instanceID: 'mc',
+      };
+    }),
+  ],
+];

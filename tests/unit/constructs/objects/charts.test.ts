@@ -1,7 +1,14 @@
 import { App } from 'cdk8s';
-import { buildCharts } from '../../../../constructs';
-import { MANAGED_LABELS, localObjects, objectNames, remoteObjects } from '../../support/constructs';
-import { example, objects, topology } from '../../support/helpers';
+import { buildCharts, manifestKey } from '../../../../constructs';
+import {
+  MANAGED_LABELS,
+  TOPOLOGY_VARIANTS,
+  VARIANT_CREDENTIALS,
+  localObjects,
+  objectNames,
+  remoteObjects,
+} from '../../support/constructs';
+import { example, objects, topology, validateAgainstKubernetesSchema } from '../../support/helpers';
 
 const namespaces = (list: { kind: string; metadata: { name: string } }[]) =>
   list.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name);
@@ -98,4 +105,26 @@ describe('buildCharts', () => {
     expect([shared.local.node.scope, ...shared.remotes.map((r) => r.node.scope)]).toEqual([app, app]);
     expect(app.charts.map((c) => c.node.id)).toEqual(['cluster-0', 'cluster-1']);
   });
+});
+
+describe('every object of buildCharts, for each variant', () => {
+  test.each(TOPOLOGY_VARIANTS)('%s: passes the Kubernetes schema of its kind', (_name, t) => {
+    for (const list of objects(t, { credentials: VARIANT_CREDENTIALS }).values()) {
+      for (const m of list) {
+        if (m.kind === 'ExternalSecret') continue; // not a Kubernetes kind: its shape is asserted in profile.test.ts
+        validateAgainstKubernetesSchema(m);
+      }
+    }
+  });
+
+  test.each(TOPOLOGY_VARIANTS)(
+    '%s: every name is set (no cdk8s generated names) and unique per cluster',
+    (_name, t) => {
+      for (const list of objects(t, { credentials: VARIANT_CREDENTIALS }).values()) {
+        const keys = list.map(manifestKey);
+        expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
+        for (const m of list) expect(m.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$/);
+      }
+    },
+  );
 });

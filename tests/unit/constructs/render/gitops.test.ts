@@ -11,80 +11,21 @@ import {
   clusterManifests,
   gitopsTree,
   manifestFileName,
-  manifestKey,
 } from '../../../../constructs';
-import { ROOT, example, objects, topology, validateAgainstKubernetesSchema } from '../../support/helpers';
+import { ROOT, example, topology } from '../../support/helpers';
 import { runCli } from '../../support/in-process-cli';
+import { TOPOLOGY_VARIANTS, VARIANT_CREDENTIALS } from '../../support/constructs';
 
-const credentials = new Map([
-  ['cluster-1', { token: 'token-1', caData: 'Q0E=' }],
-  ['cluster-2', { token: 'token-2' }],
-]);
-
-const VARIANTS: [string, Topology][] = [
-  ['example', example()],
-  [
-    'namespaced controller, two remotes, several namespaces',
-    topology((r) => {
-      r.local.controller.namespaced = true;
-      r.remotes[0].namespaces = ['team-a', 'team-b'];
-      r.remotes[0].executorServiceAccount = 'workflow';
-      r.remotes.push({
-        name: 'cluster-2',
-        server: 'https://10.0.0.2:6443',
-        access: 'cluster',
-        insecureSkipTLSVerify: true,
-      });
-    }),
-  ],
-  [
-    'plain secrets',
-    topology((r) => {
-      r.secrets.mode = 'plain';
-      r.remotes.push({ name: 'cluster-2', server: 'https://10.0.0.2:6443', insecureSkipTLSVerify: true });
-    }),
-  ],
-  [
-    'external secrets, full controller config',
-    topology((r) => {
-      r.secrets = { store: { name: 'remote-tokens', key: 'argo-{remote}' } };
-      r.local.controller.config = {
-        executor: { imagePullPolicy: 'IfNotPresent', resources: { requests: { cpu: '10m' } } },
-        workflowDefaults: { spec: { serviceAccountName: 'workflow' } },
-        retentionPolicy: { completed: 10 },
-        links: [{ name: 'logs', scope: 'workflow', url: 'https://logs/${metadata.name}' }],
-        instanceID: 'mc',
-      };
-    }),
-  ],
-];
-
-describe('every synthesized object', () => {
-  test.each(VARIANTS)('%s: passes the Kubernetes schema of its kind', (_name, t) => {
-    for (const list of objects(t, { credentials }).values()) {
-      for (const m of list) {
-        if (m.kind === 'ExternalSecret') continue; // not a Kubernetes kind: its shape is asserted in profile.test.ts
-        validateAgainstKubernetesSchema(m);
-      }
-    }
-  });
-
-  test.each(VARIANTS)('%s: every name is set (no cdk8s generated names) and unique per cluster', (_name, t) => {
-    for (const list of objects(t, { credentials }).values()) {
-      const keys = list.map(manifestKey);
-      expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([]);
-      for (const m of list) expect(m.metadata.name).not.toMatch(/-c8[0-9a-f]{6,}$/);
-    }
-  });
-
+describe('the GitOps output of every variant', () => {
   test('no token or kubeconfig lands in output outside plain mode', () => {
-    const text = (t: Topology) => [...gitopsTree(t, buildCharts(t, { credentials })).values()].join('\n');
-    for (const [, t] of VARIANTS.filter(([n]) => n !== 'plain secrets')) {
+    const text = (t: Topology) =>
+      [...gitopsTree(t, buildCharts(t, { credentials: VARIANT_CREDENTIALS })).values()].join('\n');
+    for (const [, t] of TOPOLOGY_VARIANTS.filter(([n]) => n !== 'plain secrets')) {
       expect(text(t)).not.toContain('token-1');
       expect(text(t)).not.toMatch(/^\s*kubeconfig: [A-Za-z0-9+/=]{20,}$/m);
     }
     // What the checks look for is there in plain mode, so they would find it elsewhere.
-    const plain = VARIANTS.find(([n]) => n === 'plain secrets')![1];
+    const plain = TOPOLOGY_VARIANTS.find(([n]) => n === 'plain secrets')![1];
     expect(text(plain)).toMatch(/^\s*kubeconfig: [A-Za-z0-9+/=]{20,}$/m);
   });
 });
@@ -127,11 +68,11 @@ describe('the GitOps tree', () => {
 
   test('none mode: PROFILES.md tells how to make each profile; the modes that write profiles have none', () => {
     expect(profileSection(example())).toBe(MAKE_PROFILE('default').join('\n'));
-    for (const [name, t] of VARIANTS.filter(([, v]) => v.secrets.mode !== 'none'))
-      expect([name, gitopsTree(t, buildCharts(t, { credentials })).has('cluster-0/PROFILES.md')]).toEqual([
+    for (const [name, t] of TOPOLOGY_VARIANTS.filter(([, v]) => v.secrets.mode !== 'none'))
+      expect([
         name,
-        false,
-      ]);
+        gitopsTree(t, buildCharts(t, { credentials: VARIANT_CREDENTIALS })).has('cluster-0/PROFILES.md'),
+      ]).toEqual([name, false]);
   });
 
   test('PROFILES.md names the artifact Secrets to create, and the task results an any-namespace profile leaves behind', () => {
@@ -151,10 +92,10 @@ describe('the GitOps tree', () => {
     );
   });
 
-  test.each(VARIANTS)(
+  test.each(TOPOLOGY_VARIANTS)(
     "%s: each cluster's kustomization.yaml lists every other object file of its folder, in apply order",
     (_name, t) => {
-      const charts = buildCharts(t, { credentials });
+      const charts = buildCharts(t, { credentials: VARIANT_CREDENTIALS });
       const tree = gitopsTree(t, charts);
       for (const [cluster, manifests] of clusterManifests(charts)) {
         const listed: string[] = parse(tree.get(`${cluster}/kustomization.yaml`)!).resources;
