@@ -87,3 +87,16 @@ export const TOPOLOGY_VARIANTS: [string, Topology][] = [
     }),
   ],
 ];
+
+/** What a remote with only a name, a context and a server is, once validated: every default of a remote. */
+export const REMOTE_DEFAULTS = {
+  namespaces: ['default'],
+  workflowNamespace: 'argo',
+  executorServiceAccount: 'default',
+  access: 'namespaced',
+  insecureSkipTLSVerify: false,
+  createNamespaces: true,
+  tokenGeneration: 0,
+  artifactSecrets: [],
+  manageSharedObjects: true,
+};

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { exampleTopologyPath } from '../../../../constructs/model/example';
 import { CLI, ROOT, example } from '../../support/helpers';
+import { REMOTE_DEFAULTS } from '../../support/constructs';
 
 type ExampleModule = typeof import('../../../../constructs/model/example');
 
@@ -52,15 +53,7 @@ describe('the built-in example', () => {
           name: 'cluster-1',
           context: 'cluster-1',
           server: 'https://cluster-1.example.com:6443',
-          namespaces: ['default'],
-          workflowNamespace: 'argo',
-          executorServiceAccount: 'default',
-          access: 'namespaced',
-          insecureSkipTLSVerify: false,
-          createNamespaces: true,
-          tokenGeneration: 0,
-          artifactSecrets: [],
-          manageSharedObjects: true,
+          ...REMOTE_DEFAULTS,
         },
       ],
       secrets: { mode: 'none' },

@@ -1,5 +1,5 @@
 import { validateTopology } from '../../../../constructs';
-import { topologyIssues } from '../../support/constructs';
+import { REMOTE_DEFAULTS, topologyIssues } from '../../support/constructs';
 import { exampleInput } from '../../support/helpers';
 
 describe('topology defaults', () => {
@@ -23,18 +23,10 @@ describe('topology defaults', () => {
       },
     });
     expect(t.remotes[0]).toEqual({
-      artifactSecrets: [],
       name: 'c1',
       context: 'c1',
       server: 'https://c1:6443',
-      namespaces: ['default'],
-      workflowNamespace: 'argo',
-      executorServiceAccount: 'default',
-      access: 'namespaced',
-      insecureSkipTLSVerify: false,
-      createNamespaces: true,
-      tokenGeneration: 0,
-      manageSharedObjects: true,
+      ...REMOTE_DEFAULTS,
     });
     expect(t.secrets).toEqual({ mode: 'none', store: undefined });
   });

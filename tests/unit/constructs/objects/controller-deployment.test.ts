@@ -22,6 +22,16 @@ const ARGS = [
   'ghcr.io/example/argoexec:v3.4-multicluster',
 ];
 
+/** Every field of the controller's pod spec without pod settings: nothing cdk8s-plus would add, no empty field. */
+const POD_SPEC_FIELDS = [
+  'automountServiceAccountToken',
+  'containers',
+  'nodeSelector',
+  'priorityClassName',
+  'securityContext',
+  'serviceAccountName',
+];
+
 const deploymentOf = (t: Topology) => find(localObjects(t), 'Deployment', 'workflow-controller', 'argo');
 
 describe('controller Deployment', () => {
@@ -65,14 +75,7 @@ describe('controller Deployment', () => {
       timeoutSeconds: 30,
     });
     // Nothing else: no field cdk8s-plus would have added (its metadata.addr label, a pod security default).
-    expect(Object.keys(pod).sort()).toEqual([
-      'automountServiceAccountToken',
-      'containers',
-      'nodeSelector',
-      'priorityClassName',
-      'securityContext',
-      'serviceAccountName',
-    ]);
+    expect(Object.keys(pod).sort()).toEqual(POD_SPEC_FIELDS);
     expect(Object.keys(container).sort()).toEqual([
       'args',
       'command',
@@ -211,14 +214,7 @@ describe('controller pod settings', () => {
 
   test('unset, the Deployment is what it was: no empty fields', () => {
     const plain = deploymentOf(topology(() => undefined)).spec.template;
-    expect(Object.keys(plain.spec).sort()).toEqual([
-      'automountServiceAccountToken',
-      'containers',
-      'nodeSelector',
-      'priorityClassName',
-      'securityContext',
-      'serviceAccountName',
-    ]);
+    expect(Object.keys(plain.spec).sort()).toEqual(POD_SPEC_FIELDS);
     expect(plain.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     expect(plain.spec.containers[0].args).toEqual(ARGS);
     expect(Object.keys(plain.metadata).sort()).toEqual(['annotations', 'labels']);
