@@ -2,10 +2,10 @@ import { CommandError, EngineEvent, LocalWorkspace, PulumiCommand, Stack } from 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { argoMultiClusterProgram } from '../../stacks/program/program';
+import { PROJECT } from '../../stacks/program/stack-names';
 import type { ConfigValue, FleetAction, FleetBackend, FleetOptions, StackRunResult } from './fleet';
 
 /** The project name a fleet's stacks get when the work dir has no Pulumi.yaml: that of this package's own. */
-const PROJECT = 'argo-multicluster';
 
 /** The user's own Pulumi CLI: from `root`, else from PATH. Never installed or downloaded here. */
 async function pulumiCommand(root: string | undefined): Promise<PulumiCommand> {

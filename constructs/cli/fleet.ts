@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Topology } from '../model/topology';
 import { exampleTopologyPath } from '../model/example';
 import { TopologyError, loadTopologyFile } from '../model/validate';
-import { partOfOutputs, remoteStackName } from '../../stacks/program/stack-names';
+import { configKey, partOfOutputs, remoteStackName } from '../../stacks/program/stack-names';
 import { unknownFlag } from './flags';
 
 /** Bad flags of `fleet`: exit 2. */
@@ -191,12 +191,12 @@ export async function runFleet(
   const local = topology.local.name;
   const outcomes: StackOutcome[] = [];
   const config = (cluster: string, part: string): Record<string, ConfigValue> => ({
-    'argo-multicluster:topology': { value: opts.topologyFile },
-    'argo-multicluster:part': { value: part },
+    [configKey('topology')]: { value: opts.topologyFile },
+    [configKey('part')]: { value: part },
     ...(opts.kubeconfig !== undefined
-      ? { [`argo-multicluster:kubeconfigs.${cluster}`]: { value: opts.kubeconfig, secret: true } }
+      ? { [configKey(`kubeconfigs.${cluster}`)]: { value: opts.kubeconfig, secret: true } }
       : {}),
-    ...(opts.skipAwait && part === 'local' ? { 'argo-multicluster:skipAwait': { value: 'true' } } : {}),
+    ...(opts.skipAwait && part === 'local' ? { [configKey('skipAwait')]: { value: 'true' } } : {}),
   });
   const one = async (
     cluster: string,

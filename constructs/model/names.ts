@@ -14,6 +14,11 @@ export const KUBECONFIG_KEY = 'kubeconfig';
 /** Pod-template annotation whose value changes whenever the controller config or a profile changes. */
 export const CHECKSUM_ANNOTATION = 'argo-multicluster.io/config-checksum';
 
+/** The API group of Argo's resources. */
+export const ARGO_GROUP = 'argoproj.io';
+/** The resource the executor writes each step's outputs to, in the remote cluster, and the controller reads. */
+export const TASK_RESULTS = 'workflowtaskresults';
+
 /** Labels on every object, so GitOps tools and operators can tell what this package manages. */
 export const COMMON_LABELS: Readonly<Record<string, string>> = {
   'app.kubernetes.io/managed-by': 'argo-multicluster',

@@ -1,4 +1,5 @@
 import { k8s } from 'cdk8s-plus-33';
+import { ARGO_GROUP, TASK_RESULTS } from '../model/names';
 
 /** Shorthand for one RBAC rule; `group` '' is the core API group. */
 export function rule(group: string, resources: string[], verbs: string[]): k8s.PolicyRule {
@@ -16,7 +17,7 @@ export function controllerWorkflowRules(clusterScoped: boolean): k8s.PolicyRule[
     rule('', ['configmaps'], ['get', 'watch', 'list']),
     rule('', ['persistentvolumeclaims', 'persistentvolumeclaims/finalizers'], ['create', 'update', 'delete', 'get']),
     rule(
-      'argoproj.io',
+      ARGO_GROUP,
       [
         'workflows',
         'workflows/finalizers',
@@ -26,11 +27,11 @@ export function controllerWorkflowRules(clusterScoped: boolean): k8s.PolicyRule[
       ],
       ['get', 'list', 'watch', 'update', 'patch', 'delete', 'create'],
     ),
-    rule('argoproj.io', templates, ['get', 'list', 'watch']),
-    rule('argoproj.io', ['workflowtaskresults'], ['list', 'watch', 'deletecollection']),
+    rule(ARGO_GROUP, templates, ['get', 'list', 'watch']),
+    rule(ARGO_GROUP, [TASK_RESULTS], ['list', 'watch', 'deletecollection']),
     rule('', ['serviceaccounts'], ['get', 'list']),
     rule(
-      'argoproj.io',
+      ARGO_GROUP,
       ['cronworkflows', 'cronworkflows/finalizers'],
       ['get', 'list', 'watch', 'update', 'patch', 'delete'],
     ),
@@ -45,7 +46,7 @@ export function controllerWorkflowRules(clusterScoped: boolean): k8s.PolicyRule[
 export const LEASE_RULES: k8s.PolicyRule[] = [rule('coordination.k8s.io', ['leases'], ['create', 'get', 'update'])];
 
 /** The executor writes its outputs as task results, nothing more. */
-export const EXECUTOR_RULES: k8s.PolicyRule[] = [rule('argoproj.io', ['workflowtaskresults'], ['create', 'patch'])];
+export const EXECUTOR_RULES: k8s.PolicyRule[] = [rule(ARGO_GROUP, [TASK_RESULTS], ['create', 'patch'])];
 
 /**
  * The executor's rules, plus `get` on exactly the artifact repository Secrets it reads in its own namespace
@@ -69,7 +70,7 @@ export function executorRules(artifactSecrets: readonly string[] = []): k8s.Poli
 export const REMOTE_RULES: k8s.PolicyRule[] = [
   rule('', ['pods'], ['list', 'watch', 'create', 'patch', 'delete']),
   rule('', ['pods/exec'], ['create']),
-  rule('argoproj.io', ['workflowtaskresults'], ['list', 'watch', 'deletecollection']),
+  rule(ARGO_GROUP, [TASK_RESULTS], ['list', 'watch', 'deletecollection']),
 ];
 
 /** With several remote namespaces the profile serves any namespace, so the pod writes are per namespace... */
@@ -86,5 +87,5 @@ export const REMOTE_WRITE_RULES: k8s.PolicyRule[] = [
  */
 export const REMOTE_WATCH_RULES: k8s.PolicyRule[] = [
   rule('', ['pods'], ['list', 'watch']),
-  rule('argoproj.io', ['workflowtaskresults'], ['list', 'watch', 'deletecollection']),
+  rule(ARGO_GROUP, [TASK_RESULTS], ['list', 'watch', 'deletecollection']),
 ];

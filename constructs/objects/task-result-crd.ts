@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
+import { ARGO_GROUP, TASK_RESULTS } from '../model/names';
 
 const str = { type: 'string' };
 const preserved = { type: 'object', xKubernetesPreserveUnknownFields: true };
@@ -14,13 +15,13 @@ export class WorkflowTaskResultCrd extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new k8s.KubeCustomResourceDefinition(this, 'Resource', {
-      metadata: { name: 'workflowtaskresults.argoproj.io' },
+      metadata: { name: `${TASK_RESULTS}.${ARGO_GROUP}` },
       spec: {
-        group: 'argoproj.io',
+        group: ARGO_GROUP,
         names: {
           kind: 'WorkflowTaskResult',
           listKind: 'WorkflowTaskResultList',
-          plural: 'workflowtaskresults',
+          plural: TASK_RESULTS,
           singular: 'workflowtaskresult',
         },
         scope: 'Namespaced',

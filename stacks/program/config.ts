@@ -11,10 +11,8 @@ import {
   validateTopology,
 } from '../../constructs';
 import type { ClusterConnection } from '../component/cluster';
+import { PROJECT, configKey } from './stack-names';
 import { applyTokenGenerations } from './token-generations';
-
-/** The stack configuration namespace (the project name). */
-export const CONFIG_NAMESPACE = 'argo-multicluster';
 
 /** Everything the program takes from `pulumi config`, validated. */
 export interface StackSettings {
@@ -54,7 +52,7 @@ export function parsePart(value: string | undefined, topology: Topology): StackP
   throw new TopologyError(
     [
       {
-        path: `${CONFIG_NAMESPACE}:part`,
+        path: configKey('part'),
         value,
         message: `is not a part of this topology; valid: ${valid.join(', ')}`,
       },
@@ -76,9 +74,8 @@ const OVERRIDES = {
  * `remoteStacks` (per remote, the stack of its part).
  * @throws TopologyError naming each invalid field or config key.
  */
-export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)): StackSettings {
+export function readStackSettings(config = new pulumi.Config(PROJECT)): StackSettings {
   const topologyFile = config.get('topology') ?? exampleTopologyPath();
-  const key = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
   let raw: any;
   try {
@@ -87,7 +84,7 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
     throw new TopologyError(
       [
         {
-          path: key('topology'),
+          path: configKey('topology'),
           value: topologyFile,
           message: `cannot be read as YAML: ${(e as Error).message.split('\n')[0]}`,
         },
@@ -100,9 +97,13 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
     const value = config.get(name);
     if (value === undefined) continue;
     if (raw?.local?.controller) raw.local.controller[path.split('.').pop()!] = value;
-    overridden.set(path, key(name));
+    overridden.set(path, configKey(name));
   }
-  for (const [path, name] of applyTokenGenerations(raw, config.getObject('tokenGenerations'), key('tokenGenerations')))
+  for (const [path, name] of applyTokenGenerations(
+    raw,
+    config.getObject('tokenGenerations'),
+    configKey('tokenGenerations'),
+  ))
     overridden.set(path, name);
   let topology: Topology;
   try {
@@ -121,11 +122,11 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
   const issues: TopologyIssue[] = [];
   const perCluster = (name: string, value: Record<string, unknown> | undefined) => {
     for (const [cluster, v] of Object.entries(value ?? {})) {
-      const unknown = unknownClusterIssues(`${key(name)}.${cluster}`, cluster, names, 'cluster');
+      const unknown = unknownClusterIssues(`${configKey(name)}.${cluster}`, cluster, names, 'cluster');
       issues.push(...unknown);
       if (!unknown.length && (typeof v !== 'string' || !v))
         issues.push({
-          path: `${key(name)}.${cluster}`,
+          path: `${configKey(name)}.${cluster}`,
           value: name === 'kubeconfigs' ? '(secret)' : v,
           message: 'must be a non-empty string',
         });
@@ -139,7 +140,7 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
     throw new TopologyError(
       [
         {
-          path: key('remoteStacks'),
+          path: configKey('remoteStacks'),
           value: JSON.stringify(remoteStacks),
           message: 'must be an object of remote name to stack name',
         },
@@ -149,7 +150,7 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
   }
   const remoteNames = topology.remotes.map((r) => r.name);
   for (const [remote, stack] of Object.entries(remoteStacks)) {
-    const at = `${key('remoteStacks')}.${remote}`;
+    const at = `${configKey('remoteStacks')}.${remote}`;
     const unknown = unknownClusterIssues(at, remote, remoteNames, 'remote');
     issues.push(...unknown);
     if ((!unknown.length && typeof stack !== 'string') || !/^([^/\s]+\/){0,2}[^/\s]+$/.test(stack))
@@ -162,7 +163,7 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
   if (issues.length) throw new TopologyError(issues, 'stack config');
   // The cluster names of `kubeconfigs` are read from the raw config, so that they are checked now and only clusters
   // that have one get a kubeconfig; the values are taken as secret Outputs and never leave them.
-  const rawKubeconfigs = pulumi.runtime.getConfig(key('kubeconfigs'));
+  const rawKubeconfigs = pulumi.runtime.getConfig(configKey('kubeconfigs'));
   let kubeconfigClusters: string[] = [];
   if (rawKubeconfigs !== undefined) {
     let parsed: unknown;
@@ -175,7 +176,7 @@ export function readStackSettings(config = new pulumi.Config(CONFIG_NAMESPACE)):
       throw new TopologyError(
         [
           {
-            path: key('kubeconfigs'),
+            path: configKey('kubeconfigs'),
             value: '(secret)',
             message:
               "must be an object of cluster name to kubeconfig (pulumi config set --secret --path 'argo-multicluster:kubeconfigs.<cluster>' ...)",

@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { Topology } from '../../constructs';
 import { ArgoMultiCluster, RemoteCredentialsInput } from '../component/component';
 import { StackSettings, readStackSettings } from './config';
-import { partOfOutputs, remoteStackName } from './stack-names';
+import { configKey, partOfOutputs, remoteStackName } from './stack-names';
 
 /** Stack output that records the local cluster's name, read back on the next run to guard it. */
 const LOCAL_CLUSTER_OUTPUT = 'localCluster';
@@ -24,6 +24,9 @@ function qualified(stack: string): string {
     .concat(parts)
     .join('/');
 }
+
+/** The component's name, which every resource name starts with: changing it would replace every object. */
+const COMPONENT = 'argo-multicluster';
 
 /** How the program names a part in messages and in `argo-multicluster:part`. */
 function partName(part: StackSettings['part']): string {
@@ -52,15 +55,15 @@ async function guardStack(settings: StackSettings): Promise<void> {
     throw new Error(
       `local.name: "${name}" differs from "${previousName}", the local cluster name this stack already applied. It must never ` +
         'change once set (remote pods and task results are found by it, so a rename orphans them). Restore it, or set ' +
-        '`pulumi config set argo-multicluster:allowClusterRename true` if you really mean to rename the cluster.',
+        `\`pulumi config set ${configKey('allowClusterRename')} true\` if you really mean to rename the cluster.`,
     );
   }
   const part = partName(settings.part);
   if (applied !== undefined && applied !== part && !settings.allowPartChange) {
     throw new Error(
-      `argo-multicluster:part: "${part}" differs from "${applied}", the part this stack last applied; the switch would delete ` +
+      `${configKey('part')}: "${part}" differs from "${applied}", the part this stack last applied; the switch would delete ` +
         `the objects of "${applied}" that "${part}" does not hold. Destroy this stack first, or set ` +
-        '`pulumi config set argo-multicluster:allowPartChange true` once those objects belong to other stacks (pulumi state move).',
+        `\`pulumi config set ${configKey('allowPartChange')} true\` once those objects belong to other stacks (pulumi state move).`,
     );
   }
 }
@@ -80,7 +83,7 @@ async function remoteCredentials(
     const configured = settings.remoteStacks[remote.name];
     const stack = qualified(configured ?? remoteStackName(pulumi.getStack(), remote.name));
     const where = configured
-      ? `argo-multicluster:remoteStacks.${remote.name}`
+      ? configKey(`remoteStacks.${remote.name}`)
       : `the stack of remote ${remote.name} (named by convention <local stack>-<remote>)`;
     const ref = new pulumi.StackReference(stack);
     const [cluster, local, token, caData] = await Promise.all(
@@ -122,7 +125,7 @@ export async function argoMultiClusterProgram(): Promise<Record<string, pulumi.O
   await guardStack(settings);
   const args = { topology, connections: settings.connections, skipAwait: settings.skipAwait };
   if (part.kind === 'remote') {
-    const setup = new ArgoMultiCluster('argo-multicluster', { ...args, part });
+    const setup = new ArgoMultiCluster(COMPONENT, { ...args, part });
     const c = setup.credentials.get(part.remote)!;
     return {
       [LOCAL_CLUSTER_OUTPUT]: setup.localCluster,
@@ -133,7 +136,7 @@ export async function argoMultiClusterProgram(): Promise<Record<string, pulumi.O
   }
   if (part.kind === 'local') {
     const { credentials, missing } = await remoteCredentials(topology, settings);
-    const setup = new ArgoMultiCluster('argo-multicluster', { ...args, part: { kind: 'local', credentials } });
+    const setup = new ArgoMultiCluster(COMPONENT, { ...args, part: { kind: 'local', credentials } });
     return {
       [LOCAL_CLUSTER_OUTPUT]: setup.localCluster,
       controllerImage: setup.controllerImage,
@@ -141,7 +144,7 @@ export async function argoMultiClusterProgram(): Promise<Record<string, pulumi.O
       [MISSING_PROFILES_OUTPUT]: pulumi.output(missing),
     };
   }
-  const setup = new ArgoMultiCluster('argo-multicluster', args);
+  const setup = new ArgoMultiCluster(COMPONENT, args);
   return {
     [LOCAL_CLUSTER_OUTPUT]: setup.localCluster,
     controllerImage: setup.controllerImage,

@@ -1,7 +1,17 @@
 /**
+ * The Pulumi project (the `name` in Pulumi.yaml), which is also the namespace of the program's config keys. Here, free
+ * of Pulumi imports, so that the CLI can name stacks and config keys without loading the optional Pulumi packages.
+ */
+export const PROJECT = 'argo-multicluster';
+
+/** A config key of the program, as `pulumi config` names it: `argo-multicluster:<key>`. */
+export function configKey(key: string): string {
+  return `${PROJECT}:${key}`;
+}
+
+/**
  * The stack of a remote part by the naming convention: the local part's stack name, a dash, the remote's name
- * (local stack `prod`, remote stacks `prod-cluster-1`, `prod-cluster-2`, ...). Free of Pulumi imports, so the CLI
- * can name stacks without loading the optional Pulumi packages.
+ * (local stack `prod`, remote stacks `prod-cluster-1`, `prod-cluster-2`, ...).
  */
 export function remoteStackName(localStack: string, remote: string): string {
   return `${localStack}-${remote}`;
