@@ -112,7 +112,7 @@ const topology: Topology = loadTopologyFile(exampleTopologyPath());
 const charts = buildCharts(topology, { app });
 // The user's own chart with one of our constructs: one copy of constructs, or this throws.
 const mine = new Chart(app, 'mine');
-new ControllerDeployment(mine, 'controller', { namespace: 'argo', image: 'ghcr.io/me/wc:v1', executorImage: 'ghcr.io/me/exec:v1', checksum: 'a'.repeat(64), logging: { level: 'debug' } });
+new ControllerDeployment(mine, 'controller', { namespace: 'argo', image: 'ghcr.io/me/wc:v1', executorImage: 'ghcr.io/me/exec:v1', config: { cluster: 'c0' }, profiles: [], logging: { level: 'debug' } });
 const file: TopologyFile = { local: { name: 'c0', controller: { image: 'ghcr.io/me/wc:v1', executorImage: 'ghcr.io/me/exec:v1' } }, remotes: [{ name: 'c1', server: 'https://c1:6443' }] };
 validateTopology(file);
 app.synth();
