@@ -10,6 +10,8 @@ import type { TopologyIssue } from './validate';
 
 /** Deeper nesting than any topology has; the walk stops there rather than exhaust the stack. */
 export const MAX_DEPTH = 64;
+/** V8's messages for a stack that ran out: in JavaScript, and in its regular-expression compiler. */
+const STACK_OVERFLOW = /call stack|stack overflow/i;
 /** Values a topology may expand to through aliases: far above any real topology, far below an alias bomb's. */
 export const MAX_VALUES = 200_000;
 
@@ -113,15 +115,26 @@ export function parseTopologyText(text: string): { value: unknown; issues: Topol
   const doc = list[0];
   if (!doc) return { value: null, issues };
   if (doc.errors.length) {
+    // The first line of the library's message: the lines after it quote the file, which may hold a credential.
+    const firstLine = (e: { message: string }) => e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    // Where the parser runs out of stack (in its own recursion, or compiling a regular expression) depends on how
+    // much stack is left, so the column and what follows vary from run to run: one problem, at its line.
+    const overflow = doc.errors.find((e) => STACK_OVERFLOW.test(firstLine(e)));
+    if (overflow) {
+      issues.push({
+        path: pathAt(doc, overflow.pos[0]),
+        value: undefined,
+        noValue: true,
+        message: `is not valid YAML at line ${lines.linePos(overflow.pos[0]).line}: nested deeper than the YAML parser can follow`,
+      });
+      return { value: undefined, issues };
+    }
     for (const e of doc.errors) {
-      // The first line of the library's message: the lines after it quote the file, which may hold a credential.
-      const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-      const what = /call stack/i.test(first) ? 'nested deeper than the YAML parser can follow' : first;
       issues.push({
         path: pathAt(doc, e.pos[0]),
         value: undefined,
         noValue: true,
-        message: `is not valid YAML at ${at(e.pos[0])}: ${what}`,
+        message: `is not valid YAML at ${at(e.pos[0])}: ${firstLine(e)}`,
       });
     }
     return { value: undefined, issues };

@@ -152,10 +152,9 @@ describe('every parse failure exits 2, naming a field path, and changes nothing'
         2,
         '',
         header,
-        // The path goes as deep as the parser got, which the stack decides too.
-        expect.stringMatching(
-          /^ {2}- local(\[0\])+: is not valid YAML at line 1, column \d+: nested deeper than the YAML parser can follow\n$/,
-        ),
+        // One problem, at its line: the column where the stack ran out varies from run to run. The path stops at
+        // the depth no topology reaches.
+        `  - local${'[0]'.repeat(63)}: is not valid YAML at line 1: nested deeper than the YAML parser can follow\n`,
       ]);
     }
     expect(listTree(out)).toEqual(before);
