@@ -38,7 +38,8 @@ const MARKER_HEADER =
 
 /** A copy of `tree` whose marker lists every file of it, so that the next run knows which files are its own. */
 export function withOutputMarker(tree: FileTree): FileTree {
-  const paths = [...tree.keys(), OUTPUT_MARKER].filter((p, i, all) => all.indexOf(p) === i).sort();
+  // A Set, not a search per path: a fleet's tree has 16,000 files.
+  const paths = [...new Set([...tree.keys(), OUTPUT_MARKER])].sort();
   const out: FileTree = new Map([...tree].filter(([p]) => p !== OUTPUT_MARKER));
   out.set(OUTPUT_MARKER, `${MARKER_HEADER}${paths.map((p) => `${p}\n`).join('')}`);
   return out;
