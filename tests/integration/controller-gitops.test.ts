@@ -14,7 +14,8 @@ import {
   startController,
   verifyMissing,
   workflowObjects,
-  workflowPhase,
+  withoutRight,
+  workflowSucceeded,
 } from './harness/argoController';
 import { ControlPlanes, startControlPlanes } from './harness/controlPlane';
 import { waitFor } from './harness/process';
@@ -135,11 +136,7 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
     }
     expect(workflowObjects(planes.kubeconfigPath, 'cluster-0', 'pods', 'two-ns')).toEqual([]);
 
-    await waitFor(
-      'the workflow to succeed',
-      async () => workflowPhase(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns') === 'Succeeded',
-      { timeoutMs: 90_000 },
-    );
+    await workflowSucceeded(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns');
     await waitFor(
       'podGC to delete the remote pods',
       async () => workflowObjects(planes.kubeconfigPath, 'cluster-1', 'pods', 'two-ns').length === 0,
@@ -171,57 +168,40 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
   });
 
   test('without the cluster-wide deletecollection, the controller and verify name the same rule', async () => {
-    const role = JSON.parse(k('cluster-1', ['get', 'clusterrole', 'argo.cluster-0', '-o', 'json']));
-    const trimmed = {
-      ...role,
-      rules: role.rules.map((r: any) =>
-        r.resources.includes('workflowtaskresults')
-          ? { ...r, verbs: r.verbs.filter((v: string) => v !== 'deletecollection') }
-          : r,
-      ),
-    };
-    k('cluster-1', ['replace', '-f', '-'], JSON.stringify(trimmed));
-    try {
-      k(
-        'cluster-0',
-        ['create', '-f', '-'],
-        JSON.stringify(remoteWorkflow('two-ns-2', 'argo', [{ cluster: 'cluster-1', namespace: 'team-b' }])),
-      );
-      await runRemotePods({
-        kubeconfig: planes.kubeconfigPath,
-        context: 'cluster-1',
-        workflow: 'two-ns-2',
-        namespaces: NAMESPACES,
-        expected: 1,
-      });
-      await waitFor(
-        'the workflow to succeed',
-        async () => workflowPhase(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns-2') === 'Succeeded',
-        { timeoutMs: 90_000 },
-      );
-      await controller!.waitForLog(/failed to delete task-results.*forbidden/);
-      const refused = forbiddenRefusals(controller!.log());
-      expect(refused).toEqual([
-        { verb: 'deletecollection', resource: 'workflowtaskresults', group: 'argoproj.io', namespace: '' },
-      ]);
-      // The results stay behind: the facts' measurement, reproduced.
-      expect(
-        workflowObjects(planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns-2'),
-      ).toHaveLength(1);
+    await withoutRight(
+      planes.kubeconfigPath,
+      'cluster-1',
+      ['clusterrole', 'argo.cluster-0'],
+      { resource: 'workflowtaskresults', verb: 'deletecollection' },
+      async () => {
+        k(
+          'cluster-0',
+          ['create', '-f', '-'],
+          JSON.stringify(remoteWorkflow('two-ns-2', 'argo', [{ cluster: 'cluster-1', namespace: 'team-b' }])),
+        );
+        await runRemotePods({
+          kubeconfig: planes.kubeconfigPath,
+          context: 'cluster-1',
+          workflow: 'two-ns-2',
+          namespaces: NAMESPACES,
+          expected: 1,
+        });
+        await workflowSucceeded(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns-2');
+        await controller!.waitForLog(/failed to delete task-results.*forbidden/);
+        const refused = forbiddenRefusals(controller!.log());
+        expect(refused).toEqual([
+          { verb: 'deletecollection', resource: 'workflowtaskresults', group: 'argoproj.io', namespace: '' },
+        ]);
+        // The results stay behind: the facts' measurement, reproduced.
+        expect(
+          workflowObjects(planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns-2'),
+        ).toHaveLength(1);
 
-      const verify = await cli(['verify', '-f', topologyFile, '--kubeconfig', planes.kubeconfigPath]);
-      expect(verify.code).toBe(1);
-      expect(verifyMissing(verify.stdout)).toEqual(refused);
-    } finally {
-      k(
-        'cluster-1',
-        ['replace', '-f', '-'],
-        JSON.stringify({
-          ...JSON.parse(k('cluster-1', ['get', 'clusterrole', 'argo.cluster-0', '-o', 'json'])),
-          rules: role.rules,
-        }),
-      );
-    }
+        const verify = await cli(['verify', '-f', topologyFile, '--kubeconfig', planes.kubeconfigPath]);
+        expect(verify.code).toBe(1);
+        expect(verifyMissing(verify.stdout)).toEqual(refused);
+      },
+    );
     expect((await cli(['verify', '-f', topologyFile, '--kubeconfig', planes.kubeconfigPath])).code).toBe(0);
   });
 });

@@ -326,7 +326,7 @@ export function workflowObjects(
 }
 
 /** The phase of a workflow in the local cluster. */
-export function workflowPhase(kubeconfig: string, context: string, namespace: string, name: string): string {
+function workflowPhase(kubeconfig: string, context: string, namespace: string, name: string): string {
   return kubectl(kubeconfig, context, [
     'get',
     'workflow',
@@ -336,6 +336,20 @@ export function workflowPhase(kubeconfig: string, context: string, namespace: st
     '-o',
     'jsonpath={.status.phase}',
   ]).trim();
+}
+
+/** Waits (up to 90 s) until a workflow in the local cluster has succeeded. */
+export async function workflowSucceeded(
+  kubeconfig: string,
+  context: string,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  await waitFor(
+    `workflow ${namespace}/${name} to succeed`,
+    async () => workflowPhase(kubeconfig, context, namespace, name) === 'Succeeded',
+    { timeoutMs: 90_000 },
+  );
 }
 
 /** The MISSING rows of `verify` output, in the shape of {@link forbiddenRefusals}. */
@@ -349,4 +363,33 @@ export function verifyMissing(stdout: string): { verb: string; resource: string;
       namespace: m[3].trim() === '(all namespaces)' ? '' : m[3].trim(),
     };
   });
+}
+
+/**
+ * Runs `body` while a Role or ClusterRole in a cluster lacks one verb on one resource, then puts its rules back as they
+ * were: how a test takes a right away from the controller to see that the controller and `verify` name the same rule.
+ * @param role what kubectl calls the role: `['clusterrole', NAME]` or `['role', NAME, '-n', NAMESPACE]`
+ */
+export async function withoutRight(
+  kubeconfig: string,
+  context: string,
+  role: string[],
+  right: { resource: string; verb: string },
+  body: () => Promise<void>,
+): Promise<void> {
+  const read = () => JSON.parse(kubectl(kubeconfig, context, ['get', ...role, '-o', 'json']));
+  const replace = (object: unknown) => kubectl(kubeconfig, context, ['replace', '-f', '-'], JSON.stringify(object));
+  const original = read();
+  replace({
+    ...original,
+    rules: original.rules.map((r: { resources: string[]; verbs: string[] }) =>
+      r.resources.includes(right.resource) ? { ...r, verbs: r.verbs.filter((v) => v !== right.verb) } : r,
+    ),
+  });
+  try {
+    await body();
+  } finally {
+    // The role as it is now (its resourceVersion moved on), with the rules it had.
+    replace({ ...read(), rules: original.rules });
+  }
 }
