@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 // The benchmark runs compiled, from lib/bench: its inputs, work files and results stay in the source folder bench/,
@@ -9,8 +10,13 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const BENCH = path.join(ROOT, 'bench');
 /** Scratch space for topologies, outputs and profiles (git-ignored). */
 export const WORK = path.join(BENCH, 'work');
-/** The built CLI, run as a whole process as a user runs it. */
-export const CLI = path.join(ROOT, 'lib', 'constructs', 'cli', 'main.js');
+/** The built CLI, run as a whole process as a user runs it: where package.json's `bin` points. */
+export const CLI = path.join(
+  ROOT,
+  (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin[
+    'argo-multicluster'
+  ],
+);
 
 /** The compiled form of a script in bench/, to start as a child process. */
 export function compiledScript(name: string): string {

@@ -24,7 +24,8 @@ import { exampleTopologyPath } from '../../../constructs/model/example';
 import { loadTopologyFile } from '../../../constructs/model/validate';
 
 export const ROOT = join(__dirname, '..', '..', '..');
-export const CLI = join(ROOT, 'lib', 'constructs', 'cli', 'main.js');
+/** The built CLI, where package.json's `bin` points (its one owner). */
+export const CLI = join(ROOT, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin['argo-multicluster']);
 
 /** The built-in example as a raw object, for tests that change one field. */
 export function exampleInput(): TopologyInput {
