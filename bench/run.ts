@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCharts, clusterManifests, exampleTopologyPath, loadTopologyFile } from '../constructs';
 import { benchFleet, fleetMarkdown } from './fleet';
+import { benchStartup, startupMarkdown } from './startup';
 import { loadAverage, Machine, machine } from './machine';
 import { BENCH, CLI, compiledScript, ROOT, WORK } from './paths';
 import type { PulumiMocksResult } from './pulumi-mocks';
@@ -43,8 +44,11 @@ const HELP = `Usage: node lib/bench/run.js [--runs N] [--sizes LIST] [--pulumi N
                    real control planes (toolchain of npm run toolchain; about 450 MB per cluster), then the
                    largest count with every remote at once as the unbounded reference
   --fleet-parallel N  remote stacks at once in the fleet benchmark (default 2)
+  --startup N      only the start-up benchmark: seconds \`pulumi up\` spends before its first resource and in all, N
+                   runs each, for the pulumi CLI on Pulumi.yaml (type-checked, and not) and the Automation API, on
+                   two real control planes (toolchain of npm run toolchain)
 Needs a build first (npm run bench does it). Writes bench/results.json and bench/results.md, or with --fleet
-bench/fleet-results.json and bench/fleet-results.md.`;
+bench/fleet-results.json and bench/fleet-results.md, or with --startup bench/startup-results.{json,md}.`;
 
 interface Options {
   help: boolean;
@@ -56,6 +60,7 @@ interface Options {
   profile: boolean;
   fleet: number[];
   fleetParallel: number;
+  startup: number;
 }
 
 function options(): Options {
@@ -73,6 +78,7 @@ function options(): Options {
       profile: { type: 'boolean', default: false },
       fleet: { type: 'string', default: '' },
       'fleet-parallel': { type: 'string', default: '2' },
+      startup: { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -110,6 +116,7 @@ function options(): Options {
       ),
     ].sort((a, b) => a - b),
     fleetParallel: int('fleet-parallel', values['fleet-parallel'], 1),
+    startup: int('startup', values.startup, 0),
   };
 }
 
@@ -604,7 +611,16 @@ function main(): number | Promise<number> {
       runProfile(opts);
       return 0;
     }
-    if (opts.fleet.length) return runFleetBench(opts);
+    if (opts.fleet.length)
+      return runSideBench('fleet-results', async (log, info) => {
+        const rows = await benchFleet({ sizes: opts.fleet, parallel: opts.fleetParallel, work: WORK, log });
+        return { rows, md: fleetMarkdown(rows, info) };
+      });
+    if (opts.startup)
+      return runSideBench('startup-results', async (log, info) => {
+        const rows = await benchStartup({ runs: opts.startup, work: WORK, log });
+        return { rows, md: startupMarkdown(rows, info) };
+      });
     const info = machine();
     process.stderr.write(`load average ${info.loadAverage.join(' / ')}; ${opts.runs} runs each\n`);
     const cases = [];
@@ -651,21 +667,19 @@ function main(): number | Promise<number> {
   }
 }
 
-async function runFleetBench(opts: Options): Promise<number> {
+/** A benchmark of its own (fleet, start-up): its rows and table written to bench/NAME.json and bench/NAME.md. */
+async function runSideBench(
+  name: string,
+  bench: (log: (s: string) => void, info: Machine) => Promise<{ rows: unknown; md: string }>,
+): Promise<number> {
   const info = machine();
   try {
-    const rows = await benchFleet({
-      sizes: opts.fleet,
-      parallel: opts.fleetParallel,
-      work: WORK,
-      log: (s) => process.stderr.write(s),
-    });
-    const md = fleetMarkdown(rows, info);
+    const { rows, md } = await bench((s) => process.stderr.write(s), info);
     fs.writeFileSync(
-      path.join(BENCH, 'fleet-results.json'),
+      path.join(BENCH, `${name}.json`),
       `${JSON.stringify({ machine: info, loadAverageAtEnd: loadAverage(), rows }, null, 2)}\n`,
     );
-    fs.writeFileSync(path.join(BENCH, 'fleet-results.md'), md);
+    fs.writeFileSync(path.join(BENCH, `${name}.md`), md);
     process.stdout.write(`\n${md}`);
     return 0;
   } catch (e) {

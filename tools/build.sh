@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control plane (etcd, kube-apiserver,
 # kube-controller-manager), the Pulumi CLI and the Pulumi Kubernetes provider
-# from the Go module proxy, and the multi-cluster Argo workflow-controller from
-# its source archive, for the integration tests.
+# from the Go module proxy, and, from their source archives, Pulumi's Node.js
+# language host (which `pulumi up` on Pulumi.yaml starts) and the multi-cluster
+# Argo workflow-controller, for the integration tests.
 #
 # Binaries land in a per-user cache outside the clone, in a folder keyed by the
 # version set, so clones and branches share one build and a version bump never
@@ -13,6 +14,12 @@
 #   BIN=$(tools/build.sh | tail -1)
 #
 # Override the cache root with ARGO_MC_TOOLCHAIN_CACHE.
+#
+# The language host's module (sdk/nodejs/cmd/pulumi-language-nodejs) is not
+# served by the Go module proxy either; its source, pulumi/pulumi at
+# PULUMI_VERSION reduced to what it builds from, is the archive in
+# ../shared/pulumi-language-host/ (ARGO_MC_LANGUAGE_HOST_ARCHIVE overrides its
+# path), checked against LANGUAGE_HOST_ARCHIVE_SHA256.
 #
 # The controller (argoproj/argo-workflows at ARGO_COMMIT, the dev-mc work that
 # never shipped) is not served by the Go module proxy, so its source comes from
@@ -31,6 +38,7 @@ readonly PROVIDER_VERSION=4.25.0
 readonly PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
 readonly ARGO_COMMIT=e89b35277dd2cd1619a0f7a6c1dd15cee7caeb79
 readonly ARGO_ARCHIVE_SHA256=79276e7bac75a777a2ecd6339566b580cd33fcb3d6ec36a29365e013801b26bd
+readonly LANGUAGE_HOST_ARCHIVE_SHA256=6c9817c943511e2faae96486b8eeb54a5a1fded0323a6a1f2cff9242ec2009e3
 
 tools_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cache_root=${ARGO_MC_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/argo-multicluster/toolchain}
@@ -40,6 +48,7 @@ bin_dir="$cache_root/$key/bin"
 # beside bin/, with a COMMIT file saying which source they came from.
 argo_crds_dir="$cache_root/$key/argo-crds"
 argo_archive=${ARGO_MC_CONTROLLER_ARCHIVE:-$tools_dir/../../shared/argo-controller/argo-workflows-${ARGO_COMMIT:0:10}.tar.gz}
+language_host_archive=${ARGO_MC_LANGUAGE_HOST_ARCHIVE:-$tools_dir/../../shared/pulumi-language-host/pulumi-language-nodejs-${PULUMI_VERSION}-src.tar.gz}
 
 # A newer Go must not be fetched behind our back, the binaries must run on any
 # Linux without a C library match, and go.mod/go.sum are inputs, never outputs.
@@ -131,10 +140,36 @@ fi
 build pulumi-resource-kubernetes "$tools_dir/provider" "" -- \
   -ldflags "-s -w -X ${PROVIDER_MODULE}/pkg/version.Version=${PROVIDER_VERSION}" .
 
+# Source trees unpacked from the archives, removed however the script ends.
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+# check_archive <what> <path> <sha256>: an archive is unpacked only once its digest matches.
+check_archive() {
+  [[ -f $2 ]] || die "the $1 source archive is missing: $2
+  (CI keeps it in shared/ beside the clone)"
+  local sum
+  sum=$(sha256sum "$2" | cut -d' ' -f1)
+  [[ $sum == "$3" ]] || die "$2 has sha256 $sum, expected $3"
+}
+
+# The language host is checked like the other binaries: by the version it prints, which must be the CLI's.
+if [[ -x $bin_dir/pulumi-language-nodejs && $("$bin_dir/pulumi-language-nodejs" -version 2>&1 || true) != "$PULUMI_VERSION" ]]; then
+  log "pulumi-language-nodejs: cached binary is not $PULUMI_VERSION, rebuilding"
+  rm -f "$bin_dir/pulumi-language-nodejs"
+fi
+if [[ ! -x $bin_dir/pulumi-language-nodejs ]]; then
+  check_archive "Pulumi Node.js language host" "$language_host_archive" "$LANGUAGE_HOST_ARCHIVE_SHA256"
+  mkdir "$scratch/language-host"
+  tar -xzf "$language_host_archive" -C "$scratch/language-host" || die "unpacking $language_host_archive failed"
+fi
+build pulumi-language-nodejs "$scratch/language-host/sdk/nodejs/cmd/pulumi-language-nodejs" -version -- \
+  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=${PULUMI_VERSION}" .
+
 # The controller's source, checked before anything is built from it: the
 # archive by its digest, a checkout by its commit.
-controller_src=$(mktemp -d)
-trap 'rm -rf "$controller_src"' EXIT
+controller_src=$scratch/controller
+mkdir "$controller_src"
 if [[ -n ${ARGO_MC_CONTROLLER_SRC:-} ]]; then
   head=$(git -C "$ARGO_MC_CONTROLLER_SRC" rev-parse HEAD 2>/dev/null) \
     || die "ARGO_MC_CONTROLLER_SRC=$ARGO_MC_CONTROLLER_SRC is not a git checkout of argoproj/argo-workflows"
@@ -146,8 +181,7 @@ else
   [[ -f $argo_archive ]] || die "the Argo controller source archive is missing: $argo_archive
   (CI keeps it in shared/argo-controller/ beside the clone; elsewhere set ARGO_MC_CONTROLLER_SRC to a git checkout of
   https://github.com/argoproj/argo-workflows at $ARGO_COMMIT)"
-  sum=$(sha256sum "$argo_archive" | cut -d' ' -f1)
-  [[ $sum == "$ARGO_ARCHIVE_SHA256" ]] || die "$argo_archive has sha256 $sum, expected $ARGO_ARCHIVE_SHA256"
+  check_archive "Argo controller" "$argo_archive" "$ARGO_ARCHIVE_SHA256"
   tar -xzf "$argo_archive" -C "$controller_src" || die "unpacking $argo_archive failed"
 fi
 

@@ -11,6 +11,8 @@ import { redactText } from '../model/redact';
 import { DEFAULT_LOCAL_NAMESPACE } from '../model/names';
 import { TopologyError, loadTopologyFile } from '../model/validate';
 import { readRemoteCredentials } from './credentials';
+import { InitInputError, initPulumi } from './init-pulumi';
+import { configKey } from '../../stacks/program/stack-names';
 import { nearest, packageVersion, unknownFlag } from './flags';
 import { RotateInputError, rotateToken } from './rotate';
 import { formatReports, verifyProfiles } from './verify';
@@ -30,6 +32,7 @@ Commands:
   verify     ask each remote, with its profile's own credentials, whether Argo's needs are met
   rotate     move one remote's profile to a new token, then delete the old token
   fleet      pulumi up | preview | destroy as a stack per cluster, remote stacks in parallel (needs Pulumi)
+  init-pulumi  write a Pulumi TypeScript project that runs this package's program (for \`pulumi up\`)
 
 Run "argo-multicluster <command> --help" for a command's options, "argo-multicluster --version" for the version.
 Exit codes: 0 success, 2 invalid input (the message names each field), 1 any other failure.`,
@@ -80,6 +83,14 @@ a Secret is flagged. Profiles are used with their inline data only: file referen
   --namespace NS        where the profiles are (default: local.namespace of the topology, else argo)
   -f, --file TOPOLOGY   topology file: names the remote namespaces of profiles that serve any namespace
                         (without it, their writes are reported as not checked)`,
+  'init-pulumi': `Usage: argo-multicluster init-pulumi [-o DIR]
+
+Writes a Pulumi TypeScript project into DIR that runs this package's program with \`pulumi up\`, the same program
+as the package repository's own Pulumi.yaml: Pulumi.yaml, index.ts, tsconfig.json (unless DIR has one) and
+Pulumi.example.yaml, which documents every config key. A file that exists is never replaced: then nothing is written.
+Prints the packages DIR/package.json still lacks, and the commands that start a stack.
+
+  -o, --out DIR         the project folder, where argo-multicluster is installed (default: the current folder)`,
   rotate: `Usage: argo-multicluster rotate -f TOPOLOGY --remote NAME [--kubeconfig PATH] [--no-wait]
 
 Raise the remote's tokenGeneration in the topology first. Then rotate creates that generation's token Secret in the
@@ -131,6 +142,7 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   profile: ['file', 'remote', 'context', 'kubeconfig', 'help'],
   verify: ['file', 'context', 'kubeconfig', 'namespace', 'help'],
   rotate: ['file', 'remote', 'kubeconfig', 'no-wait', 'help'],
+  'init-pulumi': ['out', 'help'],
 };
 
 function parse(
@@ -244,6 +256,19 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(text);
       return ok ? 0 : 1;
     }
+    if (command === 'init-pulumi') {
+      const dir = opts.out ?? '.';
+      const { written, missing } = initPulumi(dir);
+      out.write(`wrote ${written.join(', ')} in ${dir}\n`);
+      const install = [
+        missing.dependencies.length ? `npm install ${missing.dependencies.join(' ')}` : '',
+        missing.devDependencies.length ? `npm install --save-dev ${missing.devDependencies.join(' ')}` : '',
+      ].filter(Boolean);
+      out.write(
+        `${install.length ? `package.json lacks what \`pulumi up\` needs:\n${install.map((l) => `  ${l}\n`).join('')}` : ''}then:\n  pulumi stack init dev\n  pulumi config set ${configKey('topology')} my-topology.yaml   # unset: the built-in example\n  pulumi up\n`,
+      );
+      return 0;
+    }
     const file = opts.file ?? exampleTopologyPath();
     const topology = loadTopologyFile(file);
 
@@ -301,7 +326,12 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
     return 0;
   } catch (e) {
     // Whatever a message quotes (a kubeconfig, a flag, a value), no credential reaches the terminal or a CI log.
-    if (e instanceof TopologyError || e instanceof UsageError || e instanceof RotateInputError) {
+    if (
+      e instanceof TopologyError ||
+      e instanceof UsageError ||
+      e instanceof RotateInputError ||
+      e instanceof InitInputError
+    ) {
       err.write(`error: ${redactText(e.message)}\n`);
       return 2;
     }

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import {
   Topology,
@@ -68,6 +69,17 @@ const OVERRIDES = {
 } as const;
 
 /**
+ * A path from the stack config, as the user wrote it: relative to the project folder (where Pulumi.yaml is), like every
+ * path in a Pulumi project. `pulumi` runs the program in the folder of Pulumi.yaml's `main` (here `stacks/`), not in
+ * that folder. The engine always gives an absolute root; an inline program (the Automation API, Pulumi's mocks) gets
+ * none (the SDK then answers a placeholder word), and runs in its work dir, which is then the project folder.
+ */
+function fromProjectFolder(path: string): string {
+  const root = pulumi.getRootDirectory();
+  return resolve(isAbsolute(root) ? root : process.cwd(), path);
+}
+
+/**
  * Reads and validates the stack config: `topology` (a file path; the built-in example when unset), `controllerImage`,
  * `executorImage`, `contexts` and `kubeconfigs` (secret; per cluster, contents or path), `skipAwait`,
  * `allowClusterRename`, `tokenGenerations` (per remote), `part` (`all`, `local` or `remote:<name>`), `allowPartChange` and
@@ -79,7 +91,7 @@ export function readStackSettings(config = new pulumi.Config(PROJECT)): StackSet
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
   let raw: any;
   try {
-    raw = parse(readFileSync(topologyFile, 'utf8'));
+    raw = parse(readFileSync(fromProjectFolder(topologyFile), 'utf8'));
   } catch (e) {
     throw new TopologyError(
       [

@@ -1,4 +1,3 @@
-import { Stack } from '@pulumi/pulumi/automation';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,17 +18,18 @@ import {
 } from './harness/argoController';
 import { waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, cli, programStack, startWorld } from './harness/world';
+import { CliStack } from './harness/pulumiCli';
+import { World, cli, projectStack, startWorld } from './harness/world';
 
 // The real dev-mc controller with a remote that serves one namespace, everything (profile included) written by
-// `pulumi up` through the inline program; the remote also gets an artifact repository Secret copied from the local
+// `pulumi up` on Pulumi.yaml; the remote also gets an artifact repository Secret copied from the local
 // cluster.
 jest.setTimeout(600_000);
 
 const ARTIFACT_SECRET = 'artifact-creds';
 const ARTIFACT_KEY = 'secret-key-value-for-the-test';
 let world: World;
-let stack: Stack;
+let stack: CliStack;
 let topology: Topology;
 let controller: ControllerHandle | undefined;
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
   raw.local.createNamespace = false;
   writeFileSync(world.topologyFile, stringify(raw));
   topology = validateTopology(raw);
-  stack = await programStack(world, 'argo');
+  stack = await projectStack(world, 'argo');
 });
 
 afterAll(async () => {
@@ -64,7 +64,7 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
       'argo',
       `--from-literal=secretKey=${ARTIFACT_KEY}`,
     ]);
-    expect((await stack.up()).summary.result).toBe('succeeded');
+    await stack.up();
     const copied = JSON.parse(k('cluster-1', ['get', 'secret', ARTIFACT_SECRET, '-n', 'default', '-o', 'json']));
     expect(Buffer.from(copied.data.secretKey, 'base64').toString()).toBe(ARTIFACT_KEY);
     // The state as stored by the backend (exportStack would decrypt it with --show-secrets).

@@ -1,8 +1,8 @@
 import * as k8s from 'kubernetes-client-node-cjs';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { stringify } from 'yaml';
 import { Manifest, Topology, validateTopology } from '../../constructs';
 import { exampleInput, objectsWithProfiles, CLI } from '../unit/support/helpers';
@@ -13,7 +13,7 @@ import { preparePulumiEnv } from './harness/pulumiEnv';
 import { toolchainBinDir } from './harness/toolchain';
 
 // Fleet mode on real servers: one local cluster and three remotes, a stack per cluster, driven by the CLI as a user
-// runs it (the Pulumi CLI on PATH, a file backend).
+// runs it (the Pulumi CLI on PATH, without its Node.js language host; a file backend).
 jest.setTimeout(1_500_000);
 
 const REMOTES = ['cluster-1', 'cluster-2', 'cluster-3'];
@@ -119,10 +119,23 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'amc-fleet-'));
   workDir = join(dir, 'project');
   planes = await startControlPlanes({ names: ['cluster-0', ...REMOTES], binDir, workDir: join(dir, 'clusters') });
+  // A Pulumi install of the CLI alone: fleet runs its program inline, so it needs no Node.js language host. A link
+  // would not do: pulumi looks for its bundled plugins beside the file a symlink resolves to.
+  const pulumiOnly = join(dir, 'pulumi-only');
+  mkdirSync(pulumiOnly);
+  try {
+    linkSync(join(binDir, 'pulumi'), join(pulumiOnly, 'pulumi'));
+  } catch {
+    copyFileSync(join(binDir, 'pulumi'), join(pulumiOnly, 'pulumi'));
+    chmodSync(join(pulumiOnly, 'pulumi'), 0o755);
+  }
+  const prepared = await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') });
   env = {
-    ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })),
+    ...prepared,
+    PATH: [pulumiOnly, ...prepared.PATH.split(delimiter).filter((p) => p !== binDir)].join(delimiter),
     PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration',
   };
+  expect(spawnSync('bash', ['-c', 'command -v pulumi-language-nodejs'], { env }).status).toBe(1);
   execFileSync('mkdir', ['-p', workDir]);
   first = writeTopology(REMOTES);
 });

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../unit/support/helpers';
+import { PACKAGE as pkg, packTarball, pinned, userProject } from './harness/userProject';
 
 // The packed tarball, installed as a user installs it into projects that already have their own cdk8s, constructs
 // and @pulumi/* (other versions than this repository's dev pins where the registry has them), type-checked with
@@ -10,17 +11,7 @@ import { ROOT } from '../unit/support/helpers';
 jest.setTimeout(600_000);
 
 const work = mkdtempSync(join(tmpdir(), 'amc-package-'));
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 let tarball: string;
-
-function npm(cwd: string, args: string[]): string {
-  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--prefer-offline'], {
-    cwd,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, npm_config_update_notifier: 'false' },
-  });
-}
 
 function run(cwd: string, file: string): string {
   return execFileSync(process.execPath, [file], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,19 +29,12 @@ const TSCONFIG = {
   },
 };
 
-/** A fresh project with the user's own dependencies and our tarball; returns its folder. */
+/** A fresh project with the user's own dependencies, a strict tsconfig for `files`, and our tarball. */
 function project(name: string, dependencies: Record<string, string>, files: Record<string, string>): string {
-  const dir = join(work, name);
-  mkdirSync(dir);
-  writeFileSync(
-    join(dir, 'package.json'),
-    JSON.stringify({ name, version: '1.0.0', private: true, dependencies }, null, 2),
-  );
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ ...TSCONFIG, include: Object.keys(files) }, null, 2));
-  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
-  npm(dir, ['install']);
-  npm(dir, ['install', tarball]);
-  return dir;
+  return userProject(work, name, tarball, dependencies, {
+    ...files,
+    'tsconfig.json': JSON.stringify({ ...TSCONFIG, include: Object.keys(files) }, null, 2),
+  });
 }
 
 /** Every copy of a package under node_modules (a second copy of cdk8s or constructs is the bug this guards). */
@@ -69,13 +53,12 @@ function copies(dir: string, name: string): string[] {
   return found;
 }
 
-const COMMON = { typescript: pkg.devDependencies.typescript, '@types/node': pkg.devDependencies['@types/node'] };
+const COMMON = pinned('typescript', '@types/node');
 
 beforeAll(() => {
-  // `npm pack` runs the prepack build, as publishing does.
-  const out = JSON.parse(npm(ROOT, ['pack', '--json', '--pack-destination', work]));
-  tarball = join(work, out[0].filename);
-  const files: string[] = out[0].files.map((f: { path: string }) => f.path);
+  const packed = packTarball(work);
+  tarball = packed.tarball;
+  const files = packed.files;
   expect(files).toEqual(
     expect.arrayContaining([
       'LICENSE',
@@ -87,6 +70,9 @@ beforeAll(() => {
       'lib/stacks/component/component.js',
       'lib/constructs/cli/main.js',
       'constructs/examples/topology.yaml',
+      'Pulumi.example.yaml',
+      'lib/stacks/program/program.js',
+      'lib/stacks/program/program.d.ts',
     ]),
   );
   expect(files.filter((f) => f.startsWith('tests/') || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
@@ -181,8 +167,7 @@ main();
       'pulumi-user',
       {
         ...COMMON,
-        '@pulumi/pulumi': pkg.devDependencies['@pulumi/pulumi'],
-        '@pulumi/kubernetes': pkg.devDependencies['@pulumi/kubernetes'],
+        ...pinned('@pulumi/pulumi', '@pulumi/kubernetes'),
       },
       {
         'index.cts': source("import * as pulumi from '@pulumi/pulumi';\nimport * as k8s from '@pulumi/kubernetes';"),

@@ -1,5 +1,4 @@
 import * as k8s from 'kubernetes-client-node-cjs';
-import { Stack } from '@pulumi/pulumi/automation';
 import * as https from 'node:https';
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION, Manifest } from '../../constructs';
@@ -7,17 +6,18 @@ import { objectsWithProfiles } from '../unit/support/helpers';
 import { adminClient, readObject } from './harness/kubeClient';
 import { waitFor } from './harness/process';
 import { kubectl } from './harness/toolchain';
-import { World, cli, programStack, startWorld } from './harness/world';
+import { CliStack } from './harness/pulumiCli';
+import { World, cli, projectStack, startWorld } from './harness/world';
 
 jest.setTimeout(600_000);
 
 let world: World;
-let stack: Stack;
+let stack: CliStack;
 let expected: Map<string, Manifest[]>;
 
 beforeAll(async () => {
   world = await startWorld('up');
-  stack = await programStack(world, 'it');
+  stack = await projectStack(world, 'it');
   expected = objectsWithProfiles(world.topology);
 });
 
@@ -79,10 +79,12 @@ function impersonatedPatch(path: string, body: unknown): Promise<number> {
   });
 }
 
+// `pulumi` itself, in a fresh copy of this repository, on its Pulumi.yaml: the type-checked TypeScript program.
 describe('pulumi up across two real clusters', () => {
-  test('up applies every expected object on its own server', async () => {
+  test('up applies every expected object on its own server, with no warning', async () => {
     const result = await stack.up();
-    expect(result.summary.result).toBe('succeeded');
+    expect(result.warnings).toEqual([]);
+    expect(`${result.stdout}${result.stderr}`).not.toMatch(/warning/i);
     for (const [cluster, objects] of expected) {
       const client = adminClient(world.planes, cluster);
       for (const m of objects)
@@ -101,8 +103,9 @@ describe('pulumi up across two real clusters', () => {
         expect(await readObject(adminClient(world.planes, other), m)).toBeUndefined();
       }
     }
-    expect(result.outputs.localCluster.value).toBe('cluster-0');
-    expect(result.outputs.profiles.value).toEqual({ 'cluster-1': { name: 'argo.cluster-1', namespace: 'argo' } });
+    const outputs = await stack.outputs();
+    expect(outputs.localCluster).toBe('cluster-0');
+    expect(outputs.profiles).toEqual({ 'cluster-1': { name: 'argo.cluster-1', namespace: 'argo' } });
   });
 
   test('the profile Secret carries the label, both annotations and a kubeconfig for the real remote', async () => {
@@ -258,12 +261,13 @@ describe('pulumi up across two real clusters', () => {
     expect((await cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath])).code).toBe(0);
   });
 
-  test('a second preview reports no changes', async () => {
-    const preview = await stack.preview();
+  test('a second preview reports no changes (`pulumi preview --expect-no-changes`)', async () => {
+    const preview = await stack.preview(['--expect-no-changes']);
     // "read" is the program reading its own last outputs for the cluster-name guard: not a change.
-    const changes = Object.entries(preview.changeSummary).filter(([op, n]) => op !== 'same' && op !== 'read' && n > 0);
+    const changes = Object.entries(preview.changes).filter(([op, n]) => op !== 'same' && op !== 'read' && n > 0);
     expect(changes).toEqual([]);
-    expect(preview.changeSummary.same).toBeGreaterThan(20);
+    expect(preview.changes.same).toBeGreaterThan(20);
+    expect(preview.warnings).toEqual([]);
   });
 
   test('a new controller image updates only the Deployment and rolls its pod template', async () => {
@@ -274,18 +278,14 @@ describe('pulumi up across two real clusters', () => {
       metadata: { name: 'workflow-controller', namespace: 'argo' },
     };
     const before = (await readObject(client, ref)).spec.template.metadata.annotations[CHECKSUM_ANNOTATION];
-    await stack.setConfig('argo-multicluster:controllerImage', {
-      value: 'ghcr.io/example/argo-workflow-controller:v3.4-multicluster-2',
-    });
-    const updated: string[] = [];
-    const result = await stack.up({
-      onEvent: (e) => e.resOutputsEvent?.metadata.op === 'update' && updated.push(e.resOutputsEvent.metadata.type),
-    });
-    expect(result.summary.resourceChanges).toMatchObject({ update: 1 });
-    expect(Object.keys(result.summary.resourceChanges!).filter((op) => op !== 'same' && op !== 'read')).toEqual([
-      'update',
-    ]);
-    expect(updated).toEqual(['kubernetes:apps/v1:Deployment']);
+    await stack.config(
+      'argo-multicluster:controllerImage',
+      'ghcr.io/example/argo-workflow-controller:v3.4-multicluster-2',
+    );
+    const result = await stack.up();
+    expect(result.changes).toMatchObject({ update: 1 });
+    expect(Object.keys(result.changes).filter((op) => op !== 'same' && op !== 'read')).toEqual(['update']);
+    expect(result.stepTypes).toEqual(['kubernetes:apps/v1:Deployment']);
     const after = await readObject(client, ref);
     expect(after.spec.template.spec.containers[0].image).toBe(
       'ghcr.io/example/argo-workflow-controller:v3.4-multicluster-2',
@@ -294,8 +294,7 @@ describe('pulumi up across two real clusters', () => {
   });
 
   test('destroy leaves none of our objects on either server', async () => {
-    const result = await stack.destroy();
-    expect(result.summary.result).toBe('succeeded');
+    await stack.destroy();
     for (const [cluster, objects] of expected) {
       const client = adminClient(world.planes, cluster);
       for (const m of objects)
@@ -309,13 +308,10 @@ describe('pulumi up across two real clusters', () => {
   test('with cluster-1 down, up fails naming cluster-1 and still applies cluster-0; it converges once cluster-1 is back', async () => {
     const verify = () => cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath]);
     await world.planes.clusters['cluster-1'].stop();
-    let message = '';
-    try {
-      // What a user runs to converge the clusters that are up (`pulumi up --continue-on-error`).
-      await stack.up({ continueOnError: true });
-    } catch (e) {
-      message = String((e as Error).message);
-    }
+    // What a user runs to converge the clusters that are up.
+    const failed = await stack.up(['--continue-on-error'], true);
+    expect(failed.code).not.toBe(0);
+    const message = `${failed.stdout}${failed.stderr}`;
     expect(message).toMatch(/cluster-1/);
     expect(message).toMatch(/update failed|failed/i);
     const local = adminClient(world.planes, 'cluster-0');
@@ -323,8 +319,7 @@ describe('pulumi up across two real clusters', () => {
       expect([m.kind, m.metadata.name, !!(await readObject(local, m))]).toEqual([m.kind, m.metadata.name, true]);
     }
     await world.planes.clusters['cluster-1'].start();
-    const result = await stack.up();
-    expect(result.summary.result).toBe('succeeded');
+    await stack.up();
     for (const m of expected.get('cluster-1')!)
       expect(await readObject(adminClient(world.planes, 'cluster-1'), m)).toBeDefined();
     expect((await verify()).code).toBe(0);

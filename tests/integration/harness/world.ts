@@ -1,16 +1,15 @@
-import { LocalWorkspace, PulumiCommand, Stack } from '@pulumi/pulumi/automation';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { Topology, TopologyInput, validateTopology } from '../../../constructs';
 import { exampleTopologyPath } from '../../../constructs/model/example';
-import { argoMultiClusterProgram } from '../../../stacks/program/program';
 import { CLI } from '../../unit/support/helpers';
 import { ControlPlanes, startControlPlanes } from './controlPlane';
 import { preparePulumiEnv } from './pulumiEnv';
+import { CliStack, cloneProject } from './pulumiCli';
 import { toolchainBinDir } from './toolchain';
 
 /** Two real control planes, a topology that points at them and an offline Pulumi environment. */
@@ -49,27 +48,20 @@ export async function startWorld(name: string): Promise<World> {
   }
 }
 
-/** A stack of the real program, as an inline program, configured the way a user would with `pulumi config set`. */
-export async function programStack(world: World, stackName: string): Promise<Stack> {
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName, projectName: 'argo-multicluster', program: argoMultiClusterProgram },
-    {
-      workDir: mkdtempSync(join(world.dir, 'ws-')),
-      // The CLI we built, never one found on the machine's PATH.
-      pulumiCommand: await PulumiCommand.get({ root: dirname(world.binDir), skipVersionCheck: false }),
-      envVars: world.env,
-      projectSettings: { name: 'argo-multicluster', runtime: 'nodejs', backend: { url: world.env.PULUMI_BACKEND_URL } },
-    },
-  );
-  await stack.setConfig('argo-multicluster:topology', { value: world.topologyFile });
-  await stack.setConfig('argo-multicluster:skipAwait', { value: 'true' });
-  for (const cluster of ['cluster-0', 'cluster-1']) {
-    await stack.setConfig(
-      `argo-multicluster:kubeconfigs.${cluster}`,
-      { value: world.planes.kubeconfigPath, secret: true },
-      true,
-    );
-  }
+/**
+ * A stack of this repository's `Pulumi.yaml`, in a fresh copy of the project, driven by the `pulumi` CLI and configured
+ * the way a user would with `pulumi config set`.
+ */
+export async function projectStack(world: World, stackName: string): Promise<CliStack> {
+  const stack = new CliStack(cloneProject(world.dir), stackName, world.env);
+  await stack.init();
+  await stack.config('argo-multicluster:topology', world.topologyFile);
+  await stack.config('argo-multicluster:skipAwait', 'true');
+  for (const cluster of ['cluster-0', 'cluster-1'])
+    await stack.config(`argo-multicluster:kubeconfigs.${cluster}`, world.planes.kubeconfigPath, {
+      path: true,
+      secret: true,
+    });
   return stack;
 }
 

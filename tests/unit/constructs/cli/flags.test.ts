@@ -39,7 +39,7 @@ describe('misspelt flags and commands', () => {
     ],
     [
       ['validate', '--out', 'dist'],
-      `validate: unknown flag "--out" (it is a flag of synth); valid flags: ${VALIDATE_FLAGS}`,
+      `validate: unknown flag "--out" (it is a flag of synth, init-pulumi); valid flags: ${VALIDATE_FLAGS}`,
     ],
     // Far from every valid flag: no guess, only the list.
     [['synth', '--frobnicate'], `synth: unknown flag "--frobnicate"; valid flags: ${SYNTH_FLAGS}`],
@@ -59,7 +59,7 @@ describe('misspelt flags and commands', () => {
     expect(await runCli(['synht'])).toEqual({
       code: 2,
       stdout: '',
-      stderr: `error: unknown command "synht"; did you mean "synth"? valid commands: synth, validate, profile, verify, rotate, fleet\n\n${await usageOf([])}`,
+      stderr: `error: unknown command "synht"; did you mean "synth"? valid commands: synth, validate, profile, verify, rotate, init-pulumi, fleet\n\n${await usageOf([])}`,
     });
   });
 

@@ -72,7 +72,11 @@ describe('command line', () => {
 
   test('unknown commands and flags exit 2 naming them, followed by the usage', async () => {
     const cases: [string[], string, string[]][] = [
-      [['deploy'], 'unknown command "deploy"; valid commands: synth, validate, profile, verify, rotate, fleet', []],
+      [
+        ['deploy'],
+        'unknown command "deploy"; valid commands: synth, validate, profile, verify, rotate, init-pulumi, fleet',
+        [],
+      ],
       [
         ['synth', '--outdir', 'x'],
         'synth: unknown flag "--outdir"; valid flags: -f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help',
@@ -80,7 +84,7 @@ describe('command line', () => {
       ],
       [
         ['validate', '-o', 'x'],
-        'validate: unknown flag "-o" (it is a flag of synth); valid flags: -f/--file, -h/--help',
+        'validate: unknown flag "-o" (it is a flag of synth, init-pulumi); valid flags: -f/--file, -h/--help',
         ['validate'],
       ],
       [

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { exampleTopologyPath } from '../../../../constructs/model/example';
+import { exampleTopologyPath, packageFile } from '../../../../constructs/model/example';
 import { CLI, ROOT, example } from '../../support/helpers';
 import { REMOTE_DEFAULTS } from '../../support/constructs';
 
@@ -13,6 +13,13 @@ describe('the built-in example', () => {
     // The compiled module, next to the CLI that `npm test` builds.
     const compiled: ExampleModule = await import(join(CLI, '..', '..', 'model', 'example.js'));
     expect(compiled.exampleTopologyPath()).toBe(EXAMPLE);
+  });
+
+  test('packageFile finds any shipped file from the package root, and names a missing one', () => {
+    expect(packageFile('Pulumi.example.yaml', 'the documented stack config')).toBe(join(ROOT, 'Pulumi.example.yaml'));
+    expect(() => packageFile('no-such-file.yaml', 'the thing')).toThrow(
+      new Error('the thing no-such-file.yaml is missing from the package'),
+    );
   });
 
   test('a package without it says so', async () => {

@@ -69,6 +69,20 @@ describe('readStackSettings', () => {
     });
   });
 
+  test('a relative topology path of an inline program (no project root from the engine) is read from its work dir', () => {
+    // Under `pulumi` the engine gives the project root instead; the integration tests run that with a relative path.
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(settings({ topology: 'fleet.yaml' })).toMatchObject({
+        topologyFile: 'fleet.yaml',
+        topology: topology(asFleet),
+      });
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   test('a kubeconfig is a secret output, for the clusters that have one only', async () => {
     const { connections } = settings(
       {
