@@ -50,6 +50,8 @@ export interface PulumiUpdate extends PulumiRun {
   readonly stepTypes: string[];
   /** Every warning the engine or the program reported. */
   readonly warnings: string[];
+  /** Every error the engine or the program reported. */
+  readonly errors: string[];
   /** Each resource's inputs as planned (a preview) or applied, by resource name. */
   readonly inputs: Record<string, Record<string, unknown>>;
 }
@@ -176,6 +178,7 @@ export class CliStack {
         steps,
         stepTypes,
         warnings: (doc.diagnostics ?? []).filter((d) => d.severity === 'warning').map((d) => d.message.trim()),
+        errors: (doc.diagnostics ?? []).filter((d) => d.severity === 'error').map((d) => d.message.trim()),
         inputs,
       };
     }
@@ -188,14 +191,15 @@ export class CliStack {
       const m = e.resOutputsEvent?.metadata;
       if (m) step(m.op, m.urn, m.new?.inputs);
     }
+    const diagnostics = (severity: string) =>
+      events.filter((e) => e.diagnosticEvent?.severity === severity).map((e) => e.diagnosticEvent!.message.trim());
     return {
       ...r,
       changes: events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {},
       steps,
       stepTypes,
-      warnings: events
-        .filter((e) => e.diagnosticEvent?.severity === 'warning')
-        .map((e) => e.diagnosticEvent!.message.trim()),
+      warnings: diagnostics('warning'),
+      errors: diagnostics('error'),
       inputs,
     };
   }
