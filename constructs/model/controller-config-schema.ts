@@ -4,9 +4,10 @@ import { imagePullPolicySchema } from './kubernetes';
 
 /**
  * The keys of `workflow-controller-configmap` the targeted controller reads: the fields of `Config` in
- * `config/config.go` at argo-workflows e89b35277d. That build parses the ConfigMap leniently and silently ignores an
- * unknown key (strict parsing, which exits, came with v3.4.0), so a misspelt key must fail `validate` here or it is
- * lost without a word. Keys the facts name are typed; the rest are passed through as written.
+ * `config/config.go` at argo-workflows e89b35277d, plus `sso`, which argo-server reads from this same ConfigMap
+ * (`server/apiserver/config.go` embeds that `Config` and adds `SSO`). That build parses the ConfigMap leniently and
+ * silently ignores an unknown key (strict parsing, which exits, came with v3.4.0), so a misspelt key must fail
+ * `validate` here or it is lost without a word. Keys the facts name are typed; the rest are passed through as written.
  */
 
 /** A Kubernetes resource quantity such as `100m`, `128Mi` or `1.5`. */
@@ -67,6 +68,9 @@ const typedKeys = {
   metricsConfig: freeForm,
   nodeEvents: freeForm,
   links: z.array(freeForm),
+  // argo-server's single sign-on (server/apiserver/config.go Config.SSO, an sso.Config object): the controller never
+  // reads it, but argo-server reads this ConfigMap by default, so refusing it would block SSO for whoever owns it here.
+  sso: freeForm,
 };
 
 const passThroughKeys = [
@@ -86,15 +90,18 @@ const passThroughKeys = [
   'workflowRestrictions',
 ] as const;
 
-/** Keys users copy from other Argo configs that this controller does not read, and whose they are. */
+/** Keys users copy from other Argo configs that neither this controller nor its argo-server reads. */
 const FOREIGN_KEYS: Readonly<Record<string, string>> = {
-  sso: "is argo-server's setting, not the controller's (config/config.go at e89b35277d has no such field)",
   columns:
     'is not read by this controller (config/config.go at e89b35277d has no such field; later releases added it for the UI)',
   workflowEvents: 'is not read by this controller (config/config.go at e89b35277d has no such field)',
 };
 
-/** Every key the controller accepts besides `cluster`, which this package sets from `local.name`. */
+/**
+ * Every key accepted in `local.controller.config` besides `cluster`, which this package sets from `local.name`. Three
+ * of them only argo-server reads: `links` and `navColor` for the UI (server/apiserver/argoserver.go), `sso` in
+ * NewArgoServer; the controller parses but never uses them.
+ */
 export const CONTROLLER_CONFIG_KEYS: readonly string[] = [...Object.keys(typedKeys), ...passThroughKeys].sort();
 
 /** The `local.controller.config` map. */

@@ -57,7 +57,10 @@ export interface ControllerSpec {
   readonly resources?: ResourceRequirementsSpec;
   /** Run with `--namespaced`: manage only the workflow namespace, with Roles instead of a ClusterRole. Default: false. */
   readonly namespaced?: boolean;
-  /** Other `workflow-controller-configmap` keys, one data key each; the controller exits on an unknown key. */
+  /**
+   * Other `workflow-controller-configmap` keys, one data key each: the controller's, and `sso`, `links` and `navColor`,
+   * which argo-server reads from the same ConfigMap. An unknown key is refused (this controller would ignore it).
+   */
   readonly config?: ControllerConfig;
   /** Secrets (type `kubernetes.io/dockerconfigjson`, in the workflow namespace) to pull the controller image with. */
   readonly imagePullSecrets?: LocalObjectReferenceSpec[];
