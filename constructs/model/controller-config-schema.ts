@@ -90,6 +90,28 @@ const passThroughKeys = [
   'workflowRestrictions',
 ] as const;
 
+/**
+ * The only container runtime executor remote steps work with: the default (controller.go GetContainerRuntimeExecutor).
+ * The others call more than the remote executor Role grants, with the workflow pods' ServiceAccount: pns and k8sapi
+ * watch their pod and get `pods/log` (workflow/executor/k8sapi/client.go; pns delegates to it), kubelet talks to the
+ * node's kubelet (`nodes/proxy`, cluster-wide) and docker needs the node's Docker socket. Granting that would let any
+ * pod of a remote namespace watch its neighbours and read their logs, so those executors are refused instead.
+ */
+export const SUPPORTED_EXECUTOR = 'emissary';
+
+/**
+ * Why a container runtime executor setting is refused, or undefined for emissary.
+ * @param name the executor named by the setting (`undefined` when the setting names none)
+ */
+export function executorProblem(name: unknown): string | undefined {
+  if (name === SUPPORTED_EXECUTOR) return undefined;
+  return (
+    "is not supported with remotes: the pns and k8sapi executors watch pods and get pods/log with the workflow pods' ServiceAccount " +
+    "(workflow/executor/k8sapi/client.go), kubelet gets nodes/proxy cluster-wide and docker needs the node's Docker socket, " +
+    `none of which the remote executor Role grants; valid: ${SUPPORTED_EXECUTOR} (the default, also when unset)`
+  );
+}
+
 /** Keys users copy from other Argo configs that neither this controller nor its argo-server reads. */
 const FOREIGN_KEYS: Readonly<Record<string, string>> = {
   columns:
@@ -205,6 +227,25 @@ export function controllerConfigIssues(local: Record<string, any>, localNamespac
         'needs spec.executor.serviceAccountName (workflowpod.go setupServiceAccount), which breaks remote steps in this controller build; remove it',
     });
   }
+  // The executor chosen per workflow (config.go GetContainerRuntimeExecutor): the selector list first, then the key.
+  if (config.containerRuntimeExecutor !== undefined) {
+    const problem = executorProblem(config.containerRuntimeExecutor);
+    if (problem)
+      issues.push({ path: at('containerRuntimeExecutor'), value: config.containerRuntimeExecutor, message: problem });
+  }
+  const selected = config.containerRuntimeExecutors;
+  if (selected !== undefined && !Array.isArray(selected)) {
+    issues.push({
+      path: at('containerRuntimeExecutors'),
+      value: selected,
+      message: `must be a list of { name, selector } (config/container_runtime_executors.go), each name ${SUPPORTED_EXECUTOR}`,
+    });
+  }
+  (Array.isArray(selected) ? selected : []).forEach((entry: unknown, i: number) => {
+    const name = isRecord(entry) ? entry.name : undefined;
+    const problem = executorProblem(name);
+    if (problem) issues.push({ path: at(`containerRuntimeExecutors[${i}].name`), value: name, message: problem });
+  });
   // `executor` is a core/v1 Container, which has no such field: the controller would drop it without a word.
   if (isRecord(config.executor) && config.executor.serviceAccountName !== undefined) {
     issues.push({

@@ -77,10 +77,14 @@ export interface ControllerSpec {
   /**
    * More `workflow-controller` flags, each as `--name` or `--name=value`, e.g. `--qps=50`. Flags this package sets
    * (`--configmap`, `--executor-image`, `--namespaced`, `--loglevel`, `--log-format`, `--namespace`) and unknown
-   * flags are refused: the controller exits on them.
+   * flags are refused: the controller exits on them. So are `--managed-namespace` (the profiles and Roles are
+   * written for `local.namespace`) and a `--container-runtime-executor` other than `emissary`.
    */
   readonly extraArgs?: string[];
-  /** More environment variables of the controller container. */
+  /**
+   * More environment variables of the controller container. `ARGO_<FLAG>` sets a flag the controller is not given, so
+   * those of the flags refused in `extraArgs` are refused here too.
+   */
   readonly extraEnv?: EnvVarSpec[];
   /** The controller's log level and format (`--loglevel`, `--log-format`). Default: info, text. */
   readonly logging?: LoggingSpec;

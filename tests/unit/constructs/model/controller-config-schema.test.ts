@@ -122,6 +122,52 @@ describe('the controller config keys', () => {
   });
 });
 
+describe('the container runtime executor', () => {
+  const NOT_EMISSARY =
+    "is not supported with remotes: the pns and k8sapi executors watch pods and get pods/log with the workflow pods' ServiceAccount (workflow/executor/k8sapi/client.go), kubelet gets nodes/proxy cluster-wide and docker needs the node's Docker socket, none of which the remote executor Role grants; valid: emissary (the default, also when unset)";
+
+  test.each(['pns', 'k8sapi', 'kubelet', 'docker', ''])('containerRuntimeExecutor %j is refused', (name) => {
+    expect(topologyIssues((t) => (t.local.controller.config.containerRuntimeExecutor = name))).toEqual([
+      { path: 'local.controller.config.containerRuntimeExecutor', value: name, message: NOT_EMISSARY },
+    ]);
+  });
+
+  test('each containerRuntimeExecutors entry not named emissary is refused by its name', () => {
+    const selector = { matchLabels: { team: 'a' } };
+    expect(
+      topologyIssues(
+        (t) =>
+          (t.local.controller.config.containerRuntimeExecutors = [
+            { name: 'emissary', selector },
+            { name: 'pns', selector },
+            { selector },
+          ]),
+      ),
+    ).toEqual([
+      { path: 'local.controller.config.containerRuntimeExecutors[1].name', value: 'pns', message: NOT_EMISSARY },
+      { path: 'local.controller.config.containerRuntimeExecutors[2].name', value: undefined, message: NOT_EMISSARY },
+    ]);
+  });
+
+  test('containerRuntimeExecutors that is not a list is refused', () => {
+    expect(topologyIssues((t) => (t.local.controller.config.containerRuntimeExecutors = 'pns'))).toEqual([
+      {
+        path: 'local.controller.config.containerRuntimeExecutors',
+        value: 'pns',
+        message: 'must be a list of { name, selector } (config/container_runtime_executors.go), each name emissary',
+      },
+    ]);
+  });
+
+  test('emissary is accepted in both keys', () => {
+    const config = {
+      containerRuntimeExecutor: 'emissary',
+      containerRuntimeExecutors: [{ name: 'emissary', selector: { matchLabels: { team: 'a' } } }],
+    };
+    expect(topology((t) => (t.local.controller.config = config)).local.controller.config).toEqual(config);
+  });
+});
+
 describe('typed keys', () => {
   test('only pod GC strategies that delete pods pass', () => {
     expect(
