@@ -197,8 +197,9 @@ export interface RemoteClusterSpec {
    */
   readonly tokenGeneration?: number;
   /**
-   * Artifact repository Secrets in each remote namespace that the executor may `get`, by name (and nothing else), for
-   * templates that read or write artifacts there. Under `pulumi up` each is copied from the local namespace. Default: none.
+   * Artifact repository Secrets that each remote namespace needs, for templates that read or write artifacts there: the
+   * controller mounts them into the workflow pod, so no identity is granted access to them. Under `pulumi up` each is
+   * copied from the local namespace; in GitOps output, create them yourself. Default: none.
    */
   readonly artifactSecrets?: string[];
   /**

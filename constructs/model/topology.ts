@@ -110,7 +110,8 @@ const remoteSchema = z.strictObject({
    */
   tokenGeneration: z.number().int().min(0).max(999_999).default(0),
   secretStore: storeRef.optional(),
-  // Secrets the executor reads in each remote namespace for artifacts (workflow/executor/executor.go GetSecrets).
+  // Artifact repository Secrets each remote namespace needs: the controller mounts them into the workflow pod
+  // (workflowpod.go) and the executor reads the files (executor.go GetSecret), so they are copied there, not granted.
   artifactSecrets: z
     .array(z.string().regex(DNS1123_SUBDOMAIN, 'must be a Secret name (DNS-1123 subdomain)'))
     .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice')

@@ -114,7 +114,6 @@ export class RemoteClusterChart extends Chart {
           namespace: ns,
           serviceAccount: remote.executorServiceAccount,
           imagePullSecrets: remote.executorImagePullSecrets,
-          artifactSecrets: remote.artifactSecrets,
         });
       }
     }

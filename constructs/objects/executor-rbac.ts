@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
 import { z } from 'zod';
 import { EXECUTOR_ROLE, executorRoleBindingName } from '../model/names';
-import { executorRules } from './rbac-rules';
+import { EXECUTOR_RULES } from './rbac-rules';
 import { imagePullSecretsSchema } from '../model/pod-settings';
 import { validateProps } from './props';
 import { topologySchema } from '../model/topology';
@@ -22,11 +22,6 @@ export interface ExecutorRbacProps {
    * @default none
    */
   readonly imagePullSecrets?: readonly { readonly name: string }[];
-  /**
-   * Artifact repository Secrets in `namespace` the executor may `get` (and nothing else).
-   * @default none
-   */
-  readonly artifactSecrets?: readonly string[];
 }
 
 const remote = topologySchema.shape.remotes.element.shape;
@@ -36,7 +31,6 @@ const propsSchema = z
     namespace: remote.namespaces.unwrap().element,
     serviceAccount: remote.executorServiceAccount.unwrap().optional(),
     imagePullSecrets: imagePullSecretsSchema.optional(),
-    artifactSecrets: remote.artifactSecrets.unwrap().optional(),
   })
   .superRefine((p, ctx) => {
     if (p.imagePullSecrets?.length && (p.serviceAccount ?? 'default') === 'default') {
@@ -48,7 +42,7 @@ const propsSchema = z
     }
   });
 
-/** The executor Role (create and patch task results, read the named artifact Secrets) bound to the workflow pods' ServiceAccount in one namespace. */
+/** The executor Role (create and patch task results) bound to the workflow pods' ServiceAccount in one namespace. */
 export class ExecutorRbac extends Construct {
   constructor(scope: Construct, id: string, given: ExecutorRbacProps) {
     super(scope, id);
@@ -63,7 +57,7 @@ export class ExecutorRbac extends Construct {
     }
     new k8s.KubeRole(this, 'Role', {
       metadata: { name: EXECUTOR_ROLE, namespace },
-      rules: executorRules(props.artifactSecrets),
+      rules: EXECUTOR_RULES,
     });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: executorRoleBindingName(serviceAccount), namespace },

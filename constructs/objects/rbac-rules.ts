@@ -45,20 +45,12 @@ export function controllerWorkflowRules(clusterScoped: boolean): k8s.PolicyRule[
 /** Leader election, always in the controller's own namespace. */
 export const LEASE_RULES: k8s.PolicyRule[] = [rule('coordination.k8s.io', ['leases'], ['create', 'get', 'update'])];
 
-/** The executor writes its outputs as task results, nothing more. */
-export const EXECUTOR_RULES: k8s.PolicyRule[] = [rule(ARGO_GROUP, [TASK_RESULTS], ['create', 'patch'])];
-
 /**
- * The executor's rules, plus `get` on exactly the artifact repository Secrets it reads in its own namespace
- * (workflow/executor/executor.go GetSecrets: one Get by name, so no list or watch).
+ * The executor (emissary) writes its outputs as task results (workflow/executor/taskresult.go), nothing more. It reads
+ * no Secret through the API: the controller mounts the artifact repository's Secrets into the pod (workflowpod.go) and
+ * the executor reads them as files (executor.go GetSecret; GetSecrets, the API read, has no caller in the executor).
  */
-export function executorRules(artifactSecrets: readonly string[] = []): k8s.PolicyRule[] {
-  if (!artifactSecrets.length) return EXECUTOR_RULES;
-  return [
-    ...EXECUTOR_RULES,
-    { apiGroups: [''], resources: ['secrets'], resourceNames: [...artifactSecrets], verbs: ['get'] },
-  ];
-}
+export const EXECUTOR_RULES: k8s.PolicyRule[] = [rule(ARGO_GROUP, [TASK_RESULTS], ['create', 'patch'])];
 
 /**
  * What the local controller does in a remote namespace through a profile, and nothing more (dev-mc e89b35277d):

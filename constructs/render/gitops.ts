@@ -41,7 +41,7 @@ function profileNotes(topology: Topology): string {
     if (r.artifactSecrets.length) {
       lines.push(
         `  Artifact credentials are not written here either: create ${r.artifactSecrets.map((n) => `\`${n}\``).join(', ')} in ${r.namespaces.map((n) => `\`${n}\``).join(', ')} of \`${r.context}\``,
-        '  (the executor may `get` exactly these names there).',
+        '  (the controller mounts them into the workflow pods there; no identity reads them through the API).',
         '',
       );
     }

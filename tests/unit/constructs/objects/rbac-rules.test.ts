@@ -1,4 +1,4 @@
-import { controllerWorkflowRules, executorRules } from '../../../../constructs/objects/rbac-rules';
+import { controllerWorkflowRules, EXECUTOR_RULES } from '../../../../constructs/objects/rbac-rules';
 
 // The rules of upstream's cluster install around the workflow templates, which depend on the scope.
 const BEFORE_TEMPLATES = [
@@ -71,15 +71,7 @@ describe("the controller's workflow rules", () => {
 describe("the executor's rules", () => {
   const TASK_RESULTS = { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] };
 
-  test('write task results, nothing more', () => {
-    expect(executorRules()).toEqual([TASK_RESULTS]);
-    expect(executorRules([])).toEqual([TASK_RESULTS]);
-  });
-
-  test('and get exactly the named artifact Secrets: one Get by name (executor.go GetSecrets), no list or watch', () => {
-    expect(executorRules(['s3-creds', 'gcs-key'])).toEqual([
-      TASK_RESULTS,
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['s3-creds', 'gcs-key'], verbs: ['get'] },
-    ]);
+  test('write task results, nothing more: no Secret (artifact Secrets are mounted, executor.go GetSecret reads files)', () => {
+    expect(EXECUTOR_RULES).toEqual([TASK_RESULTS]);
   });
 });

@@ -83,7 +83,7 @@ describe('the GitOps tree', () => {
       [
         ...MAKE_PROFILE('team-a'),
         '  Artifact credentials are not written here either: create `s3-creds` in `team-a`, `team-b` of `cluster-1`',
-        '  (the executor may `get` exactly these names there).',
+        '  (the controller mounts them into the workflow pods there; no identity reads them through the API).',
         '',
         '  This profile serves any namespace, and the controller build this package targets never deletes its task results',
         '  (README, "Controller builds"): delete them yourself now and then.',
