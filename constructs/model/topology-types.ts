@@ -203,6 +203,12 @@ export interface RemoteClusterSpec {
    */
   readonly artifactSecrets?: string[];
   /**
+   * ConfigMaps that the executor reads through the API in each remote namespace: the `krbConfigConfigMap` of HDFS
+   * artifacts. The executor Role there gets `get` on exactly these names (no list or watch); create them yourself.
+   * Default: none.
+   */
+  readonly artifactConfigMaps?: string[];
+  /**
    * Write the objects every local controller using this remote needs identically: the WorkflowTaskResult CRD, the
    * namespaces and the executor RBAC. When several local controllers share a remote, set false in all their
    * topologies but one, whose `namespaces` cover the others'. Default: true.

@@ -116,6 +116,12 @@ const remoteSchema = z.strictObject({
     .array(z.string().regex(DNS1123_SUBDOMAIN, 'must be a Secret name (DNS-1123 subdomain)'))
     .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice')
     .default([]),
+  // ConfigMaps the executor gets by name in its own namespace: HDFS artifacts' krbConfigConfigMap
+  // (workflow/artifacts/hdfs/hdfs.go CreateDriver -> executor.go GetConfigMapKey, a Get in the pod's namespace).
+  artifactConfigMaps: z
+    .array(z.string().regex(DNS1123_SUBDOMAIN, 'must be a ConfigMap name (DNS-1123 subdomain)'))
+    .refine((names) => new Set(names).size === names.length, 'must not list a ConfigMap twice')
+    .default([]),
   manageSharedObjects: z.boolean().default(true),
 });
 

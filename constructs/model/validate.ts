@@ -145,16 +145,15 @@ function crossFieldIssues(t: any): TopologyIssue[] {
         'needs an executorServiceAccount other than "default": the pull secrets go on a ServiceAccount this package creates, and it never takes over "default"',
       );
     }
-    if (
-      Array.isArray(r.executorImagePullSecrets) &&
-      r.executorImagePullSecrets.length &&
-      r.manageSharedObjects === false
-    ) {
-      problem(
-        `remotes[${i}].executorImagePullSecrets`,
-        r.executorImagePullSecrets,
-        'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
-      );
+    // Both go on the executor's ServiceAccount and Role, which only the owner of the shared objects writes.
+    for (const field of ['executorImagePullSecrets', 'artifactConfigMaps']) {
+      if (Array.isArray(r[field]) && r[field].length && r.manageSharedObjects === false) {
+        problem(
+          `remotes[${i}].${field}`,
+          r[field],
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+        );
+      }
     }
     const wfns = r.workflowNamespace;
     if (local.controller?.namespaced === true && typeof wfns === 'string' && wfns !== '' && wfns !== localNamespace) {

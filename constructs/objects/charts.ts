@@ -114,6 +114,7 @@ export class RemoteClusterChart extends Chart {
           namespace: ns,
           serviceAccount: remote.executorServiceAccount,
           imagePullSecrets: remote.executorImagePullSecrets,
+          artifactConfigMaps: remote.artifactConfigMaps,
         });
       }
     }

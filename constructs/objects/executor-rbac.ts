@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
 import { z } from 'zod';
 import { EXECUTOR_ROLE, executorRoleBindingName } from '../model/names';
-import { EXECUTOR_RULES } from './rbac-rules';
+import { executorRules } from './rbac-rules';
 import { imagePullSecretsSchema } from '../model/pod-settings';
 import { validateProps } from './props';
 import { topologySchema } from '../model/topology';
@@ -22,6 +22,11 @@ export interface ExecutorRbacProps {
    * @default none
    */
   readonly imagePullSecrets?: readonly { readonly name: string }[];
+  /**
+   * ConfigMaps in `namespace` the executor may `get` (and nothing else): HDFS artifacts' `krbConfigConfigMap`.
+   * @default none
+   */
+  readonly artifactConfigMaps?: readonly string[];
 }
 
 const remote = topologySchema.shape.remotes.element.shape;
@@ -31,6 +36,7 @@ const propsSchema = z
     namespace: remote.namespaces.unwrap().element,
     serviceAccount: remote.executorServiceAccount.unwrap().optional(),
     imagePullSecrets: imagePullSecretsSchema.optional(),
+    artifactConfigMaps: remote.artifactConfigMaps.unwrap().optional(),
   })
   .superRefine((p, ctx) => {
     if (p.imagePullSecrets?.length && (p.serviceAccount ?? 'default') === 'default') {
@@ -42,7 +48,7 @@ const propsSchema = z
     }
   });
 
-/** The executor Role (create and patch task results) bound to the workflow pods' ServiceAccount in one namespace. */
+/** The executor Role (create and patch task results, get the named ConfigMaps) bound to the workflow pods' ServiceAccount in one namespace. */
 export class ExecutorRbac extends Construct {
   constructor(scope: Construct, id: string, given: ExecutorRbacProps) {
     super(scope, id);
@@ -57,7 +63,7 @@ export class ExecutorRbac extends Construct {
     }
     new k8s.KubeRole(this, 'Role', {
       metadata: { name: EXECUTOR_ROLE, namespace },
-      rules: EXECUTOR_RULES,
+      rules: executorRules(props.artifactConfigMaps),
     });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: executorRoleBindingName(serviceAccount), namespace },

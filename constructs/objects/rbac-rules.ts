@@ -53,6 +53,19 @@ export const LEASE_RULES: k8s.PolicyRule[] = [rule('coordination.k8s.io', ['leas
 export const EXECUTOR_RULES: k8s.PolicyRule[] = [rule(ARGO_GROUP, [TASK_RESULTS], ['create', 'patch'])];
 
 /**
+ * The executor's rules, plus `get` on exactly the ConfigMaps it reads in its own namespace: an HDFS artifact's
+ * `krbConfigConfigMap` (workflow/artifacts/hdfs/hdfs.go CreateDriver -> executor.go GetConfigMapKey, one Get by name,
+ * so no list or watch).
+ */
+export function executorRules(artifactConfigMaps: readonly string[] = []): k8s.PolicyRule[] {
+  if (!artifactConfigMaps.length) return EXECUTOR_RULES;
+  return [
+    ...EXECUTOR_RULES,
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: [...artifactConfigMaps], verbs: ['get'] },
+  ];
+}
+
+/**
  * What the local controller does in a remote namespace through a profile, and nothing more (dev-mc e89b35277d):
  * its pod and task-result informers list and watch; it creates pods (workflowpod.go), patches them (the completed
  * label) and deletes them (podGC) in controller.go processNextPodCleanupItem and exec_control.go, execs into them to signal

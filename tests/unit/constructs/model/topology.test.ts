@@ -71,6 +71,19 @@ describe('field rules', () => {
     ]);
   });
 
+  test('artifactConfigMaps must be ConfigMap names, each once', () => {
+    expect(topologyIssues((t) => (t.remotes[0].artifactConfigMaps = ['Bad_Name']))).toEqual([
+      {
+        path: 'remotes[0].artifactConfigMaps[0]',
+        value: 'Bad_Name',
+        message: 'must be a ConfigMap name (DNS-1123 subdomain)',
+      },
+    ]);
+    expect(topologyIssues((t) => (t.remotes[0].artifactConfigMaps = ['a', 'a']))).toEqual([
+      { path: 'remotes[0].artifactConfigMaps', value: ['a', 'a'], message: 'must not list a ConfigMap twice' },
+    ]);
+  });
+
   test('a released upstream controller image is refused with the reason; a digest is not', () => {
     expect(topologyIssues((t) => (t.local.controller.image = 'quay.io/argoproj/workflow-controller:v3.5.8'))).toEqual([
       {

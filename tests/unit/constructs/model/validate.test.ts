@@ -79,7 +79,7 @@ describe('every problem is reported in one run', () => {
         path: 'remotes[0].namespace',
         value: 'x',
         message:
-          'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, manageSharedObjects',
+          'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, artifactConfigMaps, manageSharedObjects',
       },
     ]);
   });
@@ -110,6 +110,21 @@ describe('rules that relate fields', () => {
       {
         path: 'remotes[0].executorImagePullSecrets',
         value: [{ name: 'r' }],
+        message:
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+      },
+    ]);
+  });
+
+  test('artifact ConfigMaps are refused where this topology does not write the executor Role', () => {
+    expect(
+      topologyIssues((t) =>
+        Object.assign(t.remotes[0], { artifactConfigMaps: ['krb5-conf'], manageSharedObjects: false }),
+      ),
+    ).toEqual([
+      {
+        path: 'remotes[0].artifactConfigMaps',
+        value: ['krb5-conf'],
         message:
           'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
       },

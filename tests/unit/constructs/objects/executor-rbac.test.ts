@@ -33,6 +33,22 @@ describe('executor RBAC', () => {
     ]);
   });
 
+  test('artifactConfigMaps: the executor may get exactly those ConfigMaps, in every remote namespace, and nothing else', () => {
+    const remote = remoteObjects(
+      topology((r) =>
+        Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactConfigMaps: ['krb5-conf'] }),
+      ),
+    );
+    for (const ns of ['team-a', 'team-b']) {
+      expect(find(remote, 'Role', 'executor', ns).rules).toEqual([
+        ...TASK_RESULT_WRITES,
+        { apiGroups: [''], resources: ['configmaps'], resourceNames: ['krb5-conf'], verbs: ['get'] },
+      ]);
+    }
+    // They are the user's, created in each namespace: never written here.
+    expect(remote.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
+  });
+
   test('a named executor ServiceAccount is created and bound in every namespace', () => {
     const remote = remoteObjects(
       topology((r) =>

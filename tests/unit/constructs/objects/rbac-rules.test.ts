@@ -1,4 +1,4 @@
-import { controllerWorkflowRules, EXECUTOR_RULES } from '../../../../constructs/objects/rbac-rules';
+import { controllerWorkflowRules, EXECUTOR_RULES, executorRules } from '../../../../constructs/objects/rbac-rules';
 
 // The rules of upstream's cluster install around the workflow templates, which depend on the scope.
 const BEFORE_TEMPLATES = [
@@ -73,5 +73,14 @@ describe("the executor's rules", () => {
 
   test('write task results, nothing more: no Secret (artifact Secrets are mounted, executor.go GetSecret reads files)', () => {
     expect(EXECUTOR_RULES).toEqual([TASK_RESULTS]);
+    expect(executorRules()).toEqual([TASK_RESULTS]);
+    expect(executorRules([])).toEqual([TASK_RESULTS]);
+  });
+
+  test('and get exactly the named ConfigMaps: one Get by name (hdfs.go krbConfigConfigMap, executor.go GetConfigMapKey)', () => {
+    expect(executorRules(['krb5-conf', 'krb5-conf-b'])).toEqual([
+      TASK_RESULTS,
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['krb5-conf', 'krb5-conf-b'], verbs: ['get'] },
+    ]);
   });
 });
