@@ -69,7 +69,12 @@ export class LocalClusterChart extends Chart {
       clusterName: local.name,
       config: controller.config,
     });
-    new ControllerRbac(this, 'Rbac', { namespace: local.namespace, namespaced: controller.namespaced });
+    new ControllerRbac(this, 'Rbac', {
+      namespace: local.namespace,
+      namespaced: controller.namespaced,
+      // validate accepts config.namespace only as local.namespace (controller-config-schema.ts controllerConfigIssues).
+      managesOwnNamespaceOnly: controller.config.namespace !== undefined,
+    });
     const profiles = props.profiles.map((p, i) => new Profile(this, `Profile-${i}`, p).manifest);
     new ControllerDeployment(this, 'Controller', {
       namespace: local.namespace,

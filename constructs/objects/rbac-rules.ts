@@ -37,10 +37,16 @@ export function controllerWorkflowRules(clusterScoped: boolean): k8s.PolicyRule[
     ),
     rule('', ['events'], ['create', 'patch']),
     rule('policy', ['poddisruptionbudgets'], ['create', 'get', 'delete']),
-    // Profiles: the controller lists and watches Secrets labelled workflows.argoproj.io/cluster (released roles only get).
-    rule('', ['secrets'], ['get', 'list', 'watch']),
   ];
 }
+
+/**
+ * Secrets, granted where the controller's managed namespace is (controller.go GetManagedNamespace): it lists and
+ * watches the profiles there (controller_profiles.go newProfileInformer; released roles only get), and gets an agent's
+ * token Secret in the workflow's namespace (agent.go). A cluster-wide controller without config.namespace manages all
+ * namespaces; with it, or --namespaced, only that one.
+ */
+export const SECRET_RULES: k8s.PolicyRule[] = [rule('', ['secrets'], ['get', 'list', 'watch'])];
 
 /** Leader election, always in the controller's own namespace. */
 export const LEASE_RULES: k8s.PolicyRule[] = [rule('coordination.k8s.io', ['leases'], ['create', 'get', 'update'])];

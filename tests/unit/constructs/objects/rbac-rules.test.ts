@@ -1,4 +1,9 @@
-import { controllerWorkflowRules, EXECUTOR_RULES, executorRules } from '../../../../constructs/objects/rbac-rules';
+import {
+  controllerWorkflowRules,
+  EXECUTOR_RULES,
+  executorRules,
+  SECRET_RULES,
+} from '../../../../constructs/objects/rbac-rules';
 
 // The rules of upstream's cluster install around the workflow templates, which depend on the scope.
 const BEFORE_TEMPLATES = [
@@ -33,12 +38,10 @@ const AFTER_TEMPLATES = [
   },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['create', 'get', 'delete'] },
-  // Profiles: released roles only get Secrets; the multi-cluster controller lists and watches the labelled ones.
-  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
 ];
 
 describe("the controller's workflow rules", () => {
-  test('cluster-wide: upstream rules, cluster workflow templates, plus secrets get, list, watch', () => {
+  test('cluster-wide: upstream rules and cluster workflow templates (Secrets are granted apart)', () => {
     expect(controllerWorkflowRules(true)).toEqual([
       ...BEFORE_TEMPLATES,
       {
@@ -66,6 +69,10 @@ describe("the controller's workflow rules", () => {
       ...AFTER_TEMPLATES,
     ]);
   });
+});
+
+test('Secrets: released roles only get them; the multi-cluster controller lists and watches the profiles', () => {
+  expect(SECRET_RULES).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]);
 });
 
 describe("the executor's rules", () => {
