@@ -51,11 +51,22 @@ let controller: ControllerHandle | undefined;
 
 const k = (context: string, args: string[], input?: string) =>
   kubectl(world.planes.kubeconfigPath, context, args, input);
+/** `kubectl auth can-i` in a cluster, as `yes` or `no`. */
+const canI = (context: string, ...args: string[]) => {
+  try {
+    return k(context, ['auth', 'can-i', ...args]).trim();
+  } catch (e: any) {
+    if (e.status === 1) return String(e.stdout).trim();
+    throw e;
+  }
+};
 
 beforeAll(async () => {
   world = await startWorld('argo-up');
   const raw = parse(readFileSync(world.topologyFile, 'utf8'));
   raw.remotes[0].artifactSecrets = [ARTIFACT_SECRET];
+  // The controller manages only argo, so it reads Secrets only there (controller.go GetManagedNamespace).
+  raw.local.controller.config.namespace = 'argo';
   // The artifact Secret is the user's, in a namespace that exists before `up` reads it.
   raw.local.createNamespace = false;
   writeFileSync(world.topologyFile, stringify(raw));
@@ -95,19 +106,22 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
 
   test("the executor's identity (impersonated) may not read the artifact Secret, nor any other", () => {
     const as = ['--as', 'system:serviceaccount:default:default'];
-    const canI = (...args: string[]) => {
-      try {
-        return k('cluster-1', ['auth', 'can-i', ...args, ...as]).trim();
-      } catch (e: any) {
-        if (e.status === 1) return String(e.stdout).trim();
-        throw e;
-      }
-    };
-    expect(canI('get', `secret/${ARTIFACT_SECRET}`, '-n', 'default')).toBe('no');
-    expect(canI('get', 'secret/argo.cluster-0.service-account-token', '-n', 'default')).toBe('no');
-    expect(canI('list', 'secrets', '-n', 'default')).toBe('no');
-    expect(canI('watch', 'secrets', '-n', 'default')).toBe('no');
-    expect(canI('get', `secret/${ARTIFACT_SECRET}`, '-n', 'kube-system')).toBe('no');
+    expect(canI('cluster-1', 'get', `secret/${ARTIFACT_SECRET}`, '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'get', 'secret/argo.cluster-0.service-account-token', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'list', 'secrets', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'watch', 'secrets', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'get', `secret/${ARTIFACT_SECRET}`, '-n', 'kube-system', ...as)).toBe('no');
+  });
+
+  test('with config.namespace, the controller may read Secrets in argo only: argo-role grants them, the ClusterRole none', () => {
+    const as = ['--as', 'system:serviceaccount:argo:argo'];
+    for (const verb of ['get', 'list', 'watch']) {
+      expect([verb, canI('cluster-0', verb, 'secrets', '-n', 'argo', ...as)]).toEqual([verb, 'yes']);
+      expect([verb, canI('cluster-0', verb, 'secrets', '-n', 'default', ...as)]).toEqual([verb, 'no']);
+      expect([verb, canI('cluster-0', verb, 'secrets', '--all-namespaces', ...as)]).toEqual([verb, 'no']);
+    }
+    const clusterRole = JSON.parse(k('cluster-0', ['get', 'clusterrole', 'argo-cluster-role', '-o', 'json']));
+    expect(clusterRole.rules.filter((r: any) => r.resources.includes('secrets'))).toEqual([]);
   });
 
   test('a workflow whose step runs in cluster-1/default succeeds, the artifact Secret mounted into its pod; its pod and task results are deleted there; nothing is forbidden', async () => {
@@ -125,6 +139,8 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
     });
     // The profile `up` wrote, as controller_profiles.go read it: workflow namespace argo, cluster-1, namespace default.
     await controller.waitForLog(/msg="Profile added" key=cluster-1 policyDef="argo,cluster-1,default"/);
+    // config.namespace made argo its managed namespace: profiles are watched there, with argo-role's Secrets rule.
+    expect(controller.log()).toMatch(/msg="Creating local profile" managedNamespace=argo/);
 
     k(
       'cluster-0',
