@@ -241,4 +241,39 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
     );
     expect((await cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath])).code).toBe(0);
   });
+
+  // Last: it crashes the controller on purpose.
+  test('an empty cluster label is refused in the profile namespace; without the policy, deleting such a Secret panics the controller', async () => {
+    const emptyLabelled = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'empty-cluster', namespace: 'argo', labels: { 'workflows.argoproj.io/cluster': '' } },
+    });
+    const create = (): string | undefined => {
+      try {
+        k('cluster-0', ['create', '-f', '-'], emptyLabelled);
+        return undefined;
+      } catch (e: any) {
+        return String(e.stderr);
+      }
+    };
+    const policy = 'argo-multicluster.profiles.argo';
+    expect(create()).toContain(
+      `The workflows.argoproj.io/cluster label of a profile names its remote cluster and must not be empty: the controller takes "" for its local cluster and crashes when such a Secret is deleted (controller_profiles.go removeProfile) (policy ${policy})`,
+    );
+    expect(controller!.log()).not.toMatch(/panic/);
+
+    // What the policy prevents (controller_profiles.go removeProfile: key "" is the local profile, whose done is nil).
+    k('cluster-0', ['delete', 'validatingadmissionpolicybinding', policy]);
+    await waitFor('the API server to drop the policy binding', async () => create() === undefined);
+    k('cluster-0', ['delete', 'secret', 'empty-cluster', '-n', 'argo']);
+    await waitFor(
+      'the controller to panic',
+      async () => /panic: runtime error: invalid memory address/.test(controller!.log()),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(controller!.log()).toMatch(/removeProfile/);
+  });
 });
