@@ -111,6 +111,11 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
     expect(canI('cluster-1', 'list', 'secrets', '-n', 'default', ...as)).toBe('no');
     expect(canI('cluster-1', 'watch', 'secrets', '-n', 'default', ...as)).toBe('no');
     expect(canI('cluster-1', 'get', `secret/${ARTIFACT_SECRET}`, '-n', 'kube-system', ...as)).toBe('no');
+    // What the executors validate refuses would call (workflow/executor/k8sapi/client.go, pns through it; kubelet):
+    // the executor Role grants none of it, so only emissary can run a remote step.
+    expect(canI('cluster-1', 'watch', 'pods', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'get', 'pods', '--subresource', 'log', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'get', 'nodes', '--subresource', 'proxy', ...as)).toBe('no');
   });
 
   test('with config.namespace, the controller may read Secrets in argo only: argo-role grants them, the ClusterRole none', () => {
@@ -162,6 +167,10 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
       'workflows.argoproj.io/cluster': 'cluster-0',
       'workflows.argoproj.io/completed': 'false',
     });
+    // The controller runs every step with the one executor validate accepts (workflowpod.go, from
+    // controller.go GetContainerRuntimeExecutor).
+    const wait = pod.spec.containers.find((c: any) => c.name === 'wait');
+    expect(wait.env).toContainEqual({ name: 'ARGO_CONTAINER_RUNTIME_EXECUTOR', value: 'emissary' });
     // The executor reads the credentials as files of a Secret volume (workflowpod.go createSecretVolumes, executor.go
     // GetSecret), which the kubelet mounts with its own rights: nothing of the pod reads them through the API.
     expect(pod.spec.volumes.filter((v: any) => v.secret)).toEqual([
