@@ -209,6 +209,13 @@ export interface RemoteClusterSpec {
    */
   readonly artifactConfigMaps?: string[];
   /**
+   * Write a profile per remote namespace, cluster name `<remote>-<namespace>` (workflow templates name that as their
+   * `cluster`), instead of one profile that serves any namespace. The identity then gets Roles only, no ClusterRole,
+   * and the controller deletes each namespace's task results (it cannot for an any-namespace profile). Not with
+   * `access: cluster`. Default: false.
+   */
+  readonly profilePerNamespace?: boolean;
+  /**
    * Write the objects every local controller using this remote needs identically: the WorkflowTaskResult CRD, the
    * namespaces and the executor RBAC. When several local controllers share a remote, set false in all their
    * topologies but one, whose `namespaces` cover the others'. Default: true.

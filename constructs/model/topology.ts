@@ -123,6 +123,12 @@ const remoteSchema = z.strictObject({
     .refine((names) => new Set(names).size === names.length, 'must not list a ConfigMap twice')
     .default([]),
   manageSharedObjects: z.boolean().default(true),
+  /**
+   * A profile per remote namespace, with the cluster name `<remote>-<namespace>`, instead of one profile serving any
+   * namespace: each cleans up its task results with a namespaced DeleteCollection, and the identity needs no
+   * cluster-wide grant. Workflow authors then name `<remote>-<namespace>` as a template's cluster.
+   */
+  profilePerNamespace: z.boolean().default(false),
 });
 
 const secretsSchema = z.strictObject({

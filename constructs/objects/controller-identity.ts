@@ -19,6 +19,12 @@ export interface ControllerIdentityProps {
    */
   readonly access?: 'namespaced' | 'cluster';
   /**
+   * A profile per namespace (`namespaced` access only): each profile's informers and task-result cleanup stay in its
+   * namespace, so every namespace gets the whole Role and nothing is granted cluster-wide.
+   * @default false
+   */
+  readonly profilePerNamespace?: boolean;
+  /**
    * Generation of the token Secret (see `tokenSecretName`).
    * @default 0
    */
@@ -33,6 +39,7 @@ const propsSchema = z.strictObject({
   localCluster: topologySchema.shape.local.shape.name,
   namespaces: remote.namespaces.unwrap(),
   access: remote.access.unwrap().optional(),
+  profilePerNamespace: remote.profilePerNamespace.unwrap().optional(),
   tokenGeneration: remote.tokenGeneration.unwrap().optional(),
 });
 
@@ -76,7 +83,8 @@ export class ControllerIdentity extends Construct {
       clusterWide(REMOTE_RULES);
       return;
     }
-    const several = props.namespaces.length > 1;
+    // One profile serving several namespaces serves any: its list, watch and cleanup are cluster-wide.
+    const several = props.namespaces.length > 1 && !props.profilePerNamespace;
     for (const ns of props.namespaces) {
       new k8s.KubeRole(this, `Role-${ns}`, {
         metadata: { name, namespace: ns },

@@ -100,4 +100,5 @@ export const REMOTE_DEFAULTS = {
   artifactSecrets: [],
   artifactConfigMaps: [],
   manageSharedObjects: true,
+  profilePerNamespace: false,
 };
