@@ -9,6 +9,7 @@ import {
   ControllerHandle,
   applyArgoCrds,
   forbiddenRefusals,
+  podsDeleted,
   remoteWorkflow,
   runRemotePods,
   startController,
@@ -18,7 +19,7 @@ import {
   workflowSucceeded,
 } from './harness/argoController';
 import { waitFor } from './harness/process';
-import { kubectl } from './harness/toolchain';
+import { kubectl, kubectlCanI } from './harness/toolchain';
 import { World, cli, programStack, startWorld } from './harness/world';
 
 // The real dev-mc controller with a remote that serves one namespace, everything (profile included) written by
@@ -51,15 +52,7 @@ let controller: ControllerHandle | undefined;
 
 const k = (context: string, args: string[], input?: string) =>
   kubectl(world.planes.kubeconfigPath, context, args, input);
-/** `kubectl auth can-i` in a cluster, as `yes` or `no`. */
-const canI = (context: string, ...args: string[]) => {
-  try {
-    return k(context, ['auth', 'can-i', ...args]).trim();
-  } catch (e: any) {
-    if (e.status === 1) return String(e.stdout).trim();
-    throw e;
-  }
-};
+const canI = (context: string, ...args: string[]) => kubectlCanI(world.planes.kubeconfigPath, context, args);
 
 beforeAll(async () => {
   world = await startWorld('argo-up');
@@ -200,11 +193,7 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
     ).toHaveLength(1);
 
     await workflowSucceeded(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'one-ns');
-    await waitFor(
-      'podGC to delete the remote pod',
-      async () => workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'pods', 'one-ns').length === 0,
-      { timeoutMs: 90_000 },
-    );
+    await podsDeleted(world.planes.kubeconfigPath, 'cluster-1', 'one-ns');
     // operator.go deleteTaskResults: DeleteCollection in the profile's namespace, default.
     await waitFor(
       'the task results to be deleted in cluster-1',

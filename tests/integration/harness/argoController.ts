@@ -364,6 +364,15 @@ export async function workflowSucceeded(
   );
 }
 
+/** Waits (up to 90 s) until podGC has deleted every pod of a workflow in a cluster. */
+export async function podsDeleted(kubeconfig: string, context: string, workflow: string): Promise<void> {
+  await waitFor(
+    `podGC to delete the pods of ${workflow} in ${context}`,
+    async () => workflowObjects(kubeconfig, context, 'pods', workflow).length === 0,
+    { timeoutMs: 90_000 },
+  );
+}
+
 /** The MISSING rows of `verify` output, in the shape of {@link forbiddenRefusals}. */
 export function verifyMissing(stdout: string): { verb: string; resource: string; group: string; namespace: string }[] {
   return [...stdout.matchAll(/^\s+MISSING\s+(\S+)\s+(\S+)\s+(.+)$/gm)].map((m) => {
