@@ -260,6 +260,34 @@ describe('Profile used on its own', () => {
     expect(constructIssues(Profile, both)).toEqual([['', both, message]]);
   });
 
+  test('servedNamespace: one of the namespaces with profilePerNamespace, and only then', () => {
+    const credentials = { token: 'T', caData: 'Q0E=' };
+    const perNamespace = { ...remote, namespaces: ['team-a', 'team-b'], profilePerNamespace: true };
+    expect(constructIssues(Profile, { local, remote: perNamespace, credentials, servedNamespace: 'team-c' })).toEqual([
+      [
+        'servedNamespace',
+        'team-c',
+        'must be one of remote.namespaces (team-a, team-b) with remote.profilePerNamespace',
+      ],
+    ]);
+    expect(constructIssues(Profile, { local, remote, credentials, servedNamespace: 'default' })).toEqual([
+      [
+        'servedNamespace',
+        'default',
+        'is only for a remote with profilePerNamespace: true (otherwise the one profile serves its namespaces)',
+      ],
+    ]);
+    const written = synthesized(
+      (c) => new Profile(c, 'p', { local, remote: perNamespace, credentials, servedNamespace: 'team-b' }),
+    );
+    expect(written.map((o) => [o.metadata.name, o.metadata.annotations])).toEqual([
+      [
+        'argo.cluster-1-team-b',
+        { 'workflows.argoproj.io/workflow-namespace': 'argo', 'workflows.argoproj.io/namespace': 'team-b' },
+      ],
+    ]);
+  });
+
   test('refuses a manifest where props are expected', () => {
     expect(
       constructIssues(Profile, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'argo.cluster-1' } }),
