@@ -35,13 +35,23 @@ const RBAC = 'rbac.authorization.k8s.io';
 
 const remote = topologySchema.shape.remotes.element.shape;
 /** The props, checked with the topology's own field rules. */
-const propsSchema = z.strictObject({
-  localCluster: topologySchema.shape.local.shape.name,
-  namespaces: remote.namespaces.unwrap(),
-  access: remote.access.unwrap().optional(),
-  profilePerNamespace: remote.profilePerNamespace.unwrap().optional(),
-  tokenGeneration: remote.tokenGeneration.unwrap().optional(),
-});
+const propsSchema = z
+  .strictObject({
+    localCluster: topologySchema.shape.local.shape.name,
+    namespaces: remote.namespaces.unwrap(),
+    access: remote.access.unwrap().optional(),
+    profilePerNamespace: remote.profilePerNamespace.unwrap().optional(),
+    tokenGeneration: remote.tokenGeneration.unwrap().optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.profilePerNamespace && p.access === 'cluster') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profilePerNamespace'],
+        message: 'cannot be combined with access: cluster, whose profile serves any namespace through a ClusterRole',
+      });
+    }
+  });
 
 /**
  * The local controller's identity in a remote cluster: ServiceAccount `argo.<local>`, the least RBAC Argo needs there,

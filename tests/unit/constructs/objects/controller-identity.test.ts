@@ -157,6 +157,12 @@ describe('ControllerIdentity used on its own', () => {
       'Too small: expected number to be >=0',
     ],
     [
+      { localCluster: 'c0', namespaces: ['default'], access: 'cluster', profilePerNamespace: true },
+      'profilePerNamespace',
+      true,
+      'cannot be combined with access: cluster, whose profile serves any namespace through a ClusterRole',
+    ],
+    [
       { localCluster: 'c0', namespaces: ['default'], acess: 'cluster' },
       'acess',
       'cluster',
