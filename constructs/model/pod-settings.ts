@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHECKSUM_ANNOTATION } from './names';
 import { DNS1123_SUBDOMAIN, QUALIFIED_NAME } from './kubernetes';
+import { executorProblem } from './controller-config-schema';
 
 /**
  * Pod settings of the controller Deployment and the executor ServiceAccounts, named as the Argo Workflows Helm chart
@@ -136,6 +137,17 @@ const envVar = z
         path: ['name'],
         message: 'is set by the Deployment itself (leader election needs the pod name)',
       });
+    const flag = flagOfEnv(e.name);
+    // A value from a reference cannot be checked here, so it is refused wherever a checked value would be.
+    const problem = flag && flagProblem(flag, e.valueFrom ? undefined : e.value);
+    if (flag && problem) {
+      const at = e.valueFrom ? 'valueFrom' : 'value';
+      ctx.addIssue({
+        code: 'custom',
+        path: [flag === 'container-runtime-executor' ? at : 'name'],
+        message: `sets the controller's --${flag} (it reads ${e.name} for a flag it is not given), which ${problem}`,
+      });
+    }
   });
 
 const extraEnv = z.array(envVar).superRefine((vars, ctx) => {
@@ -189,8 +201,26 @@ const MANAGED_FLAGS: Readonly<Record<string, string>> = {
   namespace: 'the controller runs in local.namespace',
 };
 
+/**
+ * Why the controller may not be given flag `name` (with `value`, `undefined` when none is given), or undefined. Besides
+ * the flags this package sets: `--managed-namespace` (with `--namespaced` it moves where the controller watches
+ * workflows and profiles, cmd/workflow-controller/main.go, while Roles, profiles and the admission policy are written
+ * for local.namespace), and a container runtime executor other than emissary (see executorProblem).
+ */
+function flagProblem(name: string, value: string | undefined): string | undefined {
+  if (name in MANAGED_FLAGS) return `is set by this package: ${MANAGED_FLAGS[name]}`;
+  if (name === 'managed-namespace') {
+    return (
+      'is not supported: with --namespaced it moves where the controller watches workflows and profiles (cmd/workflow-controller/main.go; ' +
+      'without it the flag is ignored), while the Roles, the profiles and the admission policy are written for local.namespace; set local.namespace instead'
+    );
+  }
+  if (name === 'container-runtime-executor') return executorProblem(value);
+  return undefined;
+}
+
 const extraArg = z.string().superRefine((arg, ctx) => {
-  const match = /^--([a-z][-a-z]*)(=.*)?$/.exec(arg);
+  const match = /^--([a-z][-a-z]*)(?:=(.*))?$/.exec(arg);
   if (!match) {
     ctx.addIssue({
       code: 'custom',
@@ -200,15 +230,27 @@ const extraArg = z.string().superRefine((arg, ctx) => {
     return;
   }
   const name = match[1];
-  if (name in MANAGED_FLAGS)
-    ctx.addIssue({ code: 'custom', message: `is set by this package: ${MANAGED_FLAGS[name]}` });
-  else if (!(CONTROLLER_FLAGS as readonly string[]).includes(name)) {
+  if (!(name in MANAGED_FLAGS) && !(CONTROLLER_FLAGS as readonly string[]).includes(name)) {
     ctx.addIssue({
       code: 'custom',
       message: `is not a flag of workflow-controller, which exits on unknown flags; its flags: ${CONTROLLER_FLAGS.join(', ')}`,
     });
+    return;
   }
+  const problem = flagProblem(name, match[2]);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/**
+ * The flag an environment variable sets: the controller reads `ARGO_<FLAG>` (upper case, "-" as "_") for every flag
+ * it is not given (cmd/workflow-controller/main.go, viper.AutomaticEnv with prefix ARGO).
+ */
+function flagOfEnv(name: string): string | undefined {
+  const flag = /^ARGO_([A-Z0-9_]+)$/.exec(name)?.[1].toLowerCase().replaceAll('_', '-');
+  return flag !== undefined && (flag in MANAGED_FLAGS || (CONTROLLER_FLAGS as readonly string[]).includes(flag))
+    ? flag
+    : undefined;
+}
 
 /** `logging`: the controller's `--loglevel` and `--log-format` (cmd/workflow-controller/main.go). */
 const logging = z.strictObject({
