@@ -3,15 +3,12 @@ import { join } from 'node:path';
 import { packageFile } from '../model/example';
 import { PROJECT } from '../../stacks/program/stack-names';
 
-/** The project files `init-pulumi` writes; `tsconfig.json` only where the folder has none. */
-export const INIT_FILES = ['Pulumi.yaml', 'index.ts', 'tsconfig.json', 'Pulumi.example.yaml'] as const;
-
 /**
- * What a user's project needs installed to run the program with `pulumi`: the package's peers, and the compiler that
- * Pulumi type-checks `index.ts` with (ts-node; without it Pulumi falls back to a vendored ts-node 7 that mis-reads
- * current compiler options).
+ * What a user's project needs installed to run the program with `pulumi`: the package's peers, and what Pulumi
+ * type-checks `index.ts` with (typescript and ts-node; without the latter Pulumi falls back to the ts-node 7.0.1 it
+ * vendors, of 2018, which no test here covers).
  */
-const NEEDED = {
+export const PULUMI_PROJECT_PACKAGES = {
   dependencies: ['argo-multicluster', '@pulumi/pulumi', '@pulumi/kubernetes', 'cdk8s', 'cdk8s-plus-33', 'constructs'],
   devDependencies: ['typescript', 'ts-node', '@types/node'],
 } as const;
@@ -107,7 +104,7 @@ export function initPulumi(dir: string): InitResult {
   return { written, missing: missingPackages(dir) };
 }
 
-/** The packages of {@link NEEDED} that `dir/package.json` does not list (all of them when it has none). */
+/** The packages of {@link PULUMI_PROJECT_PACKAGES} that `dir/package.json` does not list (all of them when it has none). */
 function missingPackages(dir: string): InitResult['missing'] {
   let pkg: { dependencies?: object; devDependencies?: object } = {};
   try {
@@ -117,7 +114,7 @@ function missingPackages(dir: string): InitResult['missing'] {
   }
   const listed = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})]);
   return {
-    dependencies: NEEDED.dependencies.filter((p) => !listed.has(p)),
-    devDependencies: NEEDED.devDependencies.filter((p) => !listed.has(p)),
+    dependencies: PULUMI_PROJECT_PACKAGES.dependencies.filter((p) => !listed.has(p)),
+    devDependencies: PULUMI_PROJECT_PACKAGES.devDependencies.filter((p) => !listed.has(p)),
   };
 }

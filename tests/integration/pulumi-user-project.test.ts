@@ -11,7 +11,8 @@ import { waitFor } from './harness/process';
 import { CliStack } from './harness/pulumiCli';
 import { preparePulumiEnv } from './harness/pulumiEnv';
 import { toolchainBinDir } from './harness/toolchain';
-import { packTarball, pinned, userProject } from './harness/userProject';
+import { PACKAGE, packTarball, pinned, userProject } from './harness/userProject';
+import { PULUMI_PROJECT_PACKAGES } from '../../constructs/cli/init-pulumi';
 
 // The packed tarball in users' own Pulumi TypeScript projects, run by the `pulumi` CLI and its Node.js language host
 // on real control planes: a program of the user's that imports the component, and the project `init-pulumi` writes,
@@ -24,16 +25,11 @@ let planes: ControlPlanes;
 let env: Record<string, string>;
 let tarball: string;
 
-/** What a Pulumi TypeScript project of a user depends on, besides this package. */
+/** What init-pulumi tells a user to install, besides this package (the tarball), at this repository's pins. */
 const DEPENDENCIES = pinned(
-  '@pulumi/pulumi',
-  '@pulumi/kubernetes',
-  'cdk8s',
-  'cdk8s-plus-33',
-  'constructs',
-  'typescript',
-  'ts-node',
-  '@types/node',
+  ...[...PULUMI_PROJECT_PACKAGES.dependencies, ...PULUMI_PROJECT_PACKAGES.devDependencies].filter(
+    (p) => p !== PACKAGE.name,
+  ),
 );
 
 beforeAll(async () => {
