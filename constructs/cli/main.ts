@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCharts } from '../objects/charts';
 import { exampleTopologyPath } from '../model/example';
-import { gitopsTree, writeTreeAtomically } from '../render/gitops';
+import { gitopsTree, isGitopsPath, writeTreeAtomically } from '../render/gitops';
 import { gitopsAppFiles, type GitopsAppsOptions } from '../render/gitops-apps';
 import { manifestYaml, type Manifest } from '../render/manifests';
 import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../objects/profile';
@@ -290,7 +290,10 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       const apps = gitopsAppOptions(opts, outDir);
       const tree = gitopsTree(topology, buildCharts(topology, { credentials }));
       if (apps) for (const [path, content] of gitopsAppFiles(topology, apps)) tree.set(path, content);
-      const changed = writeTreeAtomically(outDir, tree, { onWarning: (m) => err.write(`warning: ${m}\n`) });
+      const changed = writeTreeAtomically(outDir, tree, {
+        onWarning: (m) => err.write(`warning: ${redactText(m)}\n`),
+        isOwnPath: isGitopsPath,
+      });
       out.write(
         `${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`,
       );
