@@ -1,5 +1,6 @@
 import {
   Dirent,
+  Stats,
   accessSync,
   chmodSync,
   closeSync,
@@ -164,10 +165,42 @@ interface Found {
   readonly holder?: Holder;
 }
 
+/** What a lock path holds when it is not a regular file, for the message. */
+function kindOf(st: Stats): string {
+  if (st.isSymbolicLink()) return 'a symlink';
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'a device';
+}
+
+/** Written by this module: a pid, a host, a start time and a nonce. Anything longer is not a lock of ours. */
+const MAX_LOCK_BYTES = 4096;
+
+/**
+ * Reads a lock file. Only a regular file is ever opened: a symlink would be followed (or, dangling, look absent for
+ * ever), a FIFO would block the run, a folder cannot be read; each is refused by path, as no run of synth makes one.
+ */
 function readLock(path: string): Found | undefined {
+  const st = lstatOrUndefined(path);
+  if (!st) return undefined;
+  if (!st.isFile())
+    throw new OutputFolderError(
+      `the lock file ${path} is ${kindOf(st)}, not a file synth writes; remove it if no synth is running; nothing was changed`,
+    );
+  let fd: number;
   try {
-    const st = statSync(path);
-    const text = readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if (code(e) === 'ENOENT') return undefined;
+    throw new OutputFolderError(`cannot read the lock file ${path}: ${reason(e)}; nothing was changed`);
+  }
+  try {
+    const now = fstatSync(fd);
+    // Replaced since the lstat: judged again on the next look.
+    if (!now.isFile() || now.ino !== st.ino) return readLock(path);
+    const bytes = Buffer.alloc(MAX_LOCK_BYTES);
+    const text = bytes.subarray(0, readSync(fd, bytes)).toString('utf8');
     let holder: Holder | undefined;
     try {
       const parsed = JSON.parse(text);
@@ -175,10 +208,9 @@ function readLock(path: string): Found | undefined {
     } catch {
       // A lock is created empty and then filled: an unreadable one is judged by its age alone.
     }
-    return { text, ino: st.ino, ageMs: Date.now() - st.mtimeMs, holder };
-  } catch (e) {
-    if (code(e) === 'ENOENT') return undefined;
-    throw e;
+    return { text, ino: now.ino, ageMs: Date.now() - now.mtimeMs, holder };
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -195,8 +227,9 @@ function isStale(found: Found): boolean {
 /**
  * Removes a dead run's lock. Two runs may find the same dead lock at once; a short-lived second lock lets only one of
  * them re-read and remove it, so neither can remove the lock the other has just taken.
+ * @returns whether it was removed
  */
-function breakLock(path: string, dead: Found): void {
+function breakLock(path: string, dead: Found): boolean {
   const breaker = `${path}.break`;
   try {
     closeSync(openSync(breaker, 'wx'));
@@ -205,11 +238,13 @@ function breakLock(path: string, dead: Found): void {
     // Held only for a re-read and an unlink: an old one is from a run killed in between.
     const st = lstatOrUndefined(breaker);
     if (st && Date.now() - st.mtimeMs > HALF_WRITTEN_MS) rmSync(breaker, { force: true });
-    return;
+    return false;
   }
   try {
     const again = readLock(path);
-    if (again && again.ino === dead.ino && again.text === dead.text) unlinkSync(path);
+    if (!again || again.ino !== dead.ino || again.text !== dead.text) return false;
+    unlinkSync(path);
+    return true;
   } finally {
     rmSync(breaker, { force: true });
   }
@@ -242,23 +277,24 @@ function lock(target: string, timeoutMs: number): () => void {
         closeSync(fd);
       }
       return () => {
-        if (readLock(path)?.text === me) rmSync(path, { force: true });
+        try {
+          if (readLock(path)?.text === me) rmSync(path, { force: true });
+        } catch {
+          // Someone replaced our lock with something else: theirs to remove, and the run's outcome stands.
+        }
       };
     }
     const found = readLock(path);
-    if (!found) continue;
-    if (isStale(found)) {
-      breakLock(path, found);
-      continue;
-    }
+    const broken = found !== undefined && isStale(found) && breakLock(path, found);
+    // Checked on every turn, whatever was found there: no lock path makes a run wait longer than the timeout.
     if (Date.now() > deadline) {
-      const who = found.holder ? `pid ${found.holder.pid} on ${found.holder.host}` : 'a run that is starting';
+      const who = found?.holder ? `pid ${found.holder.pid} on ${found.holder.host}` : 'a run that is starting';
       throw new OutputFolderError(
-        `another argo-multicluster synth (${who}) is writing ${target}; waited ${Math.round(timeoutMs / 1000)} s. ` +
+        `another argo-multicluster synth (${who}) is writing ${target}; waited ${timeoutMs / 1000} s for the lock file ${path}. ` +
           `If that run is gone (another machine), remove ${path}`,
       );
     }
-    sleep(50);
+    if (found && !broken) sleep(50);
   }
 }
 
