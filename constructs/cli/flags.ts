@@ -18,6 +18,8 @@ function spelling(name: string, spec: FlagSpec): string {
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
+    // Never close when the lengths differ by more than two edits: no distance of a megabyte-long word is computed.
+    if (Math.abs(word.length - candidate.length) > 2) continue;
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (!best || distance < best.distance) best = { candidate, distance };
   }

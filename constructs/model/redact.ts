@@ -19,13 +19,18 @@ const PLAIN_FIELDS = new Set([
 
 /** Whether a field (its last name in a path or config key such as `argo-multicluster:tokenGenerations`) holds a credential. */
 function namesCredential(field: string): boolean {
-  const name = /([A-Za-z0-9_-]+)[^A-Za-z0-9_-]*$/.exec(field)?.[1] ?? field;
+  // split, not a pattern anchored at the end: that one retries from every character, quadratic in a long key.
+  const name = field.split(/[^A-Za-z0-9_-]+/).filter(Boolean).pop() ?? field;
   return SECRET_NAME.test(name) && !PLAIN_FIELDS.has(name);
 }
 
+// Every pattern runs on every message, and messages quote user input: each must run in time linear in the text. A
+// pattern that may fail after scanning a run must not start again inside that run (a lookbehind on its first
+// character), and a lazy scan stops at the next place a match could start.
 const SECRET_SHAPES: RegExp[] = [
-  /-----BEGIN [A-Z0-9 ]+-----(?:[\s\S]*?-----END [A-Z0-9 ]+-----)?/g, // PEM: keys and certificates
-  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g, // a JWT, such as a ServiceAccount token
+  // PEM: keys and certificates; the body ends at the next BEGIN, so that many BEGINs without END are one scan
+  /-----BEGIN [A-Z0-9 ]{1,64}-----(?:(?:(?!-----BEGIN )[\s\S])*?-----END [A-Z0-9 ]{1,64}-----)?/g,
+  /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g, // a JWT, such as a ServiceAccount token
   /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, // a bootstrap token
   // base64 key or certificate data, and hex secrets; not an image digest (`sha256:<hex>`), which names no secret, and
   // not a long field name such as `requiredDuringSchedulingIgnoredDuringExecution`: 40 random base64 characters
@@ -42,7 +47,8 @@ export function looksSecret(text: string): boolean {
 
 /** `text` with the user information of any URL in it (`user:password@`) hidden. */
 function withoutUserinfo(text: string): string {
-  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/g, '$1(credentials hidden)@');
+  // A scheme starts where no scheme character stands before it: else each letter of a long word starts a scan.
+  return text.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/g, '$1(credentials hidden)@');
 }
 
 /**
