@@ -20,7 +20,11 @@ const PLAIN_FIELDS = new Set([
 /** Whether a field (its last name in a path or config key such as `argo-multicluster:tokenGenerations`) holds a credential. */
 function namesCredential(field: string): boolean {
   // split, not a pattern anchored at the end: that one retries from every character, quadratic in a long key.
-  const name = field.split(/[^A-Za-z0-9_-]+/).filter(Boolean).pop() ?? field;
+  const name =
+    field
+      .split(/[^A-Za-z0-9_-]+/)
+      .filter(Boolean)
+      .pop() ?? field;
   return SECRET_NAME.test(name) && !PLAIN_FIELDS.has(name);
 }
 
