@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { InputTooLargeError, readInputFile } from '../model/input-file';
 import { RequestOptions, request } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
@@ -104,8 +104,9 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
   const files = kubeconfigPaths(explicitKubeconfig).map((path) => {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readInputFile(path, 'kubeconfig').toString('utf8');
     } catch (e) {
+      if (e instanceof InputTooLargeError) throw new Error(`kubeconfig ${path} ${e.message}`);
       throw new Error(`cannot read kubeconfig ${path}: ${(e as Error).message}`);
     }
     return { path, text, doc: parseKubeconfig(text, `kubeconfig ${path}`) };
@@ -176,9 +177,13 @@ function withTokenFile(user: NamedEntry, doc: Record<string, unknown>, base: str
   if (user.token || typeof tokenFile !== 'string') return user;
   const path = isAbsolute(tokenFile) ? tokenFile : join(base, tokenFile);
   try {
-    return { ...user, token: readFileSync(path, 'utf8').trim() };
+    return { ...user, token: readInputFile(path, 'tokenFile').toString('utf8').trim() };
   } catch (e) {
-    throw new Error(`kubeconfig user "${user.name}": cannot read its tokenFile ${path}: ${(e as Error).message}`);
+    const why =
+      e instanceof InputTooLargeError
+        ? `its tokenFile ${path} ${e.message}`
+        : `cannot read its tokenFile ${path}: ${(e as Error).message}`;
+    throw new Error(`kubeconfig user "${user.name}": ${why}`);
   }
 }
 

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { controllerConfigIssues, explainUnknownConfigKey } from './controller-config-schema';
 import { apiLimitIssues } from './limits';
+import { InputTooLargeError, readInputFile } from './input-file';
 import { formatFieldPath, shownValue } from './redact';
 import { decodeTopology, parseTopologyText } from './topology-yaml';
 import { RemoteCluster, SecretsMode, StoreRef, Topology, topologySchema } from './topology';
@@ -242,12 +242,10 @@ function resolveSecretsMode(
 export function loadTopologyFile(file: string): Topology {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readInputFile(file, 'topology file');
   } catch (e) {
-    throw new TopologyError(
-      [{ path: '(file)', value: file, message: `cannot be read: ${(e as Error).message}` }],
-      file,
-    );
+    const message = e instanceof InputTooLargeError ? e.message : `cannot be read: ${(e as Error).message}`;
+    throw new TopologyError([{ path: '(file)', value: file, message }], file);
   }
   const decoded = decodeTopology(bytes);
   if ('issue' in decoded) throw new TopologyError([decoded.issue], file);
