@@ -286,21 +286,46 @@ export class KubeApiError extends Error {
 export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
+ * How long one request may take in all: connecting, TLS, the answer's headers and its whole body. A socket timeout
+ * alone is restarted by every byte, so a server that trickles one byte every few seconds held a command for hours.
+ */
+export const REQUEST_DEADLINE_MS = 10_000;
+/** How long all the cluster requests of one command may take together: `rotate` waits up to 5 minutes for a rollout. */
+export const COMMAND_DEADLINE_MS = 15 * 60_000;
+/** The most of one answer kept in memory: a list of every Secret's metadata of a large cluster is far less. */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+let command = { ends: Number.POSITIVE_INFINITY, ms: Number.POSITIVE_INFINITY };
+
+/**
+ * Starts the overall deadline of one command's cluster requests (default {@link COMMAND_DEADLINE_MS}): a request sent
+ * later gets what is left of it, and none is sent once it has passed.
+ */
+export function startCommandDeadline(ms = COMMAND_DEADLINE_MS): void {
+  command = { ends: Date.now() + ms, ms };
+}
+
+/**
  * Sends one JSON request and returns the parsed body. `accept` may ask for another representation, e.g. a
- * PartialObjectMetadataList, so that a list carries no Secret data.
+ * PartialObjectMetadataList, so that a list carries no Secret data. The whole request ends within `timeoutMs` (and
+ * within the command's deadline, see {@link startCommandDeadline}), and an answer above {@link MAX_RESPONSE_BYTES} is
+ * refused.
  */
 export async function kubeRequest<T>(
   conn: KubeConnection,
   method: KubeMethod,
   path: string,
   body?: unknown,
-  timeoutMs = 10_000,
+  timeoutMs = REQUEST_DEADLINE_MS,
   accept = 'application/json',
 ): Promise<T> {
+  const what = `${method} ${path} on ${conn.context} (${conn.server})`;
+  const left = command.ends - Date.now();
+  const overall = `the command's overall deadline of ${command.ms / 1000} s (all its cluster requests together)`;
+  if (left <= 0) throw new KubeApiError(`${what}: not sent, ${overall} has passed`);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const options: RequestOptions = {
     method,
-    timeout: timeoutMs,
     headers: {
       accept,
       ...(payload ? { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {}),
@@ -308,9 +333,27 @@ export async function kubeRequest<T>(
   };
   await conn.authenticate(options);
   return new Promise<T>((resolvePromise, reject) => {
+    let settled = false;
+    const settle = (error: Error | undefined, value?: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        reject(error);
+        req.destroy();
+      } else resolvePromise(value as T);
+    };
     const req = request(`${conn.server}${path}`, options, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_RESPONSE_BYTES)
+          settle(
+            new KubeApiError(`${what}: the answer is larger than ${MAX_RESPONSE_BYTES / 2 ** 20} MiB, the most read`),
+          );
+        else chunks.push(c);
+      });
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         if ((res.statusCode ?? 500) >= 300) {
@@ -320,18 +363,29 @@ export async function kubeRequest<T>(
           } catch {
             /* not a Status object: keep the raw text */
           }
-          reject(new KubeApiError(`${method} ${path} on ${conn.context}: ${res.statusCode} ${reason}`, res.statusCode));
+          settle(new KubeApiError(`${method} ${path} on ${conn.context}: ${res.statusCode} ${reason}`, res.statusCode));
           return;
         }
         try {
-          resolvePromise(JSON.parse(text) as T);
+          settle(undefined, JSON.parse(text) as T);
         } catch {
-          reject(new KubeApiError(`${method} ${path} on ${conn.context}: the response is not JSON`, res.statusCode));
+          settle(new KubeApiError(`${method} ${path} on ${conn.context}: the response is not JSON`, res.statusCode));
         }
       });
+      res.on('error', (e) => settle(new KubeApiError(`${what}: the answer broke off: ${e.message}`)));
     });
-    req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-    req.on('error', (e) => reject(new KubeApiError(`${conn.context} (${conn.server}) is unreachable: ${e.message}`)));
+    const timer = setTimeout(
+      () =>
+        settle(
+          new KubeApiError(
+            left < timeoutMs
+              ? `${what}: ${overall} passed before the answer was complete`
+              : `${what}: no complete answer within ${timeoutMs / 1000} s (connection, TLS, headers and body together)`,
+          ),
+        ),
+      Math.min(timeoutMs, left),
+    );
+    req.on('error', (e) => settle(new KubeApiError(`${conn.context} (${conn.server}) is unreachable: ${e.message}`)));
     req.end(payload);
   });
 }

@@ -11,6 +11,7 @@ import { redactText } from '../model/redact';
 import { DEFAULT_LOCAL_NAMESPACE } from '../model/names';
 import { TopologyError, loadTopologyFile } from '../model/validate';
 import { readRemoteCredentials } from './credentials';
+import { startCommandDeadline } from './kube-client';
 import { InitInputError, initPulumi } from './init-pulumi';
 import { configKey } from '../../stacks/program/stack-names';
 import { nearest, packageVersion, unknownFlag } from './flags';
@@ -243,6 +244,8 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(`${HELP[command]}\n`);
       return 0;
     }
+    // Whatever the clusters do, a command that asks them ends: each request has its own deadline, all of them one.
+    startCommandDeadline();
     if (command === 'verify') {
       // verify reads the live clusters; a topology only adds what they cannot tell, so there is no default one.
       const topology = opts.file === undefined ? undefined : loadTopologyFile(opts.file);
