@@ -5,7 +5,7 @@ import { InputTooLargeError, readInputFile } from './input-file';
 import { formatFieldPath, shownValue } from './redact';
 import { decodeTopology, parseTopologyText } from './topology-yaml';
 import { RemoteCluster, SecretsMode, StoreRef, Topology, topologySchema } from './topology';
-import { DEFAULT_LOCAL_NAMESPACE } from './names';
+import { DEFAULT_LOCAL_NAMESPACE, isAnyTokenSecretName, tokenSecretName } from './names';
 
 /** One problem in a topology: where, what was there, and what would be valid. */
 export interface TopologyIssue {
@@ -155,6 +155,23 @@ function crossFieldIssues(t: any): TopologyIssue[] {
         r.executorImagePullSecrets,
         'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
       );
+    }
+    if (Array.isArray(r.artifactSecrets)) {
+      if (r.artifactSecrets.length && r.manageSharedObjects === false)
+        problem(
+          `remotes[${i}].artifactSecrets`,
+          r.artifactSecrets,
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+        );
+      r.artifactSecrets.forEach((name: unknown, j: number) => {
+        // Any local's identity: a remote shared by several topologies holds each one's token Secret.
+        if (typeof name === 'string' && isAnyTokenSecretName(name))
+          problem(
+            `remotes[${i}].artifactSecrets[${j}]`,
+            name,
+            `is a controller identity's token Secret, which this package writes (${tokenSecretName(typeof local.name === 'string' ? local.name : '<local>')} and its generations): every workflow pod would get the controller's token; name an artifact repository Secret of your own`,
+          );
+      });
     }
     const wfns = r.workflowNamespace;
     if (local.controller?.namespaced === true && typeof wfns === 'string' && wfns !== '' && wfns !== localNamespace) {
