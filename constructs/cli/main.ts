@@ -230,7 +230,11 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       return 0;
     }
     // Loaded only when asked for: it needs the optional Pulumi peer dependencies, which synth users may not have.
-    if (command === 'fleet') return await (await import('./fleet')).fleet(rest, out, err);
+    if (command === 'fleet') {
+      // fleet relays what Pulumi and the clusters say, which may quote a credential, on both streams.
+      const redacting = (o: Output): Output => ({ write: (t: string) => o.write(redactText(t)) });
+      return await (await import('./fleet')).fleet(rest, redacting(out), redacting(err));
+    }
     if (!(command in COMMAND_OPTIONS)) {
       const commands = [...Object.keys(COMMAND_OPTIONS), 'fleet'];
       const near = nearest(command, commands);
@@ -256,7 +260,8 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
         await verifyProfiles({ context, kubeconfig: opts.kubeconfig, namespace, topology }),
         namespace,
       );
-      out.write(text);
+      // The report quotes what remote servers answered; a server may echo the request's credentials.
+      out.write(redactText(text));
       return ok ? 0 : 1;
     }
     if (command === 'init-pulumi') {
@@ -316,7 +321,7 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       await rotateToken(topology, remote, {
         kubeconfig: opts.kubeconfig,
         noWait: opts['no-wait'],
-        log: (line) => out.write(`${line}\n`),
+        log: (line) => out.write(`${redactText(line)}\n`),
       });
       return 0;
     }

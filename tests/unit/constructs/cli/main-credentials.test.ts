@@ -98,6 +98,12 @@ const cases: [string, (out: string) => string[], number, string][] = [
     2,
     `error: ${join(work, 'artifact-token.yaml')} is invalid:\n  - remotes[0].artifactSecrets[0]: "argo.cluster-0.service-account-token" ${TOKEN_SECRET}\n  - remotes[0].artifactSecrets[1]: "argo.other.service-account-token.3" ${TOKEN_SECRET}\n`,
   ],
+  [
+    'a token given to fleet is not printed back',
+    () => ['fleet', 'preview', '--stack', 'dev', '--parallel', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig'],
+    2,
+    'error: fleet preview: --parallel: "(40 characters hidden: this looks like a credential)" must be an integer from 1 to 1024\n',
+  ],
 ];
 
 describe('refused, with nothing written', () => {
