@@ -102,8 +102,110 @@ const affinity = z.strictObject({
   podAntiAffinity: affinityTerms.optional(),
 });
 
-/** Env var names the controller Deployment sets itself. */
-export const MANAGED_ENV = ['LEADER_ELECTION_IDENTITY'] as const;
+/**
+ * The flags of `workflow-controller` at the pinned commit that a topology may pass in `extraArgs` (or set through
+ * their `ARGO_<FLAG>` environment variable): its own tuning flags (cmd/workflow-controller/main.go) and the kubectl
+ * flag that only bounds request time. The controller exits on any flag it does not know.
+ */
+const SETTABLE_FLAGS = [
+  'burst',
+  'container-runtime-executor',
+  'executor-image-pull-policy',
+  'executor-plugins',
+  'gloglevel',
+  'managed-namespace',
+  'pod-cleanup-workers',
+  'qps',
+  'workflow-ttl-workers',
+  'workflow-workers',
+  'request-timeout',
+] as const;
+
+/**
+ * The kubectl flags github.com/argoproj/pkg/kube/cli adds through client-go's clientcmd that choose the API server, the
+ * credentials or the user the controller acts as. The controller must talk to its own cluster as its own
+ * ServiceAccount (the in-cluster config); a flag here would hand its writes to another identity or another server.
+ */
+const IDENTITY_FLAGS = [
+  'as',
+  'as-group',
+  'as-uid',
+  'certificate-authority',
+  'client-certificate',
+  'client-key',
+  'cluster',
+  'context',
+  'insecure-skip-tls-verify',
+  'kubeconfig',
+  'password',
+  'server',
+  'tls-server-name',
+  'token',
+  'user',
+  'username',
+] as const;
+
+/** Flags the Deployment sets from topology fields, and the field to use instead. */
+const MANAGED_FLAGS: Readonly<Record<string, string>> = {
+  configmap: 'it is always workflow-controller-configmap, written by this package',
+  'executor-image': 'set local.controller.executorImage',
+  namespaced: 'set local.controller.namespaced',
+  loglevel: 'set local.controller.logging.level',
+  'log-format': 'set local.controller.logging.format',
+  namespace: 'the controller runs in local.namespace',
+};
+
+const IDENTITY_REASON =
+  "would replace the controller's identity or API server: it talks to its own cluster as its ServiceAccount (the in-cluster config), and reaches remotes only through their profiles";
+const SETTABLE_LIST = `the flags you may set: ${SETTABLE_FLAGS.join(', ')}`;
+
+/**
+ * The one rule for a controller flag, whether given in `extraArgs` or through its environment variable: why the
+ * controller must not be given `--<name>`, or undefined when it may.
+ */
+function controllerFlagProblem(name: string): string | undefined {
+  if (Object.hasOwn(MANAGED_FLAGS, name)) return `is set by this package: ${MANAGED_FLAGS[name]}`;
+  if ((IDENTITY_FLAGS as readonly string[]).includes(name)) return `${IDENTITY_REASON}; ${SETTABLE_LIST}`;
+  if (!(SETTABLE_FLAGS as readonly string[]).includes(name))
+    return `is not a flag of workflow-controller, which exits on unknown flags; ${SETTABLE_LIST}`;
+  return undefined;
+}
+
+/**
+ * The controller binds every flag to `ARGO_<FLAG>` (viper with prefix ARGO, "-" read as "_", in
+ * cmd/workflow-controller/main.go) and takes the variable when the flag is not given; so each variable falls under
+ * its flag's rule. (At the pinned commit viper sees only the controller's own flags, not the kubectl ones cobra merges
+ * later; the kubectl ones are refused all the same, so that a later binding cannot turn them on.)
+ */
+const FLAG_OF_ENV: ReadonlyMap<string, string> = new Map(
+  [...SETTABLE_FLAGS, ...IDENTITY_FLAGS, ...Object.keys(MANAGED_FLAGS)].map((flag) => [
+    `ARGO_${flag.toUpperCase().replace(/-/g, '_')}`,
+    flag,
+  ]),
+);
+
+/**
+ * Environment variables client-go reads in the controller that do what a refused flag does: the kubeconfig to load
+ * (clientcmd's loading rules), the API server of the in-cluster config (rest.InClusterConfig), the namespace the
+ * controller runs and elects its leader in (clientcmd reads POD_NAMESPACE before the ServiceAccount's namespace).
+ */
+const MANAGED_ENV_REASONS: Readonly<Record<string, string>> = {
+  LEADER_ELECTION_IDENTITY: 'is set by the Deployment itself (leader election needs the pod name)',
+  KUBECONFIG: `names a kubeconfig, which ${IDENTITY_REASON}`,
+  KUBERNETES_SERVICE_HOST: `sets the API server of the in-cluster config, which ${IDENTITY_REASON}`,
+  KUBERNETES_SERVICE_PORT: `sets the API server of the in-cluster config, which ${IDENTITY_REASON}`,
+  POD_NAMESPACE:
+    'sets the namespace the controller runs in (client-go reads it first): the controller runs in local.namespace',
+};
+
+/** Why the controller must not get the environment variable `name`, or undefined when it may. */
+function envNameProblem(name: string): string | undefined {
+  if (Object.hasOwn(MANAGED_ENV_REASONS, name)) return MANAGED_ENV_REASONS[name];
+  const flag = FLAG_OF_ENV.get(name);
+  if (flag === undefined) return undefined;
+  const problem = controllerFlagProblem(flag);
+  return problem && `is read by the controller as --${flag}, which ${problem}`;
+}
 
 const envVar = z
   .strictObject({
@@ -130,12 +232,8 @@ const envVar = z
   .superRefine((e, ctx) => {
     if (e.value !== undefined && e.valueFrom !== undefined)
       ctx.addIssue({ code: 'custom', path: ['valueFrom'], message: 'cannot be given with value' });
-    if ((MANAGED_ENV as readonly string[]).includes(e.name))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['name'],
-        message: 'is set by the Deployment itself (leader election needs the pod name)',
-      });
+    const problem = envNameProblem(e.name);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['name'], message: problem });
   });
 
 const extraEnv = z.array(envVar).superRefine((vars, ctx) => {
@@ -146,48 +244,24 @@ const extraEnv = z.array(envVar).superRefine((vars, ctx) => {
 });
 
 /**
- * The flags of `workflow-controller` at the pinned commit (cmd/workflow-controller/main.go, and the kubectl flags that
- * github.com/argoproj/pkg/kube/cli adds through client-go's clientcmd), which exits on any other.
+ * With more than one replica, `LEADER_ELECTION_DISABLE=true` (the only value the controller acts on) makes every
+ * replica run the controller at once, each writing the same workflows. A value from a reference is not known here, so
+ * it is refused too. Returns the index in `extraEnv` and the problem, or undefined.
  */
-const CONTROLLER_FLAGS = [
-  'burst',
-  'container-runtime-executor',
-  'executor-image-pull-policy',
-  'executor-plugins',
-  'gloglevel',
-  'managed-namespace',
-  'pod-cleanup-workers',
-  'qps',
-  'workflow-ttl-workers',
-  'workflow-workers',
-  'as',
-  'as-group',
-  'as-uid',
-  'certificate-authority',
-  'client-certificate',
-  'client-key',
-  'cluster',
-  'context',
-  'insecure-skip-tls-verify',
-  'kubeconfig',
-  'password',
-  'request-timeout',
-  'server',
-  'tls-server-name',
-  'token',
-  'user',
-  'username',
-] as const;
-
-/** Flags the Deployment sets from topology fields, and the field to use instead. */
-const MANAGED_FLAGS: Readonly<Record<string, string>> = {
-  configmap: 'it is always workflow-controller-configmap, written by this package',
-  'executor-image': 'set local.controller.executorImage',
-  namespaced: 'set local.controller.namespaced',
-  loglevel: 'set local.controller.logging.level',
-  'log-format': 'set local.controller.logging.format',
-  namespace: 'the controller runs in local.namespace',
-};
+export function leaderElectionProblem(
+  extraEnvVars: readonly { name: string; value?: string; valueFrom?: unknown }[] | undefined,
+  replicas: number | undefined,
+): { index: number; message: string } | undefined {
+  if ((replicas ?? 1) <= 1) return undefined;
+  const index = (extraEnvVars ?? []).findIndex(
+    (v) => v.name === 'LEADER_ELECTION_DISABLE' && (v.value === 'true' || v.valueFrom !== undefined),
+  );
+  if (index < 0) return undefined;
+  return {
+    index,
+    message: `turns leader election off, so each of the ${replicas} replicas would run the controller at once; valid with replicas: 1 only (or leave it unset)`,
+  };
+}
 
 const extraArg = z.string().superRefine((arg, ctx) => {
   const match = /^--([a-z][-a-z]*)(=.*)?$/.exec(arg);
@@ -199,15 +273,8 @@ const extraArg = z.string().superRefine((arg, ctx) => {
     });
     return;
   }
-  const name = match[1];
-  if (name in MANAGED_FLAGS)
-    ctx.addIssue({ code: 'custom', message: `is set by this package: ${MANAGED_FLAGS[name]}` });
-  else if (!(CONTROLLER_FLAGS as readonly string[]).includes(name)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `is not a flag of workflow-controller, which exits on unknown flags; its flags: ${CONTROLLER_FLAGS.join(', ')}`,
-    });
-  }
+  const problem = controllerFlagProblem(match[1]);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 /** `logging`: the controller's `--loglevel` and `--log-format` (cmd/workflow-controller/main.go). */

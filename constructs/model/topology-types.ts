@@ -74,7 +74,8 @@ export interface ControllerSpec {
   /**
    * More `workflow-controller` flags, each as `--name` or `--name=value`, e.g. `--qps=50`. Flags this package sets
    * (`--configmap`, `--executor-image`, `--namespaced`, `--loglevel`, `--log-format`, `--namespace`) and unknown
-   * flags are refused: the controller exits on them.
+   * flags are refused (the controller exits on them), as are flags that replace its identity or API server (`--token`,
+   * `--server`, `--kubeconfig`, `--as`, ...).
    */
   readonly extraArgs?: string[];
   /** More environment variables of the controller container. */
@@ -136,7 +137,10 @@ export interface PodAffinityTermsSpec {
 
 /** An environment variable: a value, or one source in `valueFrom`. */
 export interface EnvVarSpec {
-  /** The variable's name (not `LEADER_ELECTION_IDENTITY`, which the Deployment sets). */
+  /**
+   * The variable's name: not `LEADER_ELECTION_IDENTITY` (the Deployment sets it), nor one that replaces a refused flag
+   * or the controller's identity (`ARGO_<FLAG>`, `KUBECONFIG`, `KUBERNETES_SERVICE_HOST`/`_PORT`, `POD_NAMESPACE`).
+   */
   readonly name: string;
   /** Its value. */
   readonly value?: string;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
 import { isReleasedUpstreamController, parseImage } from './images';
 import { serverUrlProblems } from './server-url';
-import { controllerPodSettingsShape, imagePullSecretsSchema } from './pod-settings';
+import { controllerPodSettingsShape, imagePullSecretsSchema, leaderElectionProblem } from './pod-settings';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, imagePullPolicySchema } from './kubernetes';
 import { goDurationSchema } from './go-duration';
 import { DEFAULT_LOCAL_NAMESPACE } from './names';
@@ -68,16 +68,21 @@ const storeRef = z.strictObject({
   refreshInterval: goDurationSchema.default('1h'),
 });
 
-const controllerSchema = z.strictObject({
-  image: controllerImage,
-  executorImage: image,
-  imagePullPolicy: imagePullPolicySchema.optional(),
-  replicas: z.number().int().min(1).max(10).default(1),
-  resources: resourcesSchema.optional(),
-  namespaced: z.boolean().default(false),
-  config: controllerConfigSchema.default({}),
-  ...controllerPodSettingsShape,
-});
+const controllerSchema = z
+  .strictObject({
+    image: controllerImage,
+    executorImage: image,
+    imagePullPolicy: imagePullPolicySchema.optional(),
+    replicas: z.number().int().min(1).max(10).default(1),
+    resources: resourcesSchema.optional(),
+    namespaced: z.boolean().default(false),
+    config: controllerConfigSchema.default({}),
+    ...controllerPodSettingsShape,
+  })
+  .superRefine((c, ctx) => {
+    const problem = leaderElectionProblem(c.extraEnv, c.replicas);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['extraEnv', problem.index, 'name'], message: problem.message });
+  });
 
 const localSchema = z.strictObject({
   name: clusterName,
