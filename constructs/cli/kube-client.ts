@@ -1,4 +1,5 @@
 import { InputTooLargeError, readInputFile } from '../model/input-file';
+import { rememberCredentials } from '../model/redact';
 import { RequestOptions, request } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
@@ -95,6 +96,35 @@ function userSecrets(doc: Record<string, unknown>): string[] {
   return found.sort((a, b) => b.length - a.length);
 }
 
+/** The credential values of a kubeconfig user (as the file or the library names them), for redaction. */
+function credentialStrings(user: Readonly<Record<string, unknown>>): string[] {
+  const fields = ['token', 'password', 'client-key-data', 'keyData', 'client-certificate-data', 'certData'];
+  return fields.map((f) => user[f]).filter((v): v is string => typeof v === 'string');
+}
+
+/**
+ * What one request's options carry that identifies the caller: the Authorization header whole and without its scheme,
+ * basic-auth user information and its base64 form, a key or its passphrase. Remembered for redaction, as an exec
+ * plugin's or auth provider's token is known only once the request is authenticated.
+ */
+function sentCredentials(opts: RequestOptions): string[] {
+  const found: string[] = [];
+  const headers = (opts.headers ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() !== 'authorization' || typeof value !== 'string') continue;
+    found.push(value, value.replace(/^\S+\s+/, ''));
+  }
+  if (typeof opts.auth === 'string') {
+    found.push(opts.auth, opts.auth.slice(opts.auth.indexOf(':') + 1), Buffer.from(opts.auth).toString('base64'));
+  }
+  const { key, passphrase } = opts as { key?: unknown; passphrase?: unknown };
+  for (const v of [key, passphrase]) {
+    if (typeof v === 'string') found.push(v);
+    else if (Buffer.isBuffer(v)) found.push(v.toString('utf8'));
+  }
+  return found;
+}
+
 function redact(message: string, secrets: readonly string[]): string {
   return secrets.reduce((m, s) => m.split(s).join('(redacted)'), message);
 }
@@ -152,6 +182,7 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
     currentContext: context,
   });
   const secrets = files.flatMap((f) => userSecrets(f.doc));
+  rememberCredentials(credentialStrings(user.entry));
   return {
     context,
     server: kc.getCurrentCluster()!.server.replace(/\/+$/, ''),
@@ -259,6 +290,7 @@ export function connectWithKubeconfigText(text: string, source: string): KubeCon
   const cert = bytes(u['client-certificate-data']);
   const key = bytes(u['client-key-data']);
   const token = typeof u.token === 'string' ? u.token : undefined;
+  rememberCredentials(credentialStrings(u));
   const servername = typeof c['tls-server-name'] === 'string' ? c['tls-server-name'] : undefined;
   const insecure = c['insecure-skip-tls-verify'] === true;
   return {
@@ -332,6 +364,7 @@ export async function kubeRequest<T>(
     },
   };
   await conn.authenticate(options);
+  rememberCredentials(sentCredentials(options));
   return new Promise<T>((resolvePromise, reject) => {
     let settled = false;
     const settle = (error: Error | undefined, value?: T) => {

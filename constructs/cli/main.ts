@@ -7,7 +7,7 @@ import { gitopsTree, isGitopsPath, writeTreeAtomically } from '../render/gitops'
 import { gitopsAppFiles, type GitopsAppsOptions } from '../render/gitops-apps';
 import { manifestYaml, type Manifest } from '../render/manifests';
 import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../objects/profile';
-import { redactText } from '../model/redact';
+import { forgetCredentials, redactText } from '../model/redact';
 import { DEFAULT_LOCAL_NAMESPACE } from '../model/names';
 import { TopologyError, loadTopologyFile } from '../model/validate';
 import { readRemoteCredentials } from './credentials';
@@ -220,6 +220,8 @@ export interface Output {
 /** Runs one CLI invocation and returns its exit code; output goes to the given streams. */
 export async function run(argv: string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
   const [command = '', ...rest] = argv;
+  // Credentials remembered for redaction belong to one command's kubeconfig (tests run many commands in one process).
+  forgetCredentials();
   try {
     if (command === '' || command === '--help' || command === '-h' || command === 'help') {
       out.write(`${HELP['']}\n`);

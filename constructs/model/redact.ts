@@ -55,14 +55,44 @@ function withoutUserinfo(text: string): string {
   return text.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/g, '$1(credentials hidden)@');
 }
 
+/** Shorter strings are not remembered: hiding every "abc" would garble messages and protect nothing. */
+const MIN_REMEMBERED = 4;
+let remembered: RegExp | undefined;
+let rememberedList: string[] = [];
+
 /**
- * Free text (an error message) with every part that looks like a credential hidden: the last guard before anything is
- * printed, for messages built from values this module never saw.
+ * Records credentials of the kubeconfig in use (a token, a password, key data, the Authorization header sent) so
+ * that {@link redactText} hides them wherever they appear, whatever their shape: a server may echo the request's
+ * Authorization header in an error body, and a static token or a password looks like any other word. Holds until
+ * {@link forgetCredentials} (the CLI forgets at the start of each command).
+ */
+export function rememberCredentials(values: Iterable<string | undefined>): void {
+  const added = [...values].filter((v): v is string => typeof v === 'string' && v.length >= MIN_REMEMBERED);
+  if (added.length === 0) return;
+  // Longest first, so that a header value is hidden whole rather than around the token inside it; one pattern, one
+  // pass, so that no replacement is searched again.
+  rememberedList = [...new Set([...rememberedList, ...added])].sort((a, b) => b.length - a.length);
+  remembered = new RegExp(rememberedList.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+}
+
+/** Forgets what {@link rememberCredentials} recorded. */
+export function forgetCredentials(): void {
+  remembered = undefined;
+  rememberedList = [];
+}
+
+/**
+ * Free text (an error message) with every credential remembered from the kubeconfig in use, and every part that
+ * looks like a credential, hidden: the last guard before anything is printed, for messages built from values this
+ * module never saw.
  */
 export function redactText(text: string): string {
+  const known = remembered
+    ? text.replace(remembered, (m) => `(${m.length} characters hidden: a credential of the kubeconfig in use)`)
+    : text;
   return SECRET_SHAPES.reduce(
     (t, shape) => t.replace(shape, (m) => `(${m.length} characters hidden: this looks like a credential)`),
-    withoutUserinfo(text),
+    withoutUserinfo(known),
   );
 }
 
