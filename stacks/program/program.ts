@@ -85,6 +85,12 @@ async function remoteCredentials(
     const where = configured
       ? configKey(`remoteStacks.${remote.name}`)
       : `the stack of remote ${remote.name} (named by convention <local stack>-<remote>)`;
+    // The guard already reads this stack; a second reference to it would be a duplicate resource, and its outputs
+    // are the local part's own, never a remote's token.
+    if (stack === qualified(pulumi.getStack()))
+      throw new Error(
+        `${where}: "${stack}" is this stack itself; name the stack that applies part remote:${remote.name}`,
+      );
     const ref = new pulumi.StackReference(stack);
     const [cluster, local, token, caData] = await Promise.all(
       [REMOTE_PART_OUTPUTS.cluster, LOCAL_CLUSTER_OUTPUT, REMOTE_PART_OUTPUTS.token, REMOTE_PART_OUTPUTS.caData].map(

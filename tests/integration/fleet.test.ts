@@ -1,8 +1,8 @@
 import * as k8s from 'kubernetes-client-node-cjs';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { Manifest, Topology, validateTopology } from '../../constructs';
 import { exampleInput, objectsWithProfiles, CLI } from '../unit/support/helpers';
@@ -119,20 +119,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'amc-fleet-'));
   workDir = join(dir, 'project');
   planes = await startControlPlanes({ names: ['cluster-0', ...REMOTES], binDir, workDir: join(dir, 'clusters') });
-  // A Pulumi install of the CLI alone: fleet runs its program inline, so it needs no Node.js language host. A link
-  // would not do: pulumi looks for its bundled plugins beside the file a symlink resolves to.
-  const pulumiOnly = join(dir, 'pulumi-only');
-  mkdirSync(pulumiOnly);
-  try {
-    linkSync(join(binDir, 'pulumi'), join(pulumiOnly, 'pulumi'));
-  } catch {
-    copyFileSync(join(binDir, 'pulumi'), join(pulumiOnly, 'pulumi'));
-    chmodSync(join(pulumiOnly, 'pulumi'), 0o755);
-  }
-  const prepared = await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') });
+  // A Pulumi install of the CLI alone: fleet runs its program inline, so it needs no Node.js language host.
   env = {
-    ...prepared,
-    PATH: [pulumiOnly, ...prepared.PATH.split(delimiter).filter((p) => p !== binDir)].join(delimiter),
+    ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home'), languageHost: false })),
     PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration',
   };
   expect(spawnSync('bash', ['-c', 'command -v pulumi-language-nodejs'], { env }).status).toBe(1);

@@ -87,9 +87,10 @@ test('topology (a path relative to the project folder) and kubeconfigs (contents
   await documentedLine('topology');
   // A kubeconfig of the user's for the remote, with a context of its own name (used by `contexts` below).
   const kubeconfig = parse(readFileSync(world.planes.kubeconfigPath, 'utf8'));
-  kubeconfig.contexts.push({ name: 'kind-remote', context: { cluster: 'cluster-1', user: 'cluster-1' } });
+  const user = kubeconfig.contexts.find((c: { name: string }) => c.name === 'cluster-1').context.user;
+  kubeconfig.contexts.push({ name: 'kind-remote', context: { cluster: 'cluster-1', user } });
   writeFileSync(join(dir, 'remote.kubeconfig'), stringify(kubeconfig));
-  const key: string = kubeconfig.users.find((u: { name: string }) => u.name === 'cluster-1').user['client-key-data'];
+  const key: string = kubeconfig.users.find((u: { name: string }) => u.name === user).user['client-key-data'];
   expect(key).toMatch(/^[A-Za-z0-9+/=]{100,}$/);
   await documentedLine('kubeconfigs');
   const stackFile = readFileSync(join(dir, EXAMPLE), 'utf8');
@@ -144,7 +145,7 @@ test('allowClusterRename: a renamed local cluster is refused until it is set', a
   writeFileSync(join(dir, 'my-topology.yaml'), stringify(topology));
   const refused = await stack.preview([], true);
   expect(refused.code).not.toBe(0);
-  expect(`${refused.stdout}${refused.stderr}`).toContain(
+  expect(refused.errors.join('\n')).toContain(
     'local.name: "cluster-0b" differs from "cluster-0", the local cluster name this stack already applied.',
   );
   await stack.config('argo-multicluster:allowClusterRename', 'true');
@@ -156,16 +157,16 @@ test('allowClusterRename: a renamed local cluster is refused until it is set', a
 
 test('allowPartChange: switching the stack to another part is refused until it is set', async () => {
   await stack.config('argo-multicluster:part', 'local');
-  // The local part reads each remote's stack; this one, which has no token output, gives a warning and no profile.
-  await stack.config('argo-multicluster:remoteStacks.cluster-1', 'example', { path: true });
+  // The local part reads the remote's stack, by convention example-cluster-1; one that never ran an up gives a
+  // warning and no profile.
+  await new CliStack(dir, 'example-cluster-1', stack.env).init();
   const refused = await stack.preview([], true);
   expect(refused.code).not.toBe(0);
-  expect(`${refused.stdout}${refused.stderr}`).toContain('argo-multicluster:part: "local" differs from "all"');
+  expect(refused.errors.join('\n')).toContain('argo-multicluster:part: "local" differs from "all"');
   await stack.config('argo-multicluster:allowPartChange', 'true');
   expect((await stack.preview()).code).toBe(0);
   await stack.config('argo-multicluster:part', 'all');
   await stack.config('argo-multicluster:allowPartChange', 'false');
-  await stack.run(['config', 'rm', '--path', 'argo-multicluster:remoteStacks.cluster-1']);
   expect((await stack.preview(['--expect-no-changes'])).code).toBe(0);
   await stack.destroy();
 });

@@ -1,5 +1,8 @@
 import * as k8s from 'kubernetes-client-node-cjs';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import * as https from 'node:https';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CHECKSUM_ANNOTATION, Manifest } from '../../constructs';
 import { objectsWithProfiles } from '../unit/support/helpers';
@@ -82,9 +85,10 @@ function impersonatedPatch(path: string, body: unknown): Promise<number> {
 // `pulumi` itself, in a fresh copy of this repository, on its Pulumi.yaml: the type-checked TypeScript program.
 describe('pulumi up across two real clusters', () => {
   test('up applies every expected object on its own server, with no warning', async () => {
-    const result = await stack.up();
-    expect(result.warnings).toEqual([]);
-    expect(`${result.stdout}${result.stderr}`).not.toMatch(/warning/i);
+    // As a user types it, its human output read for any warning.
+    const up = await stack.run(['up', '--yes']);
+    expect(`${up.stdout}${up.stderr}`).not.toMatch(/warning/i);
+    expect(up.stdout).toMatch(/^Resources:\n\s+\+ \d+ created$/m);
     for (const [cluster, objects] of expected) {
       const client = adminClient(world.planes, cluster);
       for (const m of objects)
@@ -268,6 +272,21 @@ describe('pulumi up across two real clusters', () => {
     expect(changes).toEqual([]);
     expect(preview.changes.same).toBeGreaterThan(20);
     expect(preview.warnings).toEqual([]);
+  });
+
+  test('with lib/ built, pulumi still runs the program, not the library package.json points at (no changes)', async () => {
+    // For a folder, Pulumi runs package.json's entry point; that is the library once built, which registers nothing,
+    // so an `up` would have deleted every object.
+    execFileSync(
+      process.execPath,
+      [join(stack.dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+      {
+        cwd: stack.dir,
+      },
+    );
+    expect(existsSync(join(stack.dir, 'lib', 'constructs', 'index.js'))).toBe(true);
+    const preview = await stack.preview(['--expect-no-changes']);
+    expect(preview.changes.same).toBeGreaterThan(20);
   });
 
   test('a new controller image updates only the Deployment and rolls its pod template', async () => {

@@ -1,13 +1,12 @@
 /**
  * The `pulumi` CLI as users type it: a process in a project folder (a copy of this repository as a fresh clone has it,
  * or a user's own project), with the language host from the toolchain, an offline backend and nothing else. What a
- * test reads back (changes, steps, outputs) comes from the CLI's own `--event-log` and `stack output --json`.
+ * test reads back (changes, steps, outputs) comes from the CLI's own `--json` output and `stack output --json`.
  *
  * @packageDocumentation
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../../unit/support/helpers';
 
@@ -26,15 +25,22 @@ interface StepMetadata {
   readonly new?: { inputs?: Record<string, unknown> };
 }
 
-/** An engine event of `--event-log`, as far as the tests read it. */
-export interface EngineEvent {
+/** An engine event, one JSON line of `pulumi up --json` or `destroy --json`, as far as the tests read it. */
+interface EngineEvent {
   readonly resOutputsEvent?: { metadata: StepMetadata };
   readonly resourcePreEvent?: { metadata: StepMetadata };
   readonly summaryEvent?: { resourceChanges: Record<string, number> };
   readonly diagnosticEvent?: { severity: string; message: string };
 }
 
-/** What an `up`, `preview` or `destroy` did, read from its event log. */
+/** The JSON document of `pulumi preview --json`, as far as the tests read it. */
+interface PreviewDocument {
+  readonly steps?: { op: string; urn: string; newState?: { type: string; inputs?: Record<string, unknown> } }[];
+  readonly changeSummary?: Record<string, number>;
+  readonly diagnostics?: { severity: string; message: string }[];
+}
+
+/** What an `up`, `preview` or `destroy` did, read from its `--json` output. */
 export interface PulumiUpdate extends PulumiRun {
   /** The summary's counts per operation (`same`, `create`, `update`, ...). */
   readonly changes: Record<string, number>;
@@ -44,6 +50,8 @@ export interface PulumiUpdate extends PulumiRun {
   readonly stepTypes: string[];
   /** Every warning the engine or the program reported. */
   readonly warnings: string[];
+  /** Every error the engine or the program reported. */
+  readonly errors: string[];
   /** Each resource's inputs as planned (a preview) or applied, by resource name. */
   readonly inputs: Record<string, Record<string, unknown>>;
 }
@@ -90,10 +98,6 @@ export function failure(what: string, run: PulumiRun): Error {
 
 /** One stack of a project folder, driven through the CLI. */
 export class CliStack {
-  private logs = 0;
-  // Outside the project folder, which is the user's.
-  private readonly logDir = mkdtempSync(join(tmpdir(), 'amc-events-'));
-
   constructor(
     readonly dir: string,
     readonly name: string,
@@ -147,32 +151,55 @@ export class CliStack {
   }
 
   private async update(args: readonly string[], allowFailure: boolean): Promise<PulumiUpdate> {
-    const log = join(this.logDir, `${this.name}-${++this.logs}.jsonl`);
-    const r = await this.run([...args, '--non-interactive', '--color', 'never', '--event-log', log], allowFailure);
-    const events: EngineEvent[] = readFileSync(log, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
+    const r = await this.run([...args, '--json', '--non-interactive'], allowFailure);
     const steps: string[] = [];
     const stepTypes: string[] = [];
     const inputs: Record<string, Record<string, unknown>> = {};
-    const preview = args[0] === 'preview';
-    for (const e of events) {
-      const m = preview ? e.resourcePreEvent?.metadata : e.resOutputsEvent?.metadata;
-      if (m?.new?.inputs) inputs[m.urn.split('::').pop()!] = m.new.inputs;
-      if (m && m.op !== 'same' && m.op !== 'read') {
-        steps.push(`${m.op} ${m.urn.split('::').pop()}`);
-        stepTypes.push(m.type);
+    const step = (op: string, urn: string, stepInputs: Record<string, unknown> | undefined) => {
+      const name = urn.split('::').pop()!;
+      if (stepInputs) inputs[name] = stepInputs;
+      if (op === 'same' || op === 'read') return;
+      steps.push(`${op} ${name}`);
+      // The type is the last of the parent chain in the URN: `...::<parent type>$<type>::<name>`.
+      stepTypes.push(urn.split('::')[2].split('$').pop()!);
+    };
+    if (args[0] === 'preview') {
+      // A preview prints one document; one that failed before the engine ran prints none.
+      let doc: PreviewDocument = {};
+      try {
+        doc = JSON.parse(r.stdout);
+      } catch (e) {
+        if (r.code === 0) throw e;
       }
+      for (const s of doc.steps ?? []) step(s.op, s.urn, s.newState?.inputs);
+      return {
+        ...r,
+        changes: doc.changeSummary ?? {},
+        steps,
+        stepTypes,
+        warnings: (doc.diagnostics ?? []).filter((d) => d.severity === 'warning').map((d) => d.message.trim()),
+        errors: (doc.diagnostics ?? []).filter((d) => d.severity === 'error').map((d) => d.message.trim()),
+        inputs,
+      };
     }
+    // up and destroy print an engine event per line.
+    const events: EngineEvent[] = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
+    for (const e of events) {
+      const m = e.resOutputsEvent?.metadata;
+      if (m) step(m.op, m.urn, m.new?.inputs);
+    }
+    const diagnostics = (severity: string) =>
+      events.filter((e) => e.diagnosticEvent?.severity === severity).map((e) => e.diagnosticEvent!.message.trim());
     return {
       ...r,
       changes: events.find((e) => e.summaryEvent)?.summaryEvent?.resourceChanges ?? {},
       steps,
       stepTypes,
-      warnings: events
-        .filter((e) => e.diagnosticEvent?.severity === 'warning')
-        .map((e) => e.diagnosticEvent!.message.trim()),
+      warnings: diagnostics('warning'),
+      errors: diagnostics('error'),
       inputs,
     };
   }

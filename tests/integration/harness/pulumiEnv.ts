@@ -29,6 +29,11 @@ export interface PulumiEnvOptions {
   homeDir: string;
   /** Folder of the file backend (stack state); created if missing. Default `<homeDir>/backend`. */
   backendDir?: string;
+  /**
+   * Whether the install holds the Node.js language host, which only `pulumi` on a Pulumi.yaml needs (an inline
+   * program of the Automation API runs in its own process). Default true.
+   */
+  languageHost?: boolean;
 }
 
 /**
@@ -36,8 +41,11 @@ export interface PulumiEnvOptions {
  * provider into it as version {@link KUBERNETES_PROVIDER_VERSION}, and returns the
  * environment variables to run Pulumi with.
  *
- * The result is a complete environment (it starts from `process.env`), with `binDir`
- * first on PATH so the Automation API finds the built `pulumi`. Pass it as
+ * The result is a complete environment (it starts from `process.env`) with a Pulumi install
+ * first on PATH laid out as a real one is: `<homeDir>/bin` holding `pulumi` and its Node.js
+ * language host (hard links to the built ones), and the provider as a plugin only. (With the
+ * whole toolchain folder on PATH, pulumi would warn on every run that it takes the provider
+ * from $PATH.) Pass it as
  * `envVars` of a `LocalWorkspace`; `PulumiCommand.get({ root: path.dirname(binDir) })`
  * also finds the same CLI.
  *
@@ -55,8 +63,9 @@ export async function preparePulumiEnv(opts: PulumiEnvOptions): Promise<Record<s
   const homeDir = path.resolve(opts.homeDir);
   const backendDir = path.resolve(opts.backendDir ?? path.join(homeDir, 'backend'));
   const pulumi = path.join(binDir, 'pulumi');
+  const languageHost = path.join(binDir, 'pulumi-language-nodejs');
   const providerBinary = path.join(binDir, 'pulumi-resource-kubernetes');
-  for (const file of [pulumi, providerBinary]) {
+  for (const file of [pulumi, languageHost, providerBinary]) {
     try {
       await fs.access(file, fsConstants.X_OK);
     } catch {
@@ -65,6 +74,14 @@ export async function preparePulumiEnv(opts: PulumiEnvOptions): Promise<Record<s
   }
   await fs.mkdir(homeDir, { recursive: true });
   await fs.mkdir(backendDir, { recursive: true });
+  const installDir = path.join(homeDir, 'bin');
+  await fs.mkdir(installDir, { recursive: true });
+  for (const file of opts.languageHost === false ? [pulumi] : [pulumi, languageHost]) {
+    const to = path.join(installDir, path.basename(file));
+    await fs.rm(to, { force: true });
+    // pulumi finds its language hosts beside the file it runs from, so a symlink (resolved) would not do.
+    await fs.link(file, to).catch(() => fs.copyFile(file, to));
+  }
 
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -73,7 +90,7 @@ export async function preparePulumiEnv(opts: PulumiEnvOptions): Promise<Record<s
     if (v !== undefined && !k.startsWith('PULUMI_')) env[k] = v;
   }
   Object.assign(env, {
-    PATH: [binDir, process.env['PATH']].filter(Boolean).join(path.delimiter),
+    PATH: [installDir, process.env['PATH']].filter(Boolean).join(path.delimiter),
     PULUMI_HOME: homeDir,
     PULUMI_BACKEND_URL: pathToFileURL(backendDir).href,
     // The file backend encrypts secrets with a passphrase; an empty one is allowed.

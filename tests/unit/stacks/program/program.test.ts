@@ -239,6 +239,20 @@ describe('the program in parts', () => {
     expect(outputs.missingProfiles).toEqual({ value: [], secret: false });
   });
 
+  test.each([
+    ['argo-multicluster:remoteStacks.cluster-1', { remoteStacks: JSON.stringify({ 'cluster-1': 'fleet' }) }],
+    [
+      'argo-multicluster:remoteStacks.cluster-1',
+      { remoteStacks: JSON.stringify({ 'cluster-1': 'organization/argo-multicluster/fleet' }) },
+    ],
+  ])('%s naming this stack itself is refused (%j)', async (key, config) => {
+    await remoteParts();
+    expect(await rejection(run({ part: 'local', ...config }))).toEqual({
+      error: 'Error',
+      message: `${key}: "organization/argo-multicluster/fleet" is this stack itself; name the stack that applies part remote:cluster-1`,
+    });
+  });
+
   test('a remote stack that applied another remote is refused, naming the setting and both clusters', async () => {
     const parts = await remoteParts();
     publish(qualified('wrong'), parts.get('cluster-2')!.outputs);
