@@ -280,7 +280,7 @@ describe('one rule for extraArgs and extraEnv: nothing replaces the controller i
     expect(topologyIssues((t) => (t.local.controller[field] = value))).toEqual([]);
   });
 
-  test.each<[number, unknown, boolean]>([
+  test.each<[number, Record<string, unknown>, boolean]>([
     [2, { value: 'true' }, true],
     [3, { valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }, true],
     [2, { value: 'false' }, false],
