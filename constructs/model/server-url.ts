@@ -64,3 +64,16 @@ export function serverUrlProblems(value: string): string[] {
     problems.push("has a path with a bad %-escape or a backslash, which Go's URL parser refuses");
   return problems;
 }
+
+/**
+ * The API server a usable URL names, for telling two spellings of one server apart: scheme and host in lower case,
+ * without a host's final dot, the default port 443 or a path's final "/". Undefined when the URL is not usable.
+ */
+export function serverIdentity(value: string): string | undefined {
+  if (serverUrlProblems(value).length) return undefined;
+  const m = /^[A-Za-z]+:\/\/(\[[^\]]*\]|[^:/]*)(?::(\d+))?(.*)$/.exec(value);
+  if (!m) return undefined;
+  const host = m[1].toLowerCase().replace(/\.$/, '');
+  const port = m[2] === undefined ? 443 : Number(m[2]);
+  return `https://${host}:${port}${m[3].replace(/\/+$/, '')}`;
+}

@@ -6,6 +6,7 @@ import { formatFieldPath, shownValue } from './redact';
 import { decodeTopology, parseTopologyText } from './topology-yaml';
 import { RemoteCluster, SecretsMode, StoreRef, Topology, topologySchema } from './topology';
 import { DEFAULT_LOCAL_NAMESPACE, isAnyTokenSecretName, tokenSecretName } from './names';
+import { serverIdentity } from './server-url';
 
 /** One problem in a topology: where, what was there, and what would be valid. */
 export interface TopologyIssue {
@@ -122,12 +123,42 @@ function crossFieldIssues(t: any): TopologyIssue[] {
   const localNamespace = typeof local.namespace === 'string' ? local.namespace : DEFAULT_LOCAL_NAMESPACE;
 
   const seen = new Map<string, string>(typeof local.name === 'string' ? [[local.name, 'local.name']] : []);
+  // Two remotes that are one cluster would both own its objects (the controller identity, its token Secrets, the
+  // executor RBAC), each topology run undoing the other's: one server, or one kube context, is one remote.
+  const servers = new Map<string, number>();
+  const contexts = new Map<string, number>();
+  const oneCluster =
+    'two remotes that are one cluster would both own its objects; list it once, with all its namespaces';
   remotes.forEach((r, i) => {
     if (!isObject(r)) return;
     if (typeof r.name === 'string') {
       const first = seen.get(r.name);
       if (first) problem(`remotes[${i}].name`, r.name, `is already used by ${first}; cluster names must be unique`);
       else seen.set(r.name, `remotes[${i}].name`);
+    }
+    const server = typeof r.server === 'string' ? serverIdentity(r.server) : undefined;
+    if (server !== undefined) {
+      const first = servers.get(server);
+      if (first !== undefined)
+        problem(
+          `remotes[${i}].server`,
+          r.server,
+          `names the API server of remotes[${first}] (${remotes[first].server}): ${oneCluster}`,
+        );
+      else servers.set(server, i);
+    }
+    const context = typeof r.context === 'string' ? r.context : typeof r.name === 'string' ? r.name : undefined;
+    if (context !== undefined) {
+      const first = contexts.get(context);
+      const field = typeof r.context === 'string' ? 'context' : 'name';
+      // A name given twice is reported as such, not again as a context.
+      if (first === undefined) contexts.set(context, i);
+      else if (!issues.some((x) => x.path === `remotes[${i}].${field}`))
+        problem(
+          `remotes[${i}].${field}`,
+          r[field],
+          `is the kube context of remotes[${first}] too (its context, or its name when it has none): ${oneCluster}`,
+        );
     }
     if (Array.isArray(r.namespaces)) {
       r.namespaces.forEach((ns: unknown, j: number) => {

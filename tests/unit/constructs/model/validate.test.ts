@@ -48,7 +48,7 @@ describe('every problem is reported in one run', () => {
     expect(
       topologyIssues((t) => {
         t.remotes[0].server = 'http://x';
-        t.remotes.push({ ...t.remotes[0], server: 'https://ok', namespaces: ['a', 'a'] });
+        t.remotes.push({ ...t.remotes[0], context: 'c2', server: 'https://ok', namespaces: ['a', 'a'] });
       }),
     ).toEqual([
       { path: 'remotes[0].server', value: 'http://x', message: HTTPS },
@@ -65,7 +65,7 @@ describe('every problem is reported in one run', () => {
     expect(
       topologyIssues((t) => {
         t.remotes[0].name = 'Bad_Name';
-        t.remotes.push({ ...t.remotes[0] });
+        t.remotes.push({ ...t.remotes[0], context: 'c2', server: 'https://c2' });
       }),
     ).toEqual([
       { path: 'remotes[0].name', value: 'Bad_Name', message: DNS_LABEL },
@@ -80,6 +80,81 @@ describe('every problem is reported in one run', () => {
         value: 'x',
         message:
           'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, manageSharedObjects',
+      },
+    ]);
+  });
+});
+
+describe('two remotes that are one cluster are refused: both would own its objects', () => {
+  const ONE = 'two remotes that are one cluster would both own its objects; list it once, with all its namespaces';
+  const SERVER = 'https://cluster-1.example.com:6443';
+  // Each: the second remote's fields (the first is the example's: context cluster-1, server SERVER), the issues.
+  test.each<[string, Record<string, unknown>, { path: string; value: unknown; message: string }[]]>([
+    [
+      'the same server',
+      { server: SERVER },
+      [{ path: 'remotes[1].server', value: SERVER, message: `names the API server of remotes[0] (${SERVER}): ${ONE}` }],
+    ],
+    [
+      'the same server spelt otherwise',
+      { server: 'HTTPS://Cluster-1.Example.com.:6443/' },
+      [
+        {
+          path: 'remotes[1].server',
+          value: 'HTTPS://Cluster-1.Example.com.:6443/',
+          message: `names the API server of remotes[0] (${SERVER}): ${ONE}`,
+        },
+      ],
+    ],
+    ['the default port written out', { server: 'https://cluster-2.example.com:443' }, []],
+    [
+      'the same context',
+      { context: 'cluster-1' },
+      [
+        {
+          path: 'remotes[1].context',
+          value: 'cluster-1',
+          message: `is the kube context of remotes[0] too (its context, or its name when it has none): ${ONE}`,
+        },
+      ],
+    ],
+    [
+      'a name that is the context of another, without a context of its own',
+      { name: 'cluster-1x', context: undefined },
+      [],
+    ],
+    ['another server and context', {}, []],
+  ])('%s', (_what, fields, issues) => {
+    expect(
+      topologyIssues((t) => {
+        t.remotes.push({ name: 'cluster-2', context: 'cluster-2', server: 'https://cluster-2.example.com', ...fields });
+        if (fields.server === 'https://cluster-2.example.com:443')
+          t.remotes.push({ name: 'cluster-3', server: 'https://cluster-2.example.com' });
+      }),
+    ).toEqual(
+      fields.server === 'https://cluster-2.example.com:443'
+        ? [
+            {
+              path: 'remotes[2].server',
+              value: 'https://cluster-2.example.com',
+              message: `names the API server of remotes[1] (https://cluster-2.example.com:443): ${ONE}`,
+            },
+          ]
+        : issues,
+    );
+  });
+
+  test('a remote named like the context of another (without a context of its own) is that cluster', () => {
+    expect(
+      topologyIssues((t) => {
+        t.remotes[0].context = 'prod';
+        t.remotes.push({ name: 'prod', server: 'https://cluster-2.example.com' });
+      }),
+    ).toEqual([
+      {
+        path: 'remotes[1].name',
+        value: 'prod',
+        message: `is the kube context of remotes[0] too (its context, or its name when it has none): ${ONE}`,
       },
     ]);
   });
@@ -157,7 +232,7 @@ describe('rules that relate fields', () => {
     ]);
     expect(
       topologyIssues((t) => {
-        t.remotes.push({ ...t.remotes[0], name: 'cluster-2' });
+        t.remotes.push({ ...t.remotes[0], name: 'cluster-2', context: 'cluster-2', server: 'https://c2' });
         t.secrets = { store: { name: 's', key: 'shared' } };
       }),
     ).toEqual([
@@ -181,7 +256,13 @@ describe('rules that relate fields', () => {
       mode((t) => {
         t.secrets = {};
         t.remotes[0].secretStore = { name: 'r' };
-        t.remotes.push({ ...t.remotes[0], name: 'cluster-2', secretStore: undefined });
+        t.remotes.push({
+          ...t.remotes[0],
+          name: 'cluster-2',
+          context: 'cluster-2',
+          server: 'https://c2',
+          secretStore: undefined,
+        });
       }),
       mode((t) => (t.secrets = { mode: 'none', store: { name: 's' } })),
     ]).toEqual(['none', 'external', 'external', 'none', 'none']);
