@@ -112,6 +112,9 @@ export function shownValue(value: unknown, field?: string): string {
       return '(hidden: this looks like a credential)';
     return v;
   };
+  // JSON has no infinity or NaN (it would print null): show them as the YAML the user wrote.
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
   const top = clean(field, value);
   return JSON.stringify(top, (key, v) => (key === '' ? v : clean(key, v))) ?? String(top);
 }

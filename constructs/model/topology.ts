@@ -103,7 +103,11 @@ const remoteSchema = z.strictObject({
   context: z.string().min(1).optional(),
   server: httpsUrl,
   namespaces: z.array(namespaceName).min(1, 'must list at least one namespace').default(['default']),
-  workflowNamespace: z.union([z.literal(''), namespaceName]).optional(),
+  workflowNamespace: z
+    .union([z.literal(''), namespaceName], {
+      error: 'must be "" (any local namespace) or a namespace name: a DNS-1123 label',
+    })
+    .optional(),
   executorServiceAccount: serviceAccountName.default('default'),
   executorImagePullSecrets: imagePullSecretsSchema.optional(),
   access: z.enum(['namespaced', 'cluster']).default('namespaced'),

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { controllerConfigIssues, explainUnknownConfigKey } from './controller-config-schema';
 import { apiLimitIssues } from './limits';
 import { InputTooLargeError, readInputFile } from './input-file';
@@ -73,19 +73,44 @@ export function valueAt(root: unknown, path: readonly PathKey[]): unknown {
   return cur;
 }
 
-/** The field names an object at `path` of the schema accepts, to list them when a key is unknown. */
-function fieldsAt(path: readonly PathKey[]): string[] {
-  let s = topologySchema as unknown as { _zod: { def: Record<string, unknown> } };
+type SchemaNode = { _zod: { def: Record<string, unknown> } };
+
+/** The schema of the field at `path` (defaults and optionals unwrapped), or undefined where the path leaves it. */
+function schemaAt(path: readonly PathKey[]): SchemaNode | undefined {
+  let s: SchemaNode | undefined = topologySchema as unknown as SchemaNode;
   const unwrap = () => {
-    while (s._zod.def.innerType) s = s._zod.def.innerType as typeof s;
+    while (s?._zod.def.innerType) s = s._zod.def.innerType as SchemaNode;
   };
   for (const k of path) {
     unwrap();
-    const def = s._zod.def;
-    s = (typeof k === 'number' ? def.element : (def.shape as Record<string, unknown>)[String(k)]) as typeof s;
+    const def: Record<string, unknown> | undefined = s?._zod.def;
+    if (!def) return undefined;
+    s = (
+      typeof k === 'number' || def.type === 'record'
+        ? (def.element ?? def.valueType)
+        : (def.shape as Record<string, unknown> | undefined)?.[String(k)]
+    ) as SchemaNode | undefined;
   }
   unwrap();
-  return Object.keys((s._zod.def.shape as object) ?? {});
+  return s;
+}
+
+/** The field names an object at `path` of the schema accepts, to list them when a key is unknown. */
+function fieldsAt(path: readonly PathKey[]): string[] {
+  return Object.keys((schemaAt(path)?._zod.def.shape as object) ?? {});
+}
+
+/** A number field's range as its schema states it ("an integer from 1 to 10"), or undefined. */
+function numberRangeAt(path: readonly PathKey[]): string | undefined {
+  const schema = schemaAt(path);
+  if (!schema || (schema._zod.def.type !== 'number' && schema._zod.def.type !== 'int')) return undefined;
+  const json = z.toJSONSchema(schema as unknown as z.ZodType) as { type?: string; minimum?: number; maximum?: number };
+  const what = json.type === 'integer' ? 'an integer' : 'a finite number';
+  if (json.minimum !== undefined && json.maximum !== undefined)
+    return `${what} from ${json.minimum} to ${json.maximum}`;
+  if (json.minimum !== undefined) return `${what} of at least ${json.minimum}`;
+  if (json.maximum !== undefined) return `${what} of at most ${json.maximum}`;
+  return what;
 }
 
 function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
@@ -101,9 +126,31 @@ function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
   }
   const value = valueAt(raw, issue.path);
   let message = issue.message;
-  if (issue.code === 'invalid_type' && value === undefined) message = `is required (${issue.expected})`;
+  if (typeof value === 'number' && !Number.isFinite(value))
+    // YAML's .inf and .nan are numbers to a YAML reader, but not to JSON, Kubernetes or zod's "number".
+    message = `is not a finite number (YAML's .inf and .nan are none); valid: ${numberRangeAt(issue.path) ?? validHere(issue)}`;
+  else if (issue.code === 'invalid_type' && value === undefined) message = `is required (${issue.expected})`;
   else if (issue.code === 'invalid_type') message = `has the wrong type: expected ${issue.expected}`;
+  else if (issue.code === 'invalid_union' && message === 'Invalid input')
+    message = `is not valid; valid: ${validHere(issue)}`;
   return [{ path: formatFieldPath(issue.path), value, message }];
+}
+
+/**
+ * What a field takes, from the issue its value raised: each alternative of a union (zod reports a bare "Invalid
+ * input" for one no alternative took), the type expected, or zod's own message.
+ */
+function validHere(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_union') {
+    const options = issue.errors.map((branch) => (branch[0] ? validHere(branch[0]) : 'anything'));
+    return [...new Set(options)].join(', or ');
+  }
+  if (issue.code === 'invalid_type')
+    return issue.expected === 'number'
+      ? 'a finite number'
+      : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+  if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ');
+  return `a value that ${issue.message.replace(/^must be /, 'is ')}`;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation

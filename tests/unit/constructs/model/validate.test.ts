@@ -270,6 +270,39 @@ describe('rules that relate fields', () => {
 });
 
 describe('the error message', () => {
+  // Each: a value set at a path, and the line shown: never zod's bare "Invalid input", never null for .inf.
+  test.each<[string, (t: any) => void, string]>([
+    [
+      '.inf replicas',
+      (t) => (t.local.controller.replicas = Infinity),
+      `local.controller.replicas: .inf is not a finite number (YAML's .inf and .nan are none); valid: an integer from 1 to 10`,
+    ],
+    [
+      '.nan tokenGeneration',
+      (t) => (t.remotes[0].tokenGeneration = NaN),
+      `remotes[0].tokenGeneration: .nan is not a finite number (YAML's .inf and .nan are none); valid: an integer from 0 to 999999`,
+    ],
+    [
+      '-.inf in a quantity (a union of a string and a number)',
+      (t) => (t.local.controller.resources = { requests: { cpu: -Infinity } }),
+      `local.controller.resources.requests.cpu: -.inf is not a finite number (YAML's .inf and .nan are none); valid: a string, or a finite number`,
+    ],
+    [
+      'a list as a quantity',
+      (t) => (t.local.controller.resources = { requests: { cpu: [1] } }),
+      'local.controller.resources.requests.cpu: [1] is not valid; valid: a string, or a finite number',
+    ],
+    [
+      'a number as workflowNamespace',
+      (t) => (t.remotes[0].workflowNamespace = 5),
+      'remotes[0].workflowNamespace: 5 must be "" (any local namespace) or a namespace name: a DNS-1123 label',
+    ],
+  ])('%s', (_what, patch, line) => {
+    const message = errorMessage(patch);
+    expect(message).toBe(`topology is invalid:\n  - ${line}`);
+    expect(message).not.toContain('Invalid input');
+  });
+
   test('lists each issue on its own line: the field path, the value found, and what is valid', () => {
     expect(errorMessage((t) => (t.remotes[0].name = 'cluster-0'), 'topo.yaml')).toBe(
       'topo.yaml is invalid:\n  - remotes[0].name: "cluster-0" is already used by local.name; cluster names must be unique',
