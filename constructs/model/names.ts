@@ -68,6 +68,13 @@ export function isAnyTokenSecretName(name: string): boolean {
   return name.startsWith(prefix) && local !== '' && isTokenSecretName(local, name);
 }
 
+/** Whether `name` is the controller identity's name of any local cluster (`argo.<cluster>`, a cluster name has no dot). */
+export function isAnyControllerIdentityName(name: string): boolean {
+  const prefix = controllerIdentityName('');
+  const local = name.slice(prefix.length);
+  return name.startsWith(prefix) && local !== '' && !local.includes('.');
+}
+
 /** Name of the admission policy (and its binding) that keeps profile Secrets in the local namespace. */
 export function profileAdmissionPolicyName(namespace: string): string {
   return `argo-multicluster.profiles.${namespace}`;

@@ -173,7 +173,10 @@ export interface RemoteClusterSpec {
   readonly namespaces?: string[];
   /** The local namespace allowed to use this remote; `""` means any. Default: `local.namespace`. */
   readonly workflowNamespace?: string;
-  /** The workflow pods' ServiceAccount, created unless it is `default`. Default: `default`. */
+  /**
+   * The workflow pods' ServiceAccount, created unless it is `default`; never a controller identity (`argo.<cluster>`).
+   * Default: `default`.
+   */
   readonly executorServiceAccount?: string;
   /**
    * Secrets (type `kubernetes.io/dockerconfigjson`, in each remote namespace) put on the executor ServiceAccount to

@@ -5,7 +5,13 @@ import { InputTooLargeError, readInputFile } from './input-file';
 import { formatFieldPath, shownValue } from './redact';
 import { decodeTopology, parseTopologyText } from './topology-yaml';
 import { RemoteCluster, SecretsMode, StoreRef, Topology, topologySchema } from './topology';
-import { DEFAULT_LOCAL_NAMESPACE, isAnyTokenSecretName, tokenSecretName } from './names';
+import {
+  DEFAULT_LOCAL_NAMESPACE,
+  controllerIdentityName,
+  isAnyControllerIdentityName,
+  isAnyTokenSecretName,
+  tokenSecretName,
+} from './names';
 import { serverIdentity } from './server-url';
 
 /** One problem in a topology: where, what was there, and what would be valid. */
@@ -207,6 +213,14 @@ function crossFieldIssues(t: any): TopologyIssue[] {
           `is the kube context of remotes[${first}] too (its context, or its name when it has none): ${oneCluster}`,
         );
     }
+    // The workflow pods' ServiceAccount must not be a controller identity (of this local or of another topology
+    // sharing the remote): every workflow would act with the controller's rights in the remote.
+    if (typeof r.executorServiceAccount === 'string' && isAnyControllerIdentityName(r.executorServiceAccount))
+      problem(
+        `remotes[${i}].executorServiceAccount`,
+        r.executorServiceAccount,
+        `is a controller identity's ServiceAccount, which this package writes (${controllerIdentityName(typeof local.name === 'string' ? local.name : '<local>')} for this topology): workflow pods would act with the controller's rights; name a ServiceAccount of your own, or "default"`,
+      );
     if (Array.isArray(r.namespaces)) {
       r.namespaces.forEach((ns: unknown, j: number) => {
         if (r.namespaces.indexOf(ns) !== j) problem(`remotes[${i}].namespaces[${j}]`, ns, 'is listed twice');

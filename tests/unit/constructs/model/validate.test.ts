@@ -160,6 +160,22 @@ describe('two remotes that are one cluster are refused: both would own its objec
   });
 });
 
+describe('the workflow pods never run as a controller identity', () => {
+  const IDENTITY =
+    'is a controller identity\'s ServiceAccount, which this package writes (argo.cluster-0 for this topology): workflow pods would act with the controller\'s rights; name a ServiceAccount of your own, or "default"';
+  test.each<[string, string[]]>([
+    ['argo.cluster-0', [IDENTITY]], // this topology's identity in the remote
+    ['argo.other-local', [IDENTITY]], // another topology's, on a remote both share
+    ['argo', []], // the local controller's own name is not a remote identity
+    ['argo.a.b', []], // a cluster name has no dot: no identity is named so
+    ['workflows', []],
+  ])('executorServiceAccount %j', (name, messages) => {
+    expect(topologyIssues((t) => (t.remotes[0].executorServiceAccount = name))).toEqual(
+      messages.map((message) => ({ path: 'remotes[0].executorServiceAccount', value: name, message })),
+    );
+  });
+});
+
 describe('rules that relate fields', () => {
   test('executor image pull secrets are refused with the default ServiceAccount, which this package never takes over', () => {
     expect(topologyIssues((t) => (t.remotes[0].executorImagePullSecrets = [{ name: 'regcred' }]))).toEqual([
