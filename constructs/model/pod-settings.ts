@@ -45,6 +45,16 @@ function qualifiedMap<V extends z.ZodType>(value: V) {
   });
 }
 
+/**
+ * The API server's limit on an object's annotations, keys and values together (TotalAnnotationSizeLimitB), less the
+ * checksum annotation the Deployment adds to the pod template (its key and a SHA-256 in hex).
+ */
+const MAX_POD_ANNOTATION_BYTES = 256 * 1024 - (CHECKSUM_ANNOTATION.length + 64);
+
+function annotationBytes(annotations: Readonly<Record<string, string>>): number {
+  return Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+}
+
 /** A map of label keys to label values, as `nodeSelector` and `podLabels` take. */
 const labels = qualifiedMap(labelValue);
 
@@ -292,6 +302,9 @@ export const controllerPodSettingsShape = {
   podAnnotations: qualifiedMap(z.string())
     .refine((a) => !(CHECKSUM_ANNOTATION in a), {
       message: `must not set ${CHECKSUM_ANNOTATION}, which rolls the controller when its inputs change`,
+    })
+    .refine((a) => annotationBytes(a) <= MAX_POD_ANNOTATION_BYTES, {
+      message: `must be at most ${MAX_POD_ANNOTATION_BYTES} bytes, keys and values together: the API server takes 262144 (256 KiB) in all, and the Deployment adds its ${CHECKSUM_ANNOTATION}`,
     })
     .optional(),
   podLabels: labels

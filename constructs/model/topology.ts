@@ -121,7 +121,12 @@ const remoteSchema = z.strictObject({
   secretStore: storeRef.optional(),
   // Secrets the executor reads in each remote namespace for artifacts (workflow/executor/executor.go GetSecrets).
   artifactSecrets: z
-    .array(z.string().regex(DNS1123_SUBDOMAIN, 'must be a Secret name (DNS-1123 subdomain)'))
+    .array(
+      z
+        .string()
+        .max(253, 'must be at most 253 characters (a Secret name)')
+        .regex(DNS1123_SUBDOMAIN, 'must be a Secret name (DNS-1123 subdomain)'),
+    )
     .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice')
     .default([]),
   manageSharedObjects: z.boolean().default(true),

@@ -317,6 +317,30 @@ describe('one rule for extraArgs and extraEnv: nothing replaces the controller i
   });
 });
 
+describe('what the API server would refuse of the pod settings', () => {
+  // The API server takes 256 KiB of annotations in all (keys and values); the Deployment adds its checksum (36 + 64).
+  const MAX = 256 * 1024 - (36 + 64);
+  test.each<[string, number, boolean]>([
+    ['exactly at the limit', MAX, false],
+    ['one byte over', MAX + 1, true],
+    ['multi-byte characters counted in bytes', MAX, true],
+  ])('podAnnotations %s', (what, size, refused) => {
+    // Key "a" (1 byte) and a value that makes `size` bytes in all; "é" is 2 bytes in UTF-8.
+    const value = what.startsWith('multi') ? 'é'.repeat(Math.ceil(size / 2)) : 'x'.repeat(size - 1);
+    const issues = topologyIssues((t) => (t.local.controller.podAnnotations = { a: value }));
+    expect(issues.map((i) => [i.path, i.message])).toEqual(
+      refused
+        ? [
+            [
+              'local.controller.podAnnotations',
+              `must be at most ${MAX} bytes, keys and values together: the API server takes 262144 (256 KiB) in all, and the Deployment adds its argo-multicluster.io/config-checksum`,
+            ],
+          ]
+        : [],
+    );
+  });
+});
+
 describe('what the Deployment takes of the settings', () => {
   test('logging becomes --loglevel and --log-format (cmd/workflow-controller/main.go), before extraArgs', () => {
     expect(podSettingsArgs({ logging: { level: 'warn', format: 'json' }, extraArgs: ['--qps=5'] })).toEqual([

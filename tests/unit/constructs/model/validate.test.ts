@@ -160,6 +160,23 @@ describe('two remotes that are one cluster are refused: both would own its objec
   });
 });
 
+describe('Secret names the API server would refuse', () => {
+  test.each<[string, string, string | undefined]>([
+    ['artifactSecrets', 'a'.repeat(253), undefined],
+    ['artifactSecrets', 'a'.repeat(254), 'must be at most 253 characters (a Secret name)'],
+    ['artifactSecrets', 'S3', 'must be a Secret name (DNS-1123 subdomain)'],
+    ['executorImagePullSecrets', 'a'.repeat(254), 'Too big: expected string to have <=253 characters'],
+  ])('%s %s', (field, name, message) => {
+    const issues = topologyIssues((t) => {
+      t.remotes[0].executorServiceAccount = 'wf';
+      t.remotes[0][field] = field === 'artifactSecrets' ? [name] : [{ name }];
+    });
+    expect(issues.map((i) => [i.path, i.message])).toEqual(
+      message ? [[`remotes[0].${field}[0]${field === 'artifactSecrets' ? '' : '.name'}`, message]] : [],
+    );
+  });
+});
+
 describe('the workflow pods never run as a controller identity', () => {
   const IDENTITY =
     'is a controller identity\'s ServiceAccount, which this package writes (argo.cluster-0 for this topology): workflow pods would act with the controller\'s rights; name a ServiceAccount of your own, or "default"';
