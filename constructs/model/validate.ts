@@ -13,6 +13,7 @@ import {
   tokenSecretName,
 } from './names';
 import { serverIdentity } from './server-url';
+import { quantityValue } from './kubernetes';
 
 /** One problem in a topology: where, what was there, and what would be valid. */
 export interface TopologyIssue {
@@ -274,6 +275,24 @@ function crossFieldIssues(t: any): TopologyIssue[] {
       );
     }
   });
+  // The API server refuses a container (the controller's, and through the controller every workflow pod's executor
+  // and main container) whose request of a resource exceeds its limit.
+  for (const [path, resources] of [
+    ['local.controller.resources', local.controller?.resources],
+    ['local.controller.config.executor.resources', local.controller?.config?.executor?.resources],
+    ['local.controller.config.mainContainer.resources', local.controller?.config?.mainContainer?.resources],
+  ] as const) {
+    if (!isObject(resources) || !isObject(resources.requests) || !isObject(resources.limits)) continue;
+    for (const [name, request] of Object.entries(resources.requests)) {
+      const [want, max] = [quantityValue(request), quantityValue(resources.limits[name])];
+      if (want !== undefined && max !== undefined && want > max)
+        problem(
+          `${path}.requests${formatFieldPath([name]).replace(/^(?!\[)/, '.')}`,
+          request,
+          `is above limits.${name} (${JSON.stringify(resources.limits[name])}); the API server refuses a request above its limit`,
+        );
+    }
+  }
   const executorImage = local.controller?.config?.executor?.image;
   if (executorImage !== undefined) {
     problem(

@@ -160,6 +160,39 @@ describe('two remotes that are one cluster are refused: both would own its objec
   });
 });
 
+describe('a request above its limit is refused, as the API server would', () => {
+  test.each<[string, (t: any, r: unknown) => void, string]>([
+    ['the controller', (t, r) => (t.local.controller.resources = r), 'local.controller.resources'],
+    [
+      'the executor',
+      (t, r) => (t.local.controller.config = { executor: { resources: r } }),
+      'local.controller.config.executor.resources',
+    ],
+    [
+      'the main container',
+      (t, r) => (t.local.controller.config = { mainContainer: { resources: r } }),
+      'local.controller.config.mainContainer.resources',
+    ],
+  ])('of %s', (_what, set, path) => {
+    const resources = {
+      requests: { cpu: '1500m', memory: '1Gi', 'nvidia.com/gpu': 2 },
+      limits: { cpu: 1, memory: '1024Mi', 'nvidia.com/gpu': '1' },
+    };
+    expect(topologyIssues((t) => set(t, resources))).toEqual([
+      {
+        path: `${path}.requests.cpu`,
+        value: '1500m',
+        message: 'is above limits.cpu (1); the API server refuses a request above its limit',
+      },
+      {
+        path: `${path}.requests["nvidia.com/gpu"]`,
+        value: 2,
+        message: 'is above limits.nvidia.com/gpu ("1"); the API server refuses a request above its limit',
+      },
+    ]);
+  });
+});
+
 describe('Secret names the API server would refuse', () => {
   test.each<[string, string, string | undefined]>([
     ['artifactSecrets', 'a'.repeat(253), undefined],
