@@ -6,7 +6,7 @@ import { exampleTopologyPath } from '../model/example';
 import { gitopsTree, isGitopsPath, writeTreeAtomically } from '../render/gitops';
 import { gitopsAppFiles, type GitopsAppsOptions } from '../render/gitops-apps';
 import { manifestYaml, type Manifest } from '../render/manifests';
-import { profileKubeconfig, profileMetadata, profileSecretManifest, type RemoteCredentials } from '../objects/profile';
+import { allProfiles, profileKubeconfig, profileSecretManifest, type RemoteCredentials } from '../objects/profile';
 import { forgetCredentials, redactText } from '../model/redact';
 import { DEFAULT_LOCAL_NAMESPACE } from '../model/names';
 import { DNS1123_LABEL } from '../model/kubernetes';
@@ -69,7 +69,8 @@ Reads the controller identity's token Secret from the remote cluster and prints 
 (YAML, with data.kubeconfig) for the local cluster on stdout: pipe it into kubeseal or sops.
 
   -f, --file TOPOLOGY   topology file (default: the built-in example)
-  --remote NAME         the remote cluster, as named in the topology
+  --remote NAME         the remote cluster, as named in the topology (all its profiles), or the cluster name of
+                        one profile of a remote with profilePerNamespace (<remote>-<namespace>)
   --context CTX         kube context of the remote (default: the remote's context in the topology)
   --kubeconfig PATH     kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)`,
   verify: `Usage: argo-multicluster verify (--context CTX | -f TOPOLOGY) [--kubeconfig PATH] [--namespace NS]
@@ -339,16 +340,21 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       );
       return 0;
     }
-    // profile and rotate
-    if (!opts.remote)
-      throw new UsageError(
-        `${command}: --remote is required; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`,
-      );
-    const remote = topology.remotes.find((r) => r.name === opts.remote);
+    // profile and rotate; profile also takes the cluster name of one profile of a remote with profilePerNamespace.
+    const profiles = allProfiles(topology);
+    const valid = [
+      ...topology.remotes.map((r) => r.name),
+      ...(command === 'profile'
+        ? profiles.filter((p) => p.remote.profilePerNamespace).map((p) => p.target.cluster)
+        : []),
+    ].join(', ');
+    if (!opts.remote) throw new UsageError(`${command}: --remote is required; valid values: ${valid}`);
+    const chosen = profiles.filter(
+      (p) => p.remote.name === opts.remote || (command === 'profile' && p.target.cluster === opts.remote),
+    );
+    const remote = chosen[0]?.remote;
     if (!remote)
-      throw new UsageError(
-        `${command}: --remote "${opts.remote}" is not in the topology; valid values: ${topology.remotes.map((r) => r.name).join(', ')}`,
-      );
+      throw new UsageError(`${command}: --remote "${opts.remote}" is not in the topology; valid values: ${valid}`);
     if (command === 'rotate') {
       await rotateToken(topology, remote, {
         kubeconfig: opts.kubeconfig,
@@ -361,11 +367,13 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       kubeconfig: opts.kubeconfig,
       context: opts.context,
     });
-    const manifest = profileSecretManifest(
-      profileMetadata(topology, remote),
-      profileKubeconfig(topology, remote, credentials),
+    const kubeconfig = profileKubeconfig(topology, remote, credentials);
+    // Several profiles (a remote with profilePerNamespace) are one YAML stream.
+    out.write(
+      chosen
+        .map((p) => manifestYaml(profileSecretManifest(p.metadata, kubeconfig) as unknown as Manifest))
+        .join('---\n'),
     );
-    out.write(manifestYaml(manifest as unknown as Manifest));
     return 0;
   } catch (e) {
     // Whatever a message quotes (a kubeconfig, a flag, a value), no credential reaches the terminal or a CI log.

@@ -1,7 +1,7 @@
 import { buildCharts } from '../objects/charts';
 import { chartManifests } from '../render/manifests';
-import { CONTROLLER_NAME, KUBECONFIG_KEY, isTokenSecretName, profileSecretName } from '../model/names';
-import { profileKubeconfig } from '../objects/profile';
+import { CONTROLLER_NAME, KUBECONFIG_KEY, isTokenSecretName } from '../model/names';
+import { allProfiles, profileKubeconfig } from '../objects/profile';
 import type { RemoteCluster, Topology } from '../model/topology';
 import { readRemoteCredentials } from './credentials';
 import { KubeApiError, KubeConnection, connect, kubeRequest } from './kube-client';
@@ -57,13 +57,17 @@ export async function rotateToken(topology: Topology, remote: RemoteCluster, opt
   const remoteConn = await connect(remote.context, opts.kubeconfig);
   const localConn = await connect(topology.local.context, opts.kubeconfig);
   const localNs = topology.local.namespace;
-  const profilePath = `/api/v1/namespaces/${localNs}/secrets/${profileSecretName(remote.name)}`;
-
-  const profile = await getOrUndefined<SecretObject>(localConn, profilePath);
-  if (!profile) {
-    throw new RotateInputError(
-      `rotate: the profile Secret ${localNs}/${profileSecretName(remote.name)} does not exist in ${localConn.context}; create it first (argo-multicluster profile)`,
-    );
+  // Every profile of the remote (one per namespace with profilePerNamespace) carries the identity's one token.
+  const profiles: { name: string; path: string; secret: SecretObject }[] = [];
+  for (const { metadata } of allProfiles(topology).filter((p) => p.remote === remote)) {
+    const path = `/api/v1/namespaces/${localNs}/secrets/${metadata.name}`;
+    const secret = await getOrUndefined<SecretObject>(localConn, path);
+    if (!secret) {
+      throw new RotateInputError(
+        `rotate: the profile Secret ${localNs}/${metadata.name} does not exist in ${localConn.context}; create it first (argo-multicluster profile)`,
+      );
+    }
+    profiles.push({ name: metadata.name, path, secret });
   }
   const others = await oldTokenSecrets(remoteConn, topology, tokenNamespace, tokenSecret.metadata.name);
 
@@ -77,16 +81,17 @@ export async function rotateToken(topology: Topology, remote: RemoteCluster, opt
   const credentials = await readRemoteCredentials(topology, remote, { kubeconfig: opts.kubeconfig });
   const kubeconfig = Buffer.from(profileKubeconfig(topology, remote, credentials)).toString('base64');
 
-  if (profile.data?.[KUBECONFIG_KEY] === kubeconfig && others.length === 0) {
+  const stale = profiles.filter((p) => p.secret.data?.[KUBECONFIG_KEY] !== kubeconfig);
+  if (stale.length === 0 && others.length === 0) {
     const path = `remotes[${index}].tokenGeneration`;
     throw new RotateInputError(
       `rotate: the profile of ${remote.name} already uses token Secret ${tokenSecret.metadata.name} and no other generation is left; ` +
         `raise ${path} (now ${remote.tokenGeneration}) to ${remote.tokenGeneration + 1} in the topology to rotate`,
     );
   }
-  if (profile.data?.[KUBECONFIG_KEY] !== kubeconfig) {
-    await kubeRequest(localConn, 'PATCH', profilePath, { data: { [KUBECONFIG_KEY]: kubeconfig } });
-    opts.log(`rewrote profile ${localNs}/${profileSecretName(remote.name)} in ${localConn.context}`);
+  for (const p of stale) {
+    await kubeRequest(localConn, 'PATCH', p.path, { data: { [KUBECONFIG_KEY]: kubeconfig } });
+    opts.log(`rewrote profile ${localNs}/${p.name} in ${localConn.context}`);
   }
 
   const deploymentPath = `/apis/apps/v1/namespaces/${localNs}/deployments/${CONTROLLER_NAME}`;

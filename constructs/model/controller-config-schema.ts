@@ -4,9 +4,10 @@ import { imagePullPolicySchema } from './kubernetes';
 
 /**
  * The keys of `workflow-controller-configmap` the targeted controller reads: the fields of `Config` in
- * `config/config.go` at argo-workflows e89b35277d. That build parses the ConfigMap leniently and silently ignores an
- * unknown key (strict parsing, which exits, came with v3.4.0), so a misspelt key must fail `validate` here or it is
- * lost without a word. Keys the facts name are typed; the rest are passed through as written.
+ * `config/config.go` at argo-workflows e89b35277d, plus `sso`, which argo-server reads from this same ConfigMap
+ * (`server/apiserver/config.go` embeds that `Config` and adds `SSO`). That build parses the ConfigMap leniently and
+ * silently ignores an unknown key (strict parsing, which exits, came with v3.4.0), so a misspelt key must fail
+ * `validate` here or it is lost without a word. Keys the facts name are typed; the rest are passed through as written.
  */
 
 /** A Kubernetes resource quantity such as `100m`, `128Mi` or `1.5`. */
@@ -67,6 +68,9 @@ const typedKeys = {
   metricsConfig: freeForm,
   nodeEvents: freeForm,
   links: z.array(freeForm),
+  // argo-server's single sign-on (server/apiserver/config.go Config.SSO, an sso.Config object): the controller never
+  // reads it, but argo-server reads this ConfigMap by default, so refusing it would block SSO for whoever owns it here.
+  sso: freeForm,
 };
 
 const passThroughKeys = [
@@ -86,15 +90,40 @@ const passThroughKeys = [
   'workflowRestrictions',
 ] as const;
 
-/** Keys users copy from other Argo configs that this controller does not read, and whose they are. */
+/**
+ * The only container runtime executor remote steps work with: the default (controller.go GetContainerRuntimeExecutor).
+ * The others call more than the remote executor Role grants, with the workflow pods' ServiceAccount: pns and k8sapi
+ * watch their pod and get `pods/log` (workflow/executor/k8sapi/client.go; pns delegates to it), kubelet talks to the
+ * node's kubelet (`nodes/proxy`, cluster-wide) and docker needs the node's Docker socket. Granting that would let any
+ * pod of a remote namespace watch its neighbours and read their logs, so those executors are refused instead.
+ */
+export const SUPPORTED_EXECUTOR = 'emissary';
+
+/**
+ * Why a container runtime executor setting is refused, or undefined for emissary.
+ * @param name the executor named by the setting (`undefined` when the setting names none)
+ */
+export function executorProblem(name: unknown): string | undefined {
+  if (name === SUPPORTED_EXECUTOR) return undefined;
+  return (
+    "is not supported with remotes: the pns and k8sapi executors watch pods and get pods/log with the workflow pods' ServiceAccount " +
+    "(workflow/executor/k8sapi/client.go), kubelet gets nodes/proxy cluster-wide and docker needs the node's Docker socket, " +
+    `none of which the remote executor Role grants; valid: ${SUPPORTED_EXECUTOR} (the default, also when unset)`
+  );
+}
+
+/** Keys users copy from other Argo configs that neither this controller nor its argo-server reads. */
 const FOREIGN_KEYS: Readonly<Record<string, string>> = {
-  sso: "is argo-server's setting, not the controller's (config/config.go at e89b35277d has no such field)",
   columns:
     'is not read by this controller (config/config.go at e89b35277d has no such field; later releases added it for the UI)',
   workflowEvents: 'is not read by this controller (config/config.go at e89b35277d has no such field)',
 };
 
-/** Every key the controller accepts besides `cluster`, which this package sets from `local.name`. */
+/**
+ * Every key accepted in `local.controller.config` besides `cluster`, which this package sets from `local.name`. Three
+ * of them only argo-server reads: `links` and `navColor` for the UI (server/apiserver/argoserver.go), `sso` in
+ * NewArgoServer; the controller parses but never uses them.
+ */
 export const CONTROLLER_CONFIG_KEYS: readonly string[] = [...Object.keys(typedKeys), ...passThroughKeys].sort();
 
 /** The `local.controller.config` map. */
@@ -198,6 +227,25 @@ export function controllerConfigIssues(local: Record<string, any>, localNamespac
         'needs spec.executor.serviceAccountName (workflowpod.go setupServiceAccount), which breaks remote steps in this controller build; remove it',
     });
   }
+  // The executor chosen per workflow (config.go GetContainerRuntimeExecutor): the selector list first, then the key.
+  if (config.containerRuntimeExecutor !== undefined) {
+    const problem = executorProblem(config.containerRuntimeExecutor);
+    if (problem)
+      issues.push({ path: at('containerRuntimeExecutor'), value: config.containerRuntimeExecutor, message: problem });
+  }
+  const selected = config.containerRuntimeExecutors;
+  if (selected !== undefined && !Array.isArray(selected)) {
+    issues.push({
+      path: at('containerRuntimeExecutors'),
+      value: selected,
+      message: `must be a list of { name, selector } (config/container_runtime_executors.go), each name ${SUPPORTED_EXECUTOR}`,
+    });
+  }
+  (Array.isArray(selected) ? selected : []).forEach((entry: unknown, i: number) => {
+    const name = isRecord(entry) ? entry.name : undefined;
+    const problem = executorProblem(name);
+    if (problem) issues.push({ path: at(`containerRuntimeExecutors[${i}].name`), value: name, message: problem });
+  });
   // `executor` is a core/v1 Container, which has no such field: the controller would drop it without a word.
   if (isRecord(config.executor) && config.executor.serviceAccountName !== undefined) {
     issues.push({

@@ -41,6 +41,14 @@ export function profileSecretName(remoteCluster: string): string {
   return `argo.${remoteCluster}`;
 }
 
+/**
+ * Cluster name of the profile that serves one namespace of a remote with `profilePerNamespace`: the controller keys
+ * profiles by cluster name alone (profile_key.go), so each namespace's profile needs a name of its own.
+ */
+export function namespaceProfileCluster(remoteCluster: string, namespace: string): string {
+  return `${remoteCluster}-${namespace}`;
+}
+
 /** Name of the local controller's identity (ServiceAccount, Role, RoleBinding) inside a remote cluster. */
 export function controllerIdentityName(localCluster: string): string {
   return `argo.${localCluster}`;

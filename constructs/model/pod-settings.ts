@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHECKSUM_ANNOTATION } from './names';
 import { DNS1123_SUBDOMAIN, QUALIFIED_NAME } from './kubernetes';
+import { executorProblem } from './controller-config-schema';
 
 /**
  * Pod settings of the controller Deployment and the executor ServiceAccounts, named as the Argo Workflows Helm chart
@@ -123,7 +124,6 @@ const SETTABLE_FLAGS = [
   'executor-image-pull-policy',
   'executor-plugins',
   'gloglevel',
-  'managed-namespace',
   'pod-cleanup-workers',
   'qps',
   'workflow-ttl-workers',
@@ -170,14 +170,25 @@ const IDENTITY_REASON =
 const SETTABLE_LIST = `the flags you may set: ${SETTABLE_FLAGS.join(', ')}`;
 
 /**
- * The one rule for a controller flag, whether given in `extraArgs` or through its environment variable: why the
- * controller must not be given `--<name>`, or undefined when it may.
+ * Why the controller may not be given `--<name>` (with `value`, undefined when none is given or it is not known here),
+ * or undefined when it may: the one rule for a flag, whether given in `extraArgs` or through its environment variable.
+ * Besides the flags this package sets and those that replace the identity or API server: `--managed-namespace` (with
+ * `--namespaced` it moves where the controller watches workflows and profiles, cmd/workflow-controller/main.go, while
+ * Roles, profiles and the admission policy are written for local.namespace), and a container runtime executor other
+ * than emissary (see executorProblem).
  */
-function controllerFlagProblem(name: string): string | undefined {
+function controllerFlagProblem(name: string, value: string | undefined): string | undefined {
   if (Object.hasOwn(MANAGED_FLAGS, name)) return `is set by this package: ${MANAGED_FLAGS[name]}`;
   if ((IDENTITY_FLAGS as readonly string[]).includes(name)) return `${IDENTITY_REASON}; ${SETTABLE_LIST}`;
+  if (name === 'managed-namespace') {
+    return (
+      'is not supported: with --namespaced it moves where the controller watches workflows and profiles (cmd/workflow-controller/main.go; ' +
+      'without it the flag is ignored), while the Roles, the profiles and the admission policy are written for local.namespace; set local.namespace instead'
+    );
+  }
   if (!(SETTABLE_FLAGS as readonly string[]).includes(name))
     return `is not a flag of workflow-controller, which exits on unknown flags; ${SETTABLE_LIST}`;
+  if (name === 'container-runtime-executor') return executorProblem(value);
   return undefined;
 }
 
@@ -188,7 +199,7 @@ function controllerFlagProblem(name: string): string | undefined {
  * later; the kubectl ones are refused all the same, so that a later binding cannot turn them on.)
  */
 const FLAG_OF_ENV: ReadonlyMap<string, string> = new Map(
-  [...SETTABLE_FLAGS, ...IDENTITY_FLAGS, ...Object.keys(MANAGED_FLAGS)].map((flag) => [
+  [...SETTABLE_FLAGS, ...IDENTITY_FLAGS, ...Object.keys(MANAGED_FLAGS), 'managed-namespace'].map((flag) => [
     `ARGO_${flag.toUpperCase().replace(/-/g, '_')}`,
     flag,
   ]),
@@ -208,13 +219,25 @@ const MANAGED_ENV_REASONS: Readonly<Record<string, string>> = {
     'sets the namespace the controller runs in (client-go reads it first): the controller runs in local.namespace',
 };
 
-/** Why the controller must not get the environment variable `name`, or undefined when it may. */
-function envNameProblem(name: string): string | undefined {
-  if (Object.hasOwn(MANAGED_ENV_REASONS, name)) return MANAGED_ENV_REASONS[name];
-  const flag = FLAG_OF_ENV.get(name);
+/**
+ * Why the controller must not get the environment variable `e`, and the field of it to name, or undefined when it
+ * may. A value from a reference cannot be checked here, so it is refused wherever a checked value would be.
+ */
+function envProblem(e: {
+  name: string;
+  value?: string;
+  valueFrom?: unknown;
+}): { at: string; message: string } | undefined {
+  if (Object.hasOwn(MANAGED_ENV_REASONS, e.name)) return { at: 'name', message: MANAGED_ENV_REASONS[e.name] };
+  const flag = FLAG_OF_ENV.get(e.name);
   if (flag === undefined) return undefined;
-  const problem = controllerFlagProblem(flag);
-  return problem && `is read by the controller as --${flag}, which ${problem}`;
+  const problem = controllerFlagProblem(flag, e.valueFrom ? undefined : e.value);
+  if (!problem) return undefined;
+  return {
+    // A flag refused for its value is named at the value; one refused whatever its value, at the name.
+    at: flag === 'container-runtime-executor' ? (e.valueFrom ? 'valueFrom' : 'value') : 'name',
+    message: `sets the controller's --${flag} (it reads ${e.name} for a flag it is not given), which ${problem}`,
+  };
 }
 
 const envVar = z
@@ -242,8 +265,8 @@ const envVar = z
   .superRefine((e, ctx) => {
     if (e.value !== undefined && e.valueFrom !== undefined)
       ctx.addIssue({ code: 'custom', path: ['valueFrom'], message: 'cannot be given with value' });
-    const problem = envNameProblem(e.name);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['name'], message: problem });
+    const problem = envProblem(e);
+    if (problem) ctx.addIssue({ code: 'custom', path: [problem.at], message: problem.message });
   });
 
 const extraEnv = z.array(envVar).superRefine((vars, ctx) => {
@@ -274,7 +297,7 @@ export function leaderElectionProblem(
 }
 
 const extraArg = z.string().superRefine((arg, ctx) => {
-  const match = /^--([a-z][-a-z]*)(=.*)?$/.exec(arg);
+  const match = /^--([a-z][-a-z]*)(?:=(.*))?$/.exec(arg);
   if (!match) {
     ctx.addIssue({
       code: 'custom',
@@ -283,7 +306,7 @@ const extraArg = z.string().superRefine((arg, ctx) => {
     });
     return;
   }
-  const problem = controllerFlagProblem(match[1]);
+  const problem = controllerFlagProblem(match[1], match[2]);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 

@@ -57,7 +57,10 @@ export interface ControllerSpec {
   readonly resources?: ResourceRequirementsSpec;
   /** Run with `--namespaced`: manage only the workflow namespace, with Roles instead of a ClusterRole. Default: false. */
   readonly namespaced?: boolean;
-  /** Other `workflow-controller-configmap` keys, one data key each; the controller exits on an unknown key. */
+  /**
+   * Other `workflow-controller-configmap` keys, one data key each: the controller's, and `sso`, `links` and `navColor`,
+   * which argo-server reads from the same ConfigMap. An unknown key is refused (this controller would ignore it).
+   */
   readonly config?: ControllerConfig;
   /** Secrets (type `kubernetes.io/dockerconfigjson`, in the workflow namespace) to pull the controller image with. */
   readonly imagePullSecrets?: LocalObjectReferenceSpec[];
@@ -75,10 +78,14 @@ export interface ControllerSpec {
    * More `workflow-controller` flags, each as `--name` or `--name=value`, e.g. `--qps=50`. Flags this package sets
    * (`--configmap`, `--executor-image`, `--namespaced`, `--loglevel`, `--log-format`, `--namespace`) and unknown
    * flags are refused (the controller exits on them), as are flags that replace its identity or API server (`--token`,
-   * `--server`, `--kubeconfig`, `--as`, ...).
+   * `--server`, `--kubeconfig`, `--as`, ...), `--managed-namespace` (the profiles and Roles are written for
+   * `local.namespace`) and a `--container-runtime-executor` other than `emissary`.
    */
   readonly extraArgs?: string[];
-  /** More environment variables of the controller container. */
+  /**
+   * More environment variables of the controller container. `ARGO_<FLAG>` sets a flag the controller is not given, so
+   * those of the flags refused in `extraArgs` are refused here too.
+   */
   readonly extraEnv?: EnvVarSpec[];
   /** The controller's log level and format (`--loglevel`, `--log-format`). Default: info, text. */
   readonly logging?: LoggingSpec;
@@ -197,10 +204,24 @@ export interface RemoteClusterSpec {
    */
   readonly tokenGeneration?: number;
   /**
-   * Artifact repository Secrets in each remote namespace that the executor may `get`, by name (and nothing else), for
-   * templates that read or write artifacts there. Under `pulumi up` each is copied from the local namespace. Default: none.
+   * Artifact repository Secrets that each remote namespace needs, for templates that read or write artifacts there: the
+   * controller mounts them into the workflow pod, so no identity is granted access to them. Under `pulumi up` each is
+   * copied from the local namespace; in GitOps output, create them yourself. Default: none.
    */
   readonly artifactSecrets?: string[];
+  /**
+   * ConfigMaps that the executor reads through the API in each remote namespace: the `krbConfigConfigMap` of HDFS
+   * artifacts. The executor Role there gets `get` on exactly these names (no list or watch); create them yourself.
+   * Default: none.
+   */
+  readonly artifactConfigMaps?: string[];
+  /**
+   * Write a profile per remote namespace, cluster name `<remote>-<namespace>` (workflow templates name that as their
+   * `cluster`), instead of one profile that serves any namespace. The identity then gets Roles only, no ClusterRole,
+   * and the controller deletes each namespace's task results (it cannot for an any-namespace profile). Not with
+   * `access: cluster`. Default: false.
+   */
+  readonly profilePerNamespace?: boolean;
   /**
    * Write the objects every local controller using this remote needs identically: the WorkflowTaskResult CRD, the
    * namespaces and the executor RBAC. When several local controllers share a remote, set false in all their

@@ -119,7 +119,8 @@ const remoteSchema = z.strictObject({
    */
   tokenGeneration: z.number().int().min(0).max(999_999).default(0),
   secretStore: storeRef.optional(),
-  // Secrets the executor reads in each remote namespace for artifacts (workflow/executor/executor.go GetSecrets).
+  // Artifact repository Secrets each remote namespace needs: the controller mounts them into the workflow pod
+  // (workflowpod.go) and the executor reads the files (executor.go GetSecret), so they are copied there, not granted.
   artifactSecrets: z
     .array(
       z
@@ -129,7 +130,24 @@ const remoteSchema = z.strictObject({
     )
     .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice')
     .default([]),
+  // ConfigMaps the executor gets by name in its own namespace: HDFS artifacts' krbConfigConfigMap
+  // (workflow/artifacts/hdfs/hdfs.go CreateDriver -> executor.go GetConfigMapKey, a Get in the pod's namespace).
+  artifactConfigMaps: z
+    .array(
+      z
+        .string()
+        .max(253, 'must be at most 253 characters (a ConfigMap name)')
+        .regex(DNS1123_SUBDOMAIN, 'must be a ConfigMap name (DNS-1123 subdomain)'),
+    )
+    .refine((names) => new Set(names).size === names.length, 'must not list a ConfigMap twice')
+    .default([]),
   manageSharedObjects: z.boolean().default(true),
+  /**
+   * A profile per remote namespace, with the cluster name `<remote>-<namespace>`, instead of one profile serving any
+   * namespace: each cleans up its task results with a namespaced DeleteCollection, and the identity needs no
+   * cluster-wide grant. Workflow authors then name `<remote>-<namespace>` as a template's cluster.
+   */
+  profilePerNamespace: z.boolean().default(false),
 });
 
 const secretsSchema = z.strictObject({

@@ -10,6 +10,7 @@ import {
   controllerIdentityName,
   isAnyControllerIdentityName,
   isAnyTokenSecretName,
+  namespaceProfileCluster,
   tokenSecretName,
 } from './names';
 import { serverIdentity } from './server-url';
@@ -238,16 +239,45 @@ function crossFieldIssues(t: any): TopologyIssue[] {
         'needs an executorServiceAccount other than "default": the pull secrets go on a ServiceAccount this package creates, and it never takes over "default"',
       );
     }
-    if (
-      Array.isArray(r.executorImagePullSecrets) &&
-      r.executorImagePullSecrets.length &&
-      r.manageSharedObjects === false
-    ) {
-      problem(
-        `remotes[${i}].executorImagePullSecrets`,
-        r.executorImagePullSecrets,
-        'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
-      );
+    // Both go on the executor's ServiceAccount and Role, which only the owner of the shared objects writes.
+    for (const field of ['executorImagePullSecrets', 'artifactConfigMaps']) {
+      if (Array.isArray(r[field]) && r[field].length && r.manageSharedObjects === false) {
+        problem(
+          `remotes[${i}].${field}`,
+          r[field],
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+        );
+      }
+    }
+    if (r.profilePerNamespace === true) {
+      if (r.access === 'cluster') {
+        problem(
+          `remotes[${i}].profilePerNamespace`,
+          true,
+          'cannot be combined with access: cluster, whose profile serves any namespace through a ClusterRole; choose one',
+        );
+      }
+      // Each namespace's profile is a cluster of its own to the controller: its name must be one, and unique.
+      (Array.isArray(r.namespaces) ? r.namespaces : []).forEach((ns: unknown, j: number) => {
+        // A namespace listed twice is reported as such above.
+        if (typeof r.name !== 'string' || typeof ns !== 'string' || r.namespaces.indexOf(ns) !== j) return;
+        const cluster = namespaceProfileCluster(r.name, ns);
+        const path = `remotes[${i}].namespaces[${j}]`;
+        const first = seen.get(cluster);
+        if (cluster.length > 63) {
+          problem(
+            path,
+            ns,
+            `makes the profile cluster name "${cluster}" (profilePerNamespace), longer than 63 characters (it is a label value)`,
+          );
+        } else if (first) {
+          problem(
+            path,
+            ns,
+            `makes the profile cluster name "${cluster}" (profilePerNamespace), already used by ${first}`,
+          );
+        } else seen.set(cluster, `${path} (profile cluster ${cluster})`);
+      });
     }
     if (Array.isArray(r.artifactSecrets)) {
       if (r.artifactSecrets.length && r.manageSharedObjects === false)

@@ -9,7 +9,14 @@ import { ExecutorRbac } from './executor-rbac';
 import { pickPodSettings } from '../model/pod-settings';
 import { COMMON_LABELS } from '../model/names';
 import { ProfileAdmissionPolicy } from './profile-admission-policy';
-import { Profile, ProfileProps, RemoteCredentials, profileMetadata, profileSecretManifest } from './profile';
+import {
+  Profile,
+  ProfileProps,
+  RemoteCredentials,
+  allProfiles,
+  profileSecretManifest,
+  profileTargets,
+} from './profile';
 import { WorkflowTaskResultCrd } from './task-result-crd';
 import type { RemoteCluster, Topology } from '../model/topology';
 
@@ -69,7 +76,12 @@ export class LocalClusterChart extends Chart {
       clusterName: local.name,
       config: controller.config,
     });
-    new ControllerRbac(this, 'Rbac', { namespace: local.namespace, namespaced: controller.namespaced });
+    new ControllerRbac(this, 'Rbac', {
+      namespace: local.namespace,
+      namespaced: controller.namespaced,
+      // validate accepts config.namespace only as local.namespace (controller-config-schema.ts controllerConfigIssues).
+      managesOwnNamespaceOnly: controller.config.namespace !== undefined,
+    });
     const profiles = props.profiles.map((p, i) => new Profile(this, `Profile-${i}`, p).manifest);
     new ControllerDeployment(this, 'Controller', {
       namespace: local.namespace,
@@ -114,7 +126,7 @@ export class RemoteClusterChart extends Chart {
           namespace: ns,
           serviceAccount: remote.executorServiceAccount,
           imagePullSecrets: remote.executorImagePullSecrets,
-          artifactSecrets: remote.artifactSecrets,
+          artifactConfigMaps: remote.artifactConfigMaps,
         });
       }
     }
@@ -122,6 +134,7 @@ export class RemoteClusterChart extends Chart {
       localCluster: props.localCluster,
       namespaces: remote.namespaces,
       access: remote.access,
+      profilePerNamespace: remote.profilePerNamespace,
       tokenGeneration: remote.tokenGeneration,
     });
   }
@@ -138,11 +151,18 @@ function profileProps(topology: Topology, options: BuildOptions): ProfileProps[]
   const { mode, store } = topology.secrets;
   if (mode === 'none') return [];
   const local = { name: topology.local.name, namespace: topology.local.namespace };
-  return topology.remotes.map((remote) => {
-    if (mode === 'external') return { local, remote, store: (remote.secretStore ?? store)! };
+  return topology.remotes.flatMap((remote) => {
     const credentials = options.credentials?.get(remote.name);
-    if (!credentials) throw new Error(`secrets.mode "plain" needs the credentials of remote cluster "${remote.name}"`);
-    return { local, remote, credentials };
+    if (mode === 'plain' && !credentials)
+      throw new Error(`secrets.mode "plain" needs the credentials of remote cluster "${remote.name}"`);
+    const source = mode === 'external' ? { store: (remote.secretStore ?? store)! } : { credentials };
+    // One identity, one token: every profile of a remote carries the same credentials.
+    return profileTargets(remote).map((t): ProfileProps => ({
+      local,
+      remote,
+      ...source,
+      ...(remote.profilePerNamespace ? { servedNamespace: t.namespace } : {}),
+    }));
   });
 }
 
@@ -164,6 +184,6 @@ export function buildLocalChart(topology: Topology, options: BuildOptions = {}):
   const profiles = profileProps(topology, options);
   const checksumProfiles =
     options.checksumProfiles ??
-    (profiles.length ? undefined : topology.remotes.map((r) => profileSecretManifest(profileMetadata(topology, r))));
+    (profiles.length ? undefined : allProfiles(topology).map((p) => profileSecretManifest(p.metadata)));
   return new LocalClusterChart(options.app ?? new App(), topology.local.name, { topology, profiles, checksumProfiles });
 }

@@ -19,6 +19,12 @@ export interface ControllerIdentityProps {
    */
   readonly access?: 'namespaced' | 'cluster';
   /**
+   * A profile per namespace (`namespaced` access only): each profile's informers and task-result cleanup stay in its
+   * namespace, so every namespace gets the whole Role and nothing is granted cluster-wide.
+   * @default false
+   */
+  readonly profilePerNamespace?: boolean;
+  /**
    * Generation of the token Secret (see `tokenSecretName`).
    * @default 0
    */
@@ -29,12 +35,23 @@ const RBAC = 'rbac.authorization.k8s.io';
 
 const remote = topologySchema.shape.remotes.element.shape;
 /** The props, checked with the topology's own field rules. */
-const propsSchema = z.strictObject({
-  localCluster: topologySchema.shape.local.shape.name,
-  namespaces: remote.namespaces.unwrap(),
-  access: remote.access.unwrap().optional(),
-  tokenGeneration: remote.tokenGeneration.unwrap().optional(),
-});
+const propsSchema = z
+  .strictObject({
+    localCluster: topologySchema.shape.local.shape.name,
+    namespaces: remote.namespaces.unwrap(),
+    access: remote.access.unwrap().optional(),
+    profilePerNamespace: remote.profilePerNamespace.unwrap().optional(),
+    tokenGeneration: remote.tokenGeneration.unwrap().optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.profilePerNamespace && p.access === 'cluster') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profilePerNamespace'],
+        message: 'cannot be combined with access: cluster, whose profile serves any namespace through a ClusterRole',
+      });
+    }
+  });
 
 /**
  * The local controller's identity in a remote cluster: ServiceAccount `argo.<local>`, the least RBAC Argo needs there,
@@ -76,7 +93,8 @@ export class ControllerIdentity extends Construct {
       clusterWide(REMOTE_RULES);
       return;
     }
-    const several = props.namespaces.length > 1;
+    // One profile serving several namespaces serves any: its list, watch and cleanup are cluster-wide.
+    const several = props.namespaces.length > 1 && !props.profilePerNamespace;
     for (const ns of props.namespaces) {
       new k8s.KubeRole(this, `Role-${ns}`, {
         metadata: { name, namespace: ns },

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CONTROLLER_SERVICE_ACCOUNT } from '../model/names';
 import { validateProps } from './props';
 import { topologySchema } from '../model/topology';
-import { LEASE_RULES, controllerWorkflowRules } from './rbac-rules';
+import { LEASE_RULES, SECRET_RULES, controllerWorkflowRules } from './rbac-rules';
 
 /** Props of {@link ControllerRbac}. */
 export interface ControllerRbacProps {
@@ -16,6 +16,13 @@ export interface ControllerRbacProps {
    * @default false
    */
   readonly namespaced?: boolean;
+  /**
+   * A cluster-wide controller whose `config.namespace` is `namespace`: it manages only that namespace
+   * (controller.go GetManagedNamespace), so Secrets (its profiles) are granted by the Role in `namespace`, not by the
+   * ClusterRole. No effect with `namespaced`, where everything is in the Role.
+   * @default false
+   */
+  readonly managesOwnNamespaceOnly?: boolean;
 }
 
 /** Role and binding names as in upstream's install, so operators recognise them. */
@@ -27,6 +34,7 @@ const BINDING = 'argo-binding';
 const propsSchema = z.strictObject({
   namespace: topologySchema.shape.local.shape.namespace.unwrap(),
   namespaced: z.boolean().optional(),
+  managesOwnNamespaceOnly: z.boolean().optional(),
 });
 
 /** The controller's ServiceAccount `argo` and the RBAC it needs, profiles included. */
@@ -38,7 +46,13 @@ export class ControllerRbac extends Construct {
     const subjects = [{ kind: 'ServiceAccount', name: CONTROLLER_SERVICE_ACCOUNT, namespace }];
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: CONTROLLER_SERVICE_ACCOUNT, namespace } });
 
-    const namespacedRules = props.namespaced ? [...LEASE_RULES, ...controllerWorkflowRules(false)] : LEASE_RULES;
+    // Secrets go where the controller reads them: its one managed namespace, or every namespace.
+    const secretsInRole = props.namespaced || props.managesOwnNamespaceOnly;
+    const namespacedRules = [
+      ...LEASE_RULES,
+      ...(props.namespaced ? controllerWorkflowRules(false) : []),
+      ...(secretsInRole ? SECRET_RULES : []),
+    ];
     new k8s.KubeRole(this, 'Role', { metadata: { name: ROLE, namespace }, rules: namespacedRules });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: BINDING, namespace },
@@ -49,7 +63,7 @@ export class ControllerRbac extends Construct {
 
     new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: CLUSTER_ROLE },
-      rules: controllerWorkflowRules(true),
+      rules: [...controllerWorkflowRules(true), ...(secretsInRole ? [] : SECRET_RULES)],
     });
     new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: BINDING },

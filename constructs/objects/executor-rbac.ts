@@ -23,10 +23,10 @@ export interface ExecutorRbacProps {
    */
   readonly imagePullSecrets?: readonly { readonly name: string }[];
   /**
-   * Artifact repository Secrets in `namespace` the executor may `get` (and nothing else).
+   * ConfigMaps in `namespace` the executor may `get` (and nothing else): HDFS artifacts' `krbConfigConfigMap`.
    * @default none
    */
-  readonly artifactSecrets?: readonly string[];
+  readonly artifactConfigMaps?: readonly string[];
 }
 
 const remote = topologySchema.shape.remotes.element.shape;
@@ -36,7 +36,7 @@ const propsSchema = z
     namespace: remote.namespaces.unwrap().element,
     serviceAccount: remote.executorServiceAccount.unwrap().optional(),
     imagePullSecrets: imagePullSecretsSchema.optional(),
-    artifactSecrets: remote.artifactSecrets.unwrap().optional(),
+    artifactConfigMaps: remote.artifactConfigMaps.unwrap().optional(),
   })
   .superRefine((p, ctx) => {
     if (p.imagePullSecrets?.length && (p.serviceAccount ?? 'default') === 'default') {
@@ -48,7 +48,7 @@ const propsSchema = z
     }
   });
 
-/** The executor Role (create and patch task results, read the named artifact Secrets) bound to the workflow pods' ServiceAccount in one namespace. */
+/** The executor Role (create and patch task results, get the named ConfigMaps) bound to the workflow pods' ServiceAccount in one namespace. */
 export class ExecutorRbac extends Construct {
   constructor(scope: Construct, id: string, given: ExecutorRbacProps) {
     super(scope, id);
@@ -63,7 +63,7 @@ export class ExecutorRbac extends Construct {
     }
     new k8s.KubeRole(this, 'Role', {
       metadata: { name: EXECUTOR_ROLE, namespace },
-      rules: executorRules(props.artifactSecrets),
+      rules: executorRules(props.artifactConfigMaps),
     });
     new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: executorRoleBindingName(serviceAccount), namespace },

@@ -9,6 +9,7 @@ import {
   NAMESPACE_ANNOTATION,
   WORKFLOW_NAMESPACE_ANNOTATION,
   controllerIdentityName,
+  namespaceProfileCluster,
   profileSecretName,
   tokenSecretName,
 } from '../model/names';
@@ -45,17 +46,44 @@ export function profileRemoteNamespace(remote: RemoteCluster): string {
   return remote.access === 'namespaced' && remote.namespaces.length === 1 ? remote.namespaces[0] : '';
 }
 
-/** Metadata of the profile Secret for one remote, in the local workflow namespace. */
-export function profileMetadata(topology: ProfileScope, remote: RemoteCluster): ProfileMetadata {
+/** One profile of a remote: the cluster name the controller knows it by, and the remote namespace it serves. */
+export interface ProfileTarget {
+  readonly cluster: string;
+  readonly namespace: string;
+}
+
+/**
+ * The profiles of a remote: one named after it, serving its namespace or any; or, with `profilePerNamespace`, one per
+ * namespace, each named `<remote>-<namespace>` (the controller keys profiles by cluster name alone, profile_key.go).
+ */
+export function profileTargets(remote: RemoteCluster): ProfileTarget[] {
+  if (!remote.profilePerNamespace) return [{ cluster: remote.name, namespace: profileRemoteNamespace(remote) }];
+  return remote.namespaces.map((namespace) => ({
+    cluster: namespaceProfileCluster(remote.name, namespace),
+    namespace,
+  }));
+}
+
+/** Metadata of one profile Secret of a remote, in the local workflow namespace. */
+export function profileMetadata(topology: ProfileScope, remote: RemoteCluster, target: ProfileTarget): ProfileMetadata {
   return {
-    name: profileSecretName(remote.name),
+    name: profileSecretName(target.cluster),
     namespace: topology.local.namespace,
-    labels: { ...COMMON_LABELS, [CLUSTER_LABEL]: remote.name },
+    labels: { ...COMMON_LABELS, [CLUSTER_LABEL]: target.cluster },
     annotations: {
       [WORKFLOW_NAMESPACE_ANNOTATION]: remote.workflowNamespace,
-      [NAMESPACE_ANNOTATION]: profileRemoteNamespace(remote),
+      [NAMESPACE_ANNOTATION]: target.namespace,
     },
   };
+}
+
+/** Every profile of a topology, in order: each remote's {@link profileTargets}, with its remote and metadata. */
+export function allProfiles(
+  topology: ProfileScope & { readonly remotes: readonly RemoteCluster[] },
+): { remote: RemoteCluster; target: ProfileTarget; metadata: ProfileMetadata }[] {
+  return topology.remotes.flatMap((remote) =>
+    profileTargets(remote).map((target) => ({ remote, target, metadata: profileMetadata(topology, remote, target) })),
+  );
 }
 
 /** The profile's kubeconfig for one remote, from its credentials (or template placeholders for them). */
@@ -93,8 +121,9 @@ export function externalProfileManifest(
   topology: ProfileScope,
   remote: RemoteCluster,
   store: StoreRef,
+  target: ProfileTarget,
 ): Record<string, unknown> {
-  const metadata = profileMetadata(topology, remote);
+  const metadata = profileMetadata(topology, remote, target);
   const key = (store.key ?? tokenSecretName(topology.local.name, remote.tokenGeneration)).replace(
     /\{remote\}/g,
     remote.name,
@@ -134,6 +163,11 @@ export interface ProfileProps {
   readonly credentials?: RemoteCredentials;
   /** The external-secrets.io store holding the token and CA: the profile is an ExternalSecret. */
   readonly store?: SecretStoreRefSpec;
+  /**
+   * With `remote.profilePerNamespace` (required then, refused otherwise): the one namespace of `remote.namespaces`
+   * this profile serves; its cluster name is `<remote>-<namespace>`.
+   */
+  readonly servedNamespace?: string;
 }
 
 const local = topologySchema.shape.local.shape;
@@ -153,8 +187,24 @@ const propsSchema = z
       })
       .optional(),
     store: remoteSchema.shape.secretStore.unwrap().optional(),
+    servedNamespace: z.string().optional(),
   })
   .superRefine((p, ctx) => {
+    if (p.remote.profilePerNamespace && !p.remote.namespaces.includes(p.servedNamespace ?? '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['servedNamespace'],
+        message: `must be one of remote.namespaces (${p.remote.namespaces.join(', ')}) with remote.profilePerNamespace`,
+      });
+    }
+    if (!p.remote.profilePerNamespace && p.servedNamespace !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['servedNamespace'],
+        message:
+          'is only for a remote with profilePerNamespace: true (otherwise the one profile serves its namespaces)',
+      });
+    }
     if ((p.credentials === undefined) === (p.store === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -171,7 +221,10 @@ const propsSchema = z
     }
   });
 
-/** A profile object in a chart: the Secret (from credentials) or ExternalSecret (from a store) for one remote. */
+/**
+ * A profile object in a chart: the Secret (from credentials) or ExternalSecret (from a store) for one remote, or for
+ * one of its namespaces with `profilePerNamespace`.
+ */
 export class Profile extends Construct {
   /** The object as written, for the controller's checksum. */
   readonly manifest: Record<string, unknown>;
@@ -185,9 +238,15 @@ export class Profile extends Construct {
       context: p.remote.context ?? p.remote.name,
       workflowNamespace: p.remote.workflowNamespace ?? p.local.namespace,
     };
+    const target = profileTargets(remote).find(
+      (t) => !remote.profilePerNamespace || t.namespace === p.servedNamespace,
+    )!;
     this.manifest = p.store
-      ? externalProfileManifest(topology, remote, p.store)
-      : profileSecretManifest(profileMetadata(topology, remote), profileKubeconfig(topology, remote, p.credentials!));
+      ? externalProfileManifest(topology, remote, p.store, target)
+      : profileSecretManifest(
+          profileMetadata(topology, remote, target),
+          profileKubeconfig(topology, remote, p.credentials!),
+        );
     const { apiVersion, kind, metadata, ...rest } = this.manifest as {
       apiVersion: string;
       kind: string;

@@ -37,26 +37,37 @@ export function controllerWorkflowRules(clusterScoped: boolean): k8s.PolicyRule[
     ),
     rule('', ['events'], ['create', 'patch']),
     rule('policy', ['poddisruptionbudgets'], ['create', 'get', 'delete']),
-    // Profiles: the controller lists and watches Secrets labelled workflows.argoproj.io/cluster (released roles only get).
-    rule('', ['secrets'], ['get', 'list', 'watch']),
   ];
 }
+
+/**
+ * Secrets, granted where the controller's managed namespace is (controller.go GetManagedNamespace): it lists and
+ * watches the profiles there (controller_profiles.go newProfileInformer; released roles only get), and gets an agent's
+ * token Secret in the workflow's namespace (agent.go). A cluster-wide controller without config.namespace manages all
+ * namespaces; with it, or --namespaced, only that one.
+ */
+export const SECRET_RULES: k8s.PolicyRule[] = [rule('', ['secrets'], ['get', 'list', 'watch'])];
 
 /** Leader election, always in the controller's own namespace. */
 export const LEASE_RULES: k8s.PolicyRule[] = [rule('coordination.k8s.io', ['leases'], ['create', 'get', 'update'])];
 
-/** The executor writes its outputs as task results, nothing more. */
+/**
+ * The executor (emissary) writes its outputs as task results (workflow/executor/taskresult.go), nothing more. It reads
+ * no Secret through the API: the controller mounts the artifact repository's Secrets into the pod (workflowpod.go) and
+ * the executor reads them as files (executor.go GetSecret; GetSecrets, the API read, has no caller in the executor).
+ */
 export const EXECUTOR_RULES: k8s.PolicyRule[] = [rule(ARGO_GROUP, [TASK_RESULTS], ['create', 'patch'])];
 
 /**
- * The executor's rules, plus `get` on exactly the artifact repository Secrets it reads in its own namespace
- * (workflow/executor/executor.go GetSecrets: one Get by name, so no list or watch).
+ * The executor's rules, plus `get` on exactly the ConfigMaps it reads in its own namespace: an HDFS artifact's
+ * `krbConfigConfigMap` (workflow/artifacts/hdfs/hdfs.go CreateDriver -> executor.go GetConfigMapKey, one Get by name,
+ * so no list or watch).
  */
-export function executorRules(artifactSecrets: readonly string[] = []): k8s.PolicyRule[] {
-  if (!artifactSecrets.length) return EXECUTOR_RULES;
+export function executorRules(artifactConfigMaps: readonly string[] = []): k8s.PolicyRule[] {
+  if (!artifactConfigMaps.length) return EXECUTOR_RULES;
   return [
     ...EXECUTOR_RULES,
-    { apiGroups: [''], resources: ['secrets'], resourceNames: [...artifactSecrets], verbs: ['get'] },
+    { apiGroups: [''], resources: ['configmaps'], resourceNames: [...artifactConfigMaps], verbs: ['get'] },
   ];
 }
 

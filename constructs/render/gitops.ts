@@ -3,7 +3,7 @@ import type { ClusterCharts } from '../objects/charts';
 import { Manifest, clusterManifests, manifestFileName, manifestKey, manifestYaml } from './manifests';
 import { controllerIdentityName, profileSecretName, tokenSecretName } from '../model/names';
 import { type FileTree, withOutputMarker } from './output-folder';
-import { profileRemoteNamespace } from '../objects/profile';
+import { profileTargets } from '../objects/profile';
 import type { Topology } from '../model/topology';
 import { DNS1123_LABEL } from '../model/kubernetes';
 
@@ -45,23 +45,26 @@ function profileNotes(topology: Topology): string {
     '',
   ];
   for (const r of topology.remotes) {
-    lines.push(
-      `- \`${profileSecretName(r.name)}\` in namespace \`${topology.local.namespace}\`, from the token Secret`,
-      `  \`${tokenSecretName(topology.local.name, r.tokenGeneration)}\` of \`${controllerIdentityName(topology.local.name)}\` in \`${r.context}\`/\`${r.namespaces[0]}\`:`,
-      '',
-      '  ```sh',
-      `  argo-multicluster profile -f TOPOLOGY --remote ${r.name} | kubeseal -o yaml > ${profileSecretName(r.name)}.sealed.yaml`,
-      '  ```',
-      '',
-    );
-    if (r.artifactSecrets.length) {
+    // With profilePerNamespace, one block per profile: `profile --remote <remote>-<namespace>` prints that one.
+    for (const { cluster } of profileTargets(r)) {
       lines.push(
-        `  Artifact credentials are not written here either: create ${r.artifactSecrets.map((n) => `\`${n}\``).join(', ')} in ${r.namespaces.map((n) => `\`${n}\``).join(', ')} of \`${r.context}\``,
-        '  (the executor may `get` exactly these names there).',
+        `- \`${profileSecretName(cluster)}\` in namespace \`${topology.local.namespace}\`, from the token Secret`,
+        `  \`${tokenSecretName(topology.local.name, r.tokenGeneration)}\` of \`${controllerIdentityName(topology.local.name)}\` in \`${r.context}\`/\`${r.namespaces[0]}\`:`,
+        '',
+        '  ```sh',
+        `  argo-multicluster profile -f TOPOLOGY --remote ${cluster} | kubeseal -o yaml > ${profileSecretName(cluster)}.sealed.yaml`,
+        '  ```',
         '',
       );
     }
-    if (profileRemoteNamespace(r) === '') {
+    if (r.artifactSecrets.length) {
+      lines.push(
+        `  Artifact credentials are not written here either: create ${r.artifactSecrets.map((n) => `\`${n}\``).join(', ')} in ${r.namespaces.map((n) => `\`${n}\``).join(', ')} of \`${r.context}\``,
+        '  (the controller mounts them into the workflow pods there; no identity reads them through the API).',
+        '',
+      );
+    }
+    if (profileTargets(r).some((t) => t.namespace === '')) {
       lines.push(
         '  This profile serves any namespace, and the controller build this package targets never deletes its task results',
         '  (README, "Controller builds"): delete them yourself now and then.',

@@ -3,6 +3,7 @@ import {
   LocalClusterChart,
   Manifest,
   ProfileMetadata,
+  RemoteCluster,
   RemoteClusterSpec,
   Topology,
   TopologyError,
@@ -12,8 +13,8 @@ import {
   buildCharts,
   buildLocalChart,
   chartManifests,
+  allProfiles,
   profileKubeconfig,
-  profileMetadata,
   profileSecretManifest,
   topologySchema,
   unknownClusterIssues,
@@ -141,7 +142,7 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     checkPart(part, topology, name);
     this.endpoints = endpoints;
     this.topology = topology;
-    const metadata = topology.remotes.map((remote) => profileMetadata(topology, remote));
+    const profiles = allProfiles(topology);
     const credentials = new Map<string, RemoteCredentialsOutput>();
     this.credentials = credentials;
     const stackTraceLimit = Error.stackTraceLimit;
@@ -149,19 +150,19 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
     // the construction time of a fleet. Our own errors are thrown above; PULUMI_DEBUG_PROMISE_LEAKS keeps the traces.
     if (!process.env.PULUMI_DEBUG_PROMISE_LEAKS) Error.stackTraceLimit = 0;
     try {
-      this.clusters = this.build(name, topology, metadata, args, part, credentials);
+      this.clusters = this.build(name, topology, profiles, args, part, credentials);
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
     this.localCluster = pulumi.output(topology.local.name);
     this.controllerImage = pulumi.output(topology.local.controller.image);
-    const written = topology.remotes.flatMap((r, i) =>
-      part.kind === 'all' || (part.kind === 'local' && part.credentials[r.name])
-        ? [[r.name, metadata[i]] as const]
-        : [],
+    const written = profiles.filter(
+      (p) => part.kind === 'all' || (part.kind === 'local' && part.credentials[p.remote.name]),
     );
     this.profiles = pulumi.output(
-      Object.fromEntries(written.map(([r, m]) => [r, { name: m.name, namespace: m.namespace }])),
+      Object.fromEntries(
+        written.map((p) => [p.target.cluster, { name: p.metadata.name, namespace: p.metadata.namespace }]),
+      ),
     );
     this.registerOutputs({
       localCluster: this.localCluster,
@@ -174,7 +175,7 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
   private build(
     name: string,
     topology: Topology,
-    metadata: readonly ProfileMetadata[],
+    profilesOf: readonly { remote: RemoteCluster; metadata: ProfileMetadata }[],
     args: ArgoMultiClusterArgs,
     part: ArgoMultiClusterPart,
     credentials: Map<string, RemoteCredentialsOutput>,
@@ -239,16 +240,22 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       ),
     );
 
-    const profiles = present.map(({ at }, i): Manifest => ({
-      ...(profileSecretManifest(metadata[at]) as unknown as Manifest),
-      stringData: { kubeconfig: kubeconfigs[i] },
-    }));
+    // Each remote's profiles (one per namespace with profilePerNamespace), with that remote's kubeconfig.
+    const remoteProfiles = (remote: RemoteCluster) => profilesOf.filter((p) => p.remote === remote);
+    const profiles = present.flatMap(({ remote }, i) =>
+      remoteProfiles(remote).map((p): Manifest => ({
+        ...(profileSecretManifest(p.metadata) as unknown as Manifest),
+        stringData: { kubeconfig: kubeconfigs[i] },
+      })),
+    );
     // The Deployment construct writes the checksum over the profiles it is given; given the live ones, its pod
     // template's annotations are what the controller must roll on. A SHA-256 over high-entropy tokens reveals
     // nothing, and left secret it would hide the whole Deployment spec in state and previews.
     const podAnnotations = pulumi.unsecret(
       pulumi.all(kubeconfigs).apply((kcs) => {
-        const live = present.map(({ at }, i) => profileSecretManifest(metadata[at], kcs[i]));
+        const live = present.flatMap(({ remote }, i) =>
+          remoteProfiles(remote).map((p) => profileSecretManifest(p.metadata, kcs[i])),
+        );
         return podTemplate(buildLocalChart(withoutProfiles, { checksumProfiles: live })).metadata.annotations;
       }),
     );

@@ -1,107 +1,49 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
-import { Topology, validateTopology } from '../../constructs';
-import { exampleTopologyPath } from '../../constructs/model/example';
-import { objects } from '../unit/support/helpers';
+import { parse } from 'yaml';
 import {
   ControllerHandle,
-  applyArgoCrds,
   forbiddenRefusals,
+  podsDeleted,
   remoteWorkflow,
   runRemotePods,
-  startController,
   verifyMissing,
   workflowObjects,
   withoutRight,
   workflowSucceeded,
 } from './harness/argoController';
-import { ControlPlanes, startControlPlanes } from './harness/controlPlane';
-import { waitFor } from './harness/process';
-import { kubectl, toolchainBinDir } from './harness/toolchain';
-import { cli } from './harness/world';
+import { kubectl } from './harness/toolchain';
+import { Planes, cli, startGitopsController, startPlanes } from './harness/world';
 
 // The real dev-mc controller with a remote that serves two namespaces, so its profile serves any namespace
 // (workflows.argoproj.io/namespace: ""): written as GitOps YAML and applied, the profile printed by `profile`.
 jest.setTimeout(600_000);
 
 const NAMESPACES = ['team-a', 'team-b'];
-let dir: string;
-let binDir: string;
-let planes: ControlPlanes;
-let topologyFile: string;
-let topology: Topology;
+let world: Planes;
 let controller: ControllerHandle | undefined;
 
-const k = (context: string, args: string[], input?: string) => kubectl(planes.kubeconfigPath, context, args, input);
+const k = (context: string, args: string[], input?: string) =>
+  kubectl(world.planes.kubeconfigPath, context, args, input);
 
 beforeAll(async () => {
-  binDir = toolchainBinDir();
-  dir = mkdtempSync(join(tmpdir(), 'amc-argo-gitops-'));
-  planes = await startControlPlanes({ names: ['cluster-0', 'cluster-1'], binDir, workDir: join(dir, 'clusters') });
-  const raw = parse(readFileSync(exampleTopologyPath(), 'utf8'));
-  Object.assign(raw.remotes[0], { server: planes.clusters['cluster-1'].server, namespaces: NAMESPACES });
-  topologyFile = join(dir, 'topology.yaml');
-  writeFileSync(topologyFile, stringify(raw));
-  topology = validateTopology(raw);
+  world = await startPlanes('argo-gitops', { namespaces: NAMESPACES });
 });
 
 afterAll(async () => {
   await controller?.stop();
-  await planes?.stopAll();
+  await world?.planes.stopAll();
 });
 
 describe('the real controller, GitOps output and a profile from `profile`, a remote serving two namespaces', () => {
   test('a workflow with a step in each remote namespace succeeds and its pods are cleaned up remotely; nothing is forbidden', async () => {
-    const out = join(dir, 'gitops');
-    expect((await cli(['synth', '-f', topologyFile, '-o', out])).code).toBe(0);
-    k('cluster-1', ['apply', '--server-side', '-k', join(out, 'cluster-1')]);
-    k('cluster-0', ['apply', '--server-side', '-k', join(out, 'cluster-0')]);
-    await waitFor(
-      'the token controller to fill the token',
-      async () =>
-        k('cluster-1', [
-          'get',
-          'secret',
-          'argo.cluster-0.service-account-token',
-          '-n',
-          'team-a',
-          '-o',
-          'jsonpath={.data.token}',
-        ]) !== '',
-    );
-    const profile = await cli([
-      'profile',
-      '-f',
-      topologyFile,
-      '--remote',
-      'cluster-1',
-      '--kubeconfig',
-      planes.kubeconfigPath,
-    ]);
-    expect(profile.code).toBe(0);
-    expect(parse(profile.stdout).metadata.annotations['workflows.argoproj.io/namespace']).toBe('');
-    k('cluster-0', ['apply', '--server-side', '-f', '-'], profile.stdout);
-    applyArgoCrds(planes.kubeconfigPath, 'cluster-0', binDir);
-
-    const local = planes.clusters['cluster-0'];
-    controller = await startController({
-      binDir,
-      dir,
-      adminKubeconfig: planes.kubeconfigPath,
-      localContext: 'cluster-0',
-      localServer: local.server,
-      localCaData: local.caData,
-      localObjects: objects(topology).get('cluster-0')!,
-      servers: [local.server, planes.clusters['cluster-1'].server],
-    });
+    let profiles: string;
+    ({ controller, profiles } = await startGitopsController(world));
+    expect(parse(profiles).metadata.annotations['workflows.argoproj.io/namespace']).toBe('');
     // As the Deployment says: its args, the leader-election identity from the pod name.
     expect(controller.argv.slice(1, 5)).toEqual([
       '--configmap',
       'workflow-controller-configmap',
       '--executor-image',
-      topology.local.controller.executorImage,
+      world.topology.local.controller.executorImage,
     ]);
     expect(Object.keys(controller.deploymentEnv)).toEqual(['LEADER_ELECTION_IDENTITY']);
     // controller_profiles.go logs the policy as workflowNamespace,cluster,namespace: "" is any namespace.
@@ -119,7 +61,7 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
       ),
     );
     const pods = await runRemotePods({
-      kubeconfig: planes.kubeconfigPath,
+      kubeconfig: world.planes.kubeconfigPath,
       context: 'cluster-1',
       workflow: 'two-ns',
       namespaces: NAMESPACES,
@@ -132,16 +74,12 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
         'workflows.argoproj.io/cluster': 'cluster-0',
         'workflows.argoproj.io/completed': 'false',
       });
-      expect(pod.serviceAccount).toBe(topology.remotes[0].executorServiceAccount);
+      expect(pod.serviceAccount).toBe(world.topology.remotes[0].executorServiceAccount);
     }
-    expect(workflowObjects(planes.kubeconfigPath, 'cluster-0', 'pods', 'two-ns')).toEqual([]);
+    expect(workflowObjects(world.planes.kubeconfigPath, 'cluster-0', 'pods', 'two-ns')).toEqual([]);
 
-    await workflowSucceeded(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns');
-    await waitFor(
-      'podGC to delete the remote pods',
-      async () => workflowObjects(planes.kubeconfigPath, 'cluster-1', 'pods', 'two-ns').length === 0,
-      { timeoutMs: 90_000 },
-    );
+    await workflowSucceeded(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns');
+    await podsDeleted(world.planes.kubeconfigPath, 'cluster-1', 'two-ns');
     // operator.go deleteTaskResults: for a profile serving namespace "" it is one DeleteCollection at the cluster
     // scope. The ClusterRole grants it, so it is not refused (a refusal would end the loop over the profiles), but
     // the API server serves no cluster-scope deletecollection of a namespaced resource: 404, which the controller
@@ -152,7 +90,7 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
     );
     expect(answer[1]).toBe('404');
     expect(
-      workflowObjects(planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns').map(
+      workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns').map(
         (r) => r.split('/')[0],
       ),
     ).toEqual(NAMESPACES);
@@ -169,7 +107,7 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
 
   test('without the cluster-wide deletecollection, the controller and verify name the same rule', async () => {
     await withoutRight(
-      planes.kubeconfigPath,
+      world.planes.kubeconfigPath,
       'cluster-1',
       ['clusterrole', 'argo.cluster-0'],
       { resource: 'workflowtaskresults', verb: 'deletecollection' },
@@ -180,13 +118,13 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
           JSON.stringify(remoteWorkflow('two-ns-2', 'argo', [{ cluster: 'cluster-1', namespace: 'team-b' }])),
         );
         await runRemotePods({
-          kubeconfig: planes.kubeconfigPath,
+          kubeconfig: world.planes.kubeconfigPath,
           context: 'cluster-1',
           workflow: 'two-ns-2',
           namespaces: NAMESPACES,
           expected: 1,
         });
-        await workflowSucceeded(planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns-2');
+        await workflowSucceeded(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'two-ns-2');
         await controller!.waitForLog(/failed to delete task-results.*forbidden/);
         const refused = forbiddenRefusals(controller!.log());
         expect(refused).toEqual([
@@ -194,14 +132,14 @@ describe('the real controller, GitOps output and a profile from `profile`, a rem
         ]);
         // The results stay behind: the facts' measurement, reproduced.
         expect(
-          workflowObjects(planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns-2'),
+          workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'two-ns-2'),
         ).toHaveLength(1);
 
-        const verify = await cli(['verify', '-f', topologyFile, '--kubeconfig', planes.kubeconfigPath]);
+        const verify = await cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath]);
         expect(verify.code).toBe(1);
         expect(verifyMissing(verify.stdout)).toEqual(refused);
       },
     );
-    expect((await cli(['verify', '-f', topologyFile, '--kubeconfig', planes.kubeconfigPath])).code).toBe(0);
+    expect((await cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath])).code).toBe(0);
   });
 });

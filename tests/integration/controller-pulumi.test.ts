@@ -8,6 +8,7 @@ import {
   ControllerHandle,
   applyArgoCrds,
   forbiddenRefusals,
+  podsDeleted,
   remoteWorkflow,
   runRemotePods,
   startController,
@@ -17,7 +18,7 @@ import {
   workflowSucceeded,
 } from './harness/argoController';
 import { waitFor } from './harness/process';
-import { kubectl } from './harness/toolchain';
+import { kubectl, kubectlCanI } from './harness/toolchain';
 import { CliStack } from './harness/pulumiCli';
 import { World, cli, projectStack, startWorld } from './harness/world';
 
@@ -28,6 +29,22 @@ jest.setTimeout(600_000);
 
 const ARTIFACT_SECRET = 'artifact-creds';
 const ARTIFACT_KEY = 'secret-key-value-for-the-test';
+// An input artifact whose repository credentials are that Secret.
+const ARTIFACT_INPUTS = {
+  artifacts: [
+    {
+      name: 'data',
+      path: '/tmp/data',
+      s3: {
+        endpoint: 's3.example.com',
+        bucket: 'bucket',
+        key: 'data.tgz',
+        accessKeySecret: { name: ARTIFACT_SECRET, key: 'accessKey' },
+        secretKeySecret: { name: ARTIFACT_SECRET, key: 'secretKey' },
+      },
+    },
+  ],
+};
 let world: World;
 let stack: CliStack;
 let topology: Topology;
@@ -35,11 +52,14 @@ let controller: ControllerHandle | undefined;
 
 const k = (context: string, args: string[], input?: string) =>
   kubectl(world.planes.kubeconfigPath, context, args, input);
+const canI = (context: string, ...args: string[]) => kubectlCanI(world.planes.kubeconfigPath, context, args);
 
 beforeAll(async () => {
   world = await startWorld('argo-up');
   const raw = parse(readFileSync(world.topologyFile, 'utf8'));
   raw.remotes[0].artifactSecrets = [ARTIFACT_SECRET];
+  // The controller manages only argo, so it reads Secrets only there (controller.go GetManagedNamespace).
+  raw.local.controller.config.namespace = 'argo';
   // The artifact Secret is the user's, in a namespace that exists before `up` reads it.
   raw.local.createNamespace = false;
   writeFileSync(world.topologyFile, stringify(raw));
@@ -77,26 +97,32 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
     expect(state).not.toContain(Buffer.from(ARTIFACT_KEY).toString('base64'));
   });
 
-  test("the executor's identity (impersonated) may get exactly the artifact Secret in its namespace", () => {
+  test("the executor's identity (impersonated) may not read the artifact Secret, nor any other", () => {
     const as = ['--as', 'system:serviceaccount:default:default'];
-    const got = JSON.parse(k('cluster-1', ['get', 'secret', ARTIFACT_SECRET, '-n', 'default', '-o', 'json', ...as]));
-    expect(Buffer.from(got.data.secretKey, 'base64').toString()).toBe(ARTIFACT_KEY);
-    const canI = (...args: string[]) => {
-      try {
-        return k('cluster-1', ['auth', 'can-i', ...args, ...as]).trim();
-      } catch (e: any) {
-        if (e.status === 1) return String(e.stdout).trim();
-        throw e;
-      }
-    };
-    expect(canI('get', `secret/${ARTIFACT_SECRET}`, '-n', 'default')).toBe('yes');
-    expect(canI('get', 'secret/argo.cluster-0.service-account-token', '-n', 'default')).toBe('no');
-    expect(canI('list', 'secrets', '-n', 'default')).toBe('no');
-    expect(canI('watch', 'secrets', '-n', 'default')).toBe('no');
-    expect(canI('get', `secret/${ARTIFACT_SECRET}`, '-n', 'kube-system')).toBe('no');
+    expect(canI('cluster-1', 'get', `secret/${ARTIFACT_SECRET}`, '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'get', 'secret/argo.cluster-0.service-account-token', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'list', 'secrets', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'watch', 'secrets', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'get', `secret/${ARTIFACT_SECRET}`, '-n', 'kube-system', ...as)).toBe('no');
+    // What the executors validate refuses would call (workflow/executor/k8sapi/client.go, pns through it; kubelet):
+    // the executor Role grants none of it, so only emissary can run a remote step.
+    expect(canI('cluster-1', 'watch', 'pods', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'get', 'pods', '--subresource', 'log', '-n', 'default', ...as)).toBe('no');
+    expect(canI('cluster-1', 'get', 'nodes', '--subresource', 'proxy', ...as)).toBe('no');
   });
 
-  test('a workflow whose step runs in cluster-1/default succeeds; its pod and task results are deleted there; nothing is forbidden', async () => {
+  test('with config.namespace, the controller may read Secrets in argo only: argo-role grants them, the ClusterRole none', () => {
+    const as = ['--as', 'system:serviceaccount:argo:argo'];
+    for (const verb of ['get', 'list', 'watch']) {
+      expect([verb, canI('cluster-0', verb, 'secrets', '-n', 'argo', ...as)]).toEqual([verb, 'yes']);
+      expect([verb, canI('cluster-0', verb, 'secrets', '-n', 'default', ...as)]).toEqual([verb, 'no']);
+      expect([verb, canI('cluster-0', verb, 'secrets', '--all-namespaces', ...as)]).toEqual([verb, 'no']);
+    }
+    const clusterRole = JSON.parse(k('cluster-0', ['get', 'clusterrole', 'argo-cluster-role', '-o', 'json']));
+    expect(clusterRole.rules.filter((r: any) => r.resources.includes('secrets'))).toEqual([]);
+  });
+
+  test('a workflow whose step runs in cluster-1/default succeeds, the artifact Secret mounted into its pod; its pod and task results are deleted there; nothing is forbidden', async () => {
     applyArgoCrds(world.planes.kubeconfigPath, 'cluster-0', world.binDir);
     const local = world.planes.clusters['cluster-0'];
     controller = await startController({
@@ -111,11 +137,15 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
     });
     // The profile `up` wrote, as controller_profiles.go read it: workflow namespace argo, cluster-1, namespace default.
     await controller.waitForLog(/msg="Profile added" key=cluster-1 policyDef="argo,cluster-1,default"/);
+    // config.namespace made argo its managed namespace: profiles are watched there, with argo-role's Secrets rule.
+    expect(controller.log()).toMatch(/msg="Creating local profile" managedNamespace=argo/);
 
     k(
       'cluster-0',
       ['create', '-f', '-'],
-      JSON.stringify(remoteWorkflow('one-ns', 'argo', [{ cluster: 'cluster-1', namespace: 'default' }])),
+      JSON.stringify(
+        remoteWorkflow('one-ns', 'argo', [{ cluster: 'cluster-1', namespace: 'default', inputs: ARTIFACT_INPUTS }]),
+      ),
     );
     const [pod] = await runRemotePods({
       kubeconfig: world.planes.kubeconfigPath,
@@ -130,17 +160,40 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
       'workflows.argoproj.io/cluster': 'cluster-0',
       'workflows.argoproj.io/completed': 'false',
     });
+    // The controller runs every step with the one executor validate accepts (workflowpod.go, from
+    // controller.go GetContainerRuntimeExecutor).
+    const wait = pod.spec.containers.find((c: any) => c.name === 'wait');
+    expect(wait.env).toContainEqual({ name: 'ARGO_CONTAINER_RUNTIME_EXECUTOR', value: 'emissary' });
+    // The executor reads the credentials as files of a Secret volume (workflowpod.go createSecretVolumes, executor.go
+    // GetSecret), which the kubelet mounts with its own rights: nothing of the pod reads them through the API.
+    expect(pod.spec.volumes.filter((v: any) => v.secret)).toEqual([
+      {
+        name: ARTIFACT_SECRET,
+        secret: {
+          defaultMode: 420,
+          secretName: ARTIFACT_SECRET,
+          items: [
+            { key: 'accessKey', path: 'accessKey' },
+            { key: 'secretKey', path: 'secretKey' },
+          ],
+        },
+      },
+    ]);
+    for (const name of ['init', 'wait']) {
+      const containers = [...pod.spec.initContainers, ...pod.spec.containers];
+      expect(containers.find((c: any) => c.name === name).volumeMounts).toContainEqual({
+        name: ARTIFACT_SECRET,
+        mountPath: `/argo/secret/${ARTIFACT_SECRET}`,
+        readOnly: true,
+      });
+    }
     expect(workflowObjects(world.planes.kubeconfigPath, 'cluster-0', 'pods', 'one-ns')).toEqual([]);
     expect(
       workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'workflowtaskresults.argoproj.io', 'one-ns'),
     ).toHaveLength(1);
 
     await workflowSucceeded(world.planes.kubeconfigPath, 'cluster-0', 'argo', 'one-ns');
-    await waitFor(
-      'podGC to delete the remote pod',
-      async () => workflowObjects(world.planes.kubeconfigPath, 'cluster-1', 'pods', 'one-ns').length === 0,
-      { timeoutMs: 90_000 },
-    );
+    await podsDeleted(world.planes.kubeconfigPath, 'cluster-1', 'one-ns');
     // operator.go deleteTaskResults: DeleteCollection in the profile's namespace, default.
     await waitFor(
       'the task results to be deleted in cluster-1',
@@ -185,5 +238,40 @@ describe('the real controller, everything applied by `pulumi up`, a remote servi
       },
     );
     expect((await cli(['verify', '-f', world.topologyFile, '--kubeconfig', world.planes.kubeconfigPath])).code).toBe(0);
+  });
+
+  // Last: it crashes the controller on purpose.
+  test('an empty cluster label is refused in the profile namespace; without the policy, deleting such a Secret panics the controller', async () => {
+    const emptyLabelled = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'empty-cluster', namespace: 'argo', labels: { 'workflows.argoproj.io/cluster': '' } },
+    });
+    const create = (): string | undefined => {
+      try {
+        k('cluster-0', ['create', '-f', '-'], emptyLabelled);
+        return undefined;
+      } catch (e: any) {
+        return String(e.stderr);
+      }
+    };
+    const policy = 'argo-multicluster.profiles.argo';
+    expect(create()).toContain(
+      `The workflows.argoproj.io/cluster label of a profile names its remote cluster and must not be empty: the controller takes "" for its local cluster and crashes when such a Secret is deleted (controller_profiles.go removeProfile) (policy ${policy})`,
+    );
+    expect(controller!.log()).not.toMatch(/panic/);
+
+    // What the policy prevents (controller_profiles.go removeProfile: key "" is the local profile, whose done is nil).
+    k('cluster-0', ['delete', 'validatingadmissionpolicybinding', policy]);
+    await waitFor('the API server to drop the policy binding', async () => create() === undefined);
+    k('cluster-0', ['delete', 'secret', 'empty-cluster', '-n', 'argo']);
+    await waitFor(
+      'the controller to panic',
+      async () => /panic: runtime error: invalid memory address/.test(controller!.log()),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(controller!.log()).toMatch(/removeProfile/);
   });
 });

@@ -8,7 +8,7 @@ import { CHECKSUM_ANNOTATION, Manifest } from '../../constructs';
 import { objectsWithProfiles } from '../unit/support/helpers';
 import { adminClient, readObject } from './harness/kubeClient';
 import { waitFor } from './harness/process';
-import { kubectl } from './harness/toolchain';
+import { kubectl, kubectlCanI } from './harness/toolchain';
 import { CliStack } from './harness/pulumiCli';
 import { World, cli, projectStack, startWorld } from './harness/world';
 
@@ -161,24 +161,15 @@ describe('pulumi up across two real clusters', () => {
 
   test('the executor ServiceAccount (by impersonation) can create and patch a WorkflowTaskResult, nothing more', async () => {
     const as = ['--as', 'system:serviceaccount:default:default', '-n', 'default'];
-    // `kubectl auth can-i` answers "no" with exit status 1.
-    const canExec = (verb: string, resource: string, namespace = 'default') => {
-      try {
-        return kubectl(world.planes.kubeconfigPath, 'cluster-1', [
-          'auth',
-          'can-i',
-          verb,
-          resource,
-          '--as',
-          'system:serviceaccount:default:default',
-          '-n',
-          namespace,
-        ]).trim();
-      } catch (e: any) {
-        if (e.status === 1 && String(e.stdout).trim() === 'no') return 'no';
-        throw e;
-      }
-    };
+    const canExec = (verb: string, resource: string, namespace = 'default') =>
+      kubectlCanI(world.planes.kubeconfigPath, 'cluster-1', [
+        verb,
+        resource,
+        '--as',
+        'system:serviceaccount:default:default',
+        '-n',
+        namespace,
+      ]);
     const result = {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'WorkflowTaskResult',

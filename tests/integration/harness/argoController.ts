@@ -193,6 +193,8 @@ export interface RemotePod {
   readonly namespace: string;
   readonly labels: Record<string, string>;
   readonly serviceAccount: string;
+  /** The pod's spec as the controller wrote it. */
+  readonly spec: any;
 }
 
 /**
@@ -259,7 +261,13 @@ export async function runRemotePods(opts: {
           '-p',
           JSON.stringify(status),
         ]);
-        done.set(key, { name: pod.metadata.name, namespace: ns, labels: pod.metadata.labels, serviceAccount });
+        done.set(key, {
+          name: pod.metadata.name,
+          namespace: ns,
+          labels: pod.metadata.labels,
+          serviceAccount,
+          spec: pod.spec,
+        });
       }
     }
     return done.size >= opts.expected;
@@ -286,11 +294,14 @@ export function forbiddenRefusals(log: string): { verb: string; resource: string
   return [...log.matchAll(re)].map((m) => ({ verb: m[1], resource: m[2], group: m[3], namespace: m[4] ?? '' }));
 }
 
-/** A Workflow in `namespace` of the local cluster whose steps each run in one remote cluster and namespace (in parallel). */
+/**
+ * A Workflow in `namespace` of the local cluster whose steps each run in one remote cluster and namespace (in
+ * parallel), each with the template `inputs` given (e.g. artifacts).
+ */
 export function remoteWorkflow(
   name: string,
   namespace: string,
-  steps: readonly { cluster: string; namespace: string }[],
+  steps: readonly { cluster: string; namespace: string; inputs?: unknown }[],
 ): Manifest {
   return {
     apiVersion: 'argoproj.io/v1alpha1',
@@ -305,6 +316,7 @@ export function remoteWorkflow(
           name: `remote-${i}`,
           cluster: s.cluster,
           namespace: s.namespace,
+          ...(s.inputs === undefined ? {} : { inputs: s.inputs }),
           container: { image: 'busybox:1', command: ['true'] },
         })),
       ],
@@ -348,6 +360,15 @@ export async function workflowSucceeded(
   await waitFor(
     `workflow ${namespace}/${name} to succeed`,
     async () => workflowPhase(kubeconfig, context, namespace, name) === 'Succeeded',
+    { timeoutMs: 90_000 },
+  );
+}
+
+/** Waits (up to 90 s) until podGC has deleted every pod of a workflow in a cluster. */
+export async function podsDeleted(kubeconfig: string, context: string, workflow: string): Promise<void> {
+  await waitFor(
+    `podGC to delete the pods of ${workflow} in ${context}`,
+    async () => workflowObjects(kubeconfig, context, 'pods', workflow).length === 0,
     { timeoutMs: 90_000 },
   );
 }

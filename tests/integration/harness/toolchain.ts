@@ -30,6 +30,16 @@ export function kubectl(kubeconfig: string, context: string, args: string[], inp
   });
 }
 
+/** `kubectl auth can-i ARGS` in a cluster: `yes` or `no` (which kubectl answers with exit status 1). */
+export function kubectlCanI(kubeconfig: string, context: string, args: string[]): string {
+  try {
+    return kubectl(kubeconfig, context, ['auth', 'can-i', ...args]).trim();
+  } catch (e: any) {
+    if (e.status === 1 && String(e.stdout).trim() === 'no') return 'no';
+    throw e;
+  }
+}
+
 /** `tools/build.sh`, found upwards: the harness also runs compiled into lib/ (for the fleet benchmark). */
 function buildScript(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {

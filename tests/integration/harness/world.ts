@@ -4,26 +4,38 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { Topology, TopologyInput, validateTopology } from '../../../constructs';
+import { Topology, TopologyInput, tokenSecretName, validateTopology } from '../../../constructs';
 import { exampleTopologyPath } from '../../../constructs/model/example';
-import { CLI } from '../../unit/support/helpers';
+import { CLI, objects } from '../../unit/support/helpers';
+import { ControllerHandle, applyArgoCrds, startController } from './argoController';
 import { ControlPlanes, startControlPlanes } from './controlPlane';
 import { preparePulumiEnv } from './pulumiEnv';
 import { CliStack, cloneProject } from './pulumiCli';
-import { toolchainBinDir } from './toolchain';
+import { waitFor } from './process';
+import { kubectl, toolchainBinDir } from './toolchain';
 
-/** Two real control planes, a topology that points at them and an offline Pulumi environment. */
-export interface World {
+/** Two real control planes and a topology that points at them. */
+export interface Planes {
   readonly dir: string;
   readonly planes: ControlPlanes;
   readonly topologyFile: string;
   readonly topology: Topology;
-  readonly env: Record<string, string>;
   readonly binDir: string;
 }
 
-/** The built-in example, with the remote server set to where cluster-1 really listens. */
-export async function startWorld(name: string): Promise<World> {
+/** Two real control planes, a topology that points at them and an offline Pulumi environment. */
+export interface World extends Planes {
+  readonly env: Record<string, string>;
+}
+
+/**
+ * Two control planes and the built-in example, with the remote server set to where cluster-1 really listens and
+ * `patch` applied to its first remote (e.g. its namespaces), written to `<dir>/topology.yaml`.
+ */
+export async function startPlanes(
+  name: string,
+  patch: Partial<TopologyInput['remotes'][number]> = {},
+): Promise<Planes> {
   const binDir = toolchainBinDir();
   const dir = mkdtempSync(join(tmpdir(), `amc-${name}-`));
   const planes = await startControlPlanes({
@@ -31,19 +43,25 @@ export async function startWorld(name: string): Promise<World> {
     binDir,
     workDir: join(dir, 'clusters'),
   });
+  const raw = parse(readFileSync(exampleTopologyPath(), 'utf8')) as TopologyInput;
+  Object.assign(raw.remotes[0], { server: planes.clusters['cluster-1'].server, ...patch });
+  const topologyFile = join(dir, 'topology.yaml');
+  writeFileSync(topologyFile, stringify(raw));
+  return { dir, planes, topologyFile, topology: validateTopology(raw), binDir };
+}
+
+/** {@link startPlanes} with the built-in example as it is, and an offline Pulumi environment. */
+export async function startWorld(name: string): Promise<World> {
+  const world = await startPlanes(name);
   try {
-    const raw = parse(readFileSync(exampleTopologyPath(), 'utf8')) as TopologyInput & { remotes: { server: string }[] };
-    raw.remotes[0].server = planes.clusters['cluster-1'].server;
-    const topologyFile = join(dir, 'topology.yaml');
-    writeFileSync(topologyFile, stringify(raw));
     // State secrets are encrypted with a passphrase, as a user's local backend would be.
     const env = {
-      ...(await preparePulumiEnv({ binDir, homeDir: join(dir, 'pulumi-home') })),
+      ...(await preparePulumiEnv({ binDir: world.binDir, homeDir: join(world.dir, 'pulumi-home') })),
       PULUMI_CONFIG_PASSPHRASE: 'argo-multicluster-integration',
     };
-    return { dir, planes, topologyFile, topology: validateTopology(raw), env, binDir };
+    return { ...world, env };
   } catch (e) {
-    await planes.stopAll();
+    await world.planes.stopAll();
     throw e;
   }
 }
@@ -102,4 +120,51 @@ export function cli(
       },
     );
   });
+}
+
+/**
+ * What the GitOps controller tests start from: `synth` of `topologyFile` applied with server-side apply (the remote
+ * first), the profiles printed by `profile` once the token controller filled the token, applied too, Argo's CRDs, and
+ * the real controller started as the synthesized Deployment says.
+ * @returns the controller and the profiles as `profile` printed them
+ */
+export async function startGitopsController(opts: Planes): Promise<{ controller: ControllerHandle; profiles: string }> {
+  const { planes, topology } = opts;
+  const k = (context: string, args: string[], input?: string) => kubectl(planes.kubeconfigPath, context, args, input);
+  const out = join(opts.dir, 'gitops');
+  const synth = await cli(['synth', '-f', opts.topologyFile, '-o', out]);
+  if (synth.code !== 0) throw new Error(`synth failed: ${synth.stderr}`);
+  const remote = topology.remotes[0];
+  k(remote.name, ['apply', '--server-side', '-k', join(out, remote.name)]);
+  k(topology.local.name, ['apply', '--server-side', '-k', join(out, topology.local.name)]);
+  const token = tokenSecretName(topology.local.name, remote.tokenGeneration);
+  await waitFor(
+    'the token controller to fill the token',
+    async () =>
+      k(remote.name, ['get', 'secret', token, '-n', remote.namespaces[0], '-o', 'jsonpath={.data.token}']) !== '',
+  );
+  const profile = await cli([
+    'profile',
+    '-f',
+    opts.topologyFile,
+    '--remote',
+    remote.name,
+    '--kubeconfig',
+    planes.kubeconfigPath,
+  ]);
+  if (profile.code !== 0) throw new Error(`profile failed: ${profile.stderr}`);
+  k(topology.local.name, ['apply', '--server-side', '-f', '-'], profile.stdout);
+  applyArgoCrds(planes.kubeconfigPath, topology.local.name, opts.binDir);
+  const local = planes.clusters[topology.local.name];
+  const controller = await startController({
+    binDir: opts.binDir,
+    dir: opts.dir,
+    adminKubeconfig: planes.kubeconfigPath,
+    localContext: topology.local.name,
+    localServer: local.server,
+    localCaData: local.caData,
+    localObjects: objects(topology).get(topology.local.name)!,
+    servers: [local.server, planes.clusters[remote.name].server],
+  });
+  return { controller, profiles: profile.stdout };
 }

@@ -98,5 +98,7 @@ export const REMOTE_DEFAULTS = {
   createNamespaces: true,
   tokenGeneration: 0,
   artifactSecrets: [],
+  artifactConfigMaps: [],
   manageSharedObjects: true,
+  profilePerNamespace: false,
 };

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { manifestYaml } from '../../../../constructs';
+import { manifestYaml, parseTopologyYaml } from '../../../../constructs';
 import { CLI, ROOT, cli, example, find, objects, topologyFile } from '../../support/helpers';
 import { runCli } from '../../support/in-process-cli';
 import { listTree } from '../../support/output-helpers';
@@ -279,6 +279,37 @@ describe('profile', () => {
     );
     expect(r).toEqual({ code: 0, stdout: manifestYaml(written), stderr: '' });
     expect(kube.connects).toEqual([{ context: 'admin@c1', kubeconfig: '/k' }]);
+  });
+
+  test('profilePerNamespace: --remote <remote> prints every profile of it as one stream, <remote>-<namespace> one', async () => {
+    const credentials = { token: 'the-token', caData: 'Q0E=' };
+    fakeKube(() => ({
+      data: { token: Buffer.from(credentials.token).toString('base64'), 'ca.crt': credentials.caData },
+    }));
+    const patch = (t: any) =>
+      Object.assign(t.remotes[0], { namespaces: ['team-a', 'team-b'], profilePerNamespace: true });
+    const file = topologyFile(work, 'per-namespace', patch);
+    const plain = objects(
+      { ...parseTopologyYaml(readFileSync(file, 'utf8')), secrets: { mode: 'plain' as const } },
+      { credentials: new Map([['cluster-1', credentials]]) },
+    ).get('cluster-0')!;
+    const written = (ns: string) => manifestYaml(find(plain, 'Secret', `argo.cluster-1-${ns}`, 'argo'));
+    expect(await runCli(['profile', '-f', file, '--remote', 'cluster-1'])).toEqual({
+      code: 0,
+      stdout: `${written('team-a')}---\n${written('team-b')}`,
+      stderr: '',
+    });
+    expect(await runCli(['profile', '-f', file, '--remote', 'cluster-1-team-b'])).toEqual({
+      code: 0,
+      stdout: written('team-b'),
+      stderr: '',
+    });
+    expect(await runCli(['profile', '-f', file, '--remote', 'cluster-2'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'error: profile: --remote "cluster-2" is not in the topology; valid values: cluster-1, cluster-1-team-a, cluster-1-team-b\n',
+    });
   });
 
   test('a remote it cannot read fails with exit 1', async () => {

@@ -125,6 +125,29 @@ async function rotate(clusters: Clusters, t = raised(), opts: Partial<RotateOpti
 }
 
 describe('rotateToken', () => {
+  test('profilePerNamespace: every profile of the remote gets the one new token', async () => {
+    const t = topology((r) =>
+      Object.assign(r.remotes[0], { tokenGeneration: 1, namespaces: ['default', 'team-b'], profilePerNamespace: true }),
+    );
+    const clusters = new Clusters([{ name: OLD, type: SA_TOKEN }], undefined);
+    const paths = ['default', 'team-b'].map((ns) => `/api/v1/namespaces/argo/secrets/argo.cluster-1-${ns}`);
+    for (const path of paths) clusters.put('cluster-0', path, { data: { kubeconfig: profileData(tokenOf(OLD)) } });
+    const { done, log, kube } = await rotate(clusters, t);
+    await expect(done).resolves.toBeUndefined();
+    expect(log).toEqual([
+      `created token Secret default/${NEW} in cluster-1`,
+      'rewrote profile argo/argo.cluster-1-default in cluster-0',
+      'rewrote profile argo/argo.cluster-1-team-b in cluster-0',
+      'rolling deployment argo/workflow-controller in cluster-0',
+      `deleted old token Secret default/${OLD} in cluster-1`,
+    ]);
+    for (const path of paths) {
+      expect(kube.calls.find((c) => c.method === 'PATCH' && c.path === path)!.body).toEqual({
+        data: { kubeconfig: profileData(tokenOf(NEW)) },
+      });
+    }
+  });
+
   test('new token Secret, its token in the profile, the controller rolled and awaited, then every other generation deleted', async () => {
     const clusters = new Clusters(
       [

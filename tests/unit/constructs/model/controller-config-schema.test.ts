@@ -8,12 +8,12 @@ import { topologyIssues } from '../../support/constructs';
 import { topology } from '../../support/helpers';
 
 const KNOWN_KEYS =
-  'known keys: artifactRepository, containerRuntimeExecutor, containerRuntimeExecutors, dockerSockPath, executor, images, initialDelay, instanceID, kubeConfig, kubeletInsecure, kubeletPort, links, mainContainer, metricsConfig, namespace, namespaceParallelism, navColor, nodeEvents, parallelism, persistence, podGCDeleteDelayDuration, podGCGracePeriodSeconds, podSpecLogStrategy, resourceRateLimit, retentionPolicy, telemetryConfig, workflowDefaults, workflowRestrictions';
+  'known keys: artifactRepository, containerRuntimeExecutor, containerRuntimeExecutors, dockerSockPath, executor, images, initialDelay, instanceID, kubeConfig, kubeletInsecure, kubeletPort, links, mainContainer, metricsConfig, namespace, namespaceParallelism, navColor, nodeEvents, parallelism, persistence, podGCDeleteDelayDuration, podGCGracePeriodSeconds, podSpecLogStrategy, resourceRateLimit, retentionPolicy, sso, telemetryConfig, workflowDefaults, workflowRestrictions';
 const NOT_A_KEY =
   'is not a controller config key (this controller would ignore it without a word, released ones exit on it); ';
 
 describe('the controller config keys', () => {
-  test('are exactly the fields of config/config.go at e89b35277d', () => {
+  test("are exactly the fields of config/config.go at e89b35277d, and argo-server's sso", () => {
     expect(CONTROLLER_CONFIG_KEYS).toEqual([
       'artifactRepository',
       'containerRuntimeExecutor',
@@ -40,6 +40,7 @@ describe('the controller config keys', () => {
       'podSpecLogStrategy',
       'resourceRateLimit',
       'retentionPolicy',
+      'sso',
       'telemetryConfig',
       'workflowDefaults',
       'workflowRestrictions',
@@ -73,11 +74,22 @@ describe('the controller config keys', () => {
     expect(explainUnknownConfigKey(key)).toBe(message);
   });
 
+  test("argo-server's keys in this ConfigMap (sso, links, navColor) are accepted as written", () => {
+    const config = {
+      sso: { issuer: 'https://dex.example.com', clientId: { name: 'argo-sso', key: 'client-id' }, scopes: ['groups'] },
+      links: [{ name: 'Logs', scope: 'workflow', url: 'https://logs.example.com/${metadata.name}' }],
+      navColor: '#ff0000',
+    };
+    expect(topology((t) => (t.local.controller.config = config)).local.controller.config).toEqual(config);
+  });
+
+  test('sso that is not a mapping is refused as argo-server would fail on it', () => {
+    expect(topologyIssues((t) => (t.local.controller.config.sso = 'dex'))).toEqual([
+      { path: 'local.controller.config.sso', value: 'dex', message: 'has the wrong type: expected record' },
+    ]);
+  });
+
   test.each([
-    [
-      'sso',
-      "is argo-server's setting, not the controller's (config/config.go at e89b35277d has no such field); remove it",
-    ],
     [
       'columns',
       'is not read by this controller (config/config.go at e89b35277d has no such field; later releases added it for the UI); remove it',
@@ -107,6 +119,52 @@ describe('the controller config keys', () => {
       editDistance('a', 'a'),
       editDistance('flaw', 'lawn'),
     ]).toEqual([3, 3, 3, 0, 2]);
+  });
+});
+
+describe('the container runtime executor', () => {
+  const NOT_EMISSARY =
+    "is not supported with remotes: the pns and k8sapi executors watch pods and get pods/log with the workflow pods' ServiceAccount (workflow/executor/k8sapi/client.go), kubelet gets nodes/proxy cluster-wide and docker needs the node's Docker socket, none of which the remote executor Role grants; valid: emissary (the default, also when unset)";
+
+  test.each(['pns', 'k8sapi', 'kubelet', 'docker', ''])('containerRuntimeExecutor %j is refused', (name) => {
+    expect(topologyIssues((t) => (t.local.controller.config.containerRuntimeExecutor = name))).toEqual([
+      { path: 'local.controller.config.containerRuntimeExecutor', value: name, message: NOT_EMISSARY },
+    ]);
+  });
+
+  test('each containerRuntimeExecutors entry not named emissary is refused by its name', () => {
+    const selector = { matchLabels: { team: 'a' } };
+    expect(
+      topologyIssues(
+        (t) =>
+          (t.local.controller.config.containerRuntimeExecutors = [
+            { name: 'emissary', selector },
+            { name: 'pns', selector },
+            { selector },
+          ]),
+      ),
+    ).toEqual([
+      { path: 'local.controller.config.containerRuntimeExecutors[1].name', value: 'pns', message: NOT_EMISSARY },
+      { path: 'local.controller.config.containerRuntimeExecutors[2].name', value: undefined, message: NOT_EMISSARY },
+    ]);
+  });
+
+  test('containerRuntimeExecutors that is not a list is refused', () => {
+    expect(topologyIssues((t) => (t.local.controller.config.containerRuntimeExecutors = 'pns'))).toEqual([
+      {
+        path: 'local.controller.config.containerRuntimeExecutors',
+        value: 'pns',
+        message: 'must be a list of { name, selector } (config/container_runtime_executors.go), each name emissary',
+      },
+    ]);
+  });
+
+  test('emissary is accepted in both keys', () => {
+    const config = {
+      containerRuntimeExecutor: 'emissary',
+      containerRuntimeExecutors: [{ name: 'emissary', selector: { matchLabels: { team: 'a' } } }],
+    };
+    expect(topology((t) => (t.local.controller.config = config)).local.controller.config).toEqual(config);
   });
 });
 

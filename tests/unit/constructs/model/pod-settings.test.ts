@@ -4,8 +4,12 @@ import { topologyIssues } from '../../support/constructs';
 const NOT_QUALIFIED =
   'is not a qualified name: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric, with an optional "<dns-subdomain>/" prefix';
 const SETTABLE =
-  'the flags you may set: burst, container-runtime-executor, executor-image-pull-policy, executor-plugins, gloglevel, managed-namespace, pod-cleanup-workers, qps, workflow-ttl-workers, workflow-workers, request-timeout';
+  'the flags you may set: burst, container-runtime-executor, executor-image-pull-policy, executor-plugins, gloglevel, pod-cleanup-workers, qps, workflow-ttl-workers, workflow-workers, request-timeout';
 const IDENTITY = `would replace the controller's identity or API server: it talks to its own cluster as its ServiceAccount (the in-cluster config), and reaches remotes only through their profiles`;
+const NOT_EMISSARY =
+  "is not supported with remotes: the pns and k8sapi executors watch pods and get pods/log with the workflow pods' ServiceAccount (workflow/executor/k8sapi/client.go), kubelet gets nodes/proxy cluster-wide and docker needs the node's Docker socket, none of which the remote executor Role grants; valid: emissary (the default, also when unset)";
+const MANAGED_NAMESPACE =
+  'is not supported: with --namespaced it moves where the controller watches workflows and profiles (cmd/workflow-controller/main.go; without it the flag is ignored), while the Roles, the profiles and the admission policy are written for local.namespace; set local.namespace instead';
 
 describe('controller pod settings (named as the Argo Workflows Helm chart names them)', () => {
   // Each: a setting, a bad value for it, and the one problem reported: where, the value there, and why.
@@ -132,6 +136,42 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
       '50',
       'must be one flag, as --name or --name=value (the controller takes no positional arguments; give a value with "=")',
     ],
+    ['extraArgs', ['--managed-namespace=team-a'], 'extraArgs[0]', '--managed-namespace=team-a', MANAGED_NAMESPACE],
+    [
+      'extraArgs',
+      ['--container-runtime-executor=pns'],
+      'extraArgs[0]',
+      '--container-runtime-executor=pns',
+      NOT_EMISSARY,
+    ],
+    [
+      'extraEnv',
+      [{ name: 'ARGO_CONTAINER_RUNTIME_EXECUTOR', value: 'k8sapi' }],
+      'extraEnv[0].value',
+      'k8sapi',
+      `sets the controller's --container-runtime-executor (it reads ARGO_CONTAINER_RUNTIME_EXECUTOR for a flag it is not given), which ${NOT_EMISSARY}`,
+    ],
+    [
+      'extraEnv',
+      [{ name: 'ARGO_CONTAINER_RUNTIME_EXECUTOR', valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }],
+      'extraEnv[0].valueFrom',
+      { configMapKeyRef: { name: 'c', key: 'k' } },
+      `sets the controller's --container-runtime-executor (it reads ARGO_CONTAINER_RUNTIME_EXECUTOR for a flag it is not given), which ${NOT_EMISSARY}`,
+    ],
+    [
+      'extraEnv',
+      [{ name: 'ARGO_MANAGED_NAMESPACE', value: 'team-a' }],
+      'extraEnv[0].name',
+      'ARGO_MANAGED_NAMESPACE',
+      `sets the controller's --managed-namespace (it reads ARGO_MANAGED_NAMESPACE for a flag it is not given), which ${MANAGED_NAMESPACE}`,
+    ],
+    [
+      'extraEnv',
+      [{ name: 'ARGO_NAMESPACED', value: 'true' }],
+      'extraEnv[0].name',
+      'ARGO_NAMESPACED',
+      "sets the controller's --namespaced (it reads ARGO_NAMESPACED for a flag it is not given), which is set by this package: set local.controller.namespaced",
+    ],
     [
       'extraEnv',
       [{ name: 'LEADER_ELECTION_IDENTITY', value: 'x' }],
@@ -230,7 +270,7 @@ describe('one rule for extraArgs and extraEnv: nothing replaces the controller i
       {
         path: 'local.controller.extraEnv[0].name',
         value: envOf(flag),
-        message: `is read by the controller as --${flag}, which ${IDENTITY}; ${SETTABLE}`,
+        message: `sets the controller's --${flag} (it reads ${envOf(flag)} for a flag it is not given), which ${IDENTITY}; ${SETTABLE}`,
       },
     ]);
   });
@@ -246,7 +286,7 @@ describe('one rule for extraArgs and extraEnv: nothing replaces the controller i
       {
         path: 'local.controller.extraEnv[0].name',
         value: envOf(flag),
-        message: `is read by the controller as --${flag}, which is set by this package: ${reason}`,
+        message: `sets the controller's --${flag} (it reads ${envOf(flag)} for a flag it is not given), which is set by this package: ${reason}`,
       },
     ]);
   });
@@ -339,6 +379,19 @@ describe('what the API server would refuse of the pod settings', () => {
         : [],
     );
   });
+});
+
+test('emissary, the flags and variables of no concern, and ARGO_ variables that are no flag pass', () => {
+  expect(
+    topologyIssues((t) => {
+      t.local.controller.extraArgs = ['--container-runtime-executor=emissary', '--qps=50'];
+      t.local.controller.extraEnv = [
+        { name: 'ARGO_CONTAINER_RUNTIME_EXECUTOR', value: 'emissary' },
+        { name: 'ARGO_QPS', value: '50' },
+        { name: 'ARGO_TRACE', value: '1' },
+      ];
+    }),
+  ).toEqual([]);
 });
 
 describe('what the Deployment takes of the settings', () => {

@@ -58,16 +58,15 @@ describe('field rules', () => {
     expect(topologyIssues((t) => (t.remotes[0].executorServiceAccount = 'a'.repeat(244)))).toEqual([]);
   });
 
-  test('artifactSecrets must be Secret names, each once', () => {
-    expect(topologyIssues((t) => (t.remotes[0].artifactSecrets = ['Bad_Name']))).toEqual([
-      {
-        path: 'remotes[0].artifactSecrets[0]',
-        value: 'Bad_Name',
-        message: 'must be a Secret name (DNS-1123 subdomain)',
-      },
+  test.each([
+    ['artifactSecrets', 'Secret'],
+    ['artifactConfigMaps', 'ConfigMap'],
+  ])('%s must be %s names, each once', (field, kind) => {
+    expect(topologyIssues((t) => (t.remotes[0][field] = ['Bad_Name']))).toEqual([
+      { path: `remotes[0].${field}[0]`, value: 'Bad_Name', message: `must be a ${kind} name (DNS-1123 subdomain)` },
     ]);
-    expect(topologyIssues((t) => (t.remotes[0].artifactSecrets = ['a', 'a']))).toEqual([
-      { path: 'remotes[0].artifactSecrets', value: ['a', 'a'], message: 'must not list a Secret twice' },
+    expect(topologyIssues((t) => (t.remotes[0][field] = ['a', 'a']))).toEqual([
+      { path: `remotes[0].${field}`, value: ['a', 'a'], message: `must not list a ${kind} twice` },
     ]);
   });
 

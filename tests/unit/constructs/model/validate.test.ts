@@ -79,7 +79,7 @@ describe('every problem is reported in one run', () => {
         path: 'remotes[0].namespace',
         value: 'x',
         message:
-          'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, manageSharedObjects',
+          'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, artifactConfigMaps, manageSharedObjects, profilePerNamespace',
       },
     ]);
   });
@@ -253,6 +253,52 @@ describe('rules that relate fields', () => {
         value: [{ name: 'r' }],
         message:
           'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+      },
+    ]);
+  });
+
+  test('artifact ConfigMaps are refused where this topology does not write the executor Role', () => {
+    expect(
+      topologyIssues((t) =>
+        Object.assign(t.remotes[0], { artifactConfigMaps: ['krb5-conf'], manageSharedObjects: false }),
+      ),
+    ).toEqual([
+      {
+        path: 'remotes[0].artifactConfigMaps',
+        value: ['krb5-conf'],
+        message:
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+      },
+    ]);
+  });
+
+  test('profilePerNamespace: not with access: cluster; each <remote>-<namespace> a new cluster name of at most 63', () => {
+    expect(
+      topologyIssues((t) => {
+        Object.assign(t.remotes[0], {
+          namespaces: ['team-a', 'x'.repeat(60)],
+          profilePerNamespace: true,
+          access: 'cluster',
+        });
+        t.remotes.push({ name: 'cluster-1-team-a', server: 'https://c2.example.com' });
+      }),
+    ).toEqual([
+      {
+        path: 'remotes[0].profilePerNamespace',
+        value: true,
+        message:
+          'cannot be combined with access: cluster, whose profile serves any namespace through a ClusterRole; choose one',
+      },
+      {
+        path: 'remotes[0].namespaces[1]',
+        value: 'x'.repeat(60),
+        message: `makes the profile cluster name "cluster-1-${'x'.repeat(60)}" (profilePerNamespace), longer than 63 characters (it is a label value)`,
+      },
+      {
+        path: 'remotes[1].name',
+        value: 'cluster-1-team-a',
+        message:
+          'is already used by remotes[0].namespaces[0] (profile cluster cluster-1-team-a); cluster names must be unique',
       },
     ]);
   });

@@ -68,6 +68,20 @@ describe("the local controller's identity", () => {
     ]);
   });
 
+  test('profilePerNamespace: the whole Role in each namespace, and nothing cluster-wide', () => {
+    const remote = remoteObjects(
+      topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], profilePerNamespace: true })),
+    );
+    for (const ns of ['team-a', 'team-b']) {
+      expect(find(remote, 'Role', 'argo.cluster-0', ns).rules).toEqual(POD_RULES);
+      expect(find(remote, 'RoleBinding', 'argo.cluster-0', ns).subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'argo.cluster-0', namespace: 'team-a' },
+      ]);
+    }
+    expect(remote.filter((o) => o.kind.startsWith('Cluster') && o.kind !== 'ClusterRoleBinding')).toEqual([]);
+    expect(remote.filter((o) => o.kind.startsWith('ClusterRole'))).toEqual([]);
+  });
+
   test('access: cluster uses one ClusterRole and no Roles for the identity', () => {
     const remote = remoteObjects(topology((r) => (r.remotes[0].access = 'cluster')));
     expect(remote.filter((o) => o.kind === 'Role').map((o) => o.metadata.name)).toEqual(['executor']);
@@ -141,6 +155,12 @@ describe('ControllerIdentity used on its own', () => {
       'tokenGeneration',
       -1,
       'Too small: expected number to be >=0',
+    ],
+    [
+      { localCluster: 'c0', namespaces: ['default'], access: 'cluster', profilePerNamespace: true },
+      'profilePerNamespace',
+      true,
+      'cannot be combined with access: cluster, whose profile serves any namespace through a ClusterRole',
     ],
     [
       { localCluster: 'c0', namespaces: ['default'], acess: 'cluster' },

@@ -1,14 +1,16 @@
 import { ExecutorRbac, TopologyError } from '../../../../constructs';
-import { executorRules } from '../../../../constructs/objects/rbac-rules';
 import { MANAGED_LABELS, objectNames, remoteObjects, synthesized } from '../../support/constructs';
 import { constructIssues, example, find, topology, validateAgainstKubernetesSchema } from '../../support/helpers';
 
 const EXECUTOR_ROLE_REF = { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'executor' };
+const TASK_RESULT_WRITES = [
+  { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] },
+];
 
 describe('executor RBAC', () => {
   test('Role executor (create, patch task results) bound to system:serviceaccount:default:default', () => {
     const remote = remoteObjects(example());
-    expect(find(remote, 'Role', 'executor', 'default').rules).toEqual(executorRules());
+    expect(find(remote, 'Role', 'executor', 'default').rules).toEqual(TASK_RESULT_WRITES);
     const binding = find(remote, 'RoleBinding', 'default-executor', 'default');
     expect(binding.roleRef).toEqual(EXECUTOR_ROLE_REF);
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'default', namespace: 'default' }]);
@@ -16,19 +18,35 @@ describe('executor RBAC', () => {
     expect(remote.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toEqual(['argo.cluster-0']);
   });
 
-  test('artifactSecrets: the executor may get exactly those Secrets, in every remote namespace, and nothing else', () => {
+  test('artifactSecrets grant nothing: the controller mounts them into the pod, the executor reads files', () => {
     const remote = remoteObjects(
       topology((r) =>
         Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds', 'gcs-key'] }),
       ),
     );
     for (const ns of ['team-a', 'team-b']) {
-      expect(find(remote, 'Role', 'executor', ns).rules).toEqual(executorRules(['s3-creds', 'gcs-key']));
+      expect(find(remote, 'Role', 'executor', ns).rules).toEqual(TASK_RESULT_WRITES);
     }
     // The Secrets hold credentials: they are copied by the stack or created by the user, never written as YAML.
     expect(remote.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual([
       'argo.cluster-0.service-account-token',
     ]);
+  });
+
+  test('artifactConfigMaps: the executor may get exactly those ConfigMaps, in every remote namespace, and nothing else', () => {
+    const remote = remoteObjects(
+      topology((r) =>
+        Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactConfigMaps: ['krb5-conf'] }),
+      ),
+    );
+    for (const ns of ['team-a', 'team-b']) {
+      expect(find(remote, 'Role', 'executor', ns).rules).toEqual([
+        ...TASK_RESULT_WRITES,
+        { apiGroups: [''], resources: ['configmaps'], resourceNames: ['krb5-conf'], verbs: ['get'] },
+      ]);
+    }
+    // They are the user's, created in each namespace: never written here.
+    expect(remote.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
   });
 
   test('a named executor ServiceAccount is created and bound in every namespace', () => {

@@ -24,6 +24,11 @@ function policyObjects(ns: string) {
             message: `Secrets labelled workflows.argoproj.io/cluster are Argo Workflows multi-cluster profiles; in this cluster they may only be created in namespace ${ns} (policy ${name})`,
             reason: 'Forbidden',
           },
+          {
+            expression: `!has(object.metadata.labels) || !('workflows.argoproj.io/cluster' in object.metadata.labels) || object.metadata.labels['workflows.argoproj.io/cluster'] != ''`,
+            message: `The workflows.argoproj.io/cluster label of a profile names its remote cluster and must not be empty: the controller takes "" for its local cluster and crashes when such a Secret is deleted (controller_profiles.go removeProfile) (policy ${name})`,
+            reason: 'Invalid',
+          },
         ],
       },
     },
@@ -40,7 +45,7 @@ const admission = (list: { apiVersion: string }[]) =>
   list.filter((m) => m.apiVersion.startsWith('admissionregistration'));
 
 describe('the profile admission policy', () => {
-  test('is in the local cluster by default and refuses labelled Secrets outside the profile namespace', () => {
+  test('is in the local cluster by default and refuses labelled Secrets outside the profile namespace, and an empty label anywhere', () => {
     const t = topology((r) => (r.local.namespace = 'wf'));
     expect(admission(localObjects(t))).toEqual(policyObjects('wf'));
     for (const [cluster, list] of objects(t)) {

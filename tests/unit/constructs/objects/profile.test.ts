@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { Profile, profileMetadata } from '../../../../constructs';
+import { Profile, profileMetadata, profileTargets } from '../../../../constructs';
 import { MANAGED_LABELS, localObjects, synthesized } from '../../support/constructs';
 import { constructIssues, example, find, objects, topology } from '../../support/helpers';
 
@@ -27,7 +27,7 @@ const decoded = (secret: any) => parse(Buffer.from(secret.data.kubeconfig, 'base
 describe('profile metadata', () => {
   test('label and both annotations per the facts', () => {
     const t = example();
-    expect(profileMetadata(t, t.remotes[0])).toEqual({
+    expect(profileMetadata(t, t.remotes[0], profileTargets(t.remotes[0])[0])).toEqual({
       name: 'argo.cluster-1',
       namespace: 'argo',
       labels: PROFILE_LABELS,
@@ -40,7 +40,7 @@ describe('profile metadata', () => {
       topology((r) => (r.remotes[0].namespaces = ['a', 'b'])),
       topology((r) => (r.remotes[0].access = 'cluster')),
     ]) {
-      expect(profileMetadata(t, t.remotes[0]).annotations).toEqual({
+      expect(profileMetadata(t, t.remotes[0], profileTargets(t.remotes[0])[0]).annotations).toEqual({
         'workflows.argoproj.io/workflow-namespace': 'argo',
         'workflows.argoproj.io/namespace': '',
       });
@@ -52,9 +52,67 @@ describe('profile metadata', () => {
       r.local.namespace = 'wf';
       delete r.remotes[0].workflowNamespace;
     });
-    expect(profileMetadata(t, t.remotes[0]).annotations['workflows.argoproj.io/workflow-namespace']).toBe('wf');
+    expect(
+      profileMetadata(t, t.remotes[0], profileTargets(t.remotes[0])[0]).annotations[
+        'workflows.argoproj.io/workflow-namespace'
+      ],
+    ).toBe('wf');
     const any = topology((r) => (r.remotes[0].workflowNamespace = ''));
-    expect(profileMetadata(any, any.remotes[0]).annotations['workflows.argoproj.io/workflow-namespace']).toBe('');
+    expect(
+      profileMetadata(any, any.remotes[0], profileTargets(any.remotes[0])[0]).annotations[
+        'workflows.argoproj.io/workflow-namespace'
+      ],
+    ).toBe('');
+  });
+});
+
+describe('a profile per namespace (profilePerNamespace)', () => {
+  const perNamespace = (mode: 'plain' | 'external') =>
+    topology((r) => {
+      Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], profilePerNamespace: true });
+      r.secrets = mode === 'plain' ? { mode } : { store: { name: 'cluster-1-tokens' } };
+    });
+
+  test('one Secret per namespace, cluster name <remote>-<namespace>, each serving its namespace, one token', () => {
+    const t = perNamespace('plain');
+    const local = objects(t, { credentials: new Map([['cluster-1', { token: 'tok-123', caData: 'Q0FEQVRB' }]]) }).get(
+      'cluster-0',
+    )!;
+    expect(local.filter((o) => o.kind === 'Secret').map((o) => o.metadata)).toEqual(
+      ['team-a', 'team-b'].map((ns) => ({
+        name: `argo.cluster-1-${ns}`,
+        namespace: 'argo',
+        labels: { ...MANAGED_LABELS, 'workflows.argoproj.io/cluster': `cluster-1-${ns}` },
+        annotations: { 'workflows.argoproj.io/workflow-namespace': 'argo', 'workflows.argoproj.io/namespace': ns },
+      })),
+    );
+    for (const ns of ['team-a', 'team-b']) {
+      expect(decoded(find(local, 'Secret', `argo.cluster-1-${ns}`, 'argo'))).toEqual(
+        kubeconfig('https://cluster-1.example.com:6443', 'Q0FEQVRB', 'tok-123'),
+      );
+    }
+  });
+
+  test('external: an ExternalSecret per namespace, with the same label and annotations', () => {
+    const local = localObjects(perNamespace('external'));
+    expect(
+      local
+        .filter((o) => o.kind === 'ExternalSecret')
+        .map((o: any) => [o.metadata.name, o.spec.target.template.metadata.labels['workflows.argoproj.io/cluster']]),
+    ).toEqual([
+      ['argo.cluster-1-team-a', 'cluster-1-team-a'],
+      ['argo.cluster-1-team-b', 'cluster-1-team-b'],
+    ]);
+  });
+
+  test('profileTargets: the default remote has one, named after it', () => {
+    expect(profileTargets(topology((r) => (r.remotes[0].namespaces = ['a', 'b'])).remotes[0])).toEqual([
+      { cluster: 'cluster-1', namespace: '' },
+    ]);
+    expect(profileTargets(perNamespace('plain').remotes[0])).toEqual([
+      { cluster: 'cluster-1-team-a', namespace: 'team-a' },
+      { cluster: 'cluster-1-team-b', namespace: 'team-b' },
+    ]);
   });
 });
 
@@ -206,6 +264,34 @@ describe('Profile used on its own', () => {
     expect(constructIssues(Profile, { local, remote })).toEqual([['', { local, remote }, message]]);
     const both = { local, remote, credentials: { token: 'T', caData: 'Q0E=' }, store: { name: 'vault' } };
     expect(constructIssues(Profile, both)).toEqual([['', both, message]]);
+  });
+
+  test('servedNamespace: one of the namespaces with profilePerNamespace, and only then', () => {
+    const credentials = { token: 'T', caData: 'Q0E=' };
+    const perNamespace = { ...remote, namespaces: ['team-a', 'team-b'], profilePerNamespace: true };
+    expect(constructIssues(Profile, { local, remote: perNamespace, credentials, servedNamespace: 'team-c' })).toEqual([
+      [
+        'servedNamespace',
+        'team-c',
+        'must be one of remote.namespaces (team-a, team-b) with remote.profilePerNamespace',
+      ],
+    ]);
+    expect(constructIssues(Profile, { local, remote, credentials, servedNamespace: 'default' })).toEqual([
+      [
+        'servedNamespace',
+        'default',
+        'is only for a remote with profilePerNamespace: true (otherwise the one profile serves its namespaces)',
+      ],
+    ]);
+    const written = synthesized(
+      (c) => new Profile(c, 'p', { local, remote: perNamespace, credentials, servedNamespace: 'team-b' }),
+    );
+    expect(written.map((o) => [o.metadata.name, o.metadata.annotations])).toEqual([
+      [
+        'argo.cluster-1-team-b',
+        { 'workflows.argoproj.io/workflow-namespace': 'argo', 'workflows.argoproj.io/namespace': 'team-b' },
+      ],
+    ]);
   });
 
   test('refuses a manifest where props are expected', () => {

@@ -1,4 +1,9 @@
-import { controllerWorkflowRules, executorRules } from '../../../../constructs/objects/rbac-rules';
+import {
+  controllerWorkflowRules,
+  EXECUTOR_RULES,
+  executorRules,
+  SECRET_RULES,
+} from '../../../../constructs/objects/rbac-rules';
 
 // The rules of upstream's cluster install around the workflow templates, which depend on the scope.
 const BEFORE_TEMPLATES = [
@@ -33,12 +38,10 @@ const AFTER_TEMPLATES = [
   },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['create', 'get', 'delete'] },
-  // Profiles: released roles only get Secrets; the multi-cluster controller lists and watches the labelled ones.
-  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
 ];
 
 describe("the controller's workflow rules", () => {
-  test('cluster-wide: upstream rules, cluster workflow templates, plus secrets get, list, watch', () => {
+  test('cluster-wide: upstream rules and cluster workflow templates (Secrets are granted apart)', () => {
     expect(controllerWorkflowRules(true)).toEqual([
       ...BEFORE_TEMPLATES,
       {
@@ -68,18 +71,23 @@ describe("the controller's workflow rules", () => {
   });
 });
 
+test('Secrets: released roles only get them; the multi-cluster controller lists and watches the profiles', () => {
+  expect(SECRET_RULES).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }]);
+});
+
 describe("the executor's rules", () => {
   const TASK_RESULTS = { apiGroups: ['argoproj.io'], resources: ['workflowtaskresults'], verbs: ['create', 'patch'] };
 
-  test('write task results, nothing more', () => {
+  test('write task results, nothing more: no Secret (artifact Secrets are mounted, executor.go GetSecret reads files)', () => {
+    expect(EXECUTOR_RULES).toEqual([TASK_RESULTS]);
     expect(executorRules()).toEqual([TASK_RESULTS]);
     expect(executorRules([])).toEqual([TASK_RESULTS]);
   });
 
-  test('and get exactly the named artifact Secrets: one Get by name (executor.go GetSecrets), no list or watch', () => {
-    expect(executorRules(['s3-creds', 'gcs-key'])).toEqual([
+  test('and get exactly the named ConfigMaps: one Get by name (hdfs.go krbConfigConfigMap, executor.go GetConfigMapKey)', () => {
+    expect(executorRules(['krb5-conf', 'krb5-conf-b'])).toEqual([
       TASK_RESULTS,
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['s3-creds', 'gcs-key'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['krb5-conf', 'krb5-conf-b'], verbs: ['get'] },
     ]);
   });
 });

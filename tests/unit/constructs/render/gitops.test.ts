@@ -54,14 +54,14 @@ describe('the GitOps tree', () => {
   /** The part of PROFILES.md about cluster-1 (what precedes it is in the snapshot). */
   const profileSection = (t: Topology) => {
     const notes = gitopsTree(t, buildCharts(t)).get('cluster-0/PROFILES.md')!;
-    return notes.slice(notes.indexOf('- `argo.cluster-1`'));
+    return notes.slice(notes.indexOf('- `argo.cluster-1'));
   };
-  const MAKE_PROFILE = (namespace: string) => [
-    '- `argo.cluster-1` in namespace `argo`, from the token Secret',
+  const MAKE_PROFILE = (namespace: string, cluster = 'cluster-1') => [
+    `- \`argo.${cluster}\` in namespace \`argo\`, from the token Secret`,
     `  \`argo.cluster-0.service-account-token\` of \`argo.cluster-0\` in \`cluster-1\`/\`${namespace}\`:`,
     '',
     '  ```sh',
-    '  argo-multicluster profile -f TOPOLOGY --remote cluster-1 | kubeseal -o yaml > argo.cluster-1.sealed.yaml',
+    `  argo-multicluster profile -f TOPOLOGY --remote ${cluster} | kubeseal -o yaml > argo.${cluster}.sealed.yaml`,
     '  ```',
     '',
   ];
@@ -83,12 +83,21 @@ describe('the GitOps tree', () => {
       [
         ...MAKE_PROFILE('team-a'),
         '  Artifact credentials are not written here either: create `s3-creds` in `team-a`, `team-b` of `cluster-1`',
-        '  (the executor may `get` exactly these names there).',
+        '  (the controller mounts them into the workflow pods there; no identity reads them through the API).',
         '',
         '  This profile serves any namespace, and the controller build this package targets never deletes its task results',
         '  (README, "Controller builds"): delete them yourself now and then.',
         '',
       ].join('\n'),
+    );
+  });
+
+  test("profilePerNamespace: PROFILES.md tells how to make each namespace's profile; its task results are deleted", () => {
+    const t = topology((r) =>
+      Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], profilePerNamespace: true }),
+    );
+    expect(profileSection(t)).toBe(
+      [...MAKE_PROFILE('team-a', 'cluster-1-team-a'), ...MAKE_PROFILE('team-a', 'cluster-1-team-b')].join('\n'),
     );
   });
 

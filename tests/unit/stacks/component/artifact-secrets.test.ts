@@ -87,4 +87,5 @@ test('a stack per cluster holds one side only: it copies nothing and warns on it
   } finally {
     warn.mockRestore();
   }
-});
+  // Three components, each settled by copied()'s fixed second of waiting: past jest's 5 s default on a busy machine.
+}, 60_000);

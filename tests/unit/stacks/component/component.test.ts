@@ -5,6 +5,7 @@ import {
   TopologyInput,
   profileKubeconfig,
   profileMetadata,
+  profileTargets,
 } from '../../../../constructs';
 import { exampleInput, objects, objectsWithProfiles, topology } from '../../support/helpers';
 import { type Registered, b64, clusterOf, mockEngine } from '../../support/pulumi-mocks';
@@ -77,7 +78,7 @@ describe('ArgoMultiCluster component', () => {
     expect(profile.inputs).toEqual({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: profileMetadata(t, t.remotes[0]),
+      metadata: profileMetadata(t, t.remotes[0], profileTargets(t.remotes[0])[0]),
       type: 'Opaque',
       stringData: secretWire({
         kubeconfig: profileKubeconfig(t, t.remotes[0], { token: 'token-of-cluster-1', caData: b64('CA-of-cluster-1') }),
@@ -85,6 +86,26 @@ describe('ArgoMultiCluster component', () => {
     });
     const resource = mc.clusters.get('cluster-0')!.resources.get('cluster-0/Secret/argo/argo.cluster-1') as any;
     expect(await pulumi.isSecret(resource.stringData)).toBe(true);
+  });
+
+  test('profilePerNamespace: a profile Secret per namespace, each with the remote kubeconfig, named in the profiles output', async () => {
+    const t = topology((r) =>
+      Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], profilePerNamespace: true }),
+    );
+    const { mc, k8s } = await applied(t);
+    const kubeconfig = profileKubeconfig(t, t.remotes[0], {
+      token: 'token-of-cluster-1',
+      caData: b64('CA-of-cluster-1'),
+    });
+    for (const target of profileTargets(t.remotes[0])) {
+      const profile = k8s.find((r) => r.name === `amc/cluster-0/Secret/argo/argo.${target.cluster}`)!;
+      expect(profile.inputs.metadata).toEqual(profileMetadata(t, t.remotes[0], target));
+      expect(profile.inputs.stringData).toEqual(secretWire({ kubeconfig }));
+    }
+    expect(await new Promise((resolve) => mc.profiles.apply(resolve))).toEqual({
+      'cluster-1-team-a': { name: 'argo.cluster-1-team-a', namespace: 'argo' },
+      'cluster-1-team-b': { name: 'argo.cluster-1-team-b', namespace: 'argo' },
+    });
   });
 
   test('the checksum covers the live profiles, exactly as plain-mode synth computes it from the same credentials', async () => {
