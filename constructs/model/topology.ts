@@ -54,6 +54,19 @@ const httpsUrl = z.string().superRefine((value, ctx) => {
   for (const message of serverUrlProblems(value)) ctx.addIssue({ code: 'custom', message });
 });
 
+/** A list of names of one kind of namespaced object, each at most once, as the API server takes them. */
+function objectNames(kind: 'Secret' | 'ConfigMap') {
+  return z
+    .array(
+      z
+        .string()
+        .max(253, `must be at most 253 characters (a ${kind} name)`)
+        .regex(DNS1123_SUBDOMAIN, `must be a ${kind} name (DNS-1123 subdomain)`),
+    )
+    .refine((names) => new Set(names).size === names.length, `must not list a ${kind} twice`)
+    .default([]);
+}
+
 const storeRef = z.strictObject({
   /** Name of the external-secrets.io store. */
   name: z.string().max(253, 'must be at most 253 characters').regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain'),
@@ -121,26 +134,10 @@ const remoteSchema = z.strictObject({
   secretStore: storeRef.optional(),
   // Artifact repository Secrets each remote namespace needs: the controller mounts them into the workflow pod
   // (workflowpod.go) and the executor reads the files (executor.go GetSecret), so they are copied there, not granted.
-  artifactSecrets: z
-    .array(
-      z
-        .string()
-        .max(253, 'must be at most 253 characters (a Secret name)')
-        .regex(DNS1123_SUBDOMAIN, 'must be a Secret name (DNS-1123 subdomain)'),
-    )
-    .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice')
-    .default([]),
+  artifactSecrets: objectNames('Secret'),
   // ConfigMaps the executor gets by name in its own namespace: HDFS artifacts' krbConfigConfigMap
   // (workflow/artifacts/hdfs/hdfs.go CreateDriver -> executor.go GetConfigMapKey, a Get in the pod's namespace).
-  artifactConfigMaps: z
-    .array(
-      z
-        .string()
-        .max(253, 'must be at most 253 characters (a ConfigMap name)')
-        .regex(DNS1123_SUBDOMAIN, 'must be a ConfigMap name (DNS-1123 subdomain)'),
-    )
-    .refine((names) => new Set(names).size === names.length, 'must not list a ConfigMap twice')
-    .default([]),
+  artifactConfigMaps: objectNames('ConfigMap'),
   manageSharedObjects: z.boolean().default(true),
   /**
    * A profile per remote namespace, with the cluster name `<remote>-<namespace>`, instead of one profile serving any
