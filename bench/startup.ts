@@ -10,6 +10,7 @@ import type * as World from '../tests/integration/harness/world';
 import type * as PulumiCli from '../tests/integration/harness/pulumiCli';
 import { argoMultiClusterProgram } from '../stacks/program/program';
 import { PROJECT, configKey } from '../stacks/program/stack-names';
+import type { Machine } from './machine';
 import { RunError } from './run-error';
 
 /** One way of running the program, measured. */
@@ -27,27 +28,28 @@ const isFirstResource = (e: { resourcePreEvent?: { metadata: { type: string } } 
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** `pulumi up` in `dir` as a process; the first resource is seen by following its event log as it is written. */
-function cliUp(dir: string, env: Record<string, string>, stack: string, log: string): Promise<[number, number]> {
+/** `pulumi up` in `dir` as a process; the first resource is its first such event on stdout (`--json`), as printed. */
+function cliUp(dir: string, env: Record<string, string>, stack: string): Promise<[number, number]> {
   const start = process.hrtime.bigint();
   const secs = () => Number(process.hrtime.bigint() - start) / 1e9;
   let first: number | undefined;
-  const child = spawn(
-    'pulumi',
-    ['up', '--yes', '--skip-preview', '--non-interactive', '--stack', stack, '--event-log', log],
-    { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn('pulumi', ['up', '--yes', '--skip-preview', '--non-interactive', '--json', '--stack', stack], {
+    cwd: dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  child.stdout.on('data', (d) => (output += d));
+  let pending = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+    pending += d;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    if (first === undefined && lines.some((l) => l.startsWith('{') && isFirstResource(JSON.parse(l)))) first = secs();
+  });
   child.stderr.on('data', (d) => (output += d));
-  const poll = setInterval(() => {
-    if (first !== undefined || !fs.existsSync(log)) return;
-    const lines = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
-    if (lines.some((l) => isFirstResource(JSON.parse(l)))) first = secs();
-  }, 20);
   return new Promise((resolve, reject) =>
     child.on('exit', (code) => {
-      clearInterval(poll);
       if (code !== 0 || first === undefined) reject(new RunError(`pulumi up exited ${code}:\n${output}`));
       else resolve([first, secs()]);
     }),
@@ -72,35 +74,37 @@ export async function benchStartup(opts: {
   work: string;
   log: (s: string) => void;
 }): Promise<StartupRow[]> {
-  const world: typeof World = await import('../tests/integration/harness/world');
-  const cli: typeof PulumiCli = await import('../tests/integration/harness/pulumiCli');
+  const harness: typeof World & typeof PulumiCli = {
+    ...(await import('../tests/integration/harness/world')),
+    ...(await import('../tests/integration/harness/pulumiCli')),
+  };
   fs.mkdirSync(opts.work, { recursive: true });
-  const w = await world.startWorld('startup');
+  const world = await harness.startWorld('startup');
   try {
-    const dir = cli.cloneProject(w.dir);
+    const dir = harness.cloneProject(world.dir);
     const config: [string, string, boolean][] = [
-      [configKey('topology'), w.topologyFile, false],
+      [configKey('topology'), world.topologyFile, false],
       [configKey('skipAwait'), 'true', false],
-      [configKey('kubeconfigs.cluster-0'), w.planes.kubeconfigPath, true],
-      [configKey('kubeconfigs.cluster-1'), w.planes.kubeconfigPath, true],
+      [configKey('kubeconfigs.cluster-0'), world.planes.kubeconfigPath, true],
+      [configKey('kubeconfigs.cluster-1'), world.planes.kubeconfigPath, true],
     ];
-    const rows: StartupRow[] = [];
     const ways: [string, Record<string, string> | undefined][] = [
-      ['`pulumi up` on Pulumi.yaml (ts-node, type-checked: as shipped)', w.env],
+      ['`pulumi up` on Pulumi.yaml (ts-node, type-checked: as shipped)', world.env],
       [
         '`pulumi up` on Pulumi.yaml, PULUMI_NODEJS_TRANSPILE_ONLY=true (no type check)',
         {
-          ...w.env,
+          ...world.env,
           PULUMI_NODEJS_TRANSPILE_ONLY: 'true',
         },
       ],
       ['Automation API, program inline (as `fleet`)', undefined],
     ];
+    // The ways take turns within each round, so that a change in the machine's load falls on all of them alike.
+    const first: number[][] = ways.map(() => []);
+    const total: number[][] = ways.map(() => []);
     let n = 0;
-    for (const [label, env] of ways) {
-      const first: number[] = [];
-      const total: number[] = [];
-      for (let i = 0; i < opts.runs; i++) {
+    for (let i = 0; i < opts.runs; i++) {
+      for (const [w, [label, env]] of ways.entries()) {
         const stack = `s${++n}`;
         opts.log(`${label} run ${i + 1}\n`);
         if (env) {
@@ -111,18 +115,18 @@ export async function benchStartup(opts: {
               dir,
               env,
             );
-          const [f, t] = await cliUp(dir, env, stack, path.join(w.dir, `${stack}.jsonl`));
-          first.push(f);
-          total.push(t);
+          const [f, t] = await cliUp(dir, env, stack);
+          first[w].push(f);
+          total[w].push(t);
           await pulumiCommand(['destroy', '--yes', '--skip-preview', '--stack', stack], dir, env);
         } else {
           const s = await LocalWorkspace.createOrSelectStack(
             { stackName: stack, projectName: PROJECT, program: argoMultiClusterProgram },
             {
-              workDir: fs.mkdtempSync(path.join(w.dir, 'ws-')),
-              pulumiCommand: await PulumiCommand.get({ root: path.dirname(w.binDir) }),
-              envVars: w.env,
-              projectSettings: { name: PROJECT, runtime: 'nodejs', backend: { url: w.env.PULUMI_BACKEND_URL } },
+              workDir: fs.mkdtempSync(path.join(world.dir, 'ws-')),
+              pulumiCommand: await PulumiCommand.get({ root: path.dirname(world.binDir) }),
+              envVars: world.env,
+              projectSettings: { name: PROJECT, runtime: 'nodejs', backend: { url: world.env.PULUMI_BACKEND_URL } },
             },
           );
           for (const [k, v, secret] of config) await s.setConfig(k, { value: v, secret }, true);
@@ -130,26 +134,31 @@ export async function benchStartup(opts: {
           const secs = () => Number(process.hrtime.bigint() - start) / 1e9;
           let f: number | undefined;
           await s.up({ onEvent: (e) => f === undefined && isFirstResource(e) && (f = secs()) });
-          total.push(secs());
+          total[w].push(secs());
           if (f === undefined) throw new RunError('the inline up reported no resource');
-          first.push(f);
+          first[w].push(f);
           await s.destroy();
         }
       }
-      rows.push({ path: label, firstResourceSeconds: median(first), upSeconds: median(total), runs: opts.runs });
     }
+    const rows: StartupRow[] = ways.map(([label], w) => ({
+      path: label,
+      firstResourceSeconds: median(first[w]),
+      upSeconds: median(total[w]),
+      runs: opts.runs,
+    }));
     return rows;
   } finally {
-    await w.planes.stopAll();
+    await world.planes.stopAll();
   }
 }
 
 /** The table of bench/startup-results.md. */
-export function startupMarkdown(rows: StartupRow[], machine: { cpu: string; cores: number; node: string }): string {
+export function startupMarkdown(rows: StartupRow[], machine: Machine): string {
   return [
     '# `pulumi up` start-up',
     '',
-    `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; built-in example on two real control planes; medians of ${rows[0]?.runs} runs, seconds.`,
+    `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${machine.loadAverage.join(' / ')} at the start, ${machine.date.slice(0, 10)}; the built-in example on two real control planes; medians of ${rows[0]?.runs} runs (the ways taking turns), seconds. "First resource" is from the command's start to the engine's first resource event; for the Automation API the program is already loaded in the calling process, and its clock starts at \`up()\`.`,
     '',
     '| how the program runs | first resource | whole `up` |',
     '|---|---:|---:|',
