@@ -18,6 +18,8 @@ function spelling(name: string, spec: FlagSpec): string {
 export function nearest(word: string, candidates: readonly string[]): string | undefined {
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {
+    // Never close when the lengths differ by more than two edits: no distance of a megabyte-long word is computed.
+    if (Math.abs(word.length - candidate.length) > 2) continue;
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (!best || distance < best.distance) best = { candidate, distance };
   }
@@ -70,4 +72,65 @@ export function packageVersion(): string {
     }
     if (dirname(dir) === dir) throw new Error('the package.json of argo-multicluster is missing from the package');
   }
+}
+
+/**
+ * What parseArgs accepts but would make a command silently wrong, explained, or undefined: a flag given twice (the
+ * last would win unseen) and a string value that is empty or has white space at either end (`--kubeconfig ""` falls back to the default kubeconfig, `-o ''`
+ * names the current folder, a trailing newline makes a look-alike folder).
+ */
+export function flagValueProblem(
+  command: string,
+  args: readonly string[],
+  accepted: Readonly<Record<string, FlagSpec>>,
+): string | undefined {
+  const { tokens } = parseArgs({ args: [...args], options: accepted, strict: false, tokens: true });
+  const seen = new Map<string, string>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const spec = accepted[token.name];
+    if (!spec) continue;
+    const flag = spelling(token.name, spec);
+    const value = spec.type === 'string' ? (token.value ?? '') : '';
+    const shown = JSON.stringify(value);
+    if (seen.has(token.name)) {
+      const first = seen.get(token.name)!;
+      const both = spec.type === 'string' ? ` (${JSON.stringify(first)} and ${shown})` : '';
+      return `${command}: ${flag} is given twice${both}; give it once`;
+    }
+    seen.set(token.name, value);
+    if (spec.type !== 'string') continue;
+    if (value === '') return `${command}: ${flag} is empty; give a value (leave the flag out for its default)`;
+    if (value.trim() !== value)
+      return `${command}: ${flag} ${shown} has white space at its start or end, which would name another path or value; give it without`;
+  }
+  return undefined;
+}
+
+/**
+ * A value joined to a short flag (`-fFILE`), explained, or undefined. parseArgs would read `-file` as the file "ile";
+ * refused before {@link unknownFlag}, which would otherwise name a letter of the value as an unknown flag.
+ */
+export function joinedShortValue(
+  command: string,
+  args: readonly string[],
+  accepted: Readonly<Record<string, FlagSpec>>,
+): string | undefined {
+  const takesValue = (arg: string) =>
+    arg.startsWith('--')
+      ? !arg.includes('=') && accepted[arg.slice(2)]?.type === 'string'
+      : Object.values(accepted).some((spec) => spec.type === 'string' && arg === `-${spec.short}`);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') break;
+    if (takesValue(arg)) {
+      i++; // the next argument is this flag's value, whatever it looks like
+      continue;
+    }
+    if (!/^-[^-]/.test(arg) || arg.length <= 2) continue;
+    const entry = Object.entries(accepted).find(([, spec]) => spec.short === arg[1] && spec.type === 'string');
+    if (entry)
+      return `${command}: "${arg}" joins its value to -${arg[1]}; write -${arg[1]} ${JSON.stringify(arg.slice(2))} or --${entry[0]}=${arg.slice(2)}`;
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { InputTooLargeError, readInputFile } from '../model/input-file';
+import { rememberCredentials } from '../model/redact';
 import { RequestOptions, request } from 'node:https';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
@@ -95,6 +96,35 @@ function userSecrets(doc: Record<string, unknown>): string[] {
   return found.sort((a, b) => b.length - a.length);
 }
 
+/** The credential values of a kubeconfig user (as the file or the library names them), for redaction. */
+function credentialStrings(user: Readonly<Record<string, unknown>>): string[] {
+  const fields = ['token', 'password', 'client-key-data', 'keyData', 'client-certificate-data', 'certData'];
+  return fields.map((f) => user[f]).filter((v): v is string => typeof v === 'string');
+}
+
+/**
+ * What one request's options carry that identifies the caller: the Authorization header whole and without its scheme,
+ * basic-auth user information and its base64 form, a key or its passphrase. Remembered for redaction, as an exec
+ * plugin's or auth provider's token is known only once the request is authenticated.
+ */
+function sentCredentials(opts: RequestOptions): string[] {
+  const found: string[] = [];
+  const headers = (opts.headers ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() !== 'authorization' || typeof value !== 'string') continue;
+    found.push(value, value.replace(/^\S+\s+/, ''));
+  }
+  if (typeof opts.auth === 'string') {
+    found.push(opts.auth, opts.auth.slice(opts.auth.indexOf(':') + 1), Buffer.from(opts.auth).toString('base64'));
+  }
+  const { key, passphrase } = opts as { key?: unknown; passphrase?: unknown };
+  for (const v of [key, passphrase]) {
+    if (typeof v === 'string') found.push(v);
+    else if (Buffer.isBuffer(v)) found.push(v.toString('utf8'));
+  }
+  return found;
+}
+
 function redact(message: string, secrets: readonly string[]): string {
   return secrets.reduce((m, s) => m.split(s).join('(redacted)'), message);
 }
@@ -104,8 +134,9 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
   const files = kubeconfigPaths(explicitKubeconfig).map((path) => {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readInputFile(path, 'kubeconfig').toString('utf8');
     } catch (e) {
+      if (e instanceof InputTooLargeError) throw new Error(`kubeconfig ${path} ${e.message}`);
       throw new Error(`cannot read kubeconfig ${path}: ${(e as Error).message}`);
     }
     return { path, text, doc: parseKubeconfig(text, `kubeconfig ${path}`) };
@@ -151,6 +182,7 @@ export async function connect(context: string, explicitKubeconfig?: string): Pro
     currentContext: context,
   });
   const secrets = files.flatMap((f) => userSecrets(f.doc));
+  rememberCredentials(credentialStrings(user.entry));
   return {
     context,
     server: kc.getCurrentCluster()!.server.replace(/\/+$/, ''),
@@ -176,9 +208,13 @@ function withTokenFile(user: NamedEntry, doc: Record<string, unknown>, base: str
   if (user.token || typeof tokenFile !== 'string') return user;
   const path = isAbsolute(tokenFile) ? tokenFile : join(base, tokenFile);
   try {
-    return { ...user, token: readFileSync(path, 'utf8').trim() };
+    return { ...user, token: readInputFile(path, 'tokenFile').toString('utf8').trim() };
   } catch (e) {
-    throw new Error(`kubeconfig user "${user.name}": cannot read its tokenFile ${path}: ${(e as Error).message}`);
+    const why =
+      e instanceof InputTooLargeError
+        ? `its tokenFile ${path} ${e.message}`
+        : `cannot read its tokenFile ${path}: ${(e as Error).message}`;
+    throw new Error(`kubeconfig user "${user.name}": ${why}`);
   }
 }
 
@@ -254,6 +290,7 @@ export function connectWithKubeconfigText(text: string, source: string): KubeCon
   const cert = bytes(u['client-certificate-data']);
   const key = bytes(u['client-key-data']);
   const token = typeof u.token === 'string' ? u.token : undefined;
+  rememberCredentials(credentialStrings(u));
   const servername = typeof c['tls-server-name'] === 'string' ? c['tls-server-name'] : undefined;
   const insecure = c['insecure-skip-tls-verify'] === true;
   return {
@@ -281,31 +318,75 @@ export class KubeApiError extends Error {
 export type KubeMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
+ * How long one request may take in all: connecting, TLS, the answer's headers and its whole body. A socket timeout
+ * alone is restarted by every byte, so a server that trickles one byte every few seconds held a command for hours.
+ */
+export const REQUEST_DEADLINE_MS = 10_000;
+/** How long all the cluster requests of one command may take together: `rotate` waits up to 5 minutes for a rollout. */
+export const COMMAND_DEADLINE_MS = 15 * 60_000;
+/** The most of one answer kept in memory: a list of every Secret's metadata of a large cluster is far less. */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+let command = { ends: Number.POSITIVE_INFINITY, ms: Number.POSITIVE_INFINITY };
+
+/**
+ * Starts the overall deadline of one command's cluster requests (default {@link COMMAND_DEADLINE_MS}): a request sent
+ * later gets what is left of it, and none is sent once it has passed.
+ */
+export function startCommandDeadline(ms = COMMAND_DEADLINE_MS): void {
+  command = { ends: Date.now() + ms, ms };
+}
+
+/**
  * Sends one JSON request and returns the parsed body. `accept` may ask for another representation, e.g. a
- * PartialObjectMetadataList, so that a list carries no Secret data.
+ * PartialObjectMetadataList, so that a list carries no Secret data. The whole request ends within `timeoutMs` (and
+ * within the command's deadline, see {@link startCommandDeadline}), and an answer above {@link MAX_RESPONSE_BYTES} is
+ * refused.
  */
 export async function kubeRequest<T>(
   conn: KubeConnection,
   method: KubeMethod,
   path: string,
   body?: unknown,
-  timeoutMs = 10_000,
+  timeoutMs = REQUEST_DEADLINE_MS,
   accept = 'application/json',
 ): Promise<T> {
+  const what = `${method} ${path} on ${conn.context} (${conn.server})`;
+  const left = command.ends - Date.now();
+  const overall = `the command's overall deadline of ${command.ms / 1000} s (all its cluster requests together)`;
+  if (left <= 0) throw new KubeApiError(`${what}: not sent, ${overall} has passed`);
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const options: RequestOptions = {
     method,
-    timeout: timeoutMs,
     headers: {
       accept,
       ...(payload ? { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {}),
     },
   };
   await conn.authenticate(options);
+  rememberCredentials(sentCredentials(options));
   return new Promise<T>((resolvePromise, reject) => {
+    let settled = false;
+    const settle = (error: Error | undefined, value?: T) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        reject(error);
+        req.destroy();
+      } else resolvePromise(value as T);
+    };
     const req = request(`${conn.server}${path}`, options, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_RESPONSE_BYTES)
+          settle(
+            new KubeApiError(`${what}: the answer is larger than ${MAX_RESPONSE_BYTES / 2 ** 20} MiB, the most read`),
+          );
+        else chunks.push(c);
+      });
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         if ((res.statusCode ?? 500) >= 300) {
@@ -315,18 +396,29 @@ export async function kubeRequest<T>(
           } catch {
             /* not a Status object: keep the raw text */
           }
-          reject(new KubeApiError(`${method} ${path} on ${conn.context}: ${res.statusCode} ${reason}`, res.statusCode));
+          settle(new KubeApiError(`${method} ${path} on ${conn.context}: ${res.statusCode} ${reason}`, res.statusCode));
           return;
         }
         try {
-          resolvePromise(JSON.parse(text) as T);
+          settle(undefined, JSON.parse(text) as T);
         } catch {
-          reject(new KubeApiError(`${method} ${path} on ${conn.context}: the response is not JSON`, res.statusCode));
+          settle(new KubeApiError(`${method} ${path} on ${conn.context}: the response is not JSON`, res.statusCode));
         }
       });
+      res.on('error', (e) => settle(new KubeApiError(`${what}: the answer broke off: ${e.message}`)));
     });
-    req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
-    req.on('error', (e) => reject(new KubeApiError(`${conn.context} (${conn.server}) is unreachable: ${e.message}`)));
+    const timer = setTimeout(
+      () =>
+        settle(
+          new KubeApiError(
+            left < timeoutMs
+              ? `${what}: ${overall} passed before the answer was complete`
+              : `${what}: no complete answer within ${timeoutMs / 1000} s (connection, TLS, headers and body together)`,
+          ),
+        ),
+      Math.min(timeoutMs, left),
+    );
+    req.on('error', (e) => settle(new KubeApiError(`${conn.context} (${conn.server}) is unreachable: ${e.message}`)));
     req.end(payload);
   });
 }

@@ -3,17 +3,19 @@ import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildCharts } from '../objects/charts';
 import { exampleTopologyPath } from '../model/example';
-import { gitopsTree, writeTreeAtomically } from '../render/gitops';
+import { gitopsTree, isGitopsPath, writeTreeAtomically } from '../render/gitops';
 import { gitopsAppFiles, type GitopsAppsOptions } from '../render/gitops-apps';
 import { manifestYaml, type Manifest } from '../render/manifests';
 import { allProfiles, profileKubeconfig, profileSecretManifest, type RemoteCredentials } from '../objects/profile';
-import { redactText } from '../model/redact';
+import { forgetCredentials, redactText } from '../model/redact';
 import { DEFAULT_LOCAL_NAMESPACE } from '../model/names';
+import { DNS1123_LABEL } from '../model/kubernetes';
 import { TopologyError, loadTopologyFile } from '../model/validate';
 import { readRemoteCredentials } from './credentials';
+import { startCommandDeadline } from './kube-client';
 import { InitInputError, initPulumi } from './init-pulumi';
 import { configKey } from '../../stacks/program/stack-names';
-import { nearest, packageVersion, unknownFlag } from './flags';
+import { flagValueProblem, joinedShortValue, nearest, packageVersion, unknownFlag } from './flags';
 import { RotateInputError, rotateToken } from './rotate';
 import { formatReports, verifyProfiles } from './verify';
 
@@ -153,13 +155,19 @@ function parse(
   const options = Object.fromEntries(COMMAND_OPTIONS[command].map((name) => [name, OPTIONS[name]]));
   const takenBy = (flag: string) =>
     Object.keys(COMMAND_OPTIONS).filter((c) => COMMAND_OPTIONS[c].some((o) => o === flag));
+  const joined = joinedShortValue(command, args, options);
+  if (joined) throw new UsageError(joined);
   const unknown = unknownFlag(command, args, options, OPTIONS, takenBy);
   if (unknown) throw new UsageError(`${unknown}\n\n${HELP[command]}`);
+  let values: ReturnType<typeof parse>;
   try {
-    return parseArgs({ args, strict: true, options }).values as ReturnType<typeof parse>;
+    values = parseArgs({ args, strict: true, options }).values as ReturnType<typeof parse>;
   } catch (e) {
     throw new UsageError(`${command}: ${(e as Error).message}\n\n${HELP[command]}`);
   }
+  const problem = flagValueProblem(command, args, options);
+  if (problem) throw new UsageError(problem);
+  return values;
 }
 
 async function plainCredentials(topology: ReturnType<typeof loadTopologyFile>, kubeconfig?: string) {
@@ -167,6 +175,20 @@ async function plainCredentials(topology: ReturnType<typeof loadTopologyFile>, k
   for (const remote of topology.remotes)
     credentials.set(remote.name, await readRemoteCredentials(topology, remote, { kubeconfig }));
   return credentials;
+}
+
+/**
+ * `$CDK8S_OUTDIR`, when set. Set but empty it would name the current folder, which synth replaces as a whole, and with
+ * white space at an end a look-alike folder: both are refused.
+ */
+function outDirFromEnvironment(): string | undefined {
+  const dir = process.env.CDK8S_OUTDIR;
+  if (dir === undefined) return undefined;
+  if (dir === '' || dir.trim() !== dir)
+    throw new UsageError(
+      `synth: $CDK8S_OUTDIR is ${JSON.stringify(dir)}, ${dir === '' ? 'empty' : 'with white space at its start or end'}; unset it, correct it or give -o DIR`,
+    );
+  return dir;
 }
 
 /** The Argo CD / Flux options of `synth`, or undefined when none is asked for. */
@@ -220,6 +242,8 @@ export interface Output {
 /** Runs one CLI invocation and returns its exit code; output goes to the given streams. */
 export async function run(argv: string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
   const [command = '', ...rest] = argv;
+  // Credentials remembered for redaction belong to one command's kubeconfig (tests run many commands in one process).
+  forgetCredentials();
   try {
     if (command === '' || command === '--help' || command === '-h' || command === 'help') {
       out.write(`${HELP['']}\n`);
@@ -230,7 +254,11 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       return 0;
     }
     // Loaded only when asked for: it needs the optional Pulumi peer dependencies, which synth users may not have.
-    if (command === 'fleet') return await (await import('./fleet')).fleet(rest, out, err);
+    if (command === 'fleet') {
+      // fleet relays what Pulumi and the clusters say, which may quote a credential, on both streams.
+      const redacting = (o: Output): Output => ({ write: (t: string) => o.write(redactText(t)) });
+      return await (await import('./fleet')).fleet(rest, redacting(out), redacting(err));
+    }
     if (!(command in COMMAND_OPTIONS)) {
       const commands = [...Object.keys(COMMAND_OPTIONS), 'fleet'];
       const near = nearest(command, commands);
@@ -244,17 +272,25 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(`${HELP[command]}\n`);
       return 0;
     }
+    // Whatever the clusters do, a command that asks them ends: each request has its own deadline, all of them one.
+    startCommandDeadline();
     if (command === 'verify') {
       // verify reads the live clusters; a topology only adds what they cannot tell, so there is no default one.
       const topology = opts.file === undefined ? undefined : loadTopologyFile(opts.file);
       const context = opts.context ?? topology?.local.context;
       if (!context) throw new UsageError('verify: give --context (the local cluster) or -f TOPOLOGY');
+      if (opts.namespace !== undefined && !(opts.namespace.length <= 63 && DNS1123_LABEL.test(opts.namespace)))
+        // It goes into request paths: a "/" or "?" there would ask for something else.
+        throw new UsageError(
+          `verify: --namespace ${JSON.stringify(opts.namespace)} is not a namespace name; valid: a DNS-1123 label (lower-case letters, digits and "-", starting and ending alphanumeric, at most 63 characters)`,
+        );
       const namespace = opts.namespace ?? topology?.local.namespace ?? DEFAULT_LOCAL_NAMESPACE;
       const { text, ok } = formatReports(
         await verifyProfiles({ context, kubeconfig: opts.kubeconfig, namespace, topology }),
         namespace,
       );
-      out.write(text);
+      // The report quotes what remote servers answered; a server may echo the request's credentials.
+      out.write(redactText(text));
       return ok ? 0 : 1;
     }
     if (command === 'init-pulumi') {
@@ -280,6 +316,10 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       return 0;
     }
     if (command === 'synth') {
+      if (opts.kubeconfig !== undefined && topology.secrets.mode !== 'plain')
+        throw new UsageError(
+          `synth: --kubeconfig is read only with secrets.mode "plain" (for the remote tokens), and ${file} has secrets.mode "${topology.secrets.mode}"; leave --kubeconfig out`,
+        );
       let credentials: Map<string, RemoteCredentials> | undefined;
       if (topology.secrets.mode === 'plain') {
         err.write(
@@ -287,11 +327,14 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
         );
         credentials = await plainCredentials(topology, opts.kubeconfig);
       }
-      const outDir = opts.out ?? process.env.CDK8S_OUTDIR ?? 'dist';
+      const outDir = opts.out ?? outDirFromEnvironment() ?? 'dist';
       const apps = gitopsAppOptions(opts, outDir);
       const tree = gitopsTree(topology, buildCharts(topology, { credentials }));
       if (apps) for (const [path, content] of gitopsAppFiles(topology, apps)) tree.set(path, content);
-      const changed = writeTreeAtomically(outDir, tree, { onWarning: (m) => err.write(`warning: ${m}\n`) });
+      const changed = writeTreeAtomically(outDir, tree, {
+        onWarning: (m) => err.write(`warning: ${redactText(m)}\n`),
+        isOwnPath: isGitopsPath,
+      });
       out.write(
         `${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`,
       );
@@ -316,7 +359,7 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       await rotateToken(topology, remote, {
         kubeconfig: opts.kubeconfig,
         noWait: opts['no-wait'],
-        log: (line) => out.write(`${line}\n`),
+        log: (line) => out.write(`${redactText(line)}\n`),
       });
       return 0;
     }

@@ -5,9 +5,9 @@ import type { TopologyIssue } from './validate';
 
 /**
  * The API server's size limits, checked on the topology so that `validate` refuses what the server would. The
- * controller ConfigMap is the one object whose size the user controls (every name and label is bounded by the
- * schema, and no user value becomes an annotation); a ConfigMap's data may hold at most 1 MiB, which also keeps it
- * under etcd's 1.5 MiB request limit.
+ * controller ConfigMap is the one object whose size the user controls beyond what the schema bounds (every name and
+ * label, and the pod annotations' 256 KiB in pod-settings.ts); a ConfigMap's data may hold at most 1 MiB, which also
+ * keeps it under etcd's 1.5 MiB request limit.
  */
 
 /** The most data a ConfigMap may hold: the API server's `MaxSecretSize`, which it applies to ConfigMaps too. */

@@ -69,6 +69,20 @@ export function isTokenSecretName(localCluster: string, name: string): boolean {
   return name === base || (name.startsWith(`${base}.`) && /^[1-9]\d*$/.test(name.slice(base.length + 1)));
 }
 
+/** Whether `name` is a token Secret name of any local cluster's identity (a cluster name has no dot). */
+export function isAnyTokenSecretName(name: string): boolean {
+  const prefix = controllerIdentityName('');
+  const local = name.slice(prefix.length).split('.')[0];
+  return name.startsWith(prefix) && local !== '' && isTokenSecretName(local, name);
+}
+
+/** Whether `name` is the controller identity's name of any local cluster (`argo.<cluster>`, a cluster name has no dot). */
+export function isAnyControllerIdentityName(name: string): boolean {
+  const prefix = controllerIdentityName('');
+  const local = name.slice(prefix.length);
+  return name.startsWith(prefix) && local !== '' && !local.includes('.');
+}
+
 /** Name of the admission policy (and its binding) that keeps profile Secrets in the local namespace. */
 export function profileAdmissionPolicyName(namespace: string): string {
   return `argo-multicluster.profiles.${namespace}`;

@@ -46,6 +46,16 @@ function qualifiedMap<V extends z.ZodType>(value: V) {
   });
 }
 
+/**
+ * The API server's limit on an object's annotations, keys and values together (TotalAnnotationSizeLimitB), less the
+ * checksum annotation the Deployment adds to the pod template (its key and a SHA-256 in hex).
+ */
+const MAX_POD_ANNOTATION_BYTES = 256 * 1024 - (CHECKSUM_ANNOTATION.length + 64);
+
+function annotationBytes(annotations: Readonly<Record<string, string>>): number {
+  return Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+}
+
 /** A map of label keys to label values, as `nodeSelector` and `podLabels` take. */
 const labels = qualifiedMap(labelValue);
 
@@ -103,8 +113,132 @@ const affinity = z.strictObject({
   podAntiAffinity: affinityTerms.optional(),
 });
 
-/** Env var names the controller Deployment sets itself. */
-export const MANAGED_ENV = ['LEADER_ELECTION_IDENTITY'] as const;
+/**
+ * The flags of `workflow-controller` at the pinned commit that a topology may pass in `extraArgs` (or set through
+ * their `ARGO_<FLAG>` environment variable): its own tuning flags (cmd/workflow-controller/main.go) and the kubectl
+ * flag that only bounds request time. The controller exits on any flag it does not know.
+ */
+const SETTABLE_FLAGS = [
+  'burst',
+  'container-runtime-executor',
+  'executor-image-pull-policy',
+  'executor-plugins',
+  'gloglevel',
+  'pod-cleanup-workers',
+  'qps',
+  'workflow-ttl-workers',
+  'workflow-workers',
+  'request-timeout',
+] as const;
+
+/**
+ * The kubectl flags github.com/argoproj/pkg/kube/cli adds through client-go's clientcmd that choose the API server, the
+ * credentials or the user the controller acts as. The controller must talk to its own cluster as its own
+ * ServiceAccount (the in-cluster config); a flag here would hand its writes to another identity or another server.
+ */
+const IDENTITY_FLAGS = [
+  'as',
+  'as-group',
+  'as-uid',
+  'certificate-authority',
+  'client-certificate',
+  'client-key',
+  'cluster',
+  'context',
+  'insecure-skip-tls-verify',
+  'kubeconfig',
+  'password',
+  'server',
+  'tls-server-name',
+  'token',
+  'user',
+  'username',
+] as const;
+
+/** Flags the Deployment sets from topology fields, and the field to use instead. */
+const MANAGED_FLAGS: Readonly<Record<string, string>> = {
+  configmap: 'it is always workflow-controller-configmap, written by this package',
+  'executor-image': 'set local.controller.executorImage',
+  namespaced: 'set local.controller.namespaced',
+  loglevel: 'set local.controller.logging.level',
+  'log-format': 'set local.controller.logging.format',
+  namespace: 'the controller runs in local.namespace',
+};
+
+const IDENTITY_REASON =
+  "would replace the controller's identity or API server: it talks to its own cluster as its ServiceAccount (the in-cluster config), and reaches remotes only through their profiles";
+const SETTABLE_LIST = `the flags you may set: ${SETTABLE_FLAGS.join(', ')}`;
+
+/**
+ * Why the controller may not be given `--<name>` (with `value`, undefined when none is given or it is not known here),
+ * or undefined when it may: the one rule for a flag, whether given in `extraArgs` or through its environment variable.
+ * Besides the flags this package sets and those that replace the identity or API server: `--managed-namespace` (with
+ * `--namespaced` it moves where the controller watches workflows and profiles, cmd/workflow-controller/main.go, while
+ * Roles, profiles and the admission policy are written for local.namespace), and a container runtime executor other
+ * than emissary (see executorProblem).
+ */
+function controllerFlagProblem(name: string, value: string | undefined): string | undefined {
+  if (Object.hasOwn(MANAGED_FLAGS, name)) return `is set by this package: ${MANAGED_FLAGS[name]}`;
+  if ((IDENTITY_FLAGS as readonly string[]).includes(name)) return `${IDENTITY_REASON}; ${SETTABLE_LIST}`;
+  if (name === 'managed-namespace') {
+    return (
+      'is not supported: with --namespaced it moves where the controller watches workflows and profiles (cmd/workflow-controller/main.go; ' +
+      'without it the flag is ignored), while the Roles, the profiles and the admission policy are written for local.namespace; set local.namespace instead'
+    );
+  }
+  if (!(SETTABLE_FLAGS as readonly string[]).includes(name))
+    return `is not a flag of workflow-controller, which exits on unknown flags; ${SETTABLE_LIST}`;
+  if (name === 'container-runtime-executor') return executorProblem(value);
+  return undefined;
+}
+
+/**
+ * The controller binds every flag to `ARGO_<FLAG>` (viper with prefix ARGO, "-" read as "_", in
+ * cmd/workflow-controller/main.go) and takes the variable when the flag is not given; so each variable falls under
+ * its flag's rule. (At the pinned commit viper sees only the controller's own flags, not the kubectl ones cobra merges
+ * later; the kubectl ones are refused all the same, so that a later binding cannot turn them on.)
+ */
+const FLAG_OF_ENV: ReadonlyMap<string, string> = new Map(
+  [...SETTABLE_FLAGS, ...IDENTITY_FLAGS, ...Object.keys(MANAGED_FLAGS), 'managed-namespace'].map((flag) => [
+    `ARGO_${flag.toUpperCase().replace(/-/g, '_')}`,
+    flag,
+  ]),
+);
+
+/**
+ * Environment variables client-go reads in the controller that do what a refused flag does: the kubeconfig to load
+ * (clientcmd's loading rules), the API server of the in-cluster config (rest.InClusterConfig), the namespace the
+ * controller runs and elects its leader in (clientcmd reads POD_NAMESPACE before the ServiceAccount's namespace).
+ */
+const MANAGED_ENV_REASONS: Readonly<Record<string, string>> = {
+  LEADER_ELECTION_IDENTITY: 'is set by the Deployment itself (leader election needs the pod name)',
+  KUBECONFIG: `names a kubeconfig, which ${IDENTITY_REASON}`,
+  KUBERNETES_SERVICE_HOST: `sets the API server of the in-cluster config, which ${IDENTITY_REASON}`,
+  KUBERNETES_SERVICE_PORT: `sets the API server of the in-cluster config, which ${IDENTITY_REASON}`,
+  POD_NAMESPACE:
+    'sets the namespace the controller runs in (client-go reads it first): the controller runs in local.namespace',
+};
+
+/**
+ * Why the controller must not get the environment variable `e`, and the field of it to name, or undefined when it
+ * may. A value from a reference cannot be checked here, so it is refused wherever a checked value would be.
+ */
+function envProblem(e: {
+  name: string;
+  value?: string;
+  valueFrom?: unknown;
+}): { at: string; message: string } | undefined {
+  if (Object.hasOwn(MANAGED_ENV_REASONS, e.name)) return { at: 'name', message: MANAGED_ENV_REASONS[e.name] };
+  const flag = FLAG_OF_ENV.get(e.name);
+  if (flag === undefined) return undefined;
+  const problem = controllerFlagProblem(flag, e.valueFrom ? undefined : e.value);
+  if (!problem) return undefined;
+  return {
+    // A flag refused for its value is named at the value; one refused whatever its value, at the name.
+    at: flag === 'container-runtime-executor' ? (e.valueFrom ? 'valueFrom' : 'value') : 'name',
+    message: `sets the controller's --${flag} (it reads ${e.name} for a flag it is not given), which ${problem}`,
+  };
+}
 
 const envVar = z
   .strictObject({
@@ -131,23 +265,8 @@ const envVar = z
   .superRefine((e, ctx) => {
     if (e.value !== undefined && e.valueFrom !== undefined)
       ctx.addIssue({ code: 'custom', path: ['valueFrom'], message: 'cannot be given with value' });
-    if ((MANAGED_ENV as readonly string[]).includes(e.name))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['name'],
-        message: 'is set by the Deployment itself (leader election needs the pod name)',
-      });
-    const flag = flagOfEnv(e.name);
-    // A value from a reference cannot be checked here, so it is refused wherever a checked value would be.
-    const problem = flag && flagProblem(flag, e.valueFrom ? undefined : e.value);
-    if (flag && problem) {
-      const at = e.valueFrom ? 'valueFrom' : 'value';
-      ctx.addIssue({
-        code: 'custom',
-        path: [flag === 'container-runtime-executor' ? at : 'name'],
-        message: `sets the controller's --${flag} (it reads ${e.name} for a flag it is not given), which ${problem}`,
-      });
-    }
+    const problem = envProblem(e);
+    if (problem) ctx.addIssue({ code: 'custom', path: [problem.at], message: problem.message });
   });
 
 const extraEnv = z.array(envVar).superRefine((vars, ctx) => {
@@ -158,65 +277,23 @@ const extraEnv = z.array(envVar).superRefine((vars, ctx) => {
 });
 
 /**
- * The flags of `workflow-controller` at the pinned commit (cmd/workflow-controller/main.go, and the kubectl flags that
- * github.com/argoproj/pkg/kube/cli adds through client-go's clientcmd), which exits on any other.
+ * With more than one replica, `LEADER_ELECTION_DISABLE=true` (the only value the controller acts on) makes every
+ * replica run the controller at once, each writing the same workflows. A value from a reference is not known here, so
+ * it is refused too. Returns the index in `extraEnv` and the problem, or undefined.
  */
-const CONTROLLER_FLAGS = [
-  'burst',
-  'container-runtime-executor',
-  'executor-image-pull-policy',
-  'executor-plugins',
-  'gloglevel',
-  'managed-namespace',
-  'pod-cleanup-workers',
-  'qps',
-  'workflow-ttl-workers',
-  'workflow-workers',
-  'as',
-  'as-group',
-  'as-uid',
-  'certificate-authority',
-  'client-certificate',
-  'client-key',
-  'cluster',
-  'context',
-  'insecure-skip-tls-verify',
-  'kubeconfig',
-  'password',
-  'request-timeout',
-  'server',
-  'tls-server-name',
-  'token',
-  'user',
-  'username',
-] as const;
-
-/** Flags the Deployment sets from topology fields, and the field to use instead. */
-const MANAGED_FLAGS: Readonly<Record<string, string>> = {
-  configmap: 'it is always workflow-controller-configmap, written by this package',
-  'executor-image': 'set local.controller.executorImage',
-  namespaced: 'set local.controller.namespaced',
-  loglevel: 'set local.controller.logging.level',
-  'log-format': 'set local.controller.logging.format',
-  namespace: 'the controller runs in local.namespace',
-};
-
-/**
- * Why the controller may not be given flag `name` (with `value`, `undefined` when none is given), or undefined. Besides
- * the flags this package sets: `--managed-namespace` (with `--namespaced` it moves where the controller watches
- * workflows and profiles, cmd/workflow-controller/main.go, while Roles, profiles and the admission policy are written
- * for local.namespace), and a container runtime executor other than emissary (see executorProblem).
- */
-function flagProblem(name: string, value: string | undefined): string | undefined {
-  if (name in MANAGED_FLAGS) return `is set by this package: ${MANAGED_FLAGS[name]}`;
-  if (name === 'managed-namespace') {
-    return (
-      'is not supported: with --namespaced it moves where the controller watches workflows and profiles (cmd/workflow-controller/main.go; ' +
-      'without it the flag is ignored), while the Roles, the profiles and the admission policy are written for local.namespace; set local.namespace instead'
-    );
-  }
-  if (name === 'container-runtime-executor') return executorProblem(value);
-  return undefined;
+export function leaderElectionProblem(
+  extraEnvVars: readonly { name: string; value?: string; valueFrom?: unknown }[] | undefined,
+  replicas: number | undefined,
+): { index: number; message: string } | undefined {
+  if ((replicas ?? 1) <= 1) return undefined;
+  const index = (extraEnvVars ?? []).findIndex(
+    (v) => v.name === 'LEADER_ELECTION_DISABLE' && (v.value === 'true' || v.valueFrom !== undefined),
+  );
+  if (index < 0) return undefined;
+  return {
+    index,
+    message: `turns leader election off, so each of the ${replicas} replicas would run the controller at once; valid with replicas: 1 only (or leave it unset)`,
+  };
 }
 
 const extraArg = z.string().superRefine((arg, ctx) => {
@@ -229,28 +306,9 @@ const extraArg = z.string().superRefine((arg, ctx) => {
     });
     return;
   }
-  const name = match[1];
-  if (!(name in MANAGED_FLAGS) && !(CONTROLLER_FLAGS as readonly string[]).includes(name)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `is not a flag of workflow-controller, which exits on unknown flags; its flags: ${CONTROLLER_FLAGS.join(', ')}`,
-    });
-    return;
-  }
-  const problem = flagProblem(name, match[2]);
+  const problem = controllerFlagProblem(match[1], match[2]);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
-
-/**
- * The flag an environment variable sets: the controller reads `ARGO_<FLAG>` (upper case, "-" as "_") for every flag
- * it is not given (cmd/workflow-controller/main.go, viper.AutomaticEnv with prefix ARGO).
- */
-function flagOfEnv(name: string): string | undefined {
-  const flag = /^ARGO_([A-Z0-9_]+)$/.exec(name)?.[1].toLowerCase().replaceAll('_', '-');
-  return flag !== undefined && (flag in MANAGED_FLAGS || (CONTROLLER_FLAGS as readonly string[]).includes(flag))
-    ? flag
-    : undefined;
-}
 
 /** `logging`: the controller's `--loglevel` and `--log-format` (cmd/workflow-controller/main.go). */
 const logging = z.strictObject({
@@ -267,6 +325,9 @@ export const controllerPodSettingsShape = {
   podAnnotations: qualifiedMap(z.string())
     .refine((a) => !(CHECKSUM_ANNOTATION in a), {
       message: `must not set ${CHECKSUM_ANNOTATION}, which rolls the controller when its inputs change`,
+    })
+    .refine((a) => annotationBytes(a) <= MAX_POD_ANNOTATION_BYTES, {
+      message: `must be at most ${MAX_POD_ANNOTATION_BYTES} bytes, keys and values together: the API server takes 262144 (256 KiB) in all, and the Deployment adds its ${CHECKSUM_ANNOTATION}`,
     })
     .optional(),
   podLabels: labels

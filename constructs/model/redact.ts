@@ -19,13 +19,22 @@ const PLAIN_FIELDS = new Set([
 
 /** Whether a field (its last name in a path or config key such as `argo-multicluster:tokenGenerations`) holds a credential. */
 function namesCredential(field: string): boolean {
-  const name = /([A-Za-z0-9_-]+)[^A-Za-z0-9_-]*$/.exec(field)?.[1] ?? field;
+  // split, not a pattern anchored at the end: that one retries from every character, quadratic in a long key.
+  const name =
+    field
+      .split(/[^A-Za-z0-9_-]+/)
+      .filter(Boolean)
+      .pop() ?? field;
   return SECRET_NAME.test(name) && !PLAIN_FIELDS.has(name);
 }
 
+// Every pattern runs on every message, and messages quote user input: each must run in time linear in the text. A
+// pattern that may fail after scanning a run must not start again inside that run (a lookbehind on its first
+// character), and a lazy scan stops at the next place a match could start.
 const SECRET_SHAPES: RegExp[] = [
-  /-----BEGIN [A-Z0-9 ]+-----(?:[\s\S]*?-----END [A-Z0-9 ]+-----)?/g, // PEM: keys and certificates
-  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g, // a JWT, such as a ServiceAccount token
+  // PEM: keys and certificates; the body ends at the next BEGIN, so that many BEGINs without END are one scan
+  /-----BEGIN [A-Z0-9 ]{1,64}-----(?:(?:(?!-----BEGIN )[\s\S])*?-----END [A-Z0-9 ]{1,64}-----)?/g,
+  /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g, // a JWT, such as a ServiceAccount token
   /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, // a bootstrap token
   // base64 key or certificate data, and hex secrets; not an image digest (`sha256:<hex>`), which names no secret, and
   // not a long field name such as `requiredDuringSchedulingIgnoredDuringExecution`: 40 random base64 characters
@@ -42,17 +51,48 @@ export function looksSecret(text: string): boolean {
 
 /** `text` with the user information of any URL in it (`user:password@`) hidden. */
 function withoutUserinfo(text: string): string {
-  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/g, '$1(credentials hidden)@');
+  // A scheme starts where no scheme character stands before it: else each letter of a long word starts a scan.
+  return text.replace(/(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/g, '$1(credentials hidden)@');
+}
+
+/** Shorter strings are not remembered: hiding every "abc" would garble messages and protect nothing. */
+const MIN_REMEMBERED = 4;
+let remembered: RegExp | undefined;
+let rememberedList: string[] = [];
+
+/**
+ * Records credentials of the kubeconfig in use (a token, a password, key data, the Authorization header sent) so
+ * that {@link redactText} hides them wherever they appear, whatever their shape: a server may echo the request's
+ * Authorization header in an error body, and a static token or a password looks like any other word. Holds until
+ * {@link forgetCredentials} (the CLI forgets at the start of each command).
+ */
+export function rememberCredentials(values: Iterable<string | undefined>): void {
+  const added = [...values].filter((v): v is string => typeof v === 'string' && v.length >= MIN_REMEMBERED);
+  if (added.length === 0) return;
+  // Longest first, so that a header value is hidden whole rather than around the token inside it; one pattern, one
+  // pass, so that no replacement is searched again.
+  rememberedList = [...new Set([...rememberedList, ...added])].sort((a, b) => b.length - a.length);
+  remembered = new RegExp(rememberedList.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+}
+
+/** Forgets what {@link rememberCredentials} recorded. */
+export function forgetCredentials(): void {
+  remembered = undefined;
+  rememberedList = [];
 }
 
 /**
- * Free text (an error message) with every part that looks like a credential hidden: the last guard before anything is
- * printed, for messages built from values this module never saw.
+ * Free text (an error message) with every credential remembered from the kubeconfig in use, and every part that
+ * looks like a credential, hidden: the last guard before anything is printed, for messages built from values this
+ * module never saw.
  */
 export function redactText(text: string): string {
+  const known = remembered
+    ? text.replace(remembered, (m) => `(${m.length} characters hidden: a credential of the kubeconfig in use)`)
+    : text;
   return SECRET_SHAPES.reduce(
     (t, shape) => t.replace(shape, (m) => `(${m.length} characters hidden: this looks like a credential)`),
-    withoutUserinfo(text),
+    withoutUserinfo(known),
   );
 }
 
@@ -72,6 +112,9 @@ export function shownValue(value: unknown, field?: string): string {
       return '(hidden: this looks like a credential)';
     return v;
   };
+  // JSON has no infinity or NaN (it would print null): show them as the YAML the user wrote.
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
   const top = clean(field, value);
   return JSON.stringify(top, (key, v) => (key === '' ? v : clean(key, v))) ?? String(top);
 }

@@ -14,6 +14,11 @@ const IPV6 = /^\[[0-9A-Fa-f:.]+\]$/;
  * @returns the problems, empty when it is usable
  */
 export function serverUrlProblems(value: string): string[] {
+  // In secrets.mode external the URL is pasted into the ExternalSecret's Go template, which would expand it.
+  if (value.includes('{{') || value.includes('}}'))
+    return [
+      'holds "{{" or "}}", which the ExternalSecret template would expand; write a brace in a path as %7B or %7D',
+    ];
   // Go's url.Parse refuses any ASCII control character; a space is refused in the host and is never meant elsewhere.
   const control = [...value].findIndex((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || /\s/.test(c));
   if (control >= 0) {
@@ -21,6 +26,11 @@ export function serverUrlProblems(value: string): string[] {
       `holds a control character or a space at position ${control}, which client-go's URL parser refuses; expected https://<host>[:port]`,
     ];
   }
+  // In secrets.mode external the URL is pasted into the ExternalSecret's Go template, which would expand it.
+  if (value.includes('{{') || value.includes('}}'))
+    return [
+      'holds "{{" or "}}", which the ExternalSecret template would expand; write a brace in a path as %7B or %7D',
+    ];
   if (/[^\x21-\x7e]/.test(value))
     return ['holds a character that is not ASCII; write an internationalized host name in its xn-- (punycode) form'];
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/.exec(value);
@@ -53,4 +63,17 @@ export function serverUrlProblems(value: string): string[] {
   if (/%(?![0-9A-Fa-f]{2})/.test(path) || path.includes('\\'))
     problems.push("has a path with a bad %-escape or a backslash, which Go's URL parser refuses");
   return problems;
+}
+
+/**
+ * The API server a usable URL names, for telling two spellings of one server apart: scheme and host in lower case,
+ * without a host's final dot, the default port 443 or a path's final "/". Undefined when the URL is not usable.
+ */
+export function serverIdentity(value: string): string | undefined {
+  if (serverUrlProblems(value).length) return undefined;
+  const m = /^[A-Za-z]+:\/\/(\[[^\]]*\]|[^:/]*)(?::(\d+))?(.*)$/.exec(value);
+  if (!m) return undefined;
+  const host = m[1].toLowerCase().replace(/\.$/, '');
+  const port = m[2] === undefined ? 443 : Number(m[2]);
+  return `https://${host}:${port}${m[3].replace(/\/+$/, '')}`;
 }

@@ -77,8 +77,9 @@ export interface ControllerSpec {
   /**
    * More `workflow-controller` flags, each as `--name` or `--name=value`, e.g. `--qps=50`. Flags this package sets
    * (`--configmap`, `--executor-image`, `--namespaced`, `--loglevel`, `--log-format`, `--namespace`) and unknown
-   * flags are refused: the controller exits on them. So are `--managed-namespace` (the profiles and Roles are
-   * written for `local.namespace`) and a `--container-runtime-executor` other than `emissary`.
+   * flags are refused (the controller exits on them), as are flags that replace its identity or API server (`--token`,
+   * `--server`, `--kubeconfig`, `--as`, ...), `--managed-namespace` (the profiles and Roles are written for
+   * `local.namespace`) and a `--container-runtime-executor` other than `emissary`.
    */
   readonly extraArgs?: string[];
   /**
@@ -143,7 +144,10 @@ export interface PodAffinityTermsSpec {
 
 /** An environment variable: a value, or one source in `valueFrom`. */
 export interface EnvVarSpec {
-  /** The variable's name (not `LEADER_ELECTION_IDENTITY`, which the Deployment sets). */
+  /**
+   * The variable's name: not `LEADER_ELECTION_IDENTITY` (the Deployment sets it), nor one that replaces a refused flag
+   * or the controller's identity (`ARGO_<FLAG>`, `KUBECONFIG`, `KUBERNETES_SERVICE_HOST`/`_PORT`, `POD_NAMESPACE`).
+   */
   readonly name: string;
   /** Its value. */
   readonly value?: string;
@@ -176,7 +180,10 @@ export interface RemoteClusterSpec {
   readonly namespaces?: string[];
   /** The local namespace allowed to use this remote; `""` means any. Default: `local.namespace`. */
   readonly workflowNamespace?: string;
-  /** The workflow pods' ServiceAccount, created unless it is `default`. Default: `default`. */
+  /**
+   * The workflow pods' ServiceAccount, created unless it is `default`; never a controller identity (`argo.<cluster>`).
+   * Default: `default`.
+   */
   readonly executorServiceAccount?: string;
   /**
    * Secrets (type `kubernetes.io/dockerconfigjson`, in each remote namespace) put on the executor ServiceAccount to

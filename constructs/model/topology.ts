@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
 import { isReleasedUpstreamController, parseImage } from './images';
 import { serverUrlProblems } from './server-url';
-import { controllerPodSettingsShape, imagePullSecretsSchema } from './pod-settings';
+import { controllerPodSettingsShape, imagePullSecretsSchema, leaderElectionProblem } from './pod-settings';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, imagePullPolicySchema } from './kubernetes';
 import { goDurationSchema } from './go-duration';
 import { DEFAULT_LOCAL_NAMESPACE } from './names';
@@ -54,6 +54,19 @@ const httpsUrl = z.string().superRefine((value, ctx) => {
   for (const message of serverUrlProblems(value)) ctx.addIssue({ code: 'custom', message });
 });
 
+/** A list of names of one kind of namespaced object, each at most once, as the API server takes them. */
+function objectNames(kind: 'Secret' | 'ConfigMap') {
+  return z
+    .array(
+      z
+        .string()
+        .max(253, `must be at most 253 characters (a ${kind} name)`)
+        .regex(DNS1123_SUBDOMAIN, `must be a ${kind} name (DNS-1123 subdomain)`),
+    )
+    .refine((names) => new Set(names).size === names.length, `must not list a ${kind} twice`)
+    .default([]);
+}
+
 const storeRef = z.strictObject({
   /** Name of the external-secrets.io store. */
   name: z.string().max(253, 'must be at most 253 characters').regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain'),
@@ -68,16 +81,21 @@ const storeRef = z.strictObject({
   refreshInterval: goDurationSchema.default('1h'),
 });
 
-const controllerSchema = z.strictObject({
-  image: controllerImage,
-  executorImage: image,
-  imagePullPolicy: imagePullPolicySchema.optional(),
-  replicas: z.number().int().min(1).max(10).default(1),
-  resources: resourcesSchema.optional(),
-  namespaced: z.boolean().default(false),
-  config: controllerConfigSchema.default({}),
-  ...controllerPodSettingsShape,
-});
+const controllerSchema = z
+  .strictObject({
+    image: controllerImage,
+    executorImage: image,
+    imagePullPolicy: imagePullPolicySchema.optional(),
+    replicas: z.number().int().min(1).max(10).default(1),
+    resources: resourcesSchema.optional(),
+    namespaced: z.boolean().default(false),
+    config: controllerConfigSchema.default({}),
+    ...controllerPodSettingsShape,
+  })
+  .superRefine((c, ctx) => {
+    const problem = leaderElectionProblem(c.extraEnv, c.replicas);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['extraEnv', problem.index, 'name'], message: problem.message });
+  });
 
 const localSchema = z.strictObject({
   name: clusterName,
@@ -98,7 +116,11 @@ const remoteSchema = z.strictObject({
   context: z.string().min(1).optional(),
   server: httpsUrl,
   namespaces: z.array(namespaceName).min(1, 'must list at least one namespace').default(['default']),
-  workflowNamespace: z.union([z.literal(''), namespaceName]).optional(),
+  workflowNamespace: z
+    .union([z.literal(''), namespaceName], {
+      error: 'must be "" (any local namespace) or a namespace name: a DNS-1123 label',
+    })
+    .optional(),
   executorServiceAccount: serviceAccountName.default('default'),
   executorImagePullSecrets: imagePullSecretsSchema.optional(),
   access: z.enum(['namespaced', 'cluster']).default('namespaced'),
@@ -112,16 +134,10 @@ const remoteSchema = z.strictObject({
   secretStore: storeRef.optional(),
   // Artifact repository Secrets each remote namespace needs: the controller mounts them into the workflow pod
   // (workflowpod.go) and the executor reads the files (executor.go GetSecret), so they are copied there, not granted.
-  artifactSecrets: z
-    .array(z.string().regex(DNS1123_SUBDOMAIN, 'must be a Secret name (DNS-1123 subdomain)'))
-    .refine((names) => new Set(names).size === names.length, 'must not list a Secret twice')
-    .default([]),
+  artifactSecrets: objectNames('Secret'),
   // ConfigMaps the executor gets by name in its own namespace: HDFS artifacts' krbConfigConfigMap
   // (workflow/artifacts/hdfs/hdfs.go CreateDriver -> executor.go GetConfigMapKey, a Get in the pod's namespace).
-  artifactConfigMaps: z
-    .array(z.string().regex(DNS1123_SUBDOMAIN, 'must be a ConfigMap name (DNS-1123 subdomain)'))
-    .refine((names) => new Set(names).size === names.length, 'must not list a ConfigMap twice')
-    .default([]),
+  artifactConfigMaps: objectNames('ConfigMap'),
   manageSharedObjects: z.boolean().default(true),
   /**
    * A profile per remote namespace, with the cluster name `<remote>-<namespace>`, instead of one profile serving any

@@ -1,11 +1,20 @@
-import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { controllerConfigIssues, explainUnknownConfigKey } from './controller-config-schema';
 import { apiLimitIssues } from './limits';
+import { InputTooLargeError, readInputFile } from './input-file';
 import { formatFieldPath, shownValue } from './redact';
 import { decodeTopology, parseTopologyText } from './topology-yaml';
 import { RemoteCluster, SecretsMode, StoreRef, Topology, topologySchema } from './topology';
-import { DEFAULT_LOCAL_NAMESPACE, namespaceProfileCluster } from './names';
+import {
+  DEFAULT_LOCAL_NAMESPACE,
+  controllerIdentityName,
+  isAnyControllerIdentityName,
+  isAnyTokenSecretName,
+  namespaceProfileCluster,
+  tokenSecretName,
+} from './names';
+import { serverIdentity } from './server-url';
+import { quantityValue } from './kubernetes';
 
 /** One problem in a topology: where, what was there, and what would be valid. */
 export interface TopologyIssue {
@@ -72,19 +81,44 @@ export function valueAt(root: unknown, path: readonly PathKey[]): unknown {
   return cur;
 }
 
-/** The field names an object at `path` of the schema accepts, to list them when a key is unknown. */
-function fieldsAt(path: readonly PathKey[]): string[] {
-  let s = topologySchema as unknown as { _zod: { def: Record<string, unknown> } };
+type SchemaNode = { _zod: { def: Record<string, unknown> } };
+
+/** The schema of the field at `path` (defaults and optionals unwrapped), or undefined where the path leaves it. */
+function schemaAt(path: readonly PathKey[]): SchemaNode | undefined {
+  let s: SchemaNode | undefined = topologySchema as unknown as SchemaNode;
   const unwrap = () => {
-    while (s._zod.def.innerType) s = s._zod.def.innerType as typeof s;
+    while (s?._zod.def.innerType) s = s._zod.def.innerType as SchemaNode;
   };
   for (const k of path) {
     unwrap();
-    const def = s._zod.def;
-    s = (typeof k === 'number' ? def.element : (def.shape as Record<string, unknown>)[String(k)]) as typeof s;
+    const def: Record<string, unknown> | undefined = s?._zod.def;
+    if (!def) return undefined;
+    s = (
+      typeof k === 'number' || def.type === 'record'
+        ? (def.element ?? def.valueType)
+        : (def.shape as Record<string, unknown> | undefined)?.[String(k)]
+    ) as SchemaNode | undefined;
   }
   unwrap();
-  return Object.keys((s._zod.def.shape as object) ?? {});
+  return s;
+}
+
+/** The field names an object at `path` of the schema accepts, to list them when a key is unknown. */
+function fieldsAt(path: readonly PathKey[]): string[] {
+  return Object.keys((schemaAt(path)?._zod.def.shape as object) ?? {});
+}
+
+/** A number field's range as its schema states it ("an integer from 1 to 10"), or undefined. */
+function numberRangeAt(path: readonly PathKey[]): string | undefined {
+  const schema = schemaAt(path);
+  if (!schema || (schema._zod.def.type !== 'number' && schema._zod.def.type !== 'int')) return undefined;
+  const json = z.toJSONSchema(schema as unknown as z.ZodType) as { type?: string; minimum?: number; maximum?: number };
+  const what = json.type === 'integer' ? 'an integer' : 'a finite number';
+  if (json.minimum !== undefined && json.maximum !== undefined)
+    return `${what} from ${json.minimum} to ${json.maximum}`;
+  if (json.minimum !== undefined) return `${what} of at least ${json.minimum}`;
+  if (json.maximum !== undefined) return `${what} of at most ${json.maximum}`;
+  return what;
 }
 
 function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
@@ -100,9 +134,31 @@ function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
   }
   const value = valueAt(raw, issue.path);
   let message = issue.message;
-  if (issue.code === 'invalid_type' && value === undefined) message = `is required (${issue.expected})`;
+  if (typeof value === 'number' && !Number.isFinite(value))
+    // YAML's .inf and .nan are numbers to a YAML reader, but not to JSON, Kubernetes or zod's "number".
+    message = `is not a finite number (YAML's .inf and .nan are none); valid: ${numberRangeAt(issue.path) ?? validHere(issue)}`;
+  else if (issue.code === 'invalid_type' && value === undefined) message = `is required (${issue.expected})`;
   else if (issue.code === 'invalid_type') message = `has the wrong type: expected ${issue.expected}`;
+  else if (issue.code === 'invalid_union' && message === 'Invalid input')
+    message = `is not valid; valid: ${validHere(issue)}`;
   return [{ path: formatFieldPath(issue.path), value, message }];
+}
+
+/**
+ * What a field takes, from the issue its value raised: each alternative of a union (zod reports a bare "Invalid
+ * input" for one no alternative took), the type expected, or zod's own message.
+ */
+function validHere(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_union') {
+    const options = issue.errors.map((branch) => (branch[0] ? validHere(branch[0]) : 'anything'));
+    return [...new Set(options)].join(', or ');
+  }
+  if (issue.code === 'invalid_type')
+    return issue.expected === 'number'
+      ? 'a finite number'
+      : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+  if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ');
+  return `a value that ${issue.message.replace(/^must be /, 'is ')}`;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
@@ -122,6 +178,12 @@ function crossFieldIssues(t: any): TopologyIssue[] {
   const localNamespace = typeof local.namespace === 'string' ? local.namespace : DEFAULT_LOCAL_NAMESPACE;
 
   const seen = new Map<string, string>(typeof local.name === 'string' ? [[local.name, 'local.name']] : []);
+  // Two remotes that are one cluster would both own its objects (the controller identity, its token Secrets, the
+  // executor RBAC), each topology run undoing the other's: one server, or one kube context, is one remote.
+  const servers = new Map<string, number>();
+  const contexts = new Map<string, number>();
+  const oneCluster =
+    'two remotes that are one cluster would both own its objects; list it once, with all its namespaces';
   remotes.forEach((r, i) => {
     if (!isObject(r)) return;
     if (typeof r.name === 'string') {
@@ -129,6 +191,38 @@ function crossFieldIssues(t: any): TopologyIssue[] {
       if (first) problem(`remotes[${i}].name`, r.name, `is already used by ${first}; cluster names must be unique`);
       else seen.set(r.name, `remotes[${i}].name`);
     }
+    const server = typeof r.server === 'string' ? serverIdentity(r.server) : undefined;
+    if (server !== undefined) {
+      const first = servers.get(server);
+      if (first !== undefined)
+        problem(
+          `remotes[${i}].server`,
+          r.server,
+          `names the API server of remotes[${first}] (${remotes[first].server}): ${oneCluster}`,
+        );
+      else servers.set(server, i);
+    }
+    const context = typeof r.context === 'string' ? r.context : typeof r.name === 'string' ? r.name : undefined;
+    if (context !== undefined) {
+      const first = contexts.get(context);
+      const field = typeof r.context === 'string' ? 'context' : 'name';
+      // A name given twice is reported as such, not again as a context.
+      if (first === undefined) contexts.set(context, i);
+      else if (!issues.some((x) => x.path === `remotes[${i}].${field}`))
+        problem(
+          `remotes[${i}].${field}`,
+          r[field],
+          `is the kube context of remotes[${first}] too (its context, or its name when it has none): ${oneCluster}`,
+        );
+    }
+    // The workflow pods' ServiceAccount must not be a controller identity (of this local or of another topology
+    // sharing the remote): every workflow would act with the controller's rights in the remote.
+    if (typeof r.executorServiceAccount === 'string' && isAnyControllerIdentityName(r.executorServiceAccount))
+      problem(
+        `remotes[${i}].executorServiceAccount`,
+        r.executorServiceAccount,
+        `is a controller identity's ServiceAccount, which this package writes (${controllerIdentityName(typeof local.name === 'string' ? local.name : '<local>')} for this topology): workflow pods would act with the controller's rights; name a ServiceAccount of your own, or "default"`,
+      );
     if (Array.isArray(r.namespaces)) {
       r.namespaces.forEach((ns: unknown, j: number) => {
         if (r.namespaces.indexOf(ns) !== j) problem(`remotes[${i}].namespaces[${j}]`, ns, 'is listed twice');
@@ -185,6 +279,23 @@ function crossFieldIssues(t: any): TopologyIssue[] {
         } else seen.set(cluster, `${path} (profile cluster ${cluster})`);
       });
     }
+    if (Array.isArray(r.artifactSecrets)) {
+      if (r.artifactSecrets.length && r.manageSharedObjects === false)
+        problem(
+          `remotes[${i}].artifactSecrets`,
+          r.artifactSecrets,
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+        );
+      r.artifactSecrets.forEach((name: unknown, j: number) => {
+        // Any local's identity: a remote shared by several topologies holds each one's token Secret.
+        if (typeof name === 'string' && isAnyTokenSecretName(name))
+          problem(
+            `remotes[${i}].artifactSecrets[${j}]`,
+            name,
+            `is a controller identity's token Secret, which this package writes (${tokenSecretName(typeof local.name === 'string' ? local.name : '<local>')} and its generations): every workflow pod would get the controller's token; name an artifact repository Secret of your own`,
+          );
+      });
+    }
     const wfns = r.workflowNamespace;
     if (local.controller?.namespaced === true && typeof wfns === 'string' && wfns !== '' && wfns !== localNamespace) {
       problem(
@@ -194,6 +305,24 @@ function crossFieldIssues(t: any): TopologyIssue[] {
       );
     }
   });
+  // The API server refuses a container (the controller's, and through the controller every workflow pod's executor
+  // and main container) whose request of a resource exceeds its limit.
+  for (const [path, resources] of [
+    ['local.controller.resources', local.controller?.resources],
+    ['local.controller.config.executor.resources', local.controller?.config?.executor?.resources],
+    ['local.controller.config.mainContainer.resources', local.controller?.config?.mainContainer?.resources],
+  ] as const) {
+    if (!isObject(resources) || !isObject(resources.requests) || !isObject(resources.limits)) continue;
+    for (const [name, request] of Object.entries(resources.requests)) {
+      const [want, max] = [quantityValue(request), quantityValue(resources.limits[name])];
+      if (want !== undefined && max !== undefined && want > max)
+        problem(
+          `${path}.requests${formatFieldPath([name]).replace(/^(?!\[)/, '.')}`,
+          request,
+          `is above limits.${name} (${JSON.stringify(resources.limits[name])}); the API server refuses a request above its limit`,
+        );
+    }
+  }
   const executorImage = local.controller?.config?.executor?.image;
   if (executorImage !== undefined) {
     problem(
@@ -271,12 +400,10 @@ function resolveSecretsMode(
 export function loadTopologyFile(file: string): Topology {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readInputFile(file, 'topology file');
   } catch (e) {
-    throw new TopologyError(
-      [{ path: '(file)', value: file, message: `cannot be read: ${(e as Error).message}` }],
-      file,
-    );
+    const message = e instanceof InputTooLargeError ? e.message : `cannot be read: ${(e as Error).message}`;
+    throw new TopologyError([{ path: '(file)', value: file, message }], file);
   }
   const decoded = decodeTopology(bytes);
   if ('issue' in decoded) throw new TopologyError([decoded.issue], file);

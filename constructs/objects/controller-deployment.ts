@@ -2,7 +2,12 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
 import { z } from 'zod';
 import { CHECKSUM_ANNOTATION, CONTROLLER_CONFIGMAP, CONTROLLER_NAME, CONTROLLER_SERVICE_ACCOUNT } from '../model/names';
-import { ControllerPodSettings, controllerPodSettingsShape, podSettingsArgs } from '../model/pod-settings';
+import {
+  ControllerPodSettings,
+  controllerPodSettingsShape,
+  leaderElectionProblem,
+  podSettingsArgs,
+} from '../model/pod-settings';
 import { controllerChecksum } from '../render/checksum';
 import type { ImagePullPolicy } from '../model/kubernetes';
 import { validateProps } from './props';
@@ -58,18 +63,23 @@ export interface ControllerDeploymentProps extends Readonly<ControllerPodSetting
 
 const controller = topologySchema.shape.local.shape.controller.shape;
 /** The props, checked with the topology's own field rules. */
-const propsSchema = z.strictObject({
-  namespace: topologySchema.shape.local.shape.namespace.unwrap(),
-  image: controller.image,
-  executorImage: controller.executorImage,
-  config: z.record(z.string(), z.string()),
-  profiles: z.array(z.unknown()),
-  imagePullPolicy: controller.imagePullPolicy,
-  replicas: controller.replicas.unwrap().optional(),
-  resources: controller.resources,
-  namespaced: controller.namespaced.unwrap().optional(),
-  ...controllerPodSettingsShape,
-});
+const propsSchema = z
+  .strictObject({
+    namespace: topologySchema.shape.local.shape.namespace.unwrap(),
+    image: controller.image,
+    executorImage: controller.executorImage,
+    config: z.record(z.string(), z.string()),
+    profiles: z.array(z.unknown()),
+    imagePullPolicy: controller.imagePullPolicy,
+    replicas: controller.replicas.unwrap().optional(),
+    resources: controller.resources,
+    namespaced: controller.namespaced.unwrap().optional(),
+    ...controllerPodSettingsShape,
+  })
+  .superRefine((p, ctx) => {
+    const problem = leaderElectionProblem(p.extraEnv, p.replicas);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['extraEnv', problem.index, 'name'], message: problem.message });
+  });
 
 /** Priority of the controller pods, as upstream's install sets it. */
 const CONTROLLER_PRIORITY = 1000000;

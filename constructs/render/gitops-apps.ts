@@ -42,6 +42,12 @@ function pathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** The URL as Flux's GitRepository takes it (http, https or ssh): the scp form `user@host:path` as `ssh://user@host/path`. */
+function fluxURL(repoURL: string): string {
+  const scp = /^([A-Za-z0-9._-]+@[A-Za-z0-9.-]+):(.*)$/.exec(repoURL);
+  return scp && !repoURL.includes('://') ? `ssh://${scp[1]}/${scp[2].replace(/^\/+/, '')}` : repoURL;
+}
+
 const normalize = (path: string) => path.replace(/^\.\//, '').replace(/\/+$/, '') || '.';
 
 /** Checks the options against the topology. @throws TopologyError naming each bad option (as its flag). */
@@ -53,6 +59,35 @@ export function validateGitopsApps(topology: Topology, o: GitopsAppsOptions): vo
       path: '--repo',
       value: o.repoURL,
       message: 'must be a git URL: https://host/path, ssh://host/path or git@host:path',
+    });
+  const userinfo = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)@/.exec(o.repoURL)?.[1];
+  // ssh://git@host/path names a user, not a credential; a password, or any user of https://, is one.
+  if (userinfo !== undefined && (userinfo.includes(':') || !/^ssh:/i.test(o.repoURL)))
+    issues.push({
+      path: '--repo',
+      value: o.repoURL,
+      message:
+        "holds credentials (the user information before @), which would be written into argocd/ and flux/; give the URL without them and the credentials to the tools' own Secrets (an Argo CD repository Secret, Flux's GitRepository spec.secretRef)",
+    });
+  for (const [flag, value] of [
+    ['--repo', o.repoURL],
+    ['--repo-path', o.path],
+    ['--revision', o.revision],
+    ...Object.entries(o.overlays ?? {}).map(([c, p]) => ['--overlay', `${c}=${p}`]),
+  ] as const) {
+    if (value !== undefined && (value.includes('{{') || value.includes('}}')))
+      issues.push({
+        path: flag,
+        value,
+        message:
+          'holds "{{" or "}}", which the ApplicationSet template would expand; no git URL, path or revision needs them',
+      });
+  }
+  if (o.flux && /^git:\/\//i.test(o.repoURL))
+    issues.push({
+      path: '--repo',
+      value: o.repoURL,
+      message: "is a git:// URL, which Flux's GitRepository refuses; give https:// or ssh://",
     });
   const problem = pathProblem(o.path);
   if (problem) issues.push({ path: '--repo-path', value: o.path, message: problem });
@@ -158,7 +193,7 @@ export function gitopsAppFiles(topology: Topology, o: GitopsAppsOptions): Map<st
         apiVersion: 'source.toolkit.fluxcd.io/v1',
         kind: 'GitRepository',
         metadata: { name: NAME_PREFIX, namespace: 'flux-system', labels },
-        spec: { interval: '5m', url: o.repoURL, ref },
+        spec: { interval: '5m', url: fluxURL(o.repoURL), ref },
       };
       const kustomization = {
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',

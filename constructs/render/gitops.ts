@@ -5,9 +5,25 @@ import { controllerIdentityName, profileSecretName, tokenSecretName } from '../m
 import { type FileTree, withOutputMarker } from './output-folder';
 import { profileTargets } from '../objects/profile';
 import type { Topology } from '../model/topology';
+import { DNS1123_LABEL } from '../model/kubernetes';
 
 export { OUTPUT_MARKER, OutputFolderError, withOutputMarker, writeTreeAtomically } from './output-folder';
 export type { FileTree, WriteOptions } from './output-folder';
+
+const CLUSTER = DNS1123_LABEL.source.slice(1, -1);
+// manifestFileName: the lower-cased kind, then the namespace (if any) and the name, cut and hashed when long.
+const OWN_PATH = new RegExp(
+  `^(?:${CLUSTER}/(?:kustomization\\.yaml|PROFILES\\.md|[a-z0-9]+(?:_[-a-z0-9.]+){1,2}\\.yaml)` +
+    `|argocd/${CLUSTER}\\.yaml|flux/${CLUSTER}/sync\\.yaml)$`,
+);
+
+/**
+ * Whether `synth` could have written `path` in its output folder, for any topology: a cluster folder's objects,
+ * `kustomization.yaml` and `PROFILES.md`, and the Argo CD and Flux files. A run deletes or replaces no other file.
+ */
+export function isGitopsPath(path: string): boolean {
+  return OWN_PATH.test(path);
+}
 
 function kustomization(files: readonly string[]): string {
   return stringify(

@@ -1,14 +1,17 @@
 import {
   Dirent,
+  Stats,
   accessSync,
   chmodSync,
   closeSync,
   constants,
+  fstatSync,
   linkSync,
   lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   readdirSync,
   readlinkSync,
   realpathSync,
@@ -22,7 +25,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join, posix, resolve } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 /**
  * Marks a folder as written by `synth` and lists the files it wrote there: those are the only files a later run may
@@ -34,15 +37,27 @@ export const OUTPUT_MARKER = '.argo-multicluster';
 export type FileTree = Map<string, string>;
 
 const MARKER_HEADER =
-  'Written by argo-multicluster synth. Each run replaces the files listed below and keeps every other file in this folder.\nfiles:\n';
+  'Written by argo-multicluster synth. A run replaces or deletes a file listed below only while it still holds what synth wrote there (its SHA-256); it keeps every other file in this folder.\nfiles:\n';
 
-/** A copy of `tree` whose marker lists every file of it, so that the next run knows which files are its own. */
+const sha256 = (content: string | Buffer) => createHash('sha256').update(content).digest('hex');
+
+/**
+ * A copy of `tree` whose marker lists every file of it with the SHA-256 of its content (as `sha256sum` prints them),
+ * so that the next run replaces or deletes only what it can prove it wrote.
+ */
 export function withOutputMarker(tree: FileTree): FileTree {
-  // A Set, not a search per path: a fleet's tree has 16,000 files.
-  const paths = [...new Set([...tree.keys(), OUTPUT_MARKER])].sort();
   const out: FileTree = new Map([...tree].filter(([p]) => p !== OUTPUT_MARKER));
-  out.set(OUTPUT_MARKER, `${MARKER_HEADER}${paths.map((p) => `${p}\n`).join('')}`);
+  const lines = [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, c]) => `${sha256(c)}  ${p}\n`);
+  out.set(OUTPUT_MARKER, `${MARKER_HEADER}${lines.join('')}`);
   return out;
+}
+
+/**
+ * The paths any synth may write, whatever its topology: no part starts with a dot (a `.git` folder is never its
+ * own). {@link WriteOptions.isOwnPath} narrows this to the writer's naming scheme.
+ */
+function outsideDotFolders(path: string): boolean {
+  return path === OUTPUT_MARKER || !path.split('/').some((part) => part.startsWith('.'));
 }
 
 /** A failure to write the output folder that left it as it was; the message says why and what to do. */
@@ -57,8 +72,13 @@ export class OutputFolderError extends Error {
 export interface WriteOptions {
   /** How long to wait for another run writing the same folder to finish (default 60 s). */
   readonly lockTimeoutMs?: number;
-  /** Told about leftovers that could not be cleaned up; they never stop a run. */
+  /** Told about leftovers that could not be cleaned up, and about listed files kept; they never stop a run. */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Whether the writer could have written `path` (its naming scheme): a file the marker lists at any other path is
+   * kept, as the marker is committed with the folder and anyone may edit it. Paths under a dot-folder are never its own.
+   */
+  readonly isOwnPath?: (path: string) => boolean;
 }
 
 const REASONS: Record<string, string> = {
@@ -145,10 +165,42 @@ interface Found {
   readonly holder?: Holder;
 }
 
+/** What a lock path holds when it is not a regular file, for the message. */
+function kindOf(st: Stats): string {
+  if (st.isSymbolicLink()) return 'a symlink';
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'a device';
+}
+
+/** Written by this module: a pid, a host, a start time and a nonce. Anything longer is not a lock of ours. */
+const MAX_LOCK_BYTES = 4096;
+
+/**
+ * Reads a lock file. Only a regular file is ever opened: a symlink would be followed (or, dangling, look absent for
+ * ever), a FIFO would block the run, a folder cannot be read; each is refused by path, as no run of synth makes one.
+ */
 function readLock(path: string): Found | undefined {
+  const st = lstatOrUndefined(path);
+  if (!st) return undefined;
+  if (!st.isFile())
+    throw new OutputFolderError(
+      `the lock file ${path} is ${kindOf(st)}, not a file synth writes; remove it if no synth is running; nothing was changed`,
+    );
+  let fd: number;
   try {
-    const st = statSync(path);
-    const text = readFileSync(path, 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    if (code(e) === 'ENOENT') return undefined;
+    throw new OutputFolderError(`cannot read the lock file ${path}: ${reason(e)}; nothing was changed`);
+  }
+  try {
+    const now = fstatSync(fd);
+    // Replaced since the lstat: judged again on the next look.
+    if (!now.isFile() || now.ino !== st.ino) return readLock(path);
+    const bytes = Buffer.alloc(MAX_LOCK_BYTES);
+    const text = bytes.subarray(0, readSync(fd, bytes)).toString('utf8');
     let holder: Holder | undefined;
     try {
       const parsed = JSON.parse(text);
@@ -156,10 +208,9 @@ function readLock(path: string): Found | undefined {
     } catch {
       // A lock is created empty and then filled: an unreadable one is judged by its age alone.
     }
-    return { text, ino: st.ino, ageMs: Date.now() - st.mtimeMs, holder };
-  } catch (e) {
-    if (code(e) === 'ENOENT') return undefined;
-    throw e;
+    return { text, ino: now.ino, ageMs: Date.now() - now.mtimeMs, holder };
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -176,8 +227,9 @@ function isStale(found: Found): boolean {
 /**
  * Removes a dead run's lock. Two runs may find the same dead lock at once; a short-lived second lock lets only one of
  * them re-read and remove it, so neither can remove the lock the other has just taken.
+ * @returns whether it was removed
  */
-function breakLock(path: string, dead: Found): void {
+function breakLock(path: string, dead: Found): boolean {
   const breaker = `${path}.break`;
   try {
     closeSync(openSync(breaker, 'wx'));
@@ -186,11 +238,13 @@ function breakLock(path: string, dead: Found): void {
     // Held only for a re-read and an unlink: an old one is from a run killed in between.
     const st = lstatOrUndefined(breaker);
     if (st && Date.now() - st.mtimeMs > HALF_WRITTEN_MS) rmSync(breaker, { force: true });
-    return;
+    return false;
   }
   try {
     const again = readLock(path);
-    if (again && again.ino === dead.ino && again.text === dead.text) unlinkSync(path);
+    if (!again || again.ino !== dead.ino || again.text !== dead.text) return false;
+    unlinkSync(path);
+    return true;
   } finally {
     rmSync(breaker, { force: true });
   }
@@ -223,23 +277,24 @@ function lock(target: string, timeoutMs: number): () => void {
         closeSync(fd);
       }
       return () => {
-        if (readLock(path)?.text === me) rmSync(path, { force: true });
+        try {
+          if (readLock(path)?.text === me) rmSync(path, { force: true });
+        } catch {
+          // Someone replaced our lock with something else: theirs to remove, and the run's outcome stands.
+        }
       };
     }
     const found = readLock(path);
-    if (!found) continue;
-    if (isStale(found)) {
-      breakLock(path, found);
-      continue;
-    }
+    const broken = found !== undefined && isStale(found) && breakLock(path, found);
+    // Checked on every turn, whatever was found there: no lock path makes a run wait longer than the timeout.
     if (Date.now() > deadline) {
-      const who = found.holder ? `pid ${found.holder.pid} on ${found.holder.host}` : 'a run that is starting';
+      const who = found?.holder ? `pid ${found.holder.pid} on ${found.holder.host}` : 'a run that is starting';
       throw new OutputFolderError(
-        `another argo-multicluster synth (${who}) is writing ${target}; waited ${Math.round(timeoutMs / 1000)} s. ` +
+        `another argo-multicluster synth (${who}) is writing ${target}; waited ${timeoutMs / 1000} s for the lock file ${path}. ` +
           `If that run is gone (another machine), remove ${path}`,
       );
     }
-    sleep(50);
+    if (found && !broken) sleep(50);
   }
 }
 
@@ -285,28 +340,73 @@ function walk(dir: string): Map<string, Kind> {
   return found;
 }
 
-/** The files a previous run wrote, from its marker; a marker of the releases before it lists none, so they are derived. */
-function writtenBefore(target: string, entries: Map<string, Kind>): Set<string> {
+/** A file the marker lists that the run keeps, and why it is not provably synth's. */
+type Unproven = readonly [path: string, why: string];
+
+/** The SHA-256 of a regular file, read in pieces; never blocks on a FIFO swapped in since the folder was read. */
+function sha256OfFile(path: string): string | undefined {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const hash = createHash('sha256');
+    const chunk = Buffer.alloc(1 << 16);
+    for (let n; (n = readSync(fd, chunk)) > 0;) hash.update(chunk.subarray(0, n));
+    return hash.digest('hex');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The files of the folder that a previous run provably wrote: listed in its marker, at a path of the naming scheme,
+ * and still holding the content whose hash the marker records. A marker of an earlier release has no hashes (or no
+ * list: then each cluster's `kustomization.yaml`, the files it lists and `PROFILES.md` are taken as listed); such a
+ * file is synth's only while it holds exactly what this run writes there. Every other listed file is kept, with why.
+ */
+function writtenBefore(
+  target: string,
+  entries: Map<string, Kind>,
+  files: FileTree,
+  isOwnPath: (path: string) => boolean,
+): { written: Set<string>; unchanged: Set<string>; unproven: Unproven[] } {
   const text = readFileSync(join(target, OUTPUT_MARKER), 'utf8');
   const at = text.indexOf('\nfiles:\n');
-  if (at >= 0)
-    return new Set(
-      text
-        .slice(at + 8)
-        .split('\n')
-        .filter((p) => entries.get(p) === 'file'),
-    );
-  // Before the list, a folder held per cluster a kustomization.yaml, the files it lists and PROFILES.md.
-  const written = new Set([OUTPUT_MARKER]);
-  for (const [path, kind] of entries) {
-    if (kind !== 'file' || !/^[^/]+\/kustomization\.yaml$/.test(path)) continue;
-    const cluster = path.slice(0, path.indexOf('/'));
-    written.add(path);
-    for (const line of readFileSync(join(target, path), 'utf8').match(/^ {2}- (.+)$/gm) ?? [])
-      written.add(`${cluster}/${line.slice(4)}`);
-    written.add(`${cluster}/PROFILES.md`);
+  const listed = new Map<string, string | undefined>();
+  if (at >= 0) {
+    for (const line of text.slice(at + 8).split('\n')) {
+      const hashed = /^([0-9a-f]{64}) {2}(.+)$/.exec(line);
+      if (hashed) listed.set(hashed[2], hashed[1]);
+      else if (line) listed.set(line, undefined);
+    }
+  } else {
+    for (const [path, kind] of entries) {
+      if (kind !== 'file' || !/^[^/]+\/kustomization\.yaml$/.test(path)) continue;
+      const cluster = path.slice(0, path.indexOf('/'));
+      listed.set(path, undefined);
+      for (const line of readFileSync(join(target, path), 'utf8').match(/^ {2}- (.+)$/gm) ?? [])
+        listed.set(`${cluster}/${line.slice(4)}`, undefined);
+      listed.set(`${cluster}/PROFILES.md`, undefined);
+    }
   }
-  return new Set([...written].filter((p) => entries.get(p) === 'file'));
+  const written = new Set([OUTPUT_MARKER]);
+  const unchanged = new Set<string>();
+  const unproven: Unproven[] = [];
+  for (const [path, hash] of listed) {
+    if (path === OUTPUT_MARKER || entries.get(path) !== 'file') continue;
+    const now = files.get(path);
+    if (!outsideDotFolders(path) || !isOwnPath(path)) unproven.push([path, 'synth never writes that path']);
+    // The new content's hash equals the listed one and the file holds the new content: proven without hashing it.
+    else if (now !== undefined && (hash === undefined || hash === sha256(now)) && holds(join(target, path), now)) {
+      written.add(path);
+      unchanged.add(path);
+    } else if (hash === undefined)
+      unproven.push([path, 'it is listed without a hash (an earlier release) and differs from what synth writes now']);
+    else if (sha256OfFile(join(target, path)) === hash) written.add(path);
+    else unproven.push([path, 'its content is not what synth wrote there (changed since, or listed by hand)']);
+  }
+  const marker = files.get(OUTPUT_MARKER);
+  if (marker !== undefined && holds(join(target, OUTPUT_MARKER), marker)) unchanged.add(OUTPUT_MARKER);
+  return { written, unchanged, unproven };
 }
 
 function checkPaths(tree: FileTree): void {
@@ -359,13 +459,19 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, options: Wri
   const release = lock(target, options.lockTimeoutMs ?? 60_000);
   try {
     recoverLeftovers(target, warn);
-    return replace(outDir, target, files, warn);
+    return replace(outDir, target, files, warn, options.isOwnPath ?? (() => true));
   } finally {
     release();
   }
 }
 
-function replace(outDir: string, target: string, files: FileTree, warn: (m: string) => void): boolean {
+function replace(
+  outDir: string,
+  target: string,
+  files: FileTree,
+  warn: (m: string) => void,
+  isOwnPath: (path: string) => boolean,
+): boolean {
   const st = lstatOrUndefined(target);
   if (st && !st.isDirectory()) throw new OutputFolderError(`${outDir} is not a folder`);
   if (st && isMountPoint(target)) {
@@ -379,7 +485,10 @@ function replace(outDir: string, target: string, files: FileTree, warn: (m: stri
       `refusing to replace ${outDir}: it is not empty and was not written by argo-multicluster synth (no ${OUTPUT_MARKER})`,
     );
   }
-  const written = entries.size ? writtenBefore(target, entries) : new Set<string>();
+  const { written, unchanged, unproven } = entries.size
+    ? writtenBefore(target, entries, files, isOwnPath)
+    : { written: new Set<string>(), unchanged: new Set<string>(), unproven: [] };
+  const why = new Map(unproven);
   // A folder is kept when it holds something kept or was empty (synth never leaves one empty): a cluster's folder goes
   // with its last file.
   const ancestors = (p: string) =>
@@ -397,11 +506,17 @@ function replace(outDir: string, target: string, files: FileTree, warn: (m: stri
   const special = kept.filter(([, kind]) => kind === 'other');
   if (clashes.length || special.length) {
     const list = (l: typeof kept) => l.map(([p]) => p).join(', ');
+    const plain = clashes.filter(([p]) => !why.has(p));
+    const reasons = [...new Set(clashes.flatMap(([p]) => (why.has(p) ? [why.get(p)] : [])))];
     throw new OutputFolderError(
       [
-        clashes.length
-          ? `${outDir} holds files that synth did not write where it must write its own: ${list(clashes)}; move them away`
+        plain.length
+          ? `${outDir} holds files that synth did not write where it must write its own: ${list(plain)}; move them away`
           : '',
+        ...reasons.map(
+          (because) =>
+            `${outDir} holds files listed in ${OUTPUT_MARKER} where synth must write its own, but ${because}: ${list(clashes.filter(([p]) => why.get(p) === because))}; move them away`,
+        ),
         special.length
           ? `${outDir} holds entries that are neither files, folders nor symlinks, which synth cannot keep: ${list(special)}`
           : '',
@@ -410,9 +525,8 @@ function replace(outDir: string, target: string, files: FileTree, warn: (m: stri
         .join('; ') + '; nothing was changed',
     );
   }
-  const unchanged = new Set(
-    [...files].filter(([path, content]) => written.has(path) && holds(join(target, path), content)).map(([p]) => p),
-  );
+  for (const [path, because] of unproven)
+    warn(`kept ${join(outDir, path)}: it is listed in ${OUTPUT_MARKER}, but ${because}`);
   if (unchanged.size === files.size && [...written].every((p) => files.has(p))) return false;
 
   // Every folder of the old tree loses entries when it is removed: one the run may not change is refused up front.

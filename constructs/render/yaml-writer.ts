@@ -34,17 +34,22 @@ function keyText(key: unknown): string {
 }
 
 const quoteDecisions = new Map<string, boolean>();
+const YAML11_KEYS = new Set(['=', '<<']);
 
 /**
  * Whether a string must be quoted for some reader to take it as a string. kubectl and the controller read YAML 1.1
- * (`yes`, `on`, `y` are booleans there), Argo CD and kustomize YAML 1.2 (`0o14` is a number there): quote for both.
+ * (`yes`, `on`, `y` are booleans there, `=` and `<<` keys of their own), Argo CD and kustomize YAML 1.2 (`0o14` is a
+ * number there): quote for both.
  */
 export function quotedForSomeReader(value: string): boolean {
   let quoted = quoteDecisions.get(value);
   if (quoted === undefined) {
-    quoted = [stringify(value), stringify(value, { version: '1.1' })].some(
-      (text) => text.startsWith('"') || text.startsWith("'"),
-    );
+    // YAML 1.1 gives `=` (the value key) and `<<` (the merge key) types of their own, which the library writes plain.
+    quoted =
+      YAML11_KEYS.has(value) ||
+      [stringify(value), stringify(value, { version: '1.1' })].some(
+        (text) => text.startsWith('"') || text.startsWith("'"),
+      );
     quoteDecisions.set(value, quoted);
   }
   return quoted;

@@ -1,4 +1,4 @@
-import nodeChildProcess, { execFile, execFileSync } from 'node:child_process';
+import nodeChildProcess, { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import nodeFs from 'node:fs';
 import { Server, createServer } from 'node:https';
@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { connectWithKubeconfigText, kubeRequest } from '../../../../constructs/cli/kube-client';
 import { CLI, cli, exampleInput } from '../../support/helpers';
 import { runCli } from '../../support/in-process-cli';
+import { localhostCertificate } from '../../support/tls';
 
 jest.setTimeout(60_000);
 
@@ -17,19 +18,6 @@ const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.secret-token-value-0123456789';
 const KEY = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIEsecretkeymaterial\n-----END PRIVATE KEY-----\n').toString(
   'base64',
 );
-
-let certificate: { key: Buffer; cert: Buffer } | undefined;
-/** A key and a self-signed certificate for 127.0.0.1, for the test servers; made once. */
-function localhostCertificate(): { key: Buffer; cert: Buffer } {
-  if (!certificate) {
-    const [key, cert] = [join(work, 'localhost.key'), join(work, 'localhost.crt')];
-    const subject = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1'];
-    const args = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, ...subject];
-    execFileSync('openssl', args, { stdio: 'ignore' });
-    certificate = { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
-  }
-  return certificate;
-}
 
 /** A profile kubeconfig whose user is `user`, as a hostile Secret in the cluster would carry it. */
 function profileText(

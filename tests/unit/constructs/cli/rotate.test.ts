@@ -228,9 +228,11 @@ describe('rotateToken', () => {
   });
 
   test('with nothing left to rotate it asks for a higher tokenGeneration, naming the remote, and changes nothing', async () => {
-    const t = topology((r) =>
-      r.remotes.push({ name: 'cluster-2', context: 'cluster-1', server: 'https://c2:6443', tokenGeneration: 1 }),
-    );
+    const t = topology((r) => {
+      // cluster-2 is reached through the fake's context cluster-1; one context is one remote, so cluster-1 moves.
+      r.remotes[0].context = 'cluster-1-elsewhere';
+      r.remotes.push({ name: 'cluster-2', context: 'cluster-1', server: 'https://c2:6443', tokenGeneration: 1 });
+    });
     const clusters = new Clusters([{ name: NEW, type: SA_TOKEN }], undefined);
     const kubeconfig = profileKubeconfig(t, t.remotes[1], { token: tokenOf(NEW), caData: 'Q0E=' });
     clusters.put('cluster-0', '/api/v1/namespaces/argo/secrets/argo.cluster-2', {

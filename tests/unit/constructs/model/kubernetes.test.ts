@@ -3,6 +3,7 @@ import {
   DNS1123_SUBDOMAIN,
   QUALIFIED_NAME,
   imagePullPolicySchema,
+  quantityValue,
 } from '../../../../constructs/model/kubernetes';
 
 // Cases at the edges of the API server's own rules (k8s.io/apimachinery/pkg/util/validation).
@@ -30,5 +31,28 @@ describe('imagePullPolicy', () => {
   test('takes the three values a container takes, spelt as Kubernetes spells them', () => {
     expect(imagePullPolicySchema.options).toEqual(['Always', 'IfNotPresent', 'Never']);
     expect(imagePullPolicySchema.safeParse('ifNotPresent').success).toBe(false);
+  });
+});
+
+describe('resource quantities, to compare a request with its limit', () => {
+  test.each<[unknown, number | undefined]>([
+    ['100m', 0.1],
+    ['1', 1],
+    [2, 2],
+    ['1.5', 1.5],
+    ['.5', 0.5],
+    ['1e3', 1000],
+    ['1E-3', 0.001],
+    ['128Mi', 128 * 2 ** 20],
+    ['1Gi', 2 ** 30],
+    ['1G', 1e9],
+    ['+1k', 1000],
+    ['1Mb', undefined],
+    ['-1', undefined],
+    ['', undefined],
+    [Infinity, undefined],
+    [[1], undefined],
+  ])('%j is %s', (quantity, value) => {
+    expect(quantityValue(quantity)).toBe(value);
   });
 });

@@ -3,12 +3,13 @@ import { topologyIssues } from '../../support/constructs';
 
 const NOT_QUALIFIED =
   'is not a qualified name: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric, with an optional "<dns-subdomain>/" prefix';
+const SETTABLE =
+  'the flags you may set: burst, container-runtime-executor, executor-image-pull-policy, executor-plugins, gloglevel, pod-cleanup-workers, qps, workflow-ttl-workers, workflow-workers, request-timeout';
+const IDENTITY = `would replace the controller's identity or API server: it talks to its own cluster as its ServiceAccount (the in-cluster config), and reaches remotes only through their profiles`;
 const NOT_EMISSARY =
   "is not supported with remotes: the pns and k8sapi executors watch pods and get pods/log with the workflow pods' ServiceAccount (workflow/executor/k8sapi/client.go), kubelet gets nodes/proxy cluster-wide and docker needs the node's Docker socket, none of which the remote executor Role grants; valid: emissary (the default, also when unset)";
 const MANAGED_NAMESPACE =
   'is not supported: with --namespaced it moves where the controller watches workflows and profiles (cmd/workflow-controller/main.go; without it the flag is ignored), while the Roles, the profiles and the admission policy are written for local.namespace; set local.namespace instead';
-const CONTROLLER_FLAGS =
-  'burst, container-runtime-executor, executor-image-pull-policy, executor-plugins, gloglevel, managed-namespace, pod-cleanup-workers, qps, workflow-ttl-workers, workflow-workers, as, as-group, as-uid, certificate-authority, client-certificate, client-key, cluster, context, insecure-skip-tls-verify, kubeconfig, password, request-timeout, server, tls-server-name, token, user, username';
 
 describe('controller pod settings (named as the Argo Workflows Helm chart names them)', () => {
   // Each: a setting, a bad value for it, and the one problem reported: where, the value there, and why.
@@ -126,7 +127,7 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
       ['--no-such-flag'],
       'extraArgs[0]',
       '--no-such-flag',
-      `is not a flag of workflow-controller, which exits on unknown flags; its flags: ${CONTROLLER_FLAGS}`,
+      `is not a flag of workflow-controller, which exits on unknown flags; ${SETTABLE}`,
     ],
     [
       'extraArgs',
@@ -222,6 +223,161 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
     expect(topologyIssues((t) => (t.local.controller[field] = bad))).toEqual([
       { path: `local.controller.${path}`, value, message },
     ]);
+  });
+});
+
+/**
+ * The kubectl flags of the controller (argoproj/pkg/kube/cli through client-go's clientcmd) that choose its server,
+ * credentials or user, and the controller's own flags; each also as the ARGO_<FLAG> variable viper binds it to.
+ */
+const IDENTITY_FLAGS = [
+  'as',
+  'as-group',
+  'as-uid',
+  'certificate-authority',
+  'client-certificate',
+  'client-key',
+  'cluster',
+  'context',
+  'insecure-skip-tls-verify',
+  'kubeconfig',
+  'password',
+  'server',
+  'tls-server-name',
+  'token',
+  'user',
+  'username',
+];
+const MANAGED: [string, string][] = [
+  ['configmap', 'it is always workflow-controller-configmap, written by this package'],
+  ['executor-image', 'set local.controller.executorImage'],
+  ['namespaced', 'set local.controller.namespaced'],
+  ['loglevel', 'set local.controller.logging.level'],
+  ['log-format', 'set local.controller.logging.format'],
+  ['namespace', 'the controller runs in local.namespace'],
+];
+const envOf = (flag: string) => `ARGO_${flag.toUpperCase().replace(/-/g, '_')}`;
+
+describe('one rule for extraArgs and extraEnv: nothing replaces the controller identity, its API server or a managed flag', () => {
+  test.each(IDENTITY_FLAGS)('--%s is refused in extraArgs and as its ARGO_ variable in extraEnv', (flag) => {
+    expect(
+      topologyIssues((t) => {
+        t.local.controller.extraArgs = [`--${flag}=x`];
+        t.local.controller.extraEnv = [{ name: envOf(flag), value: 'x' }];
+      }),
+    ).toEqual([
+      { path: 'local.controller.extraArgs[0]', value: `--${flag}=x`, message: `${IDENTITY}; ${SETTABLE}` },
+      {
+        path: 'local.controller.extraEnv[0].name',
+        value: envOf(flag),
+        message: `sets the controller's --${flag} (it reads ${envOf(flag)} for a flag it is not given), which ${IDENTITY}; ${SETTABLE}`,
+      },
+    ]);
+  });
+
+  test.each(MANAGED)('--%s is refused in both places, naming the field to set', (flag, reason) => {
+    expect(
+      topologyIssues((t) => {
+        t.local.controller.extraArgs = [`--${flag}`];
+        t.local.controller.extraEnv = [{ name: envOf(flag), valueFrom: { fieldRef: { fieldPath: 'x' } } }];
+      }),
+    ).toEqual([
+      { path: 'local.controller.extraArgs[0]', value: `--${flag}`, message: `is set by this package: ${reason}` },
+      {
+        path: 'local.controller.extraEnv[0].name',
+        value: envOf(flag),
+        message: `sets the controller's --${flag} (it reads ${envOf(flag)} for a flag it is not given), which is set by this package: ${reason}`,
+      },
+    ]);
+  });
+
+  test.each<[string, string]>([
+    ['KUBECONFIG', `names a kubeconfig, which ${IDENTITY}`],
+    ['KUBERNETES_SERVICE_HOST', `sets the API server of the in-cluster config, which ${IDENTITY}`],
+    ['KUBERNETES_SERVICE_PORT', `sets the API server of the in-cluster config, which ${IDENTITY}`],
+    [
+      'POD_NAMESPACE',
+      'sets the namespace the controller runs in (client-go reads it first): the controller runs in local.namespace',
+    ],
+  ])('extraEnv %s, read by client-go in the controller, is refused', (name, message) => {
+    expect(topologyIssues((t) => (t.local.controller.extraEnv = [{ name, value: 'x' }]))).toEqual([
+      { path: 'local.controller.extraEnv[0].name', value: name, message },
+    ]);
+  });
+
+  test.each<[string, unknown]>([
+    ['extraArgs', ['--qps=5', '--request-timeout=30s', '--executor-plugins']],
+    [
+      'extraEnv',
+      [
+        { name: 'ARGO_QPS', value: '5' },
+        { name: 'argo_token', value: 'x' }, // viper reads upper case only; Linux names are case-sensitive
+        { name: 'ARGO_PROGRESS_PATCH_TICK_DURATION', value: '1m' }, // not a flag: an env setting of the controller
+        { name: 'LEADER_ELECTION_DISABLE', value: 'true' }, // one replica: nothing to elect
+      ],
+    ],
+  ])('%s that keeps the identity is accepted: %j', (field, value) => {
+    expect(topologyIssues((t) => (t.local.controller[field] = value))).toEqual([]);
+  });
+
+  test.each<[number, Record<string, unknown>, boolean]>([
+    [2, { value: 'true' }, true],
+    [3, { valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }, true],
+    [2, { value: 'false' }, false],
+    [1, { value: 'true' }, false],
+  ])('replicas %d with LEADER_ELECTION_DISABLE %j: refused %s', (replicas, env, refused) => {
+    const issues = topologyIssues((t) => {
+      t.local.controller.replicas = replicas;
+      t.local.controller.extraEnv = [
+        { name: 'A', value: 'x' },
+        { name: 'LEADER_ELECTION_DISABLE', ...env },
+      ];
+    });
+    expect(issues).toEqual(
+      refused
+        ? [
+            {
+              path: 'local.controller.extraEnv[1].name',
+              value: 'LEADER_ELECTION_DISABLE',
+              message: `turns leader election off, so each of the ${replicas} replicas would run the controller at once; valid with replicas: 1 only (or leave it unset)`,
+            },
+          ]
+        : [],
+    );
+  });
+
+  test('a flag named like an Object property is an unknown flag, not a managed one', () => {
+    expect(topologyIssues((t) => (t.local.controller.extraArgs = ['--constructor']))).toEqual([
+      {
+        path: 'local.controller.extraArgs[0]',
+        value: '--constructor',
+        message: `is not a flag of workflow-controller, which exits on unknown flags; ${SETTABLE}`,
+      },
+    ]);
+  });
+});
+
+describe('what the API server would refuse of the pod settings', () => {
+  // The API server takes 256 KiB of annotations in all (keys and values); the Deployment adds its checksum (36 + 64).
+  const MAX = 256 * 1024 - (36 + 64);
+  test.each<[string, number, boolean]>([
+    ['exactly at the limit', MAX, false],
+    ['one byte over', MAX + 1, true],
+    ['multi-byte characters counted in bytes', MAX, true],
+  ])('podAnnotations %s', (what, size, refused) => {
+    // Key "a" (1 byte) and a value that makes `size` bytes in all; "é" is 2 bytes in UTF-8.
+    const value = what.startsWith('multi') ? 'é'.repeat(Math.ceil(size / 2)) : 'x'.repeat(size - 1);
+    const issues = topologyIssues((t) => (t.local.controller.podAnnotations = { a: value }));
+    expect(issues.map((i) => [i.path, i.message])).toEqual(
+      refused
+        ? [
+            [
+              'local.controller.podAnnotations',
+              `must be at most ${MAX} bytes, keys and values together: the API server takes 262144 (256 KiB) in all, and the Deployment adds its argo-multicluster.io/config-checksum`,
+            ],
+          ]
+        : [],
+    );
   });
 });
 

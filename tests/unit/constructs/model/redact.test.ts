@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { run } from '../../../../constructs/cli/main';
-import { formatFieldPath, looksSecret, redactText, shownValue } from '../../../../constructs/model/redact';
+import {
+  forgetCredentials,
+  formatFieldPath,
+  looksSecret,
+  redactText,
+  rememberCredentials,
+  shownValue,
+} from '../../../../constructs/model/redact';
 import { exampleInput } from '../../support/helpers';
 
 /**
@@ -234,5 +241,31 @@ describe('what an error may show', () => {
       looksSecret(`sha256:${'a'.repeat(64)}`),
       looksSecret('requiredDuringSchedulingIgnoredDuringExecution'),
     ]).toEqual([true, true, true, true, true, false, false]);
+  });
+});
+
+describe('credentials of the kubeconfig in use are hidden whatever their shape', () => {
+  afterEach(() => forgetCredentials());
+  const hidden = (n: number) => `(${n} characters hidden: a credential of the kubeconfig in use)`;
+
+  test.each<[string, string[], string, string]>([
+    ['a static token', ['plain-word-token'], 'echo: Bearer plain-word-token.', `echo: Bearer ${hidden(16)}.`],
+    ['the header before the token in it', ['tok-1234', 'Bearer tok-1234'], 'got Bearer tok-1234', `got ${hidden(15)}`],
+    ['regex characters literally', ['a.b*c(d)'], 'x a.b*c(d) axbbc(d)', `x ${hidden(8)} axbbc(d)`],
+    ['nothing shorter than 4 characters', ['abc'], 'abc abcd', 'abc abcd'],
+    ['no replacement searched again', ['hidden', 'credential'], 'a hidden b', `a ${hidden(6)} b`],
+  ])('%s', (_what, secrets, text, shown) => {
+    rememberCredentials(secrets);
+    expect(redactText(text)).toBe(shown);
+  });
+
+  test('forgotten at the start of each command', async () => {
+    rememberCredentials(['plain-word-token']);
+    await run(
+      ['validate', '-f', '/nonexistent/plain-word-token.yaml'],
+      { write: () => undefined },
+      { write: () => undefined },
+    );
+    expect(redactText('plain-word-token')).toBe('plain-word-token');
   });
 });

@@ -110,7 +110,9 @@ const HOSTILE: [string, string | Buffer, string[]][] = [
   [
     'a number too big for any field',
     example.replace('replicas: 1', `replicas: 1${'0'.repeat(400)}`),
-    ['local.controller.replicas: null has the wrong type: expected number'],
+    [
+      "local.controller.replicas: .inf is not a finite number (YAML's .inf and .nan are none); valid: an integer from 1 to 10",
+    ],
   ],
 ];
 

@@ -48,7 +48,7 @@ describe('every problem is reported in one run', () => {
     expect(
       topologyIssues((t) => {
         t.remotes[0].server = 'http://x';
-        t.remotes.push({ ...t.remotes[0], server: 'https://ok', namespaces: ['a', 'a'] });
+        t.remotes.push({ ...t.remotes[0], context: 'c2', server: 'https://ok', namespaces: ['a', 'a'] });
       }),
     ).toEqual([
       { path: 'remotes[0].server', value: 'http://x', message: HTTPS },
@@ -65,7 +65,7 @@ describe('every problem is reported in one run', () => {
     expect(
       topologyIssues((t) => {
         t.remotes[0].name = 'Bad_Name';
-        t.remotes.push({ ...t.remotes[0] });
+        t.remotes.push({ ...t.remotes[0], context: 'c2', server: 'https://c2' });
       }),
     ).toEqual([
       { path: 'remotes[0].name', value: 'Bad_Name', message: DNS_LABEL },
@@ -82,6 +82,147 @@ describe('every problem is reported in one run', () => {
           'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, artifactConfigMaps, manageSharedObjects, profilePerNamespace',
       },
     ]);
+  });
+});
+
+describe('two remotes that are one cluster are refused: both would own its objects', () => {
+  const ONE = 'two remotes that are one cluster would both own its objects; list it once, with all its namespaces';
+  const SERVER = 'https://cluster-1.example.com:6443';
+  // Each: the second remote's fields (the first is the example's: context cluster-1, server SERVER), the issues.
+  test.each<[string, Record<string, unknown>, { path: string; value: unknown; message: string }[]]>([
+    [
+      'the same server',
+      { server: SERVER },
+      [{ path: 'remotes[1].server', value: SERVER, message: `names the API server of remotes[0] (${SERVER}): ${ONE}` }],
+    ],
+    [
+      'the same server spelt otherwise',
+      { server: 'HTTPS://Cluster-1.Example.com.:6443/' },
+      [
+        {
+          path: 'remotes[1].server',
+          value: 'HTTPS://Cluster-1.Example.com.:6443/',
+          message: `names the API server of remotes[0] (${SERVER}): ${ONE}`,
+        },
+      ],
+    ],
+    ['the default port written out', { server: 'https://cluster-2.example.com:443' }, []],
+    [
+      'the same context',
+      { context: 'cluster-1' },
+      [
+        {
+          path: 'remotes[1].context',
+          value: 'cluster-1',
+          message: `is the kube context of remotes[0] too (its context, or its name when it has none): ${ONE}`,
+        },
+      ],
+    ],
+    [
+      'a name that is the context of another, without a context of its own',
+      { name: 'cluster-1x', context: undefined },
+      [],
+    ],
+    ['another server and context', {}, []],
+  ])('%s', (_what, fields, issues) => {
+    expect(
+      topologyIssues((t) => {
+        t.remotes.push({ name: 'cluster-2', context: 'cluster-2', server: 'https://cluster-2.example.com', ...fields });
+        if (fields.server === 'https://cluster-2.example.com:443')
+          t.remotes.push({ name: 'cluster-3', server: 'https://cluster-2.example.com' });
+      }),
+    ).toEqual(
+      fields.server === 'https://cluster-2.example.com:443'
+        ? [
+            {
+              path: 'remotes[2].server',
+              value: 'https://cluster-2.example.com',
+              message: `names the API server of remotes[1] (https://cluster-2.example.com:443): ${ONE}`,
+            },
+          ]
+        : issues,
+    );
+  });
+
+  test('a remote named like the context of another (without a context of its own) is that cluster', () => {
+    expect(
+      topologyIssues((t) => {
+        t.remotes[0].context = 'prod';
+        t.remotes.push({ name: 'prod', server: 'https://cluster-2.example.com' });
+      }),
+    ).toEqual([
+      {
+        path: 'remotes[1].name',
+        value: 'prod',
+        message: `is the kube context of remotes[0] too (its context, or its name when it has none): ${ONE}`,
+      },
+    ]);
+  });
+});
+
+describe('a request above its limit is refused, as the API server would', () => {
+  test.each<[string, (t: any, r: unknown) => void, string]>([
+    ['the controller', (t, r) => (t.local.controller.resources = r), 'local.controller.resources'],
+    [
+      'the executor',
+      (t, r) => (t.local.controller.config = { executor: { resources: r } }),
+      'local.controller.config.executor.resources',
+    ],
+    [
+      'the main container',
+      (t, r) => (t.local.controller.config = { mainContainer: { resources: r } }),
+      'local.controller.config.mainContainer.resources',
+    ],
+  ])('of %s', (_what, set, path) => {
+    const resources = {
+      requests: { cpu: '1500m', memory: '1Gi', 'nvidia.com/gpu': 2 },
+      limits: { cpu: 1, memory: '1024Mi', 'nvidia.com/gpu': '1' },
+    };
+    expect(topologyIssues((t) => set(t, resources))).toEqual([
+      {
+        path: `${path}.requests.cpu`,
+        value: '1500m',
+        message: 'is above limits.cpu (1); the API server refuses a request above its limit',
+      },
+      {
+        path: `${path}.requests["nvidia.com/gpu"]`,
+        value: 2,
+        message: 'is above limits.nvidia.com/gpu ("1"); the API server refuses a request above its limit',
+      },
+    ]);
+  });
+});
+
+describe('Secret names the API server would refuse', () => {
+  test.each<[string, string, string | undefined]>([
+    ['artifactSecrets', 'a'.repeat(253), undefined],
+    ['artifactSecrets', 'a'.repeat(254), 'must be at most 253 characters (a Secret name)'],
+    ['artifactSecrets', 'S3', 'must be a Secret name (DNS-1123 subdomain)'],
+    ['executorImagePullSecrets', 'a'.repeat(254), 'Too big: expected string to have <=253 characters'],
+  ])('%s %s', (field, name, message) => {
+    const issues = topologyIssues((t) => {
+      t.remotes[0].executorServiceAccount = 'wf';
+      t.remotes[0][field] = field === 'artifactSecrets' ? [name] : [{ name }];
+    });
+    expect(issues.map((i) => [i.path, i.message])).toEqual(
+      message ? [[`remotes[0].${field}[0]${field === 'artifactSecrets' ? '' : '.name'}`, message]] : [],
+    );
+  });
+});
+
+describe('the workflow pods never run as a controller identity', () => {
+  const IDENTITY =
+    'is a controller identity\'s ServiceAccount, which this package writes (argo.cluster-0 for this topology): workflow pods would act with the controller\'s rights; name a ServiceAccount of your own, or "default"';
+  test.each<[string, string[]]>([
+    ['argo.cluster-0', [IDENTITY]], // this topology's identity in the remote
+    ['argo.other-local', [IDENTITY]], // another topology's, on a remote both share
+    ['argo', []], // the local controller's own name is not a remote identity
+    ['argo.a.b', []], // a cluster name has no dot: no identity is named so
+    ['workflows', []],
+  ])('executorServiceAccount %j', (name, messages) => {
+    expect(topologyIssues((t) => (t.remotes[0].executorServiceAccount = name))).toEqual(
+      messages.map((message) => ({ path: 'remotes[0].executorServiceAccount', value: name, message })),
+    );
   });
 });
 
@@ -203,7 +344,7 @@ describe('rules that relate fields', () => {
     ]);
     expect(
       topologyIssues((t) => {
-        t.remotes.push({ ...t.remotes[0], name: 'cluster-2' });
+        t.remotes.push({ ...t.remotes[0], name: 'cluster-2', context: 'cluster-2', server: 'https://c2' });
         t.secrets = { store: { name: 's', key: 'shared' } };
       }),
     ).toEqual([
@@ -227,7 +368,13 @@ describe('rules that relate fields', () => {
       mode((t) => {
         t.secrets = {};
         t.remotes[0].secretStore = { name: 'r' };
-        t.remotes.push({ ...t.remotes[0], name: 'cluster-2', secretStore: undefined });
+        t.remotes.push({
+          ...t.remotes[0],
+          name: 'cluster-2',
+          context: 'cluster-2',
+          server: 'https://c2',
+          secretStore: undefined,
+        });
       }),
       mode((t) => (t.secrets = { mode: 'none', store: { name: 's' } })),
     ]).toEqual(['none', 'external', 'external', 'none', 'none']);
@@ -235,6 +382,39 @@ describe('rules that relate fields', () => {
 });
 
 describe('the error message', () => {
+  // Each: a value set at a path, and the line shown: never zod's bare "Invalid input", never null for .inf.
+  test.each<[string, (t: any) => void, string]>([
+    [
+      '.inf replicas',
+      (t) => (t.local.controller.replicas = Infinity),
+      `local.controller.replicas: .inf is not a finite number (YAML's .inf and .nan are none); valid: an integer from 1 to 10`,
+    ],
+    [
+      '.nan tokenGeneration',
+      (t) => (t.remotes[0].tokenGeneration = NaN),
+      `remotes[0].tokenGeneration: .nan is not a finite number (YAML's .inf and .nan are none); valid: an integer from 0 to 999999`,
+    ],
+    [
+      '-.inf in a quantity (a union of a string and a number)',
+      (t) => (t.local.controller.resources = { requests: { cpu: -Infinity } }),
+      `local.controller.resources.requests.cpu: -.inf is not a finite number (YAML's .inf and .nan are none); valid: a string, or a finite number`,
+    ],
+    [
+      'a list as a quantity',
+      (t) => (t.local.controller.resources = { requests: { cpu: [1] } }),
+      'local.controller.resources.requests.cpu: [1] is not valid; valid: a string, or a finite number',
+    ],
+    [
+      'a number as workflowNamespace',
+      (t) => (t.remotes[0].workflowNamespace = 5),
+      'remotes[0].workflowNamespace: 5 must be "" (any local namespace) or a namespace name: a DNS-1123 label',
+    ],
+  ])('%s', (_what, patch, line) => {
+    const message = errorMessage(patch);
+    expect(message).toBe(`topology is invalid:\n  - ${line}`);
+    expect(message).not.toContain('Invalid input');
+  });
+
   test('lists each issue on its own line: the field path, the value found, and what is valid', () => {
     expect(errorMessage((t) => (t.remotes[0].name = 'cluster-0'), 'topo.yaml')).toBe(
       'topo.yaml is invalid:\n  - remotes[0].name: "cluster-0" is already used by local.name; cluster names must be unique',

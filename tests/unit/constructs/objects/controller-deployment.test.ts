@@ -251,6 +251,22 @@ describe('ControllerDeployment used on its own validates its props', () => {
     );
   });
 
+  test("applies the topology's rule on leader election and replicas to the props too", () => {
+    expect(
+      constructIssues(ControllerDeployment, {
+        ...base,
+        replicas: 2,
+        extraEnv: [{ name: 'LEADER_ELECTION_DISABLE', value: 'true' }],
+      }),
+    ).toEqual([
+      [
+        'extraEnv[0].name',
+        'LEADER_ELECTION_DISABLE',
+        'turns leader election off, so each of the 2 replicas would run the controller at once; valid with replicas: 1 only (or leave it unset)',
+      ],
+    ]);
+  });
+
   test('refuses an unknown prop and a missing one', () => {
     const { config: _, ...noConfig } = base;
     expect(constructIssues(ControllerDeployment, { ...noConfig, replica: 2 })).toEqual([

@@ -177,7 +177,13 @@ describe('secrets modes', () => {
   test('external with a per-remote store and {remote} in a shared key', () => {
     const t = topology((r) => {
       r.remotes.push({ ...r.remotes[0], name: 'cluster-2', context: 'cluster-2', server: 'https://c2:6443' });
-      r.remotes.push({ ...r.remotes[0], name: 'cluster-3', server: 'https://c3:6443', secretStore: { name: 'own' } });
+      r.remotes.push({
+        ...r.remotes[0],
+        name: 'cluster-3',
+        context: 'cluster-3',
+        server: 'https://c3:6443',
+        secretStore: { name: 'own' },
+      });
       r.secrets = { store: { name: 'vault', kind: 'SecretStore', key: 'argo/{remote}' } };
     });
     const stores = localObjects(t)

@@ -87,7 +87,7 @@ describe('Argo CD and Flux objects for the cluster folders', () => {
         apiVersion: 'source.toolkit.fluxcd.io/v1',
         kind: 'GitRepository',
         metadata: { name: 'argo-multicluster', namespace: 'flux-system', labels: MANAGED },
-        spec: { interval: '5m', url: 'git@github.com:me/fleet.git', ref },
+        spec: { interval: '5m', url: 'ssh://git@github.com/me/fleet.git', ref },
       });
       expect(kustomization).toEqual({
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',

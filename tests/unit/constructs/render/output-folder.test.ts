@@ -126,18 +126,6 @@ describe('files synth did not write', () => {
     expect(listTree(out)).toEqual(before);
     expect(leftovers(parent)).toEqual([]);
   });
-
-  test('a folder synth wrote before this release (no file list in its marker) keeps the files it did not list', async () => {
-    const { out } = await synthesized('legacy');
-    writeFileSync(
-      join(out, '.argo-multicluster'),
-      'Written by argo-multicluster synth: this folder is replaced as a whole.\n',
-    );
-    writeFileSync(join(out, 'cluster-1', 'kept.yaml'), 'mine\n');
-    expect((await runCli(['synth', '-f', extra, '-o', out])).code).toBe(0);
-    expect(readFileSync(join(out, 'cluster-1', 'kept.yaml'), 'utf8')).toBe('mine\n');
-    expect(readFileSync(join(out, '.argo-multicluster'), 'utf8')).toBe(extraTree.get('.argo-multicluster'));
-  });
 });
 
 describe('a symlink given as -o', () => {

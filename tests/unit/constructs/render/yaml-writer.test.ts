@@ -104,15 +104,25 @@ describe('the YAML writer writes what the yaml library writes', () => {
     },
   );
 
-  test.each(['yes', 'on', 'Off', 'y', 'n', '0o14', '2020-01-01', '1_000'])(
-    '%s reads back as a string in YAML 1.1 and 1.2',
-    (s) => {
-      const text = objectYaml({ value: s });
-      expect(text).toBe(`value: "${s}"\n`);
-      expect(parse(text, { version: '1.1' }).value).toBe(s);
-      expect(parse(text).value).toBe(s);
-    },
-  );
+  // Every scalar class a YAML 1.1 reader (kubectl, the controller's yaml.v2, PyYAML) takes for something else: booleans,
+  // nulls, ints of every base with "_" and signs, sexagesimal numbers, floats, infinities and NaN, timestamps, and the
+  // value and merge keys; and what YAML 1.2 readers (Argo CD, kustomize) take for numbers.
+  test.each([
+    ...['yes', 'Yes', 'YES', 'on', 'ON', 'Off', 'OFF', 'y', 'Y', 'n', 'N', 'no', 'NO', 'true', 'False'],
+    ...['null', 'Null', 'NULL', '~'],
+    ...['1_000', '+12', '-0b101', '0x_1F', '0777', '1_', '190:20:30', '-1:20'],
+    ...['1.5', '.5', '+.5', '1e3', '6.8523015e+5', '685.230_15e+03', '190:20:30.15'],
+    ...['.inf', '.Inf', '+.INF', '-.inf', '.nan', '.NaN', '.NAN'],
+    ...['2020-01-01', '2001-12-14t21:59:43.10-05:00', '2001-12-14 21:59:43.10 -5'],
+    ...['=', '<<'],
+    '0o14',
+  ])('%s reads back as a string in YAML 1.1 and 1.2', (s) => {
+    const text = objectYaml({ value: s, list: [s], [s]: 'as a key' });
+    // Quoted as a value, in a list and as a key, and read back as the same strings by both versions.
+    expect(text.split('\n')).toEqual(expect.arrayContaining([`value: "${s}"`, `  - "${s}"`, `"${s}": as a key`]));
+    for (const version of ['1.1', '1.2'] as const)
+      expect(parse(text, { version, merge: false })).toEqual({ value: s, list: [s], [s]: 'as a key' });
+  });
 
   test('numbers, booleans, null, empty maps and nested structures', () => {
     const object = {
