@@ -618,7 +618,7 @@ function main(): number | Promise<number> {
       });
     if (opts.startup)
       return runSideBench('startup-results', async (log, info) => {
-        const rows = await benchStartup({ runs: opts.startup, work: WORK, log });
+        const rows = await benchStartup({ runs: opts.startup, log });
         return { rows, md: startupMarkdown(rows, info) };
       });
     const info = machine();

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type * as World from '../tests/integration/harness/world';
 import type * as PulumiCli from '../tests/integration/harness/pulumiCli';
 import { argoMultiClusterProgram } from '../stacks/program/program';
-import { PROJECT, configKey } from '../stacks/program/stack-names';
+import { PROJECT } from '../stacks/program/stack-names';
 import type { Machine } from './machine';
 import { RunError } from './run-error';
 
@@ -56,38 +56,15 @@ function cliUp(dir: string, env: Record<string, string>, stack: string): Promise
   );
 }
 
-function pulumiCommand(args: string[], dir: string, env: Record<string, string>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('pulumi', args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new RunError(`pulumi ${args.join(' ')} exited ${code}:\n${output}`)),
-    );
-  });
-}
-
 /** Measures each way `runs` times; `log` reports progress. */
-export async function benchStartup(opts: {
-  runs: number;
-  work: string;
-  log: (s: string) => void;
-}): Promise<StartupRow[]> {
+export async function benchStartup(opts: { runs: number; log: (s: string) => void }): Promise<StartupRow[]> {
   const harness: typeof World & typeof PulumiCli = {
     ...(await import('../tests/integration/harness/world')),
     ...(await import('../tests/integration/harness/pulumiCli')),
   };
-  fs.mkdirSync(opts.work, { recursive: true });
   const world = await harness.startWorld('startup');
   try {
     const dir = harness.cloneProject(world.dir);
-    const config: [string, string, boolean][] = [
-      [configKey('topology'), world.topologyFile, false],
-      [configKey('skipAwait'), 'true', false],
-      [configKey('kubeconfigs.cluster-0'), world.planes.kubeconfigPath, true],
-      [configKey('kubeconfigs.cluster-1'), world.planes.kubeconfigPath, true],
-    ];
     const ways: [string, Record<string, string> | undefined][] = [
       ['`pulumi up` on Pulumi.yaml (ts-node, type-checked: as shipped)', world.env],
       [
@@ -108,17 +85,11 @@ export async function benchStartup(opts: {
         const stack = `s${++n}`;
         opts.log(`${label} run ${i + 1}\n`);
         if (env) {
-          await pulumiCommand(['stack', 'init', stack, '--non-interactive'], dir, env);
-          for (const [k, v, secret] of config)
-            await pulumiCommand(
-              ['config', 'set', '--path', secret ? '--secret' : '--plaintext', k, v, '--stack', stack],
-              dir,
-              env,
-            );
+          const cli = await harness.projectStack({ ...world, env }, stack, dir);
           const [f, t] = await cliUp(dir, env, stack);
           first[w].push(f);
           total[w].push(t);
-          await pulumiCommand(['destroy', '--yes', '--skip-preview', '--stack', stack], dir, env);
+          await cli.destroy();
         } else {
           const s = await LocalWorkspace.createOrSelectStack(
             { stackName: stack, projectName: PROJECT, program: argoMultiClusterProgram },
@@ -129,7 +100,8 @@ export async function benchStartup(opts: {
               projectSettings: { name: PROJECT, runtime: 'nodejs', backend: { url: world.env.PULUMI_BACKEND_URL } },
             },
           );
-          for (const [k, v, secret] of config) await s.setConfig(k, { value: v, secret }, true);
+          for (const { key, value, secret } of harness.worldSettings(world))
+            await s.setConfig(key, { value, secret }, true);
           const start = process.hrtime.bigint();
           const secs = () => Number(process.hrtime.bigint() - start) / 1e9;
           let f: number | undefined;
@@ -141,13 +113,12 @@ export async function benchStartup(opts: {
         }
       }
     }
-    const rows: StartupRow[] = ways.map(([label], w) => ({
+    return ways.map(([label], w) => ({
       path: label,
       firstResourceSeconds: median(first[w]),
       upSeconds: median(total[w]),
       runs: opts.runs,
     }));
-    return rows;
   } finally {
     await world.planes.stopAll();
   }

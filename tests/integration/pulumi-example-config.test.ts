@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ROOT } from '../unit/support/helpers';
 import { adminClient, readObject } from './harness/kubeClient';
-import { CliStack, cloneProject } from './harness/pulumiCli';
+import { CliStack, bash, cloneProject, failure } from './harness/pulumiCli';
 import { World, startWorld } from './harness/world';
 
 // Every key Pulumi.example.yaml documents, used as it documents it: the stack "example" takes that file as its config,
@@ -52,7 +51,7 @@ afterAll(async () => {
 const shipped = () => readFileSync(join(ROOT, EXAMPLE), 'utf8');
 
 /** The documented `pulumi config set` line that sets `key`, run by bash as written but for `replace`d placeholders. */
-function documentedLine(key: string, replace: [string, string][] = []): Promise<void> {
+async function documentedLine(key: string, replace: [string, string][] = []): Promise<void> {
   const line = shipped()
     .split('\n')
     .map((l) => l.replace(/^\s*#\s*/, ''))
@@ -62,11 +61,8 @@ function documentedLine(key: string, replace: [string, string][] = []): Promise<
     if (!l.includes(from)) throw new Error(`the documented line for ${key} no longer holds "${from}": ${l}`);
     return l.replace(from, to);
   }, line);
-  return new Promise((resolve, reject) =>
-    execFile('bash', ['-c', `${script} --stack example`], { cwd: dir, env: stack.env }, (e, out, err) =>
-      e ? reject(new Error(`${script}: ${out}${err}`)) : resolve(),
-    ),
-  );
+  const r = await bash(dir, stack.env, `${script} --stack example`);
+  if (r.code !== 0) throw failure(script, r);
 }
 
 const deployment = async () =>

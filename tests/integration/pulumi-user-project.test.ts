@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { validateTopology } from '../../constructs';
 import { ControlPlanes, startControlPlanes } from './harness/controlPlane';
 import { adminClient, readObject } from './harness/kubeClient';
 import { waitFor } from './harness/process';
-import { CliStack } from './harness/pulumiCli';
+import { CliStack, bash, failure } from './harness/pulumiCli';
 import { preparePulumiEnv } from './harness/pulumiEnv';
 import { toolchainBinDir } from './harness/toolchain';
 import { PACKAGE, packTarball, pinned, userProject } from './harness/userProject';
@@ -132,20 +131,12 @@ function readmeBlock(marker: string): string {
   return block[1];
 }
 
-function bash(cwd: string, script: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile('bash', ['-euo', 'pipefail', '-c', script], { cwd, env, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: `${stdout}${stderr}` }),
-    );
-  });
-}
-
 test('init-pulumi from the tarball, then the README stack-per-cluster loop as written: a stack per remote, the local stack, working profiles', async () => {
   const dir = userProject(work, 'fleet', tarball, DEPENDENCIES, {});
-  const init = await bash(dir, 'npx --no-install argo-multicluster init-pulumi');
-  expect(init).toEqual({
+  const init = await bash(dir, env, 'npx --no-install argo-multicluster init-pulumi');
+  expect({ code: init.code, stdout: init.stdout }).toEqual({
     code: 0,
-    output: expect.stringMatching(/^wrote Pulumi.yaml, index.ts, Pulumi.example.yaml, tsconfig.json in \.\nthen:\n/),
+    stdout: expect.stringMatching(/^wrote Pulumi.yaml, index.ts, Pulumi.example.yaml, tsconfig.json in \.\nthen:\n/),
   });
 
   const topology: any = exampleInput();
@@ -159,9 +150,9 @@ test('init-pulumi from the tarball, then the README stack-per-cluster loop as wr
 
   const loop = readmeBlock('the parts are ordinary stacks');
   expect(loop).toMatch(/^for r in cluster-1 cluster-2; do\n/);
-  const ran = await bash(dir, loop);
-  if (ran.code !== 0) throw new Error(`the README loop failed:\n${ran.output}`);
-  expect(ran.output).not.toMatch(/warning/i);
+  const ran = await bash(dir, env, loop);
+  if (ran.code !== 0) throw failure('the README loop', ran);
+  expect(`${ran.stdout}${ran.stderr}`).not.toMatch(/warning/i);
 
   for (const r of REMOTES) expect(await new CliStack(dir, `prod-${r}`, env).outputs()).toMatchObject({ cluster: r });
   expect(await local.outputs()).toEqual({
@@ -172,8 +163,8 @@ test('init-pulumi from the tarball, then the README stack-per-cluster loop as wr
   });
   await expectApplied(topology);
   // The profiles the loop wrote let the controller's identity do what Argo needs in each remote.
-  const verify = await bash(dir, `npx --no-install argo-multicluster verify -f my-topology.yaml`);
-  expect(verify.output).toContain('all needs met');
+  const verify = await bash(dir, env, `npx --no-install argo-multicluster verify -f my-topology.yaml`);
+  expect(`${verify.stdout}${verify.stderr}`).toContain('all needs met');
   expect(verify.code).toBe(0);
 
   // A remote's stack named explicitly (the documented remoteStacks key) is the same stack: nothing changes.

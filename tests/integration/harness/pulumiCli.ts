@@ -82,13 +82,23 @@ export function cloneProject(parent: string): string {
   return dir;
 }
 
-/** Runs `pulumi ARGS` in `cwd`, the CLI and language host found on the environment's PATH, as a shell would. */
-export function pulumi(cwd: string, env: Record<string, string>, args: readonly string[]): Promise<PulumiRun> {
+/** Runs FILE ARGS in `cwd` with exactly `env`, and collects what it printed. */
+function exec(file: string, args: readonly string[], cwd: string, env: Record<string, string>): Promise<PulumiRun> {
   return new Promise((resolve) => {
-    execFile('pulumi', args, { cwd, env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd, env, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Runs `pulumi ARGS` in `cwd`, the CLI and language host found on the environment's PATH, as a shell would. */
+export function pulumi(cwd: string, env: Record<string, string>, args: readonly string[]): Promise<PulumiRun> {
+  return exec('pulumi', args, cwd, env);
+}
+
+/** Runs a shell script in `cwd` as a user's terminal would (bash, stopping at the first failing command). */
+export function bash(cwd: string, env: Record<string, string>, script: string): Promise<PulumiRun> {
+  return exec('bash', ['-euo', 'pipefail', '-c', script], cwd, env);
 }
 
 /** The message of a failed command: its whole output, since the engine's reason may be on either stream. */
@@ -129,7 +139,7 @@ export class CliStack {
     ]);
   }
 
-  /** `pulumi up --yes` (with `extra` flags), its steps read from the event log. */
+  /** `pulumi up --yes` (with `extra` flags), its steps read from its `--json` events. */
   up(extra: readonly string[] = [], allowFailure = false): Promise<PulumiUpdate> {
     return this.update(['up', '--yes', '--skip-preview', ...extra], allowFailure);
   }

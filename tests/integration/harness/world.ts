@@ -66,20 +66,37 @@ export async function startWorld(name: string): Promise<World> {
   }
 }
 
+/** One stack config key of a world's stacks, as `pulumi config set [--path] [--secret]` takes it. */
+export interface WorldSetting {
+  readonly key: string;
+  readonly value: string;
+  readonly secret: boolean;
+}
+
 /**
- * A stack of this repository's `Pulumi.yaml`, in a fresh copy of the project, driven by the `pulumi` CLI and configured
- * the way a user would with `pulumi config set`.
+ * The config that points a stack of the program at a world: its topology, no waiting for a controller that has no
+ * node to run on, and each cluster's kubeconfig (secret). Keys are `--path` keys.
  */
-export async function projectStack(world: World, stackName: string): Promise<CliStack> {
-  const stack = new CliStack(cloneProject(world.dir), stackName, world.env);
-  await stack.init();
-  await stack.config('argo-multicluster:topology', world.topologyFile);
-  await stack.config('argo-multicluster:skipAwait', 'true');
-  for (const cluster of ['cluster-0', 'cluster-1'])
-    await stack.config(`argo-multicluster:kubeconfigs.${cluster}`, world.planes.kubeconfigPath, {
-      path: true,
+export function worldSettings(world: World): WorldSetting[] {
+  return [
+    { key: 'argo-multicluster:topology', value: world.topologyFile, secret: false },
+    { key: 'argo-multicluster:skipAwait', value: 'true', secret: false },
+    ...['cluster-0', 'cluster-1'].map((cluster) => ({
+      key: `argo-multicluster:kubeconfigs.${cluster}`,
+      value: world.planes.kubeconfigPath,
       secret: true,
-    });
+    })),
+  ];
+}
+
+/**
+ * A stack `stackName` of the `Pulumi.yaml` in `dir` (default: a fresh copy of this repository), driven by the `pulumi`
+ * CLI and configured for the world the way a user would, with `pulumi config set`.
+ */
+export async function projectStack(world: World, stackName: string, dir = cloneProject(world.dir)): Promise<CliStack> {
+  const stack = new CliStack(dir, stackName, world.env);
+  await stack.init();
+  for (const { key, value, secret } of worldSettings(world)) await stack.config(key, value, { path: true, secret });
   return stack;
 }
 
