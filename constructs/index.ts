@@ -1,3 +1,4 @@
+export * from './objects/argo-crds';
 export * from './objects/charts';
 export * from './render/checksum';
 export * from './model/controller-config-schema';

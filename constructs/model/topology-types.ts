@@ -36,8 +36,27 @@ export interface LocalClusterSpec {
    * turn it off when several local controllers share the cluster. Default: true.
    */
   readonly profileAdmissionPolicy?: boolean;
+  /** Argo's own CRDs, as the Argo Workflows Helm chart's `crds.*` values. */
+  readonly crds?: CrdsSpec;
   /** The workflow controller Deployment. */
   readonly controller: ControllerSpec;
+}
+
+/** Argo's own CRDs in the local cluster (named as the Argo Workflows Helm chart's `crds.install` and `crds.keep`). */
+export interface CrdsSpec {
+  /**
+   * Write Argo's CRDs of the controller's commit (argo-workflows e89b35277d, the minimal ones: Workflow,
+   * WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow, WorkflowTaskSet, WorkflowEventBinding, and
+   * WorkflowTaskResult unless a remote has the local cluster's kube context and so owns it) into the local cluster's
+   * output: cluster-scoped objects, also with `namespaced`. Leave it off when another install (the Helm chart's
+   * `crds.install`) owns them. Default: false.
+   */
+  readonly install?: boolean;
+  /**
+   * Keep the CRDs, and with them every Workflow, template and cron workflow, when they leave the output or the stack
+   * is destroyed: Argo CD does not prune or delete them, Flux does not prune them, Pulumi retains them. Default: true.
+   */
+  readonly keep?: boolean;
 }
 
 /** The workflow controller: images, replicas, config and pod settings (named as the Argo Workflows Helm chart's). */

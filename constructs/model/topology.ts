@@ -108,6 +108,7 @@ const localSchema = z.strictObject({
    * namespace, so anyone who may create a Secret anywhere could otherwise register or pre-empt a remote.
    */
   profileAdmissionPolicy: z.boolean().default(true),
+  crds: z.strictObject({ install: z.boolean().default(false), keep: z.boolean().default(true) }).prefault({}),
   controller: controllerSchema,
 });
 

@@ -1,6 +1,7 @@
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import { Construct } from 'constructs';
+import { ArgoCrds } from './argo-crds';
 import { ControllerDeployment } from './controller-deployment';
 import { ControllerIdentity } from './controller-identity';
 import { ControllerRbac } from './controller-rbac';
@@ -64,13 +65,19 @@ export interface LocalClusterChartProps {
   readonly checksumProfiles?: readonly unknown[];
 }
 
-/** Everything in the local cluster: controller config, Deployment, RBAC and the profiles. */
+/** Everything in the local cluster: controller config, Deployment, RBAC, the profiles and, on request, Argo's CRDs. */
 export class LocalClusterChart extends Chart {
   constructor(scope: Construct, id: string, props: LocalClusterChartProps) {
     super(scope, id, { labels: { ...COMMON_LABELS } });
     const { local } = props.topology;
     const { controller } = local;
     if (local.createNamespace) namespaces(this, [local.namespace]);
+    if (local.crds.install)
+      new ArgoCrds(this, 'ArgoCrds', {
+        // A remote with the local cluster's context is this cluster, and the remotes' side owns the task-result CRD.
+        taskResults: !props.topology.remotes.some((r) => r.context === local.context),
+        keep: local.crds.keep,
+      });
     const config = new WorkflowControllerConfigMap(this, 'Config', {
       namespace: local.namespace,
       clusterName: local.name,

@@ -7,15 +7,28 @@ const preserved = { type: 'object', xKubernetesPreserveUnknownFields: true };
 // `items` is untyped in the generated API, so its keys are written as Kubernetes spells them.
 const preservedItems = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 
+/** Props of {@link WorkflowTaskResultCrd}. */
+export interface WorkflowTaskResultCrdProps {
+  /**
+   * Annotations of the CRD.
+   * @default none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
 /**
  * The `WorkflowTaskResult` CRD, which the executor in a remote cluster writes its outputs to. Written from the facts
- * (group, names, scope, version, schema), not copied from an Argo release, because remote clusters run no Argo.
+ * (group, names, scope, version, schema), not copied from an Argo release, because remote clusters run no Argo: the
+ * executor image is the user's, so nothing under `outputs` is pruned (the commit's own CRD types every output field).
  */
 export class WorkflowTaskResultCrd extends Construct {
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: WorkflowTaskResultCrdProps = {}) {
     super(scope, id);
     new k8s.KubeCustomResourceDefinition(this, 'Resource', {
-      metadata: { name: `${TASK_RESULTS}.${ARGO_GROUP}` },
+      metadata: {
+        name: `${TASK_RESULTS}.${ARGO_GROUP}`,
+        ...(props.annotations ? { annotations: { ...props.annotations } } : {}),
+      },
       spec: {
         group: ARGO_GROUP,
         names: {

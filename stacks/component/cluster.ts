@@ -1,6 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { Manifest } from '../../constructs';
+import { type Manifest, keptOnDelete } from '../../constructs';
 import { logicalName, registerManifest } from './kinds';
 
 /** How to reach one cluster. */
@@ -108,6 +108,8 @@ export class ClusterObjects extends pulumi.ComponentResource {
         provider: this.provider,
         dependsOn: dependencies[i].map((j) => registered.get(j)!),
         aliases: [{ name: key }],
+        // A kept CRD outlives the stack, as with Helm's crds.keep: deleting it would delete every object of its kind.
+        ...(keptOnDelete(m) ? { retainOnDelete: true } : {}),
       });
       registered.set(i, resource);
       this.resources.set(key, resource);

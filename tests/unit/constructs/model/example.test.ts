@@ -46,6 +46,7 @@ describe('the built-in example', () => {
         namespace: 'argo',
         createNamespace: true,
         profileAdmissionPolicy: true,
+        crds: { install: false, keep: true },
         controller: {
           image: 'ghcr.io/example/argo-workflow-controller:v3.4-multicluster',
           executorImage: 'ghcr.io/example/argoexec:v3.4-multicluster',

@@ -14,6 +14,7 @@ type Same<A, B> = SameKeys<A, B> extends true ? Mutual<A, B> : false;
 const checks: Record<string, true> = {
   topology: true as Same<T.TopologyFile, Input>,
   local: true as Same<T.LocalClusterSpec, Input['local']>,
+  crds: true as Same<T.CrdsSpec, NonNullable<Input['local']['crds']>>,
   controller: true as Same<T.ControllerSpec, Input['local']['controller']>,
   resources: true as Same<T.ResourceRequirementsSpec, NonNullable<Input['local']['controller']['resources']>>,
   toleration: true as Same<T.TolerationSpec, NonNullable<Input['local']['controller']['tolerations']>[number]>,

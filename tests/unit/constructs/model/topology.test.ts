@@ -14,6 +14,7 @@ describe('topology defaults', () => {
       namespace: 'argo',
       createNamespace: true,
       profileAdmissionPolicy: true,
+      crds: { install: false, keep: true },
       controller: {
         image: 'ghcr.io/me/wc:v1',
         executorImage: 'ghcr.io/me/exec:v1',
