@@ -141,11 +141,15 @@ export function cli(
 
 /**
  * What the GitOps controller tests start from: `synth` of `topologyFile` applied with server-side apply (the remote
- * first), the profiles printed by `profile` once the token controller filled the token, applied too, Argo's CRDs, and
- * the real controller started as the synthesized Deployment says.
+ * first), the profiles printed by `profile` once the token controller filled the token, applied too, Argo's CRDs
+ * (unless `argoCrds` is false: the topology's `local.crds.install` then writes them), and the real controller started
+ * as the synthesized Deployment says.
  * @returns the controller and the profiles as `profile` printed them
  */
-export async function startGitopsController(opts: Planes): Promise<{ controller: ControllerHandle; profiles: string }> {
+export async function startGitopsController(
+  opts: Planes,
+  { argoCrds = true }: { argoCrds?: boolean } = {},
+): Promise<{ controller: ControllerHandle; profiles: string }> {
   const { planes, topology } = opts;
   const k = (context: string, args: string[], input?: string) => kubectl(planes.kubeconfigPath, context, args, input);
   const out = join(opts.dir, 'gitops');
@@ -171,7 +175,7 @@ export async function startGitopsController(opts: Planes): Promise<{ controller:
   ]);
   if (profile.code !== 0) throw new Error(`profile failed: ${profile.stderr}`);
   k(topology.local.name, ['apply', '--server-side', '-f', '-'], profile.stdout);
-  applyArgoCrds(planes.kubeconfigPath, topology.local.name, opts.binDir);
+  if (argoCrds) applyArgoCrds(planes.kubeconfigPath, topology.local.name, opts.binDir);
   const local = planes.clusters[topology.local.name];
   const controller = await startController({
     binDir: opts.binDir,
