@@ -1,5 +1,12 @@
 import { ARGO_CRDS, ArgoCrds, type Manifest, keptOnDelete } from '../../../../constructs';
-import { MANAGED_LABELS, localObjects, objectNames, remoteObjects, synthesized } from '../../support/constructs';
+import {
+  MANAGED_LABELS,
+  localObjects,
+  objectNames,
+  remoteObjects,
+  synthesized,
+  topologyIssues,
+} from '../../support/constructs';
 import { example, objects, topology, validateAgainstKubernetesSchema } from '../../support/helpers';
 
 const KEEP = {
@@ -19,6 +26,16 @@ const ARGO_NAMES = [
 const installing = topology((t) => (t.local.crds = { install: true }));
 
 describe('local.crds', () => {
+  test('is checked by field path: booleans, the two known fields (Helm has more, this package writes minimal CRDs only)', () => {
+    expect(topologyIssues((t) => (t.local.crds = { install: 'yes', full: true }))).toEqual([
+      { path: 'local.crds.install', value: 'yes', message: 'has the wrong type: expected boolean' },
+      { path: 'local.crds.full', value: true, message: 'is not a known field; valid fields here: install, keep' },
+    ]);
+    expect(topologyIssues((t) => (t.local.crds = true))).toEqual([
+      { path: 'local.crds', value: true, message: 'has the wrong type: expected object' },
+    ]);
+  });
+
   test('by default the local cluster gets no CRD, as Argo CD or Helm installs them', () => {
     expect(crds(localObjects(example()))).toEqual([]);
   });

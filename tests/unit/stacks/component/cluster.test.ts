@@ -188,4 +188,42 @@ describe('ClusterObjects', () => {
       register.mockRestore();
     }
   });
+
+  test.each([true, false])(
+    "local.crds.install (keep: %s): Argo's CRDs are registered first, wait for nothing, every object but the Namespaces waits for them; kept ones are retained on delete",
+    (keep) => {
+      const register = jest.spyOn(kinds, 'registerManifest');
+      try {
+        const local = objectsWithProfiles(topology((t) => (t.local.crds = { install: true, keep }))).get('cluster-0')!;
+        new ClusterObjects('crds-cluster-0', {
+          component: 'crds',
+          cluster: 'cluster-0',
+          connection: { context: 'cluster-0' },
+          manifests: local,
+        });
+        const calls = register.mock.calls.map(([name, m, opts]) => ({ name, m, opts }));
+        const isCrd = (c: (typeof calls)[number]) => c.m.kind === 'CustomResourceDefinition';
+        expect(calls.slice(0, 7).every(isCrd)).toBe(true);
+        expect(calls.filter(isCrd)).toHaveLength(7);
+        const crdResources = register.mock.results.slice(0, 7).map((r) => r.value);
+        for (const c of calls.slice(0, 7)) {
+          expect(c.opts.dependsOn).toEqual([]);
+          expect(c.opts.retainOnDelete).toBe(keep ? true : undefined);
+          expect(c.m.metadata.name).toMatch(/\.argoproj\.io$/);
+        }
+        // Namespaces need no CRD; compared by identity, as a failure would print whole resources.
+        const waiting = calls.slice(7).filter((c) => c.m.kind !== 'Namespace');
+        expect(waiting.length).toBeGreaterThan(10);
+        for (const c of waiting)
+          expect([c.name, crdResources.every((r) => (c.opts.dependsOn as unknown[]).includes(r))]).toEqual([
+            c.name,
+            true,
+          ]);
+        for (const c of calls.slice(7)) expect([c.name, c.opts.retainOnDelete]).toEqual([c.name, undefined]);
+        expect(crdResources[0]).toBeInstanceOf(k8s.apiextensions.v1.CustomResourceDefinition);
+      } finally {
+        register.mockRestore();
+      }
+    },
+  );
 });
