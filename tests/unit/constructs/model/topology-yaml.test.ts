@@ -91,7 +91,7 @@ const HOSTILE: [string, string | Buffer, string[]][] = [
     'a __proto__ key',
     `${example.replace('local:', 'local:\n  __proto__: {polluted: 1}')}`,
     [
-      'local.__proto__: {"polluted":1} is not a known field; valid fields here: name, context, namespace, createNamespace, profileAdmissionPolicy, controller',
+      'local.__proto__: {"polluted":1} is not a known field; valid fields here: name, context, namespace, createNamespace, profileAdmissionPolicy, crds, controller',
     ],
   ],
   [
