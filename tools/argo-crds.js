@@ -1,5 +1,5 @@
 'use strict';
-// Writes constructs/objects/argo-crds.json: Argo's own minimal CRDs (Workflow, WorkflowTemplate, ...) of the
+// Writes constructs/objects/argo-crds.generated.json: Argo's own minimal CRDs (Workflow, WorkflowTemplate, ...) of the
 // controller's commit, taken from the controller's source archive that tools/build.sh builds the controller from, so
 // that `local.crds.install` writes exactly the CRDs of the controller it deploys. No network: the archive is the one
 // beside the clone (or ARGO_MC_CONTROLLER_ARCHIVE), checked against build.sh's ARGO_ARCHIVE_SHA256 first.
@@ -13,7 +13,7 @@ const { join } = require('node:path');
 const { parse } = require('yaml');
 
 const ROOT = join(__dirname, '..');
-const OUT = join(ROOT, 'constructs', 'objects', 'argo-crds.json');
+const OUT = join(ROOT, 'constructs', 'objects', 'argo-crds.generated.json');
 const CRD_FOLDER = 'manifests/base/crds/minimal/';
 const OWNED_ELSEWHERE = new Set(['workflowtaskresults.argoproj.io']);
 
@@ -64,7 +64,7 @@ function archiveCrds() {
   return files.map((f) => parse(tar('xO', f))).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 
-/** The content of argo-crds.json, as a string ending in a newline. */
+/** The content of argo-crds.generated.json, as a string ending in a newline. */
 function argoCrdsJson() {
   const crds = archiveCrds().filter((crd) => !OWNED_ELSEWHERE.has(crd.metadata.name));
   return `${JSON.stringify({ ...pins(), path: CRD_FOLDER, crds }, null, 2)}\n`;

@@ -14,9 +14,9 @@ const { archiveCrds, argoCrdsJson, ARGO_CRDS_FILE } = require('../../../tools/ar
 const pin = (name: string) =>
   new RegExp(`^readonly ${name}=(\\S+)$`, 'm').exec(readFileSync(join(ROOT, 'tools', 'build.sh'), 'utf8'))![1];
 
-describe('constructs/objects/argo-crds.json', () => {
+describe('constructs/objects/argo-crds.generated.json', () => {
   test('is what tools/argo-crds.js takes from the controller source archive (run "npm run argo-crds" after a new pin)', () => {
-    expect(ARGO_CRDS_FILE).toBe(join(ROOT, 'constructs', 'objects', 'argo-crds.json'));
+    expect(ARGO_CRDS_FILE).toBe(join(ROOT, 'constructs', 'objects', 'argo-crds.generated.json'));
     expect(readFileSync(ARGO_CRDS_FILE, 'utf8')).toBe(argoCrdsJson());
   });
 
