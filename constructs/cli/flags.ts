@@ -3,6 +3,9 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { editDistance } from '../model/controller-config-schema';
 
+/** Bad flags: exit 2, like a bad topology. */
+export class UsageError extends Error {}
+
 /** One flag as `node:util` parseArgs takes it. */
 export interface FlagSpec {
   readonly type: 'string' | 'boolean';
