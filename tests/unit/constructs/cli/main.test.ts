@@ -16,7 +16,7 @@ afterEach(() => jest.restoreAllMocks());
 describe('the built binary', () => {
   test('exit codes reach the shell: 0 done, 2 invalid input, 1 any other failure', () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
-    expect(cli(['validate'])).toEqual({
+    expect(cli(['validate', '--example'])).toEqual({
       code: 0,
       stdout: `${EXAMPLE}: valid (local cluster-0, 1 remote cluster(s), secrets.mode none)\n`,
       stderr: '',
@@ -29,7 +29,7 @@ describe('the built binary', () => {
     });
     const file = join(work, 'a-file');
     writeFileSync(file, 'x');
-    expect(cli(['synth', '-o', file])).toEqual({ code: 1, stdout: '', stderr: `error: ${file} is not a folder\n` });
+    expect(cli(['synth', '--example', '-o', file])).toEqual({ code: 1, stdout: '', stderr: `error: ${file} is not a folder\n` });
   });
 });
 
@@ -46,11 +46,14 @@ describe('command line', () => {
   });
 
   test.each([
-    ['synth', 'Usage: argo-multicluster synth [-f TOPOLOGY] [-o DIR] [--kubeconfig PATH]'],
-    ['validate', 'Usage: argo-multicluster validate [-f TOPOLOGY]'],
+    ['synth', 'Usage: argo-multicluster synth (-f TOPOLOGY | --example) [-o DIR] [--check] [--kubeconfig PATH]'],
+    ['validate', 'Usage: argo-multicluster validate (-f TOPOLOGY | --example)'],
     ['profile', 'Usage: argo-multicluster profile -f TOPOLOGY --remote NAME [--context CTX] [--kubeconfig PATH]'],
     ['verify', 'Usage: argo-multicluster verify (--context CTX | -f TOPOLOGY) [--kubeconfig PATH] [--namespace NS]'],
-    ['rotate', 'Usage: argo-multicluster rotate -f TOPOLOGY --remote NAME [--kubeconfig PATH] [--no-wait]'],
+    [
+      'rotate',
+      'Usage: argo-multicluster rotate -f TOPOLOGY --remote NAME [--kubeconfig PATH] [--no-wait] [--timeout DURATION]',
+    ],
   ])('%s --help prints its usage and exits 0', async (command, first) => {
     const r = await runCli([command, '--help']);
     expect({ ...r, stdout: r.stdout.split('\n')[0] }).toEqual({ code: 0, stdout: first, stderr: '' });
@@ -65,8 +68,8 @@ describe('command line', () => {
       "Raise the remote's tokenGeneration in the topology first. Then rotate creates that generation's token Secret in the",
       'remote, waits for its token, rewrites the profile Secret in the local cluster, rolls the controller and waits for the',
       'rollout, and only then deletes the token Secrets of other generations (the API server refuses their tokens from then',
-      'on). Run it before your GitOps tool syncs the new synth output; a rerun finishes an interrupted rotation.',
-      '',
+      'on). Run it before your GitOps tool syncs the new synth output; a rerun finishes an interrupted rotation. Each step',
+      'is printed on stderr as it starts or ends.',
     ]);
   });
 
@@ -79,17 +82,17 @@ describe('command line', () => {
       ],
       [
         ['synth', '--outdir', 'x'],
-        'synth: unknown flag "--outdir"; valid flags: -f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help',
-        ['synth'],
+        'synth: unknown flag "--outdir"; valid flags: -f/--file, --example, -o/--out, --check, --kubeconfig, --argocd, --argocd-sync, --flux, --flux-secret, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help',
+        ['synth', '--example'],
       ],
       [
         ['validate', '-o', 'x'],
-        'validate: unknown flag "-o" (it is a flag of synth, init-pulumi); valid flags: -f/--file, -h/--help',
-        ['validate'],
+        'validate: unknown flag "-o" (it is a flag of synth, init-pulumi); valid flags: -f/--file, --example, -h/--help',
+        ['validate', '--example'],
       ],
       [
         ['rotate', '--remote', 'cluster-1', '--context', 'c'],
-        'rotate: unknown flag "--context" (it is a flag of profile, verify); valid flags: -f/--file, --remote, --kubeconfig, --no-wait, -h/--help',
+        'rotate: unknown flag "--context" (it is a flag of profile, verify); valid flags: -f/--file, --remote, --kubeconfig, --no-wait, --timeout, -h/--help',
         ['rotate'],
       ],
     ];
@@ -127,7 +130,7 @@ describe('command line', () => {
       t.secrets.mode = 'plain';
       t.remotes.push({ name: 'cluster-2', server: 'https://c2:6443' });
     });
-    expect(await runCli(['validate'])).toEqual({
+    expect(await runCli(['validate', '--example'])).toEqual({
       code: 0,
       stdout: `${EXAMPLE}: valid (local cluster-0, 1 remote cluster(s), secrets.mode none)\n`,
       stderr: '',
@@ -219,7 +222,7 @@ const BAD: [string, (t: any) => void, string, RegExp][] = [
 describe('bad topologies: exit 2, the field named, the output untouched', () => {
   let before: Record<string, string>;
   beforeAll(async () => {
-    expect((await runCli(['synth', '-o', out])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
     before = listTree(out);
   });
 

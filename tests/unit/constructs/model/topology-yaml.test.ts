@@ -119,7 +119,7 @@ const HOSTILE: [string, string | Buffer, string[]][] = [
 describe('every parse failure exits 2, naming a field path, and changes nothing', () => {
   let before: Record<string, string>;
   beforeAll(async () => {
-    expect((await runCli(['synth', '-o', out])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
     before = listTree(out);
   });
 
