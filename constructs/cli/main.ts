@@ -17,7 +17,6 @@ import { RotateInputError, rotateToken } from './rotate';
 import { formatReports, verifyProfiles } from './verify';
 import { synth, topologyWarnings } from './synth';
 
-
 const HELP: Record<string, string> = {
   '': `argo-multicluster: Argo Workflows multi-cluster manifests from one topology file
 

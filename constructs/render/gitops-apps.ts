@@ -130,10 +130,7 @@ export function validateGitopsApps(topology: Topology, o: GitopsAppsOptions): vo
       message: 'must be a DNS-1123 label (a namespace name)',
     });
   }
-  if (
-    o.fluxSecretName !== undefined &&
-    !(o.fluxSecretName.length <= 253 && DNS1123_SUBDOMAIN.test(o.fluxSecretName))
-  )
+  if (o.fluxSecretName !== undefined && !(o.fluxSecretName.length <= 253 && DNS1123_SUBDOMAIN.test(o.fluxSecretName)))
     issues.push({
       path: '--flux-secret',
       value: o.fluxSecretName,

@@ -467,7 +467,14 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, options: Wri
   const release = lock(target, options.lockTimeoutMs ?? 60_000);
   try {
     recoverLeftovers(target, warn);
-    return replace(outDir, target, files, warn, options.isOwnPath ?? (() => true), options.isPrivatePath ?? (() => false));
+    return replace(
+      outDir,
+      target,
+      files,
+      warn,
+      options.isOwnPath ?? (() => true),
+      options.isPrivatePath ?? (() => false),
+    );
   } finally {
     release();
   }

@@ -16,7 +16,8 @@ function edits(a: readonly string[], b: readonly string[]): Edit[] {
   for (let d = 0; d <= max && !found; d++) {
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
+      let x =
+        k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
       let y = x - k;
       while (x < a.length && y < b.length && a[x] === b[y]) {
         x++;
@@ -40,7 +41,7 @@ function edits(a: readonly string[], b: readonly string[]): Edit[] {
     const prevK = down ? k + 1 : k - 1;
     const prevX = d === 0 ? 0 : t[offset + prevK];
     const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) script.push([' ', a[--x]]), y--;
+    while (x > prevX && y > prevY) (script.push([' ', a[--x]]), y--);
     if (d > 0) script.push(down ? ['+', b[--y]] : ['-', a[--x]]);
   }
   return script.reverse();
@@ -70,7 +71,10 @@ export function unifiedDiff(
 ): string {
   if (oldText === newText) return '';
   const script = edits(lines(oldText ?? ''), lines(newText ?? ''));
-  const out = [`--- ${oldText === undefined ? '/dev/null' : oldName}`, `+++ ${newText === undefined ? '/dev/null' : newName}`];
+  const out = [
+    `--- ${oldText === undefined ? '/dev/null' : oldName}`,
+    `+++ ${newText === undefined ? '/dev/null' : newName}`,
+  ];
   const changed = script.map(([op], i) => (op === ' ' ? -1 : i)).filter((i) => i >= 0);
   let [i, done, oldLine, newLine] = [0, 0, 0, 0];
   while (i < changed.length) {
@@ -87,7 +91,10 @@ export function unifiedDiff(
     const hunk = script.slice(from, to);
     const oldCount = hunk.filter(([op]) => op !== '+').length;
     const newCount = hunk.filter(([op]) => op !== '-').length;
-    out.push(`@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@`, ...hunk.map(([op, l]) => `${op}${l}`));
+    out.push(
+      `@@ -${range(oldStart, oldCount)} +${range(newStart, newCount)} @@`,
+      ...hunk.map(([op, l]) => `${op}${l}`),
+    );
     i = j + 1;
   }
   return `${out.join('\n')}\n`;

@@ -29,7 +29,11 @@ describe('the built binary', () => {
     });
     const file = join(work, 'a-file');
     writeFileSync(file, 'x');
-    expect(cli(['synth', '--example', '-o', file])).toEqual({ code: 1, stdout: '', stderr: `error: ${file} is not a folder\n` });
+    expect(cli(['synth', '--example', '-o', file])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${file} is not a folder\n`,
+    });
   });
 });
 

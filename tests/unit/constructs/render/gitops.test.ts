@@ -91,11 +91,7 @@ describe('the GitOps tree', () => {
     '',
   ];
   test.each([
-    [
-      'none',
-      (r: any) => r,
-      undefined,
-    ],
+    ['none', (r: any) => r, undefined],
     [
       'controller imagePullSecrets',
       (r: any) => (r.local.controller.imagePullSecrets = [{ name: 'ghcr-pull' }, { name: 'quay-pull' }]),

@@ -48,7 +48,11 @@ describe('a lock path that is not a regular file is refused at once, by path, an
       plant(lock);
       const before = listTree(out);
       const lockBefore = lstatSync(lock);
-      expect(await runCli(['synth', '--example', '-o', out])).toEqual({ code: 1, stdout: '', stderr: notAFile(lock, kind) });
+      expect(await runCli(['synth', '--example', '-o', out])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: notAFile(lock, kind),
+      });
       expect(listTree(out)).toEqual(before);
       expect(lstatSync(lock).ino).toBe(lockBefore.ino);
     },
