@@ -254,7 +254,7 @@ describe('bad topologies: exit 2, the field named, the output untouched', () => 
       stdout: '',
       stderr:
         `error: ${file} is invalid:\n` +
-        '  - local: is not valid YAML at line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n',
+        '  - (yaml): is not valid YAML at line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n',
     });
     expect(listTree(out)).toEqual(before);
   });
