@@ -80,7 +80,7 @@ export function unifiedDiff(
   while (i < changed.length) {
     // A hunk spans changes whose context overlaps.
     let j = i;
-    while (j + 1 < changed.length && changed[j + 1] - changed[j] <= 2 * CONTEXT) j++;
+    while (j + 1 < changed.length && changed[j + 1] - changed[j] <= 2 * CONTEXT + 1) j++;
     const from = Math.max(0, changed[i] - CONTEXT);
     const to = Math.min(script.length, changed[j] + CONTEXT + 1);
     for (; done < from; done++) {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../support/in-process-cli';
-import { nearest } from '../../../../constructs/cli/flags';
 import { ROOT, cli } from '../../support/helpers';
 import { usageOf } from '../../support/cli';
 
@@ -101,25 +100,5 @@ describe('misspelt flags and commands', () => {
       stdout: '',
       stderr: `error: -x.yaml is invalid:\n  - (file): "-x.yaml" cannot be read: ENOENT: no such file or directory, open '-x.yaml'\n`,
     });
-  });
-
-  test('nearest() guesses only within two edits, fewer for short words', () => {
-    expect(nearest('fiel', ['file', 'out'])).toBe('file');
-    expect(nearest('x', ['file', 'out'])).toBeUndefined();
-    expect(nearest('o', ['file', 'out'])).toBeUndefined();
-    expect(nearest('kubeconfg', ['kubeconfig', 'context'])).toBe('kubeconfig');
-    expect(nearest('namespaces', ['namespace'])).toBe('namespace');
-    // Two edits for a word of four letters or more, one below: "ot" is one edit from "out", "oxt" two.
-    expect([nearest('ot', ['out']), nearest('ouxx', ['out']), nearest('oxx', ['out'])]).toEqual([
-      'out',
-      'out',
-      undefined,
-    ]);
-    // Case does not count; the nearest of several wins, the first of equals.
-    expect([
-      nearest('FILE', ['file']),
-      nearest('rmote', ['remote', 'rotate']),
-      nearest('fle', ['file', 'fla']),
-    ]).toEqual(['file', 'remote', 'file']);
   });
 });

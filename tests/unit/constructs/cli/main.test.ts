@@ -400,4 +400,46 @@ describe('rotate', () => {
       stderr: 'error: GET /api/v1/namespaces/argo/secrets/argo.cluster-1 on cluster-0: 403 forbidden\n',
     });
   });
+
+  const TIMEOUT_VALID = "valid: a duration from 1s to 24h, as seconds (300) or Go's form (90s, 5m, 1h30m)";
+  test.each(['0', '0s', '500ms', '25h', '86401', 'abc', '-5', '5 m', '1.5', '1d'])(
+    '--timeout %j is refused (exit 2) before any cluster is contacted',
+    async (value) => {
+      const kube = fakeKube((call) => kubeError(call, 403, 'forbidden'));
+      expect(await runCli(['rotate', '--remote', 'cluster-1', `--timeout=${value}`])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: rotate: --timeout ${JSON.stringify(value)} is not valid; ${TIMEOUT_VALID}\n`,
+      });
+      expect(kube.connects).toEqual([]);
+    },
+  );
+
+  test.each(['1', '300', '90s', '1h30m', '24h', '1.5m'])('--timeout %j is taken', async (value) => {
+    fakeKube((call) => kubeError(call, 403, 'forbidden'));
+    expect((await runCli(['rotate', '--remote', 'cluster-1', '--timeout', value])).code).toBe(1);
+  });
+
+  test('each step is printed on stderr as it happens, redacted; stdout stays empty', async () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln';
+    let tokenSecretReads = 0;
+    fakeKube((call) => {
+      if (call.method === 'GET' && call.path === '/api/v1/namespaces/argo/secrets/argo.cluster-1') return { data: {} };
+      if (call.method === 'GET' && call.path === '/api/v1/namespaces/default/secrets') return { items: [] };
+      if (call.method === 'POST') return {};
+      if (call.method === 'GET' && call.path.endsWith('.service-account-token') && tokenSecretReads++ === 0)
+        kubeError(call, 404, 'not found');
+      kubeError(call, 500, `token ${token} refused`);
+    });
+    expect(await runCli(['rotate', '--remote', 'cluster-1'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: [
+        'created token Secret default/argo.cluster-0.service-account-token in cluster-1',
+        'waiting for the token controller to fill default/argo.cluster-0.service-account-token',
+        'error: GET /api/v1/namespaces/default/secrets/argo.cluster-0.service-account-token on cluster-1: 500 token (41 characters hidden: this looks like a credential) refused',
+        '',
+      ].join('\n'),
+    });
+  });
 });
