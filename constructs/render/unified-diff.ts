@@ -41,7 +41,7 @@ function edits(a: readonly string[], b: readonly string[]): Edit[] {
     const prevK = down ? k + 1 : k - 1;
     const prevX = d === 0 ? 0 : t[offset + prevK];
     const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) (script.push([' ', a[--x]]), y--);
+    for (; x > prevX && y > prevY; y--) script.push([' ', a[--x]]);
     if (d > 0) script.push(down ? ['+', b[--y]] : ['-', a[--x]]);
   }
   return script.reverse();
