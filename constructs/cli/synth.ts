@@ -170,6 +170,9 @@ export async function synth(
     );
   const outDir = opts.out ?? outDirFromEnvironment() ?? 'dist';
   const apps = gitopsAppOptions(opts, outDir);
+  // Checked before any cluster is asked for a token.
+  const appFiles = apps ? gitopsAppFiles(topology, apps) : new Map<string, string>();
+  if (apps) checkOverlays(apps, outDir);
   for (const warning of topologyWarnings(topology)) err.write(`warning: ${redactText(warning)}\n`);
   let credentials: Map<string, RemoteCredentials> | undefined;
   if (topology.secrets.mode === 'plain') {
@@ -179,10 +182,7 @@ export async function synth(
     credentials = await plainCredentials(topology, opts.kubeconfig);
   }
   const tree = gitopsTree(topology, buildCharts(topology, { credentials }));
-  if (apps) {
-    for (const [path, content] of gitopsAppFiles(topology, apps)) tree.set(path, content);
-    checkOverlays(apps, outDir);
-  }
+  for (const [path, content] of appFiles) tree.set(path, content);
   const summary = `${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}`;
   if (opts.check) {
     const differences = treeDifferences(outDir, tree, { isOwnPath: isGitopsPath });

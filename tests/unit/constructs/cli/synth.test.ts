@@ -241,6 +241,34 @@ describe('--argocd-sync, --flux-secret and --overlay', () => {
     expect(source.toJS().spec.secretRef).toEqual({ name: 'fleet-deploy-key' });
   });
 
+  test('a missing overlay is refused before any cluster is asked for a token (plain mode)', async () => {
+    const dir = fresh('overlay-plain');
+    mkdirSync(dir);
+    const file = topologyFile(dir, 'plain', (raw) => (raw.secrets.mode = 'plain'));
+    const kube = fakeKube(() => ({ data: { token: 'dA==', 'ca.crt': 'Q0E=' } }));
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const r = await runCli([
+        'synth',
+        '-f',
+        file,
+        '-o',
+        'dist',
+        '--flux',
+        '--repo',
+        REPO,
+        '--overlay',
+        'cluster-0=ov',
+      ]);
+      expect(r.code).toBe(2);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(kube.connects).toEqual([]);
+    expect(existsSync(join(dir, 'dist'))).toBe(false);
+  });
+
   test('an --overlay folder that exists in the checkout is deployed', async () => {
     const dir = fresh('overlay');
     mkdirSync(join(dir, 'gitops', 'overlays', 'cluster-0'), { recursive: true });
