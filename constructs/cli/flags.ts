@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { editDistance } from '../model/controller-config-schema';
+import { nearest } from '../model/nearest';
+
+export { nearest };
+
+/** Bad flags: exit 2, like a bad topology. */
+export class UsageError extends Error {}
 
 /** One flag as `node:util` parseArgs takes it. */
 export interface FlagSpec {
@@ -12,19 +17,6 @@ export interface FlagSpec {
 /** How a flag is written in messages: `-f/--file` or `--kubeconfig`. */
 function spelling(name: string, spec: FlagSpec): string {
   return spec.short ? `-${spec.short}/--${name}` : `--${name}`;
-}
-
-/** The nearest of `candidates` to `word`, when it is close enough to be a slip of the keyboard. */
-export function nearest(word: string, candidates: readonly string[]): string | undefined {
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    // Never close when the lengths differ by more than two edits: no distance of a megabyte-long word is computed.
-    if (Math.abs(word.length - candidate.length) > 2) continue;
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (!best || distance < best.distance) best = { candidate, distance };
-  }
-  // Up to two edits (one swap of neighbours is two), fewer for short words: `--fiel` finds `--file`, `--x` nothing.
-  return best && best.distance <= Math.max(1, Math.min(2, Math.floor(word.length / 2))) ? best.candidate : undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Topology } from '../model/topology';
 import { exampleTopologyPath } from '../model/example';
 import { TopologyError, loadTopologyFile } from '../model/validate';
 import { configKey, partOfOutputs, remoteStackName } from '../../stacks/program/stack-names';
-import { unknownFlag } from './flags';
+import { nearest, unknownFlag } from './flags';
 
 /** Bad flags of `fleet`: exit 2. */
 export class FleetUsageError extends Error {}
@@ -72,8 +72,10 @@ export function parseFleetArgs(args: string[]): FleetOptions | undefined {
   const [action, ...rest] = args;
   if (action === '--help' || action === '-h') return undefined;
   if (!FLEET_ACTIONS.includes(action as FleetAction)) {
+    const near = action === undefined ? undefined : nearest(action, FLEET_ACTIONS);
+    const hint = near ? ` (did you mean "${near}"?)` : '';
     throw new FleetUsageError(
-      `fleet: ${action === undefined ? 'an action is required' : `unknown action "${action}"`}; valid: ${FLEET_ACTIONS.join(', ')}\n\n${FLEET_HELP}`,
+      `fleet: ${action === undefined ? 'an action is required' : `unknown action "${action}"${hint}`}; valid: ${FLEET_ACTIONS.join(', ')}\n\n${FLEET_HELP}`,
     );
   }
   const unknown = unknownFlag(`fleet ${action}`, rest, OPTIONS, OPTIONS, () => []);

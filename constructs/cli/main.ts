@@ -1,26 +1,21 @@
 #!/usr/bin/env node
-import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildCharts } from '../objects/charts';
 import { exampleTopologyPath } from '../model/example';
-import { gitopsTree, isGitopsPath, writeTreeAtomically } from '../render/gitops';
-import { gitopsAppFiles, type GitopsAppsOptions } from '../render/gitops-apps';
+import { durationMs } from '../model/go-duration';
 import { manifestYaml, type Manifest } from '../render/manifests';
-import { allProfiles, profileKubeconfig, profileSecretManifest, type RemoteCredentials } from '../objects/profile';
+import { allProfiles, profileKubeconfig, profileSecretManifest } from '../objects/profile';
 import { forgetCredentials, redactText } from '../model/redact';
 import { DEFAULT_LOCAL_NAMESPACE } from '../model/names';
 import { DNS1123_LABEL } from '../model/kubernetes';
 import { TopologyError, loadTopologyFile } from '../model/validate';
 import { readRemoteCredentials } from './credentials';
-import { startCommandDeadline } from './kube-client';
+import { COMMAND_DEADLINE_MS, startCommandDeadline } from './kube-client';
 import { InitInputError, initPulumi } from './init-pulumi';
 import { configKey } from '../../stacks/program/stack-names';
-import { flagValueProblem, joinedShortValue, nearest, packageVersion, unknownFlag } from './flags';
+import { UsageError, flagValueProblem, joinedShortValue, nearest, packageVersion, unknownFlag } from './flags';
 import { RotateInputError, rotateToken } from './rotate';
 import { formatReports, verifyProfiles } from './verify';
-
-/** Bad flags: exit 2, like a bad topology. */
-class UsageError extends Error {}
+import { synth, topologyWarnings } from './synth';
 
 const HELP: Record<string, string> = {
   '': `argo-multicluster: Argo Workflows multi-cluster manifests from one topology file
@@ -38,31 +33,40 @@ Commands:
 
 Run "argo-multicluster <command> --help" for a command's options, "argo-multicluster --version" for the version.
 Exit codes: 0 success, 2 invalid input (the message names each field), 1 any other failure.`,
-  synth: `Usage: argo-multicluster synth [-f TOPOLOGY] [-o DIR] [--kubeconfig PATH]
-                             [--argocd applications|applicationset] [--flux] --repo URL [--repo-path PATH]
-                             [--revision REV] [--overlay CLUSTER=PATH[,CLUSTER=PATH...]] [--argocd-namespace NS]
+  synth: `Usage: argo-multicluster synth (-f TOPOLOGY | --example) [-o DIR] [--check] [--kubeconfig PATH]
+                             [--argocd applications|applicationset] [--argocd-sync automated[,prune][,selfHeal]]
+                             [--flux] [--flux-secret NAME] --repo URL [--repo-path PATH] [--revision REV]
+                             [--overlay CLUSTER=PATH[,CLUSTER=PATH...]] [--argocd-namespace NS]
 
 Writes DIR/<cluster>/ per cluster: one YAML file per object and a kustomization.yaml.
 DIR is replaced as a whole, atomically; on any failure it is left as it was.
 
-  -f, --file TOPOLOGY   topology file (default: the built-in example)
+  -f, --file TOPOLOGY   topology file
+  --example             the built-in example topology instead of -f
   -o, --out DIR         output folder (default: $CDK8S_OUTDIR, else dist)
+  --check               write nothing: print a unified diff of what a run would change and exit 1, or exit 0
+                        when DIR is up to date (for CI)
   --kubeconfig PATH     with secrets.mode "plain" only: where to read the remote tokens from
 
 Also write the objects that deploy each cluster folder from git (with --repo):
   --argocd KIND         DIR/argocd/: one Application per cluster (applications) or one ApplicationSet
+  --argocd-sync POLICY  automated sync: automated, automated,prune, automated,selfHeal or automated,prune,selfHeal
+                        (default: manual sync)
   --flux                DIR/flux/<cluster>/sync.yaml: a GitRepository and a Kustomization for that cluster's Flux
+  --flux-secret NAME    the Secret in flux-system with the credentials of a private repository (spec.secretRef)
   --repo URL            the git repository holding DIR
   --repo-path PATH      DIR's folder in the repository (default: DIR, when it is relative)
   --revision REV        branch, tag or commit (default: HEAD for Argo CD, main for Flux)
   --overlay C=PATH,...  deploy these repository folders instead of DIR/<cluster> (overlays holding sealed
-                        or sops-encrypted profiles, which synth never writes nor deletes)
+                        or sops-encrypted profiles, which synth never writes nor deletes); each must exist
   --argocd-namespace NS where Argo CD runs (default: argocd)`,
-  validate: `Usage: argo-multicluster validate [-f TOPOLOGY]
+  validate: `Usage: argo-multicluster validate (-f TOPOLOGY | --example)
 
-Validates the topology and prints "valid" or every problem found.
+Validates the topology and prints "valid" or every problem found; warns on stderr about settings that weaken
+security (insecureSkipTLSVerify).
 
-  -f, --file TOPOLOGY   topology file (default: the built-in example)`,
+  -f, --file TOPOLOGY   topology file
+  --example             the built-in example topology instead of -f`,
   profile: `Usage: argo-multicluster profile -f TOPOLOGY --remote NAME [--context CTX] [--kubeconfig PATH]
 
 Reads the controller identity's token Secret from the remote cluster and prints the profile Secret
@@ -94,18 +98,20 @@ Pulumi.example.yaml, which documents every config key. A file that exists is nev
 Prints the packages DIR/package.json still lacks, and the commands that start a stack.
 
   -o, --out DIR         the project folder, where argo-multicluster is installed (default: the current folder)`,
-  rotate: `Usage: argo-multicluster rotate -f TOPOLOGY --remote NAME [--kubeconfig PATH] [--no-wait]
+  rotate: `Usage: argo-multicluster rotate -f TOPOLOGY --remote NAME [--kubeconfig PATH] [--no-wait] [--timeout DURATION]
 
 Raise the remote's tokenGeneration in the topology first. Then rotate creates that generation's token Secret in the
 remote, waits for its token, rewrites the profile Secret in the local cluster, rolls the controller and waits for the
 rollout, and only then deletes the token Secrets of other generations (the API server refuses their tokens from then
-on). Run it before your GitOps tool syncs the new synth output; a rerun finishes an interrupted rotation.
+on). Run it before your GitOps tool syncs the new synth output; a rerun finishes an interrupted rotation. Each step
+is printed on stderr as it starts or ends.
 
   -f, --file TOPOLOGY   topology file (default: the built-in example)
   --remote NAME         the remote cluster, as named in the topology
   --kubeconfig PATH     kubeconfig with the contexts of the local cluster and the remote (default: $KUBECONFIG,
                         else ~/.kube/config)
-  --no-wait             do not wait for the controller's rollout (clusters that cannot run it)`,
+  --no-wait             do not wait for the controller's rollout (clusters that cannot run it)
+  --timeout DURATION    how long to wait for the rollout: seconds (300) or 90s, 5m, 1h30m; 1s to 24h (default: 5m)`,
 };
 
 const OPTIONS = {
@@ -123,6 +129,11 @@ const OPTIONS = {
   overlay: { type: 'string' },
   'argocd-namespace': { type: 'string' },
   'no-wait': { type: 'boolean' },
+  example: { type: 'boolean' },
+  check: { type: 'boolean' },
+  'argocd-sync': { type: 'string' },
+  'flux-secret': { type: 'string' },
+  timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -130,10 +141,14 @@ const OPTIONS = {
 const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   synth: [
     'file',
+    'example',
     'out',
+    'check',
     'kubeconfig',
     'argocd',
+    'argocd-sync',
     'flux',
+    'flux-secret',
     'repo',
     'repo-path',
     'revision',
@@ -141,10 +156,10 @@ const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
     'argocd-namespace',
     'help',
   ],
-  validate: ['file', 'help'],
+  validate: ['file', 'example', 'help'],
   profile: ['file', 'remote', 'context', 'kubeconfig', 'help'],
   verify: ['file', 'context', 'kubeconfig', 'namespace', 'help'],
-  rotate: ['file', 'remote', 'kubeconfig', 'no-wait', 'help'],
+  rotate: ['file', 'remote', 'kubeconfig', 'no-wait', 'timeout', 'help'],
   'init-pulumi': ['out', 'help'],
 };
 
@@ -170,68 +185,47 @@ function parse(
   return values;
 }
 
-async function plainCredentials(topology: ReturnType<typeof loadTopologyFile>, kubeconfig?: string) {
-  const credentials = new Map<string, RemoteCredentials>();
-  for (const remote of topology.remotes)
-    credentials.set(remote.name, await readRemoteCredentials(topology, remote, { kubeconfig }));
-  return credentials;
-}
-
 /**
- * `$CDK8S_OUTDIR`, when set. Set but empty it would name the current folder, which synth replaces as a whole, and with
- * white space at an end a look-alike folder: both are refused.
+ * The topology a command reads: `-f`, or the built-in example when asked for by `--example`. synth and validate have
+ * no default: a GitOps folder replaced by the example, or a check that always passes, would go unnoticed.
  */
-function outDirFromEnvironment(): string | undefined {
-  const dir = process.env.CDK8S_OUTDIR;
-  if (dir === undefined) return undefined;
-  if (dir === '' || dir.trim() !== dir)
+function topologyFile(command: string, opts: ReturnType<typeof parse>): string {
+  if (opts.example && opts.file !== undefined)
+    throw new UsageError(`${command}: give -f TOPOLOGY or --example, not both`);
+  if (opts.example) return exampleTopologyPath();
+  if (opts.file !== undefined) return opts.file;
+  if (command === 'synth' || command === 'validate')
     throw new UsageError(
-      `synth: $CDK8S_OUTDIR is ${JSON.stringify(dir)}, ${dir === '' ? 'empty' : 'with white space at its start or end'}; unset it, correct it or give -o DIR`,
+      `${command}: give -f TOPOLOGY (your topology file), or --example for the built-in example; there is no default`,
     );
-  return dir;
+  return exampleTopologyPath();
 }
 
-/** The Argo CD / Flux options of `synth`, or undefined when none is asked for. */
-function gitopsAppOptions(opts: ReturnType<typeof parse>, outDir: string): GitopsAppsOptions | undefined {
-  const given = [
-    opts.argocd,
-    opts.flux,
-    opts.repo,
-    opts['repo-path'],
-    opts.revision,
-    opts.overlay,
-    opts['argocd-namespace'],
-  ].some((v) => v !== undefined);
-  if (!given) return undefined;
-  if (opts.argocd !== undefined && opts.argocd !== 'applications' && opts.argocd !== 'applicationset') {
-    throw new UsageError(`synth: --argocd "${opts.argocd}" is not valid; valid values: applications, applicationset`);
-  }
-  if (opts.argocd === undefined && !opts.flux)
+/** rotate's rollout wait when not given. */
+const ROTATE_TIMEOUT_MS = 5 * 60_000;
+/** The most `--timeout` takes: a rollout that has not finished in a day will not. */
+const MAX_ROTATE_TIMEOUT_MS = 24 * 3600_000;
+/** What rotate's requests other than the rollout wait may take in all. */
+const ROTATE_OTHER_STEPS_MS = 10 * 60_000;
+
+/** `rotate --timeout`: how long to wait for the controller's rollout, in ms. */
+function rotateTimeout(value: string | undefined): number {
+  if (value === undefined) return ROTATE_TIMEOUT_MS;
+  const ms = durationMs(value);
+  if (ms === undefined || ms < 1000 || ms > MAX_ROTATE_TIMEOUT_MS)
     throw new UsageError(
-      'synth: --repo, --repo-path, --revision, --overlay and --argocd-namespace need --argocd or --flux',
+      `rotate: --timeout ${JSON.stringify(value)} is not valid; valid: a duration from 1s to 24h, as seconds (300) or Go's form (90s, 5m, 1h30m)`,
     );
-  if (!opts.repo)
-    throw new UsageError('synth: --argocd and --flux need --repo URL (the git repository holding the output)');
-  const repoPath = opts['repo-path'] ?? (isAbsolute(outDir) ? undefined : outDir);
-  if (repoPath === undefined)
-    throw new UsageError(
-      `synth: give --repo-path: the output folder ${outDir} is absolute, so its folder in the repository is unknown`,
-    );
-  const overlays: Record<string, string> = {};
-  for (const entry of opts.overlay ? opts.overlay.split(',') : []) {
-    const at = entry.indexOf('=');
-    if (at <= 0) throw new UsageError(`synth: --overlay "${entry}" must be CLUSTER=PATH`);
-    overlays[entry.slice(0, at)] = entry.slice(at + 1);
-  }
-  return {
-    repoURL: opts.repo,
-    path: repoPath,
-    revision: opts.revision,
-    overlays,
-    argocd: opts.argocd as GitopsAppsOptions['argocd'],
-    argocdNamespace: opts['argocd-namespace'],
-    flux: opts.flux,
-  };
+  return ms;
+}
+
+const COMMANDS = ['synth', 'validate', 'profile', 'verify', 'rotate', 'init-pulumi', 'fleet'];
+
+/** An unknown command explained, with the nearest command or top-level flag when one is close (`--verison`). */
+function unknownCommand(command: string): string {
+  const near = nearest(command, [...COMMANDS, 'help', '--help', '--version']);
+  const hint = near ? `did you mean "${near}"? ` : '';
+  return `unknown command "${command}"; ${hint}valid commands: ${COMMANDS.join(', ')}`;
 }
 
 /** Where the CLI writes: process.stdout and stderr, or a test's capture. */
@@ -245,6 +239,15 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
   // Credentials remembered for redaction belong to one command's kubeconfig (tests run many commands in one process).
   forgetCredentials();
   try {
+    if (command === 'help' && rest.length) {
+      // `help synth` as `synth --help`; `help fleet` is fleet's own.
+      if (rest[0] === 'fleet') return await run(['fleet', '--help'], out, err);
+      if (rest.length === 1 && rest[0] in HELP && rest[0] !== '') {
+        out.write(`${HELP[rest[0]]}\n`);
+        return 0;
+      }
+      throw new UsageError(`${unknownCommand(rest.join(' '))}\n\n${HELP['']}`);
+    }
     if (command === '' || command === '--help' || command === '-h' || command === 'help') {
       out.write(`${HELP['']}\n`);
       return command === '' ? 2 : 0;
@@ -259,21 +262,16 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       const redacting = (o: Output): Output => ({ write: (t: string) => o.write(redactText(t)) });
       return await (await import('./fleet')).fleet(rest, redacting(out), redacting(err));
     }
-    if (!(command in COMMAND_OPTIONS)) {
-      const commands = [...Object.keys(COMMAND_OPTIONS), 'fleet'];
-      const near = nearest(command, commands);
-      const hint = near ? `did you mean "${near}"? ` : '';
-      throw new UsageError(
-        `unknown command "${command}"; ${hint}valid commands: ${commands.join(', ')}\n\n${HELP['']}`,
-      );
-    }
+    if (!(command in COMMAND_OPTIONS)) throw new UsageError(`${unknownCommand(command)}\n\n${HELP['']}`);
     const opts = parse(command, rest);
     if (opts.help) {
       out.write(`${HELP[command]}\n`);
       return 0;
     }
-    // Whatever the clusters do, a command that asks them ends: each request has its own deadline, all of them one.
-    startCommandDeadline();
+    const rolloutTimeoutMs = command === 'rotate' ? rotateTimeout(opts.timeout) : undefined;
+    // Whatever the clusters do, a command that asks them ends: each request has its own deadline, all of them one,
+    // long enough for the rollout rotate is told to wait for.
+    startCommandDeadline(Math.max(COMMAND_DEADLINE_MS, (rolloutTimeoutMs ?? 0) + ROTATE_OTHER_STEPS_MS));
     if (command === 'verify') {
       // verify reads the live clusters; a topology only adds what they cannot tell, so there is no default one.
       const topology = opts.file === undefined ? undefined : loadTopologyFile(opts.file);
@@ -306,40 +304,17 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       );
       return 0;
     }
-    const file = opts.file ?? exampleTopologyPath();
+    const file = topologyFile(command, opts);
     const topology = loadTopologyFile(file);
 
     if (command === 'validate') {
+      for (const warning of topologyWarnings(topology)) err.write(`warning: ${redactText(warning)}\n`);
       out.write(
         `${file}: valid (local ${topology.local.name}, ${topology.remotes.length} remote cluster(s), secrets.mode ${topology.secrets.mode})\n`,
       );
       return 0;
     }
-    if (command === 'synth') {
-      if (opts.kubeconfig !== undefined && topology.secrets.mode !== 'plain')
-        throw new UsageError(
-          `synth: --kubeconfig is read only with secrets.mode "plain" (for the remote tokens), and ${file} has secrets.mode "${topology.secrets.mode}"; leave --kubeconfig out`,
-        );
-      let credentials: Map<string, RemoteCredentials> | undefined;
-      if (topology.secrets.mode === 'plain') {
-        err.write(
-          'warning: secrets.mode "plain" writes the remote bearer tokens into the output in clear; never commit it unencrypted\n',
-        );
-        credentials = await plainCredentials(topology, opts.kubeconfig);
-      }
-      const outDir = opts.out ?? outDirFromEnvironment() ?? 'dist';
-      const apps = gitopsAppOptions(opts, outDir);
-      const tree = gitopsTree(topology, buildCharts(topology, { credentials }));
-      if (apps) for (const [path, content] of gitopsAppFiles(topology, apps)) tree.set(path, content);
-      const changed = writeTreeAtomically(outDir, tree, {
-        onWarning: (m) => err.write(`warning: ${redactText(m)}\n`),
-        isOwnPath: isGitopsPath,
-      });
-      out.write(
-        `${changed ? 'wrote' : 'unchanged:'} ${tree.size} files for ${topology.remotes.length + 1} clusters in ${outDir}\n`,
-      );
-      return 0;
-    }
+    if (command === 'synth') return await synth(file, topology, opts, out, err);
     // profile and rotate; profile also takes the cluster name of one profile of a remote with profilePerNamespace.
     const profiles = allProfiles(topology);
     const valid = [
@@ -359,7 +334,9 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       await rotateToken(topology, remote, {
         kubeconfig: opts.kubeconfig,
         noWait: opts['no-wait'],
-        log: (line) => out.write(`${redactText(line)}\n`),
+        rolloutTimeoutMs,
+        // Progress, as each step starts and ends: stdout stays free for what a command prints as its result.
+        log: (line) => err.write(`${redactText(line)}\n`),
       });
       return 0;
     }

@@ -12,7 +12,7 @@ export interface RotateOptions {
   readonly kubeconfig?: string;
   /** Do not wait for the controller's rollout before deleting the old token (for clusters that cannot run it). */
   readonly noWait?: boolean;
-  /** How long to wait for the rollout, in ms. */
+  /** How long to wait for the rollout, in ms (default 5 minutes). */
   readonly rolloutTimeoutMs?: number;
   /** Progress lines. */
   readonly log: (line: string) => void;
@@ -78,6 +78,7 @@ export async function rotateToken(topology: Topology, remote: RemoteCluster, opt
     await kubeRequest(remoteConn, 'POST', secretsPath, tokenSecret);
     opts.log(`created token Secret ${tokenNamespace}/${tokenSecret.metadata.name} in ${remoteConn.context}`);
   }
+  opts.log(`waiting for the token controller to fill ${tokenNamespace}/${tokenSecret.metadata.name}`);
   const credentials = await readRemoteCredentials(topology, remote, { kubeconfig: opts.kubeconfig });
   const kubeconfig = Buffer.from(profileKubeconfig(topology, remote, credentials)).toString('base64');
 
@@ -99,9 +100,13 @@ export async function rotateToken(topology: Topology, remote: RemoteCluster, opt
     spec: { template: { metadata: { annotations: { [RESTARTED_AT]: new Date().toISOString() } } } },
   });
   opts.log(`rolling deployment ${localNs}/${CONTROLLER_NAME} in ${localConn.context}`);
+  const timeoutMs = opts.rolloutTimeoutMs ?? 300_000;
   if (opts.noWait) opts.log('not waiting for the rollout (--no-wait)');
-  else
-    await waitForRollout(localConn, deploymentPath, patched.metadata.generation ?? 0, opts.rolloutTimeoutMs ?? 300_000);
+  else {
+    opts.log(`waiting up to ${timeoutMs / 1000} s for the rollout (--timeout)`);
+    await waitForRollout(localConn, deploymentPath, patched.metadata.generation ?? 0, timeoutMs);
+    opts.log(`deployment ${localNs}/${CONTROLLER_NAME} rolled out`);
+  }
 
   for (const name of others) {
     try {

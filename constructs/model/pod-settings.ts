@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CHECKSUM_ANNOTATION } from './names';
 import { DNS1123_SUBDOMAIN, QUALIFIED_NAME } from './kubernetes';
 import { executorProblem } from './controller-config-schema';
+import { nearest } from './nearest';
 
 /**
  * Pod settings of the controller Deployment and the executor ServiceAccounts, named as the Argo Workflows Helm chart
@@ -186,8 +187,10 @@ function controllerFlagProblem(name: string, value: string | undefined): string 
       'without it the flag is ignored), while the Roles, the profiles and the admission policy are written for local.namespace; set local.namespace instead'
     );
   }
-  if (!(SETTABLE_FLAGS as readonly string[]).includes(name))
-    return `is not a flag of workflow-controller, which exits on unknown flags; ${SETTABLE_LIST}`;
+  if (!(SETTABLE_FLAGS as readonly string[]).includes(name)) {
+    const near = nearest(name, SETTABLE_FLAGS);
+    return `is not a flag of workflow-controller, which exits on unknown flags; ${near ? `did you mean --${near}? ` : ''}${SETTABLE_LIST}`;
+  }
   if (name === 'container-runtime-executor') return executorProblem(value);
   return undefined;
 }

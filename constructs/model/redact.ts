@@ -7,25 +7,38 @@
 // Field names under which a value is a credential whatever it looks like.
 const SECRET_NAME =
   /token|passw|secret|credential|private|auth|bearer|apikey|api-key|client-key|kubeconfig|^key$|-key$|Key$|cert/i;
-// Our own fields whose names match SECRET_NAME but which hold names and numbers: hiding those would hide the mistake.
-const PLAIN_FIELDS = new Set([
-  'tokenGeneration',
-  'tokenGenerations',
-  'artifactSecrets',
-  'imagePullSecrets',
-  'secretStore',
-  'secrets',
-]);
+// Fields named like credentials that hold the names of Secrets or stores, or numbers: `imagePullSecrets`,
+// `executorImagePullSecrets`, `artifactSecrets`, `secretName`, `secretRef`, `secretKeyRef`, `secretStore`,
+// `tokenGeneration`, the topology's `secrets` block. Hiding those would hide the mistake.
+const REFERENCE_NAME = /(?:Secrets|[Ss]ecretNames?|[Ss]ecretRef|KeyRef|Store|Generations?)$|^secrets$/;
 
-/** Whether a field (its last name in a path or config key such as `argo-multicluster:tokenGenerations`) holds a credential. */
+/**
+ * Whether a field (its last name in a path or config key such as `argo-multicluster:tokenGenerations`) holds a
+ * credential. A flag of this CLI (`--flux-secret`) holds a name or a path: a credential given in one is still caught
+ * by its shape.
+ */
 function namesCredential(field: string): boolean {
+  if (field.startsWith('--')) return false;
   // split, not a pattern anchored at the end: that one retries from every character, quadratic in a long key.
   const name =
     field
       .split(/[^A-Za-z0-9_-]+/)
       .filter(Boolean)
       .pop() ?? field;
-  return SECRET_NAME.test(name) && !PLAIN_FIELDS.has(name);
+  return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
+}
+
+/**
+ * A reference to a Secret's key, as Kubernetes and Argo write them under fields named like credentials
+ * (`clientSecret: {name: sso, key: client-secret}`): names, not the credential.
+ */
+function isSelector(v: unknown): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  return (
+    typeof o.name === 'string' &&
+    Object.keys(o).every((k) => (k === 'name' || k === 'key' ? typeof o[k] === 'string' : k === 'optional'))
+  );
 }
 
 // Every pattern runs on every message, and messages quote user input: each must run in time linear in the text. A
@@ -103,20 +116,22 @@ export function redactText(text: string): string {
  */
 export function shownValue(value: unknown, field?: string): string {
   const hide = (s: string) => `(${s.length} characters hidden: this looks like a credential)`;
-  const clean = (key: string | undefined, v: unknown): unknown => {
+  const clean = (key: string | undefined, v: unknown, inSelector = false): unknown => {
     // A placeholder the caller put in, such as "(secret)", is shown as it is.
     if (typeof v === 'string' && /^\([^()]*\)$/.test(v)) return v;
-    if (typeof v === 'string')
-      return (key !== undefined && namesCredential(key)) || looksSecret(v) ? hide(v) : withoutUserinfo(v);
-    if (key !== undefined && namesCredential(key) && v !== null && typeof v === 'object')
-      return '(hidden: this looks like a credential)';
-    return v;
+    // A selector's `key` names a key of the Secret.
+    const credential = key !== undefined && !(inSelector && key === 'key') && namesCredential(key);
+    if (typeof v === 'string') return credential || looksSecret(v) ? hide(v) : withoutUserinfo(v);
+    if (v === null || typeof v !== 'object') return v;
+    if (credential && !isSelector(v)) return '(hidden: this looks like a credential)';
+    const selector = isSelector(v);
+    if (Array.isArray(v)) return v.map((item) => clean(key, item, selector));
+    return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, clean(k, item, selector)]));
   };
   // JSON has no infinity or NaN (it would print null): show them as the YAML the user wrote.
   if (typeof value === 'number' && !Number.isFinite(value))
     return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
-  const top = clean(field, value);
-  return JSON.stringify(top, (key, v) => (key === '' ? v : clean(key, v))) ?? String(top);
+  return JSON.stringify(clean(field, value)) ?? String(value);
 }
 
 /**

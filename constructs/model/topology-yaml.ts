@@ -129,14 +129,15 @@ export function parseTopologyText(text: string): { value: unknown; issues: Topol
       });
       return { value: undefined, issues };
     }
-    for (const e of doc.errors) {
-      issues.push({
-        path: pathAt(doc, e.pos[0]),
-        value: undefined,
-        noValue: true,
-        message: `is not valid YAML at ${at(e.pos[0])}: ${firstLine(e)}`,
-      });
-    }
+    // Only the first: after a syntax error (most often indentation) the parser's later problems and the fields it
+    // guessed follow from that one, and name paths that are not in the file.
+    const first = doc.errors.reduce((a, b) => (b.pos[0] < a.pos[0] ? b : a));
+    issues.push({
+      path: '(yaml)',
+      value: undefined,
+      noValue: true,
+      message: `is not valid YAML at ${at(first.pos[0])}: ${firstLine(first)}${doc.errors.length > 1 ? ' (the first problem; fix it and run again)' : ''}`,
+    });
     return { value: undefined, issues };
   }
 

@@ -1,7 +1,15 @@
 import { TopologyError, type TopologyIssue } from '../model/validate';
 import type { Topology } from '../model/topology';
 import { objectYaml } from './yaml-writer';
-import { DNS1123_LABEL } from '../model/kubernetes';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../model/kubernetes';
+
+/** Argo CD's automated sync (`syncPolicy.automated`): on, with or without pruning and self-healing. */
+export interface ArgocdAutomatedSync {
+  /** Delete cluster objects that left git. */
+  readonly prune: boolean;
+  /** Revert changes made in the cluster to what git holds. */
+  readonly selfHeal: boolean;
+}
 
 /** What GitOps tool objects to write beside the cluster folders, and where they find them in git. */
 export interface GitopsAppsOptions {
@@ -22,10 +30,17 @@ export interface GitopsAppsOptions {
   readonly overlays?: Readonly<Record<string, string>>;
   /** Argo CD: one Application per cluster, or one ApplicationSet for all. @default none */
   readonly argocd?: 'applications' | 'applicationset';
+  /** Sync automatically (`syncPolicy.automated`). @default manual sync */
+  readonly argocdSync?: ArgocdAutomatedSync;
   /** Namespace of the Argo CD objects (where Argo CD runs). @default `argocd` */
   readonly argocdNamespace?: string;
   /** Flux: a GitRepository and a Kustomization per cluster, for that cluster's own Flux. @default false */
   readonly flux?: boolean;
+  /**
+   * Flux: the Secret in `flux-system` holding the credentials of a private repository (`GitRepository`
+   * `spec.secretRef.name`). @default none (a public repository)
+   */
+  readonly fluxSecretName?: string;
 }
 
 /** Folders of the output tree the GitOps tool objects are written to; no cluster may be named so. */
@@ -115,6 +130,13 @@ export function validateGitopsApps(topology: Topology, o: GitopsAppsOptions): vo
       message: 'must be a DNS-1123 label (a namespace name)',
     });
   }
+  if (o.fluxSecretName !== undefined && !(o.fluxSecretName.length <= 253 && DNS1123_SUBDOMAIN.test(o.fluxSecretName)))
+    issues.push({
+      path: '--flux-secret',
+      value: o.fluxSecretName,
+      message:
+        'must be a Secret name: a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", starting and ending alphanumeric, at most 253 characters)',
+    });
   if (!o.argocd && !o.flux)
     issues.push({ path: '--repo', value: o.repoURL, message: 'is only used with --argocd or --flux' });
   for (const cluster of clusters) {
@@ -141,7 +163,12 @@ export function gitopsAppFiles(topology: Topology, o: GitopsAppsOptions): Map<st
   const pathOf = (cluster: string) => normalize(o.overlays?.[cluster] ?? `${normalize(o.path)}/${cluster}`);
   const labels = { 'app.kubernetes.io/managed-by': NAME_PREFIX };
   const namespace = o.argocdNamespace ?? 'argocd';
-  const syncPolicy = { syncOptions: ['ServerSideApply=true'] };
+  // Argo CD's schema: `automated: {}` turns automated sync on; prune and selfHeal default to false, so only true ones.
+  const automated = o.argocdSync && {
+    ...(o.argocdSync.prune ? { prune: true } : {}),
+    ...(o.argocdSync.selfHeal ? { selfHeal: true } : {}),
+  };
+  const syncPolicy = { ...(automated ? { automated } : {}), syncOptions: ['ServerSideApply=true'] };
 
   if (o.argocd === 'applications') {
     for (const cluster of clusters) {
@@ -193,7 +220,12 @@ export function gitopsAppFiles(topology: Topology, o: GitopsAppsOptions): Map<st
         apiVersion: 'source.toolkit.fluxcd.io/v1',
         kind: 'GitRepository',
         metadata: { name: NAME_PREFIX, namespace: 'flux-system', labels },
-        spec: { interval: '5m', url: fluxURL(o.repoURL), ref },
+        spec: {
+          interval: '5m',
+          url: fluxURL(o.repoURL),
+          ref,
+          ...(o.fluxSecretName ? { secretRef: { name: o.fluxSecretName } } : {}),
+        },
       };
       const kustomization = {
         apiVersion: 'kustomize.toolkit.fluxcd.io/v1',

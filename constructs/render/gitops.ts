@@ -7,8 +7,14 @@ import { profileTargets } from '../objects/profile';
 import type { Topology } from '../model/topology';
 import { DNS1123_LABEL } from '../model/kubernetes';
 
-export { OUTPUT_MARKER, OutputFolderError, withOutputMarker, writeTreeAtomically } from './output-folder';
-export type { FileTree, WriteOptions } from './output-folder';
+export {
+  OUTPUT_MARKER,
+  OutputFolderError,
+  treeDifferences,
+  withOutputMarker,
+  writeTreeAtomically,
+} from './output-folder';
+export type { FileDifference, FileTree, WriteOptions } from './output-folder';
 
 const CLUSTER = DNS1123_LABEL.source.slice(1, -1);
 // manifestFileName: the lower-cased kind, then the namespace (if any) and the name, cut and hashed when long.
@@ -16,6 +22,11 @@ const OWN_PATH = new RegExp(
   `^(?:${CLUSTER}/(?:kustomization\\.yaml|PROFILES\\.md|[a-z0-9]+(?:_[-a-z0-9.]+){1,2}\\.yaml)` +
     `|argocd/${CLUSTER}\\.yaml|flux/${CLUSTER}/sync\\.yaml)$`,
 );
+
+/** Whether the file at `path` of a GitOps tree holds a Secret (a plain-mode profile holds a bearer token). */
+export function isSecretPath(path: string): boolean {
+  return /^[^/]+\/secret_[^/]+\.yaml$/.test(path);
+}
 
 /**
  * Whether `synth` could have written `path` in its output folder, for any topology: a cluster folder's objects,
@@ -32,18 +43,41 @@ function kustomization(files: readonly string[]): string {
   );
 }
 
-/** What to do when the profiles are not in git (`secrets.mode: none`). */
-function profileNotes(topology: Topology): string {
-  const lines = [
-    `# Profiles for ${topology.local.name}`,
-    '',
-    'The profile Secrets that let the workflow controller reach the remote clusters hold a bearer token, so they are',
-    'not written here (`secrets.mode: none`). Create each one after the remote objects are applied and the remote',
-    'token controller has filled the token Secret, and commit it encrypted (or set `secrets.store` to have',
-    'external-secrets.io render it). The controller reads a profile only when it first appears, and this folder cannot',
-    `see a profile's content: after creating or rotating one, run \`kubectl -n ${topology.local.namespace} rollout restart deployment/workflow-controller\`.`,
-    '',
-  ];
+const code = (s: string) => `\`${s}\``;
+const codes = (l: readonly string[]) => l.map(code).join(', ');
+
+/**
+ * The Secrets the topology names but no output holds, each with where to create it: the controller's and executors'
+ * image pull Secrets (`kubernetes.io/dockerconfigjson`) and the artifact repository Secrets of remote namespaces.
+ */
+function namedSecrets(topology: Topology): string[] {
+  const lines: string[] = [];
+  const pull = (topology.local.controller.imagePullSecrets ?? []).map((s) => s.name);
+  if (pull.length)
+    lines.push(
+      `- image pull Secrets (type \`kubernetes.io/dockerconfigjson\`) of the controller, \`local.controller.imagePullSecrets\`:`,
+      `  ${codes(pull)} in namespace ${code(topology.local.namespace)} of ${code(topology.local.context)}`,
+    );
+  for (const [i, r] of topology.remotes.entries()) {
+    const where = `in namespace${r.namespaces.length > 1 ? 's' : ''} ${codes(r.namespaces)} of ${code(r.context)}`;
+    const executorPull = (r.executorImagePullSecrets ?? []).map((s) => s.name);
+    if (executorPull.length)
+      lines.push(
+        `- image pull Secrets (type \`kubernetes.io/dockerconfigjson\`) of the executor, \`remotes[${i}].executorImagePullSecrets\`:`,
+        `  ${codes(executorPull)} ${where}`,
+      );
+    if (r.artifactSecrets.length)
+      lines.push(
+        `- artifact repository Secrets, \`remotes[${i}].artifactSecrets\` (the controller mounts them into the workflow pods`,
+        `  there; no identity reads them through the API): ${codes(r.artifactSecrets)} ${where}`,
+      );
+  }
+  return lines;
+}
+
+/** How to create one profile Secret (`secrets.mode: none`). */
+function profileSteps(topology: Topology): string[] {
+  const lines: string[] = [];
   for (const r of topology.remotes) {
     // With profilePerNamespace, one block per profile: `profile --remote <remote>-<namespace>` prints that one.
     for (const { cluster } of profileTargets(r)) {
@@ -57,13 +91,6 @@ function profileNotes(topology: Topology): string {
         '',
       );
     }
-    if (r.artifactSecrets.length) {
-      lines.push(
-        `  Artifact credentials are not written here either: create ${r.artifactSecrets.map((n) => `\`${n}\``).join(', ')} in ${r.namespaces.map((n) => `\`${n}\``).join(', ')} of \`${r.context}\``,
-        '  (the controller mounts them into the workflow pods there; no identity reads them through the API).',
-        '',
-      );
-    }
     if (profileTargets(r).some((t) => t.namespace === '')) {
       lines.push(
         '  This profile serves any namespace, and the controller build this package targets never deletes its task results',
@@ -72,6 +99,39 @@ function profileNotes(topology: Topology): string {
       );
     }
   }
+  return lines;
+}
+
+/**
+ * PROFILES.md: every Secret the user must create because the output cannot hold it (a credential), or undefined when
+ * there is none. With `secrets.mode: none` that is each profile; in every mode, the Secrets the topology names.
+ */
+function secretNotes(topology: Topology): string | undefined {
+  const named = namedSecrets(topology);
+  const none = topology.secrets.mode === 'none';
+  if (!none && !named.length) return undefined;
+  const lines = [`# Secrets to create for ${topology.local.name}`, ''];
+  if (none)
+    lines.push(
+      '## Profiles',
+      '',
+      'The profile Secrets that let the workflow controller reach the remote clusters hold a bearer token, so they are',
+      'not written here (`secrets.mode: none`). Create each one after the remote objects are applied and the remote',
+      'token controller has filled the token Secret, and commit it encrypted (or set `secrets.store` to have',
+      'external-secrets.io render it). The controller reads a profile only when it first appears, and this folder cannot',
+      `see a profile's content: after creating or rotating one, run \`kubectl -n ${topology.local.namespace} rollout restart deployment/workflow-controller\`.`,
+      '',
+      ...profileSteps(topology),
+    );
+  if (named.length)
+    lines.push(
+      '## Secrets the topology names',
+      '',
+      'Credentials, so never written here: create each one (and commit it encrypted, e.g. sealed, in an overlay).',
+      '',
+      ...named,
+      '',
+    );
   return lines.join('\n');
 }
 
@@ -95,6 +155,7 @@ export function gitopsTree(topology: Topology, charts: ClusterCharts): FileTree 
     }
     tree.set(`${cluster}/kustomization.yaml`, kustomization(files));
   }
-  if (topology.secrets.mode === 'none') tree.set(`${topology.local.name}/PROFILES.md`, profileNotes(topology));
+  const notes = secretNotes(topology);
+  if (notes !== undefined) tree.set(`${topology.local.name}/PROFILES.md`, notes);
   return withOutputMarker(tree);
 }

@@ -79,7 +79,15 @@ export interface WriteOptions {
    * kept, as the marker is committed with the folder and anyone may edit it. Paths under a dot-folder are never its own.
    */
   readonly isOwnPath?: (path: string) => boolean;
+  /**
+   * Whether the file at `path` holds credentials: written readable by its owner only (`0600`), and rewritten when an
+   * earlier run left it readable by others. Every other file gets the umask's mode.
+   */
+  readonly isPrivatePath?: (path: string) => boolean;
 }
+
+/** Group and other permission bits: a private file has none. */
+const SHARED_BITS = 0o077;
 
 const REASONS: Record<string, string> = {
   EROFS: 'the file system is read-only',
@@ -459,7 +467,14 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, options: Wri
   const release = lock(target, options.lockTimeoutMs ?? 60_000);
   try {
     recoverLeftovers(target, warn);
-    return replace(outDir, target, files, warn, options.isOwnPath ?? (() => true));
+    return replace(
+      outDir,
+      target,
+      files,
+      warn,
+      options.isOwnPath ?? (() => true),
+      options.isPrivatePath ?? (() => false),
+    );
   } finally {
     release();
   }
@@ -471,6 +486,7 @@ function replace(
   files: FileTree,
   warn: (m: string) => void,
   isOwnPath: (path: string) => boolean,
+  isPrivatePath: (path: string) => boolean,
 ): boolean {
   const st = lstatOrUndefined(target);
   if (st && !st.isDirectory()) throw new OutputFolderError(`${outDir} is not a folder`);
@@ -488,6 +504,9 @@ function replace(
   const { written, unchanged, unproven } = entries.size
     ? writtenBefore(target, entries, files, isOwnPath)
     : { written: new Set<string>(), unchanged: new Set<string>(), unproven: [] };
+  // Same bytes but readable by others (written by an earlier release): written again, privately.
+  for (const path of unchanged)
+    if (isPrivatePath(path) && lstatSync(join(target, path)).mode & SHARED_BITS) unchanged.delete(path);
   const why = new Map(unproven);
   // A folder is kept when it holds something kept or was empty (synth never leaves one empty): a cluster's folder goes
   // with its last file.
@@ -570,7 +589,7 @@ function replace(
       mkdirSync(dir, { recursive: true });
     for (const [path, content] of files) {
       if (unchanged.has(path)) linkSync(join(target, path), join(staging, path));
-      else writeFileSync(join(staging, path), content, { flag: 'wx' });
+      else writeFileSync(join(staging, path), content, { flag: 'wx', ...(isPrivatePath(path) ? { mode: 0o600 } : {}) });
     }
     for (const [path, kind] of kept)
       if (kind === 'dir') chmodSync(join(staging, path), lstatSync(join(target, path)).mode & 0o7777);
@@ -606,4 +625,53 @@ function replace(
     }
   }
   return true;
+}
+
+/** A file on which the output folder and a tree disagree; `now` or `next` is undefined where the file is absent. */
+export interface FileDifference {
+  /** The path relative to the output folder. */
+  readonly path: string;
+  /** What the folder holds there now. */
+  readonly now?: string;
+  /** What a run of synth would write there. */
+  readonly next?: string;
+}
+
+/**
+ * What {@link writeTreeAtomically} would change in `outDir`, by file content, in path order: files it would write
+ * and files it wrote before that it would delete (its marker included). Reads only: no lock, no recovery, no folder
+ * made. File modes are not compared, as git keeps none but the executable bit. Files synth keeps (not listed in the
+ * marker, or listed but not provably its own) are not differences.
+ * @throws OutputFolderError when synth would refuse the folder (not a folder, or not empty and without a marker)
+ */
+export function treeDifferences(
+  outDir: string,
+  tree: FileTree,
+  options: Pick<WriteOptions, 'isOwnPath'> = {},
+): FileDifference[] {
+  const files = withOutputMarker(tree);
+  checkPaths(files);
+  let st;
+  try {
+    st = statSync(outDir);
+  } catch (e) {
+    if (code(e) !== 'ENOENT') throw new OutputFolderError(`cannot read ${outDir}: ${reason(e)}`);
+  }
+  if (st && !st.isDirectory()) throw new OutputFolderError(`${outDir} is not a folder`);
+  const entries = st ? walk(outDir) : new Map<string, Kind>();
+  if (entries.size > 0 && entries.get(OUTPUT_MARKER) !== 'file')
+    throw new OutputFolderError(
+      `${outDir} is not empty and was not written by argo-multicluster synth (no ${OUTPUT_MARKER}): synth would refuse to replace it`,
+    );
+  const { written } = entries.size
+    ? writtenBefore(outDir, entries, files, options.isOwnPath ?? (() => true))
+    : { written: new Set<string>() };
+  const read = (path: string) => (entries.get(path) === 'file' ? readFileSync(join(outDir, path), 'utf8') : undefined);
+  const differences: FileDifference[] = [];
+  for (const path of new Set([...files.keys(), ...written])) {
+    const now = read(path);
+    const next = files.get(path);
+    if (now !== next) differences.push({ path, now, next });
+  }
+  return differences.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -285,13 +285,17 @@ test('rotate: new token Secret, profile rewritten, controller rolled and awaited
     }),
   ]);
   const r = await rotation;
-  expect(r.stderr).toBe('');
+  // Progress goes to stderr, each step as it happens; stdout stays empty.
+  expect(r.stdout).toBe('');
   expect(r.code).toBe(0);
-  expect(r.stdout.split('\n').filter(Boolean)).toEqual([
-    expect.stringMatching(/^created token Secret default\/argo\.cluster-0\.service-account-token\.1 in cluster-1$/),
-    expect.stringMatching(/^rewrote profile argo\/argo\.cluster-1 in cluster-0$/),
-    expect.stringMatching(/^rolling deployment argo\/workflow-controller in cluster-0$/),
-    expect.stringMatching(/^deleted old token Secret default\/argo\.cluster-0\.service-account-token in cluster-1$/),
+  expect(r.stderr.split('\n').filter(Boolean)).toEqual([
+    'created token Secret default/argo.cluster-0.service-account-token.1 in cluster-1',
+    'waiting for the token controller to fill default/argo.cluster-0.service-account-token.1',
+    'rewrote profile argo/argo.cluster-1 in cluster-0',
+    'rolling deployment argo/workflow-controller in cluster-0',
+    'waiting up to 300 s for the rollout (--timeout)',
+    'deployment argo/workflow-controller rolled out',
+    'deleted old token Secret default/argo.cluster-0.service-account-token in cluster-1',
   ]);
   expect(refused('cluster-1', ['get', 'secret', '-n', 'default', 'argo.cluster-0.service-account-token'])).toMatch(
     /NotFound/,

@@ -133,7 +133,7 @@ console.log(JSON.stringify({ charts: app.charts.length, local: charts.local.toJs
     const bin = join(dir, 'node_modules', '.bin', 'argo-multicluster');
     expect(execFileSync(bin, ['--help'], { encoding: 'utf8' })).toMatch(/^argo-multicluster: /);
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
-    expect(execFileSync(bin, ['synth', '-o', join(dir, 'gitops')], { encoding: 'utf8' })).toMatch(
+    expect(execFileSync(bin, ['synth', '--example', '-o', join(dir, 'gitops')], { encoding: 'utf8' })).toMatch(
       /^wrote \d+ files for 2 clusters/,
     );
   });

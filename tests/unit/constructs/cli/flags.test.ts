@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../support/in-process-cli';
-import { nearest } from '../../../../constructs/cli/flags';
 import { ROOT, cli } from '../../support/helpers';
 import { usageOf } from '../../support/cli';
 
@@ -19,8 +18,8 @@ describe('--version', () => {
 
 describe('misspelt flags and commands', () => {
   const SYNTH_FLAGS =
-    '-f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help';
-  const VALIDATE_FLAGS = '-f/--file, -h/--help';
+    '-f/--file, --example, -o/--out, --check, --kubeconfig, --argocd, --argocd-sync, --flux, --flux-secret, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help';
+  const VALIDATE_FLAGS = '-f/--file, --example, -h/--help';
 
   test.each([
     [['synth', '--fiel', 'x.yaml'], `synth: unknown flag "--fiel" (did you mean --file?); valid flags: ${SYNTH_FLAGS}`],
@@ -55,13 +54,39 @@ describe('misspelt flags and commands', () => {
     },
   );
 
-  test('a misspelt command names the nearest command', async () => {
-    expect(await runCli(['synht'])).toEqual({
+  const COMMANDS = 'synth, validate, profile, verify, rotate, init-pulumi, fleet';
+  test.each([
+    [['synht'], 'unknown command "synht"; did you mean "synth"?'],
+    [['--verison'], 'unknown command "--verison"; did you mean "--version"?'],
+    [['-version'], 'unknown command "-version"; did you mean "--version"?'],
+    [['hlep'], 'unknown command "hlep"; did you mean "help"?'],
+    [['help', 'synht'], 'unknown command "synht"; did you mean "synth"?'],
+    [['deploy'], 'unknown command "deploy";'],
+  ])('%j: a misspelt command names the nearest command or top-level flag (exit 2)', async (args, message) => {
+    expect(await runCli(args)).toEqual({
       code: 2,
       stdout: '',
-      stderr: `error: unknown command "synht"; did you mean "synth"? valid commands: synth, validate, profile, verify, rotate, init-pulumi, fleet\n\n${await usageOf([])}`,
+      stderr: `error: ${message} valid commands: ${COMMANDS}\n\n${await usageOf([])}`,
     });
   });
+
+  test('a misspelt fleet action names the nearest one (exit 2)', async () => {
+    const r = await runCli(['fleet', 'upp']);
+    expect({ ...r, stderr: r.stderr.split('\n')[0] }).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: fleet: unknown action "upp" (did you mean "up"?); valid: up, preview, destroy',
+    });
+  });
+
+  test.each(['synth', 'validate', 'profile', 'verify', 'rotate', 'init-pulumi', 'fleet'])(
+    'help %s prints what %s --help prints (exit 0)',
+    async (command) => {
+      const asked = await runCli(['help', command]);
+      expect(asked).toEqual({ code: 0, stdout: await usageOf([command]), stderr: '' });
+      expect(asked.stdout).not.toBe(await usageOf([]));
+    },
+  );
 
   test('known flags still parse; a value that looks like a flag is given as --file=VALUE', async () => {
     const example = join(ROOT, 'constructs', 'examples', 'topology.yaml');
@@ -75,25 +100,5 @@ describe('misspelt flags and commands', () => {
       stdout: '',
       stderr: `error: -x.yaml is invalid:\n  - (file): "-x.yaml" cannot be read: ENOENT: no such file or directory, open '-x.yaml'\n`,
     });
-  });
-
-  test('nearest() guesses only within two edits, fewer for short words', () => {
-    expect(nearest('fiel', ['file', 'out'])).toBe('file');
-    expect(nearest('x', ['file', 'out'])).toBeUndefined();
-    expect(nearest('o', ['file', 'out'])).toBeUndefined();
-    expect(nearest('kubeconfg', ['kubeconfig', 'context'])).toBe('kubeconfig');
-    expect(nearest('namespaces', ['namespace'])).toBe('namespace');
-    // Two edits for a word of four letters or more, one below: "ot" is one edit from "out", "oxt" two.
-    expect([nearest('ot', ['out']), nearest('ouxx', ['out']), nearest('oxx', ['out'])]).toEqual([
-      'out',
-      'out',
-      undefined,
-    ]);
-    // Case does not count; the nearest of several wins, the first of equals.
-    expect([
-      nearest('FILE', ['file']),
-      nearest('rmote', ['remote', 'rotate']),
-      nearest('fle', ['file', 'fla']),
-    ]).toEqual(['file', 'remote', 'file']);
   });
 });

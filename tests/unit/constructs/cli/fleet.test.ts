@@ -90,7 +90,7 @@ describe('fleet and the optional Pulumi peer dependencies', () => {
   });
 
   test('the other commands never load Pulumi', () => {
-    const script = `const m = require(${JSON.stringify(CLI)}); m.run(['validate'], { write() {} }, { write() {} }).then((code) => {
+    const script = `const m = require(${JSON.stringify(CLI)}); m.run(['validate', '--example'], { write() {} }, { write() {} }).then((code) => {
       const loaded = Object.keys(require.cache).filter((f) => f.includes('@pulumi'));
       process.stdout.write(JSON.stringify({ code, loaded: loaded.length }));
     });`;

@@ -20,7 +20,7 @@ const TOKEN_SECRET =
 
 const synth =
   (...flags: string[]) =>
-  (out: string) => ['synth', '-o', out, '--repo-path', 'dist', ...flags];
+  (out: string) => ['synth', '--example', '-o', out, '--repo-path', 'dist', ...flags];
 const file = (name: string, patch: (t: any) => void) => topologyFile(work, name, patch);
 
 const cases: [string, (out: string) => string[], number, string][] = [

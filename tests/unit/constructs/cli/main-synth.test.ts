@@ -35,7 +35,7 @@ describe('synth', () => {
 
   test('writes the GitOps tree of the topology into the output folder and says so', async () => {
     const out = join(work, 'dist');
-    expect(await runCli(['synth', '-o', out])).toEqual({
+    expect(await runCli(['synth', '--example', '-o', out])).toEqual({
       code: 0,
       stdout: `wrote ${tree.size} files for 2 clusters in ${out}\n`,
       stderr: '',
@@ -46,10 +46,10 @@ describe('synth', () => {
   test('is byte-for-byte reproducible; a run that would write the same bytes changes nothing and says so', async () => {
     const first = join(work, 'first');
     const again = join(work, 'again');
-    expect((await runCli(['synth', '-o', first])).code).toBe(0);
-    expect((await runCli(['synth', '-o', again])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', first])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', again])).code).toBe(0);
     expect(listTree(again)).toEqual(listTree(first));
-    expect(await runCli(['synth', '-o', again])).toEqual({
+    expect(await runCli(['synth', '--example', '-o', again])).toEqual({
       code: 0,
       stdout: `unchanged: ${tree.size} files for 2 clusters in ${again}\n`,
       stderr: '',
@@ -62,11 +62,11 @@ describe('synth', () => {
     const saved = process.env.CDK8S_OUTDIR;
     try {
       delete process.env.CDK8S_OUTDIR;
-      expect((await inFolder(dir, () => runCli(['synth']))).stdout).toBe(
+      expect((await inFolder(dir, () => runCli(['synth', '--example']))).stdout).toBe(
         `wrote ${tree.size} files for 2 clusters in dist\n`,
       );
       process.env.CDK8S_OUTDIR = 'cdk8s-out';
-      expect((await inFolder(dir, () => runCli(['synth']))).stdout).toBe(
+      expect((await inFolder(dir, () => runCli(['synth', '--example']))).stdout).toBe(
         `wrote ${tree.size} files for 2 clusters in cdk8s-out\n`,
       );
     } finally {
@@ -99,7 +99,7 @@ describe('synth', () => {
 
   test('plain mode without a reachable remote fails with exit 1 and leaves the output as it was', async () => {
     const out = join(work, 'kept');
-    expect((await runCli(['synth', '-o', out])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
     const before = listTree(out);
     const file = topologyFile(work, 'plain', (raw) => (raw.secrets.mode = 'plain'));
     const kubeconfig = join(work, 'missing-kubeconfig');
@@ -116,7 +116,7 @@ describe('synth with --argocd / --flux', () => {
   test('writes the tool folders beside the cluster folders, from the output folder as the repository path', async () => {
     const out = join(work, 'a');
     const r = await inFolder(work, () =>
-      runCli(['synth', '-o', 'a', '--argocd', 'applications', '--flux', '--repo', REPO]),
+      runCli(['synth', '--example', '-o', 'a', '--argocd', 'applications', '--flux', '--repo', REPO]),
     );
     // 2 Applications and 2 Flux sync files beside the example's tree.
     const t = example();
@@ -151,7 +151,7 @@ describe('synth with --argocd / --flux', () => {
     ],
   ])('%j exits 2 and writes nothing', async (flags, message) => {
     const out = join(work, `bad-${Math.random().toString(36).slice(2)}`);
-    expect(await runCli(['synth', '-o', out, '--repo-path', 'dist', ...flags])).toEqual({
+    expect(await runCli(['synth', '--example', '-o', out, '--repo-path', 'dist', ...flags])).toEqual({
       code: 2,
       stdout: '',
       stderr: `error: ${message}\n`,
@@ -161,12 +161,12 @@ describe('synth with --argocd / --flux', () => {
 
   test('an absolute output folder needs --repo-path', async () => {
     const out = join(work, 'abs');
-    expect(await runCli(['synth', '-o', out, '--flux', '--repo', REPO])).toEqual({
+    expect(await runCli(['synth', '--example', '-o', out, '--flux', '--repo', REPO])).toEqual({
       code: 2,
       stdout: '',
       stderr: `error: synth: give --repo-path: the output folder ${out} is absolute, so its folder in the repository is unknown\n`,
     });
-    const ok = await runCli(['synth', '-o', out, '--flux', '--repo', REPO, '--repo-path', 'clusters']);
+    const ok = await runCli(['synth', '--example', '-o', out, '--flux', '--repo', REPO, '--repo-path', 'clusters']);
     expect(ok.code).toBe(0);
     const [, kustomization] = parseAllDocuments(readFileSync(join(out, 'flux', 'cluster-1', 'sync.yaml'), 'utf8'));
     expect(kustomization.toJS().spec.path).toBe('./clusters/cluster-1');

@@ -16,7 +16,7 @@ afterEach(() => jest.restoreAllMocks());
 describe('the built binary', () => {
   test('exit codes reach the shell: 0 done, 2 invalid input, 1 any other failure', () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
-    expect(cli(['validate'])).toEqual({
+    expect(cli(['validate', '--example'])).toEqual({
       code: 0,
       stdout: `${EXAMPLE}: valid (local cluster-0, 1 remote cluster(s), secrets.mode none)\n`,
       stderr: '',
@@ -29,7 +29,11 @@ describe('the built binary', () => {
     });
     const file = join(work, 'a-file');
     writeFileSync(file, 'x');
-    expect(cli(['synth', '-o', file])).toEqual({ code: 1, stdout: '', stderr: `error: ${file} is not a folder\n` });
+    expect(cli(['synth', '--example', '-o', file])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: ${file} is not a folder\n`,
+    });
   });
 });
 
@@ -46,11 +50,14 @@ describe('command line', () => {
   });
 
   test.each([
-    ['synth', 'Usage: argo-multicluster synth [-f TOPOLOGY] [-o DIR] [--kubeconfig PATH]'],
-    ['validate', 'Usage: argo-multicluster validate [-f TOPOLOGY]'],
+    ['synth', 'Usage: argo-multicluster synth (-f TOPOLOGY | --example) [-o DIR] [--check] [--kubeconfig PATH]'],
+    ['validate', 'Usage: argo-multicluster validate (-f TOPOLOGY | --example)'],
     ['profile', 'Usage: argo-multicluster profile -f TOPOLOGY --remote NAME [--context CTX] [--kubeconfig PATH]'],
     ['verify', 'Usage: argo-multicluster verify (--context CTX | -f TOPOLOGY) [--kubeconfig PATH] [--namespace NS]'],
-    ['rotate', 'Usage: argo-multicluster rotate -f TOPOLOGY --remote NAME [--kubeconfig PATH] [--no-wait]'],
+    [
+      'rotate',
+      'Usage: argo-multicluster rotate -f TOPOLOGY --remote NAME [--kubeconfig PATH] [--no-wait] [--timeout DURATION]',
+    ],
   ])('%s --help prints its usage and exits 0', async (command, first) => {
     const r = await runCli([command, '--help']);
     expect({ ...r, stdout: r.stdout.split('\n')[0] }).toEqual({ code: 0, stdout: first, stderr: '' });
@@ -65,8 +72,8 @@ describe('command line', () => {
       "Raise the remote's tokenGeneration in the topology first. Then rotate creates that generation's token Secret in the",
       'remote, waits for its token, rewrites the profile Secret in the local cluster, rolls the controller and waits for the',
       'rollout, and only then deletes the token Secrets of other generations (the API server refuses their tokens from then',
-      'on). Run it before your GitOps tool syncs the new synth output; a rerun finishes an interrupted rotation.',
-      '',
+      'on). Run it before your GitOps tool syncs the new synth output; a rerun finishes an interrupted rotation. Each step',
+      'is printed on stderr as it starts or ends.',
     ]);
   });
 
@@ -79,17 +86,17 @@ describe('command line', () => {
       ],
       [
         ['synth', '--outdir', 'x'],
-        'synth: unknown flag "--outdir"; valid flags: -f/--file, -o/--out, --kubeconfig, --argocd, --flux, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help',
-        ['synth'],
+        'synth: unknown flag "--outdir"; valid flags: -f/--file, --example, -o/--out, --check, --kubeconfig, --argocd, --argocd-sync, --flux, --flux-secret, --repo, --repo-path, --revision, --overlay, --argocd-namespace, -h/--help',
+        ['synth', '--example'],
       ],
       [
         ['validate', '-o', 'x'],
-        'validate: unknown flag "-o" (it is a flag of synth, init-pulumi); valid flags: -f/--file, -h/--help',
-        ['validate'],
+        'validate: unknown flag "-o" (it is a flag of synth, init-pulumi); valid flags: -f/--file, --example, -h/--help',
+        ['validate', '--example'],
       ],
       [
         ['rotate', '--remote', 'cluster-1', '--context', 'c'],
-        'rotate: unknown flag "--context" (it is a flag of profile, verify); valid flags: -f/--file, --remote, --kubeconfig, --no-wait, -h/--help',
+        'rotate: unknown flag "--context" (it is a flag of profile, verify); valid flags: -f/--file, --remote, --kubeconfig, --no-wait, --timeout, -h/--help',
         ['rotate'],
       ],
     ];
@@ -127,7 +134,7 @@ describe('command line', () => {
       t.secrets.mode = 'plain';
       t.remotes.push({ name: 'cluster-2', server: 'https://c2:6443' });
     });
-    expect(await runCli(['validate'])).toEqual({
+    expect(await runCli(['validate', '--example'])).toEqual({
       code: 0,
       stdout: `${EXAMPLE}: valid (local cluster-0, 1 remote cluster(s), secrets.mode none)\n`,
       stderr: '',
@@ -219,7 +226,7 @@ const BAD: [string, (t: any) => void, string, RegExp][] = [
 describe('bad topologies: exit 2, the field named, the output untouched', () => {
   let before: Record<string, string>;
   beforeAll(async () => {
-    expect((await runCli(['synth', '-o', out])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
     before = listTree(out);
   });
 
@@ -247,7 +254,7 @@ describe('bad topologies: exit 2, the field named, the output untouched', () => 
       stdout: '',
       stderr:
         `error: ${file} is invalid:\n` +
-        '  - local: is not valid YAML at line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n',
+        '  - (yaml): is not valid YAML at line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]\n',
     });
     expect(listTree(out)).toEqual(before);
   });
@@ -391,6 +398,48 @@ describe('rotate', () => {
       code: 1,
       stdout: '',
       stderr: 'error: GET /api/v1/namespaces/argo/secrets/argo.cluster-1 on cluster-0: 403 forbidden\n',
+    });
+  });
+
+  const TIMEOUT_VALID = "valid: a duration from 1s to 24h, as seconds (300) or Go's form (90s, 5m, 1h30m)";
+  test.each(['0', '0s', '500ms', '25h', '86401', 'abc', '-5', '5 m', '1.5', '1d'])(
+    '--timeout %j is refused (exit 2) before any cluster is contacted',
+    async (value) => {
+      const kube = fakeKube((call) => kubeError(call, 403, 'forbidden'));
+      expect(await runCli(['rotate', '--remote', 'cluster-1', `--timeout=${value}`])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: rotate: --timeout ${JSON.stringify(value)} is not valid; ${TIMEOUT_VALID}\n`,
+      });
+      expect(kube.connects).toEqual([]);
+    },
+  );
+
+  test.each(['1', '300', '90s', '1h30m', '24h', '1.5m'])('--timeout %j is taken', async (value) => {
+    fakeKube((call) => kubeError(call, 403, 'forbidden'));
+    expect((await runCli(['rotate', '--remote', 'cluster-1', '--timeout', value])).code).toBe(1);
+  });
+
+  test('each step is printed on stderr as it happens, redacted; stdout stays empty', async () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln';
+    let tokenSecretReads = 0;
+    fakeKube((call) => {
+      if (call.method === 'GET' && call.path === '/api/v1/namespaces/argo/secrets/argo.cluster-1') return { data: {} };
+      if (call.method === 'GET' && call.path === '/api/v1/namespaces/default/secrets') return { items: [] };
+      if (call.method === 'POST') return {};
+      if (call.method === 'GET' && call.path.endsWith('.service-account-token') && tokenSecretReads++ === 0)
+        kubeError(call, 404, 'not found');
+      kubeError(call, 500, `token ${token} refused`);
+    });
+    expect(await runCli(['rotate', '--remote', 'cluster-1'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: [
+        'created token Secret default/argo.cluster-0.service-account-token in cluster-1',
+        'waiting for the token controller to fill default/argo.cluster-0.service-account-token',
+        'error: GET /api/v1/namespaces/default/secrets/argo.cluster-0.service-account-token on cluster-1: 500 token (41 characters hidden: this looks like a credential) refused',
+        '',
+      ].join('\n'),
     });
   });
 });

@@ -136,9 +136,12 @@ describe('rotateToken', () => {
     await expect(done).resolves.toBeUndefined();
     expect(log).toEqual([
       `created token Secret default/${NEW} in cluster-1`,
+      `waiting for the token controller to fill default/${NEW}`,
       'rewrote profile argo/argo.cluster-1-default in cluster-0',
       'rewrote profile argo/argo.cluster-1-team-b in cluster-0',
       'rolling deployment argo/workflow-controller in cluster-0',
+      'waiting up to 300 s for the rollout (--timeout)',
+      'deployment argo/workflow-controller rolled out',
       `deleted old token Secret default/${OLD} in cluster-1`,
     ]);
     for (const path of paths) {
@@ -165,8 +168,11 @@ describe('rotateToken', () => {
     await expect(done).resolves.toBeUndefined();
     expect(log).toEqual([
       `created token Secret default/${NEW} in cluster-1`,
+      `waiting for the token controller to fill default/${NEW}`,
       'rewrote profile argo/argo.cluster-1 in cluster-0',
       'rolling deployment argo/workflow-controller in cluster-0',
+      'waiting up to 300 s for the rollout (--timeout)',
+      'deployment argo/workflow-controller rolled out',
       `deleted old token Secret default/${OLD} in cluster-1`,
       'deleted old token Secret default/argo.cluster-0.service-account-token.7 in cluster-1',
     ]);
@@ -218,7 +224,10 @@ describe('rotateToken', () => {
     await expect(done).resolves.toBeUndefined();
     expect(log).toEqual([
       `token Secret default/${NEW} exists in cluster-1`,
+      `waiting for the token controller to fill default/${NEW}`,
       'rolling deployment argo/workflow-controller in cluster-0',
+      'waiting up to 300 s for the rollout (--timeout)',
+      'deployment argo/workflow-controller rolled out',
       `deleted old token Secret default/${OLD} in cluster-1`,
     ]);
     expect(kube.calls.filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path}`)).toEqual([
@@ -282,7 +291,7 @@ describe('rotateToken', () => {
     const clusters = new Clusters([{ name: OLD, type: SA_TOKEN }], profileData(tokenOf(OLD)));
     const { done, log, kube } = await rotate(clusters, raised(), { noWait: true });
     await expect(done).resolves.toBeUndefined();
-    expect(log.slice(2)).toEqual([
+    expect(log.slice(3)).toEqual([
       'rolling deployment argo/workflow-controller in cluster-0',
       'not waiting for the rollout (--no-wait)',
       `deleted old token Secret default/${OLD} in cluster-1`,
@@ -335,6 +344,6 @@ describe('rotateToken', () => {
     clusters.onDelete = (call) => kubeError(call, 403, 'forbidden');
     const { done, log } = await rotate(clusters);
     await expect(done).rejects.toThrow(new Error(`DELETE ${SECRETS}/${OLD} on cluster-1: 403 forbidden`));
-    expect(log[log.length - 1]).toBe('rolling deployment argo/workflow-controller in cluster-0');
+    expect(log[log.length - 1]).toBe('deployment argo/workflow-controller rolled out');
   });
 });

@@ -129,6 +129,28 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
       '--no-such-flag',
       `is not a flag of workflow-controller, which exits on unknown flags; ${SETTABLE}`,
     ],
+    // A slip of the keyboard names the flag meant.
+    [
+      'extraArgs',
+      ['--qpss=50'],
+      'extraArgs[0]',
+      '--qpss=50',
+      `is not a flag of workflow-controller, which exits on unknown flags; did you mean --qps? ${SETTABLE}`,
+    ],
+    [
+      'extraArgs',
+      ['--brust=100'],
+      'extraArgs[0]',
+      '--brust=100',
+      `is not a flag of workflow-controller, which exits on unknown flags; did you mean --burst? ${SETTABLE}`,
+    ],
+    [
+      'extraArgs',
+      ['--workflow-worker=4'],
+      'extraArgs[0]',
+      '--workflow-worker=4',
+      `is not a flag of workflow-controller, which exits on unknown flags; did you mean --workflow-workers? ${SETTABLE}`,
+    ],
     [
       'extraArgs',
       ['--qps', '50'],

@@ -205,6 +205,37 @@ describe('what an error may show', () => {
     ]).toEqual(['3', '"x"', '["s3-creds"]', '"(secret)"']);
   });
 
+  test.each([
+    // Names of Secrets and stores under fields named like credentials: shown.
+    [[{ name: 'regcred' }], 'executorImagePullSecrets', '[{"name":"regcred"}]'],
+    [[{ name: 'ghcr-pull' }], 'imagePullSecrets', '[{"name":"ghcr-pull"}]'],
+    [{ name: 'vault', kind: 'ClusterSecretStore' }, 'secretStore', '{"name":"vault","kind":"ClusterSecretStore"}'],
+    [{ name: 'sso', key: 'client-secret' }, 'secretKeyRef', '{"name":"sso","key":"client-secret"}'],
+    [{ name: 'sso', key: 'client-secret' }, 'clientSecret', '{"name":"sso","key":"client-secret"}'],
+    ['deploy-key', 'secretName', '"deploy-key"'],
+    ['Deploy_Key', '--flux-secret', '"Deploy_Key"'],
+    [{ mode: 'none' }, 'secrets', '{"mode":"none"}'],
+    // Secret material under such fields, or shaped like one anywhere: hidden.
+    ['plain words', 'clientSecret', '"(11 characters hidden: this looks like a credential)"'],
+    [{ value: 'abc' }, 'token', '"(hidden: this looks like a credential)"'],
+    [{ name: 'x', key: 'y', data: 'z' }, 'clientSecret', '"(hidden: this looks like a credential)"'],
+    [{ name: 'x', key: 'hunter22' }, 'password', '{"name":"x","key":"hunter22"}'],
+    [{ name: 'x', password: 'hunter22' }, 'auth', '"(hidden: this looks like a credential)"'],
+    [
+      [{ name: 'regcred', password: 'p4ss' }],
+      'imagePullSecrets',
+      '[{"name":"regcred","password":"(4 characters hidden: this looks like a credential)"}]',
+    ],
+    ['https://u:p@h', 'secretName', '"https://(credentials hidden)@h"'],
+    [
+      'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
+      '--flux-secret',
+      '"(41 characters hidden: this looks like a credential)"',
+    ],
+  ])('%j under %s shows %s: names are shown, secret material is not', (value, field, shown) => {
+    expect(shownValue(value, field)).toBe(shown);
+  });
+
   test('a field path: names joined by dots, indexes in brackets, other keys quoted, credentials hidden', () => {
     expect([
       formatFieldPath(['remotes', 0, 'server']),

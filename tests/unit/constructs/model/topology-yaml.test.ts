@@ -98,11 +98,36 @@ const HOSTILE: [string, string | Buffer, string[]][] = [
     'a syntax error inside a field',
     example.replace('namespaces:\n      - default', 'namespaces: [default'),
     [
-      'remotes[0].namespaces[0]: is not valid YAML at line 21, column 5: Flow sequence in block collection must be sufficiently indented and end with a ]',
-      'remotes[0].workflowNamespace["argo executorServiceAccount"]: is not valid YAML at line 21, column 24: Nested mappings are not allowed in compact mappings',
-      'remotes[0].workflowNamespace["argo executorServiceAccount"]: is not valid YAML at line 21, column 24: Implicit keys need to be on a single line',
-      'remotes[0].workflowNamespace["argo executorServiceAccount"]["default access"]: is not valid YAML at line 22, column 29: Nested mappings are not allowed in compact mappings',
-      'remotes[0].workflowNamespace["argo executorServiceAccount"]["default access"]: is not valid YAML at line 22, column 29: Implicit keys need to be on a single line',
+      '(yaml): is not valid YAML at line 21, column 5: Flow sequence in block collection must be sufficiently indented and end with a ] (the first problem; fix it and run again)',
+    ],
+  ],
+  // Indentation mistakes: the parser's first problem, at its line and column, and nothing it guessed after it.
+  [
+    'a key indented one space too far',
+    example.replace('\n    executorImage:', '\n     executorImage:'),
+    [
+      '(yaml): is not valid YAML at line 6, column 12: Nested mappings are not allowed in compact mappings (the first problem; fix it and run again)',
+    ],
+  ],
+  [
+    'a block indented one space too far',
+    example.replace('\n  controller:', '\n   controller:'),
+    [
+      '(yaml): is not valid YAML at line 4, column 14: Nested mappings are not allowed in compact mappings (the first problem; fix it and run again)',
+    ],
+  ],
+  [
+    'a list item key indented one space too few',
+    example.replace('  - name: cluster-1\n', '  - name: cluster-1\n   oops: 1\n'),
+    [
+      '(yaml): is not valid YAML at line 18, column 1: Sequence item without - indicator (the first problem; fix it and run again)',
+    ],
+  ],
+  [
+    'a list item key indented as the list',
+    example.replace('\n    server:', '\n  server:'),
+    [
+      '(yaml): is not valid YAML at line 19, column 1: All mapping items must start at the same column (the first problem; fix it and run again)',
     ],
   ],
   ['an empty file', '', ['(top level): null has the wrong type: expected object']],
@@ -119,7 +144,7 @@ const HOSTILE: [string, string | Buffer, string[]][] = [
 describe('every parse failure exits 2, naming a field path, and changes nothing', () => {
   let before: Record<string, string>;
   beforeAll(async () => {
-    expect((await runCli(['synth', '-o', out])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
     before = listTree(out);
   });
 
@@ -174,7 +199,9 @@ describe('YAML syntax errors and duplicate keys are input errors too', () => {
     expect(() => parseTopologyYaml(text)).toThrow(TopologyError);
     // Given an error object, toThrow compares the whole message.
     expect(() => parseTopologyYaml(text)).toThrow(
-      new TopologyError([{ path: 'local', value: undefined, noValue: true, message }]),
+      new TopologyError([
+        { path: message.startsWith('is not valid') ? '(yaml)' : 'local', value: undefined, noValue: true, message },
+      ]),
     );
   });
 });

@@ -66,25 +66,69 @@ describe('the GitOps tree', () => {
     '',
   ];
 
-  test('none mode: PROFILES.md tells how to make each profile; the modes that write profiles have none', () => {
+  test('none mode: PROFILES.md tells how to make each profile; the modes that write profiles list only what the topology names', () => {
     expect(profileSection(example())).toBe(MAKE_PROFILE('default').join('\n'));
-    for (const [name, t] of TOPOLOGY_VARIANTS.filter(([, v]) => v.secrets.mode !== 'none'))
-      expect([
-        name,
-        gitopsTree(t, buildCharts(t, { credentials: VARIANT_CREDENTIALS })).has('cluster-0/PROFILES.md'),
-      ]).toEqual([name, false]);
+    for (const [name, t] of TOPOLOGY_VARIANTS.filter(([, v]) => v.secrets.mode !== 'none')) {
+      const notes = gitopsTree(t, buildCharts(t, { credentials: VARIANT_CREDENTIALS })).get('cluster-0/PROFILES.md');
+      const names =
+        (t.local.controller.imagePullSecrets ?? []).length +
+        t.remotes.reduce((n, r) => n + (r.executorImagePullSecrets ?? []).length + r.artifactSecrets.length, 0);
+      expect([name, notes === undefined]).toEqual([name, names === 0]);
+      expect([name, notes?.includes('## Profiles') ?? false]).toEqual([name, false]);
+    }
   });
 
-  test('PROFILES.md names the artifact Secrets to create, and the task results an any-namespace profile leaves behind', () => {
-    const t = topology((r) =>
-      Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds'] }),
-    );
+  /** PROFILES.md's list of the Secrets the topology names. */
+  const namedSection = (t: Topology) => {
+    const notes = gitopsTree(t, buildCharts(t, { credentials: VARIANT_CREDENTIALS })).get('cluster-0/PROFILES.md');
+    const at = notes?.indexOf('## Secrets the topology names') ?? -1;
+    return at < 0 ? undefined : notes!.slice(at);
+  };
+  const NAMED_HEADER = [
+    '## Secrets the topology names',
+    '',
+    'Credentials, so never written here: create each one (and commit it encrypted, e.g. sealed, in an overlay).',
+    '',
+  ];
+  test.each([
+    ['none', (r: any) => r, undefined],
+    [
+      'controller imagePullSecrets',
+      (r: any) => (r.local.controller.imagePullSecrets = [{ name: 'ghcr-pull' }, { name: 'quay-pull' }]),
+      [
+        '- image pull Secrets (type `kubernetes.io/dockerconfigjson`) of the controller, `local.controller.imagePullSecrets`:',
+        '  `ghcr-pull`, `quay-pull` in namespace `argo` of `cluster-0`',
+      ],
+    ],
+    [
+      'executor imagePullSecrets and artifactSecrets, several namespaces, external mode',
+      (r: any) => {
+        Object.assign(r.remotes[0], {
+          namespaces: ['team-a', 'team-b'],
+          executorServiceAccount: 'workflow',
+          executorImagePullSecrets: [{ name: 'regcred' }],
+          artifactSecrets: ['s3-creds'],
+          secretStore: { name: 'vault', kind: 'ClusterSecretStore' },
+        });
+        r.secrets = { mode: 'external' };
+      },
+      [
+        '- image pull Secrets (type `kubernetes.io/dockerconfigjson`) of the executor, `remotes[0].executorImagePullSecrets`:',
+        '  `regcred` in namespaces `team-a`, `team-b` of `cluster-1`',
+        '- artifact repository Secrets, `remotes[0].artifactSecrets` (the controller mounts them into the workflow pods',
+        '  there; no identity reads them through the API): `s3-creds` in namespaces `team-a`, `team-b` of `cluster-1`',
+      ],
+    ],
+  ])('PROFILES.md lists every Secret the topology names and no output holds: %s', (_name, patch, expected) => {
+    const t = topology(patch);
+    expect(namedSection(t)).toBe(expected === undefined ? undefined : [...NAMED_HEADER, ...expected, ''].join('\n'));
+  });
+
+  test('PROFILES.md names the task results an any-namespace profile leaves behind', () => {
+    const t = topology((r) => Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'] }));
     expect(profileSection(t)).toBe(
       [
         ...MAKE_PROFILE('team-a'),
-        '  Artifact credentials are not written here either: create `s3-creds` in `team-a`, `team-b` of `cluster-1`',
-        '  (the controller mounts them into the workflow pods there; no identity reads them through the API).',
-        '',
         '  This profile serves any namespace, and the controller build this package targets never deletes its task results',
         '  (README, "Controller builds"): delete them yourself now and then.',
         '',
@@ -139,7 +183,7 @@ describe('cdk8s synth', () => {
     expect(r.stderr).not.toMatch(/ERROR|No manifests/);
     expect(r.status).toBe(0);
     const viaCli = join(work, 'cli');
-    expect((await runCli(['synth', '-o', viaCli])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', viaCli])).code).toBe(0);
     const read = (dir: string) =>
       Object.fromEntries(
         readdirSync(dir, { recursive: true, withFileTypes: true })

@@ -19,7 +19,7 @@ async function synthesized(): Promise<{ out: string; lock: string }> {
   const parent = join(work, `case-${n++}`);
   mkdirSync(parent);
   const out = join(parent, 'out');
-  expect((await runCli(['synth', '-o', out])).code).toBe(0);
+  expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
   return { out, lock: join(parent, '.out.amc-lock') };
 }
 
@@ -48,7 +48,11 @@ describe('a lock path that is not a regular file is refused at once, by path, an
       plant(lock);
       const before = listTree(out);
       const lockBefore = lstatSync(lock);
-      expect(await runCli(['synth', '-o', out])).toEqual({ code: 1, stdout: '', stderr: notAFile(lock, kind) });
+      expect(await runCli(['synth', '--example', '-o', out])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: notAFile(lock, kind),
+      });
       expect(listTree(out)).toEqual(before);
       expect(lstatSync(lock).ino).toBe(lockBefore.ino);
     },

@@ -24,7 +24,7 @@ let n = 0;
 /** A folder synthesized from `topology` (default: the example). */
 async function synthesized(topology?: string): Promise<string> {
   const out = join(work, `out-${n++}`);
-  expect((await runCli(['synth', ...(topology ? ['-f', topology] : []), '-o', out])).code).toBe(0);
+  expect((await runCli(['synth', ...(topology ? ['-f', topology] : ['--example']), '-o', out])).code).toBe(0);
   return out;
 }
 
@@ -136,7 +136,7 @@ describe('a listed file is deleted or replaced only when synth provably wrote it
     const out = await synthesized(extra);
     const args = c.tamper(out);
     const before = listTree(out);
-    const r = await runCli(['synth', '-o', out, ...args]);
+    const r = await runCli(['synth', ...(args.includes('-f') ? [] : ['--example']), '-o', out, ...args]);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: c.code, stderr: c.stderr.replaceAll('OUT', out) });
     // Refused: nothing changed. Written: synth's own files follow the example, every other file keeps its bytes.
     const expected = { ...before };
@@ -151,7 +151,7 @@ describe('a listed file is deleted or replaced only when synth provably wrote it
 describe('what synth proves it wrote is replaced as before', () => {
   test("synth's own files with the hashes the marker records are replaced and deleted", async () => {
     const out = await synthesized(extra);
-    expect(await runCli(['synth', '-o', out])).toEqual({
+    expect(await runCli(['synth', '--example', '-o', out])).toEqual({
       code: 0,
       stdout: `wrote ${exampleTree.size} files for 2 clusters in ${out}\n`,
       stderr: '',
@@ -166,7 +166,7 @@ describe('what synth proves it wrote is replaced as before', () => {
       'Written by argo-multicluster synth: this folder is replaced as a whole.\n',
     );
     writeFileSync(join(out, 'cluster-1', 'kept.yaml'), 'mine\n');
-    expect(await runCli(['synth', '-o', out])).toEqual({
+    expect(await runCli(['synth', '--example', '-o', out])).toEqual({
       code: 0,
       stdout: `wrote ${exampleTree.size} files for 2 clusters in ${out}\n`,
       stderr: '',

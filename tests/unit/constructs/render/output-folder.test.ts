@@ -30,7 +30,7 @@ async function synthesized(name: string): Promise<{ parent: string; out: string 
   const parent = join(work, name);
   mkdirSync(parent);
   const out = join(parent, 'out');
-  expect((await runCli(['synth', '-o', out])).code).toBe(0);
+  expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
   return { parent, out };
 }
 
@@ -49,7 +49,7 @@ describe('a folder synth did not write', () => {
     const mine = join(work, 'mine');
     mkdirSync(mine);
     writeFileSync(join(mine, 'notes.txt'), 'keep me');
-    expect(await runCli(['synth', '-o', mine])).toEqual({
+    expect(await runCli(['synth', '--example', '-o', mine])).toEqual({
       code: 1,
       stdout: '',
       stderr: `error: refusing to replace ${mine}: it is not empty and was not written by argo-multicluster synth (no .argo-multicluster)\n`,
@@ -60,14 +60,14 @@ describe('a folder synth did not write', () => {
   test('is written when empty', async () => {
     const empty = join(work, 'empty');
     mkdirSync(empty);
-    expect((await runCli(['synth', '-o', empty])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', empty])).code).toBe(0);
     expect(listTree(empty)['.argo-multicluster']).toBe(exampleTree.get('.argo-multicluster'));
   });
 
   test('-o naming a file is refused', async () => {
     const file = join(work, 'a-file');
     writeFileSync(file, 'x');
-    expect(await runCli(['synth', '-o', file])).toEqual({
+    expect(await runCli(['synth', '--example', '-o', file])).toEqual({
       code: 1,
       stdout: '',
       stderr: `error: ${file} is not a folder\n`,
@@ -108,7 +108,7 @@ describe('files synth did not write', () => {
     expect(after[EXTRA_NAMESPACE]).toBe(extraTree.get(EXTRA_NAMESPACE));
 
     // Back to one namespace: the files synth wrote for "extra" go, the user's stay.
-    expect((await runCli(['synth', '-o', out])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
     const back = listTree(out);
     expect(back).toEqual(before);
     expect(leftovers(parent)).toEqual([]);
@@ -142,7 +142,7 @@ describe('a symlink given as -o', () => {
     const parent = join(work, 'dangling');
     mkdirSync(parent);
     symlinkSync(join(parent, 'real'), join(parent, 'link'));
-    expect((await runCli(['synth', '-o', join(parent, 'link')])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', join(parent, 'link')])).code).toBe(0);
     expect(readFileSync(join(parent, 'real', 'cluster-0', 'kustomization.yaml'), 'utf8')).toBe(
       exampleTree.get('cluster-0/kustomization.yaml'),
     );
@@ -161,7 +161,7 @@ describe('recovery and the lock', () => {
       mkdirSync(join(parent, `.out.amc-${live.pid}-ghijkl`));
       // A folder of another output whose name starts like ours.
       mkdirSync(join(parent, `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`));
-      expect((await runCli(['synth', '-o', out])).stdout).toBe(
+      expect((await runCli(['synth', '--example', '-o', out])).stdout).toBe(
         `unchanged: ${exampleTree.size} files for 2 clusters in ${out}\n`,
       );
       expect(listTree(out)).toEqual(before);
@@ -216,7 +216,7 @@ describe('recovery and the lock', () => {
       join(parent, '.out.amc-lock'),
       JSON.stringify({ pid: process.pid, host: hostname(), start: '1', nonce: 'x' }),
     );
-    expect((await runCli(['synth', '-o', out])).code).toBe(0);
+    expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
     expect(readdirSync(parent)).toEqual(['out']);
   });
 });
