@@ -138,7 +138,9 @@ export function controllerObjectsIssues(c: ControllerObjectsInput): [(string | n
 }
 
 /** Where the controller serves metrics, from its ConfigMap's `metricsConfig` (controller.go getMetricsServerConfig). */
-export function metricsEndpoint(config: { readonly metricsConfig?: { port?: number; path?: string; secure?: boolean } }): {
+export function metricsEndpoint(config: {
+  readonly metricsConfig?: { port?: number; path?: string; secure?: boolean };
+}): {
   port: number;
   path: string;
   scheme: 'http' | 'https';

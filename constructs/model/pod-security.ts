@@ -52,7 +52,9 @@ const capability = z
   .regex(/^[A-Z][A-Z0-9_]*$/, 'must be a capability name in upper case, e.g. NET_BIND_SERVICE or ALL');
 
 const sysctl = z.strictObject({
-  name: z.string().regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?([./][a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$/, 'must be a sysctl name'),
+  name: z
+    .string()
+    .regex(/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?([./][a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$/, 'must be a sysctl name'),
   value: z.string(),
 });
 
@@ -80,7 +82,9 @@ export const containerSecurityContextSchema = z.strictObject({
   runAsNonRoot: z.boolean().optional(),
   runAsUser: id.optional(),
   runAsGroup: id.optional(),
-  capabilities: z.strictObject({ add: z.array(capability).optional(), drop: z.array(capability).optional() }).optional(),
+  capabilities: z
+    .strictObject({ add: z.array(capability).optional(), drop: z.array(capability).optional() })
+    .optional(),
   procMount: z.enum(['Default', 'Unmasked']).optional(),
   seccompProfile: seccompProfile.optional(),
   appArmorProfile: appArmorProfile.optional(),

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
 import { isReleasedUpstreamController, parseImage } from './images';
 import { serverUrlProblems } from './server-url';
-import { annotationsSchema, controllerPodSettingsShape, imagePullSecretsSchema, podSettingsIssues } from './pod-settings';
+import {
+  annotationsSchema,
+  controllerPodSettingsShape,
+  imagePullSecretsSchema,
+  podSettingsIssues,
+} from './pod-settings';
 import { controllerObjectsIssues, controllerObjectsShape } from './controller-objects';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, imagePullPolicySchema } from './kubernetes';
 import { goDurationSchema } from './go-duration';

@@ -242,7 +242,11 @@ function crossFieldIssues(t: any): TopologyIssue[] {
     // Annotations (a cloud identity such as EKS IRSA or GKE Workload Identity) go on the ServiceAccount this package
     // writes; "default" it never takes over.
     const annotations = r.executorServiceAccountAnnotations;
-    if (isObject(annotations) && Object.keys(annotations).length && (r.executorServiceAccount ?? 'default') === 'default')
+    if (
+      isObject(annotations) &&
+      Object.keys(annotations).length &&
+      (r.executorServiceAccount ?? 'default') === 'default'
+    )
       problem(
         `remotes[${i}].executorServiceAccountAnnotations`,
         annotations,
@@ -250,7 +254,9 @@ function crossFieldIssues(t: any): TopologyIssue[] {
       );
     // These go on the executor's ServiceAccount and Role, which only the owner of the shared objects writes.
     for (const field of ['executorImagePullSecrets', 'artifactConfigMaps', 'executorServiceAccountAnnotations']) {
-      const given = Array.isArray(r[field]) ? r[field].length > 0 : isObject(r[field]) && Object.keys(r[field]).length > 0;
+      const given = Array.isArray(r[field])
+        ? r[field].length > 0
+        : isObject(r[field]) && Object.keys(r[field]).length > 0;
       if (given && r.manageSharedObjects === false) {
         problem(
           `remotes[${i}].${field}`,

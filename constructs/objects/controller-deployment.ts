@@ -149,8 +149,7 @@ export class ControllerDeployment extends Construct {
       { config: props.config, images: { controller: props.image, executor: props.executorImage } },
       props.profiles,
     );
-    const priorityClassName =
-      props.priorityClassName ?? (props.priorityClass?.create ? CONTROLLER_NAME : undefined);
+    const priorityClassName = props.priorityClassName ?? (props.priorityClass?.create ? CONTROLLER_NAME : undefined);
     if (props.priorityClass?.create) {
       new k8s.KubePriorityClass(this, 'PriorityClass', {
         metadata: { name: priorityClassName!, labels },

@@ -21,7 +21,9 @@ import { validateProps } from './props';
  * their one source.
  */
 export function metricsEndpointOfData(config: Readonly<Record<string, string>>): ReturnType<typeof metricsEndpoint> {
-  return metricsEndpoint({ metricsConfig: config.metricsConfig === undefined ? undefined : parse(config.metricsConfig) });
+  return metricsEndpoint({
+    metricsConfig: config.metricsConfig === undefined ? undefined : parse(config.metricsConfig),
+  });
 }
 
 /** Props of {@link ControllerMetrics}. */
@@ -53,7 +55,10 @@ export interface ControllerMetricsProps {
    * whose `serviceMonitorSelector` wants them).
    * @default none
    */
-  readonly serviceMonitor?: { readonly enabled?: boolean; readonly additionalLabels?: Readonly<Record<string, string>> };
+  readonly serviceMonitor?: {
+    readonly enabled?: boolean;
+    readonly additionalLabels?: Readonly<Record<string, string>>;
+  };
 }
 
 const propsSchema = z
