@@ -4,6 +4,7 @@ export * from './render/checksum';
 export * from './model/controller-config-schema';
 export * from './objects/controller-configmap';
 export * from './objects/controller-deployment';
+export * from './objects/controller-metrics';
 export * from './objects/controller-identity';
 export * from './objects/controller-rbac';
 export * from './objects/executor-rbac';

@@ -11,7 +11,7 @@ import { imagePullPolicySchema } from './kubernetes';
  */
 
 /** A Kubernetes resource quantity such as `100m`, `128Mi` or `1.5`. */
-const quantity = z.union([
+export const quantitySchema = z.union([
   z
     .string()
     .regex(
@@ -23,8 +23,8 @@ const quantity = z.union([
 
 /** Requests and limits of a container, as Kubernetes writes them. */
 export const resourcesSchema = z.strictObject({
-  requests: z.record(z.string(), quantity).optional(),
-  limits: z.record(z.string(), quantity).optional(),
+  requests: z.record(z.string(), quantitySchema).optional(),
+  limits: z.record(z.string(), quantitySchema).optional(),
 });
 
 /** Container settings the controller copies into the executor or main container of every workflow pod. */
@@ -65,7 +65,13 @@ const typedKeys = {
   podGCGracePeriodSeconds: count,
   podGCDeleteDelayDuration: goDurationSchema,
   retentionPolicy: z.strictObject({ completed: count.optional(), failed: count.optional(), errored: count.optional() }),
-  metricsConfig: freeForm,
+  // The port and path are what the metrics Service and ServiceMonitor point at (controller.go getMetricsServerConfig).
+  metricsConfig: z.looseObject({
+    enabled: z.boolean().optional(),
+    path: z.string().regex(/^\//, 'must start with "/"').optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    secure: z.boolean().optional(),
+  }),
   nodeEvents: freeForm,
   links: z.array(freeForm),
   // argo-server's single sign-on (server/apiserver/config.go Config.SSO, an sso.Config object): the controller never

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { CHECKSUM_ANNOTATION } from './names';
 import { DNS1123_SUBDOMAIN, QUALIFIED_NAME } from './kubernetes';
-import { executorProblem } from './controller-config-schema';
+import { executorProblem, quantitySchema } from './controller-config-schema';
 import { nearest } from './nearest';
+import { containerSecurityContextSchema, podSecurityContextSchema } from './pod-security';
+import { unknownVolumeMounts, volumeMountsSchema, volumesSchema } from './pod-volumes';
 
 /**
  * Pod settings of the controller Deployment and the executor ServiceAccounts, named as the Argo Workflows Helm chart
@@ -29,11 +31,14 @@ const qualifiedKey = z.string().superRefine((key, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** A label value of at most 63 characters: empty, or alphanumeric at both ends. */
+export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
 const labelValue = z
   .string()
   .max(63, 'must be at most 63 characters (it is a label value)')
   .regex(
-    /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/,
+    LABEL_VALUE,
     'must be a label value: empty, or letters, digits, "-", "_" and ".", starting and ending alphanumeric',
   );
 
@@ -47,18 +52,23 @@ function qualifiedMap<V extends z.ZodType>(value: V) {
   });
 }
 
-/**
- * The API server's limit on an object's annotations, keys and values together (TotalAnnotationSizeLimitB), less the
- * checksum annotation the Deployment adds to the pod template (its key and a SHA-256 in hex).
- */
-const MAX_POD_ANNOTATION_BYTES = 256 * 1024 - (CHECKSUM_ANNOTATION.length + 64);
+/** The API server's limit on an object's annotations, keys and values together (TotalAnnotationSizeLimitB). */
+const MAX_ANNOTATION_BYTES = 256 * 1024;
+/** {@link MAX_ANNOTATION_BYTES} less the checksum annotation the Deployment adds (its key and a SHA-256 in hex). */
+const MAX_POD_ANNOTATION_BYTES = MAX_ANNOTATION_BYTES - (CHECKSUM_ANNOTATION.length + 64);
 
 function annotationBytes(annotations: Readonly<Record<string, string>>): number {
   return Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
 }
 
 /** A map of label keys to label values, as `nodeSelector` and `podLabels` take. */
-const labels = qualifiedMap(labelValue);
+export const labelsSchema = qualifiedMap(labelValue);
+const labels = labelsSchema;
+
+/** An object's annotations: qualified keys, and no more bytes than the API server takes. */
+export const annotationsSchema = qualifiedMap(z.string()).refine((a) => annotationBytes(a) <= MAX_ANNOTATION_BYTES, {
+  message: `must be at most ${MAX_ANNOTATION_BYTES} bytes (256 KiB), keys and values together, as the API server takes`,
+});
 
 /** A Secret reference as `imagePullSecrets` lists them. */
 const secretReference = z.strictObject({
@@ -243,6 +253,13 @@ function envProblem(e: {
   };
 }
 
+/** A key of a ConfigMap or Secret in the pod's namespace, as an environment variable takes it. */
+const keyReference = z.strictObject({
+  name: z.string().max(253).regex(DNS1123_SUBDOMAIN, 'must be an object name: a DNS-1123 subdomain'),
+  key: z.string().regex(/^[-._a-zA-Z0-9]+$/, 'must be a data key: letters, digits, "-", "_" and "."'),
+  optional: z.boolean().optional(),
+});
+
 const envVar = z
   .strictObject({
     name: z
@@ -254,10 +271,16 @@ const envVar = z
     value: z.string().optional(),
     valueFrom: z
       .strictObject({
-        fieldRef: freeForm.optional(),
-        resourceFieldRef: freeForm.optional(),
-        configMapKeyRef: freeForm.optional(),
-        secretKeyRef: freeForm.optional(),
+        fieldRef: z.strictObject({ fieldPath: z.string().min(1), apiVersion: z.string().min(1).optional() }).optional(),
+        resourceFieldRef: z
+          .strictObject({
+            resource: z.string().min(1),
+            containerName: z.string().optional(),
+            divisor: quantitySchema.optional(),
+          })
+          .optional(),
+        configMapKeyRef: keyReference.optional(),
+        secretKeyRef: keyReference.optional(),
       })
       .refine(
         (v) => Object.keys(v).length === 1,
@@ -339,12 +362,34 @@ export const controllerPodSettingsShape = {
   extraArgs: z.array(extraArg).optional(),
   extraEnv: extraEnv.optional(),
   logging: logging.optional(),
+  podSecurityContext: podSecurityContextSchema.optional(),
+  securityContext: containerSecurityContextSchema.optional(),
+  volumes: volumesSchema.optional(),
+  volumeMounts: volumeMountsSchema.optional(),
 };
 
 /** The pod settings as a schema of their own, for the construct that applies them. */
 export const controllerPodSettingsSchema = z.strictObject(controllerPodSettingsShape);
 
-/** Controller pod settings: image pull secrets, scheduling, pod metadata, extra flags and environment, logging. */
+/**
+ * The problems of pod settings that relate fields to each other or to `replicas`, as [field path, problem] pairs, for
+ * the topology and for the Deployment construct used on its own.
+ */
+export function podSettingsIssues(
+  settings: Pick<ControllerPodSettings, 'extraEnv' | 'volumes' | 'volumeMounts'> & { replicas?: number },
+): [(string | number)[], string][] {
+  const issues: [(string | number)[], string][] = [];
+  const leader = leaderElectionProblem(settings.extraEnv, settings.replicas);
+  if (leader) issues.push([['extraEnv', leader.index, 'name'], leader.message]);
+  for (const [i, message] of unknownVolumeMounts(settings.volumes, settings.volumeMounts))
+    issues.push([['volumeMounts', i, 'name'], message]);
+  return issues;
+}
+
+/**
+ * Controller pod settings: image pull secrets, scheduling, pod metadata, extra flags and environment, logging,
+ * security contexts and volumes.
+ */
 export type ControllerPodSettings = z.output<typeof controllerPodSettingsSchema>;
 
 /** The controller's arguments for `logging` and `extraArgs`, after the ones the Deployment always sets. */

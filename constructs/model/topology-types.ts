@@ -33,7 +33,8 @@ export interface LocalClusterSpec {
   /**
    * Install a ValidatingAdmissionPolicy that refuses profile Secrets (label `workflows.argoproj.io/cluster`) outside
    * `namespace`: a controller without `--namespaced` reads them from every namespace. Needs Kubernetes 1.30 or later;
-   * turn it off when several local controllers share the cluster. Default: true.
+   * turn it off when several local controllers share the cluster. Default: true, false with `controller.namespaced`
+   * (which reads profiles in `namespace` only, and then writes no cluster-scoped object unless asked).
    */
   readonly profileAdmissionPolicy?: boolean;
   /** Argo's own CRDs, as the Argo Workflows Helm chart's `crds.*` values. */
@@ -108,6 +109,217 @@ export interface ControllerSpec {
   readonly extraEnv?: EnvVarSpec[];
   /** The controller's log level and format (`--loglevel`, `--log-format`). Default: info, text. */
   readonly logging?: LoggingSpec;
+  /**
+   * The pod's `securityContext`; each field given replaces that default alone. Default: `runAsNonRoot: true` and
+   * `seccompProfile: {type: RuntimeDefault}`, which with the container defaults pass Pod Security `restricted`.
+   */
+  readonly podSecurityContext?: PodSecurityContextSpec;
+  /**
+   * The controller container's `securityContext`; each field given replaces that default alone. Default:
+   * `readOnlyRootFilesystem: true`, `runAsNonRoot: true`, `allowPrivilegeEscalation: false`, `capabilities: {drop: [ALL]}`.
+   */
+  readonly securityContext?: ContainerSecurityContextSpec;
+  /** Volumes of the controller pod, e.g. a ConfigMap with a private CA bundle; exactly one source each. */
+  readonly volumes?: VolumeSpec[];
+  /** Where the controller container mounts `volumes` (never over the ServiceAccount token's folder). */
+  readonly volumeMounts?: VolumeMountSpec[];
+  /** The controller's ServiceAccount `argo`. */
+  readonly serviceAccount?: {
+    /** Its annotations, e.g. EKS IRSA's `eks.amazonaws.com/role-arn` or GKE's `iam.gke.io/gcp-service-account`. */
+    readonly annotations?: Record<string, string>;
+  };
+  /** The PodDisruptionBudget. Default: written, with `maxUnavailable: 1`, when `replicas` is above 1. */
+  readonly pdb?: PodDisruptionBudgetSpec;
+  /** The metrics Service `workflow-controller`, in front of the port `config.metricsConfig` sets (default 9090). */
+  readonly metricsConfig?: MetricsServiceSpec;
+  /** A prometheus-operator ServiceMonitor for the metrics Service; needs `metricsConfig.enabled`. */
+  readonly serviceMonitor?: ServiceMonitorSpec;
+  /** The pods' PriorityClass. Default: none (or `workflow-controller` with `priorityClass.create`). */
+  readonly priorityClassName?: string;
+  /** Write the PriorityClass (a cluster-scoped object) the pods name. Default: none written. */
+  readonly priorityClass?: {
+    /** Write it. Default: false. */
+    readonly create?: boolean;
+    /** Its value, at most 1000000000. Default: 1000000. */
+    readonly value?: number;
+  };
+  /**
+   * How the controller pods spread over zones or nodes, as in a pod spec; a constraint without `labelSelector` counts
+   * the controller's pods (`app: workflow-controller`).
+   */
+  readonly topologySpreadConstraints?: TopologySpreadConstraintSpec[];
+  /** Old ReplicaSets kept for a rollback. Default: the API server's (10). */
+  readonly revisionHistoryLimit?: number;
+}
+
+/** A seccomp or AppArmor profile. */
+export interface SecurityProfileSpec {
+  /** `RuntimeDefault`, `Localhost` or `Unconfined`. */
+  readonly type: 'RuntimeDefault' | 'Localhost' | 'Unconfined';
+  /** The profile on the node, with type `Localhost` only. */
+  readonly localhostProfile?: string;
+}
+
+/** SELinux labels. */
+export interface SeLinuxOptionsSpec {
+  /** SELinux user. */
+  readonly user?: string;
+  /** SELinux role. */
+  readonly role?: string;
+  /** SELinux type. */
+  readonly type?: string;
+  /** SELinux level. */
+  readonly level?: string;
+}
+
+/** A pod's security context, as in a pod spec. */
+export interface PodSecurityContextSpec {
+  /** Refuse to start a container running as root. */
+  readonly runAsNonRoot?: boolean;
+  /** The user id the containers run as. */
+  readonly runAsUser?: number;
+  /** The primary group id. */
+  readonly runAsGroup?: number;
+  /** The group that owns the volumes. */
+  readonly fsGroup?: number;
+  /** `OnRootMismatch` or `Always`. */
+  readonly fsGroupChangePolicy?: 'OnRootMismatch' | 'Always';
+  /** More group ids. */
+  readonly supplementalGroups?: number[];
+  /** `Merge` or `Strict`. */
+  readonly supplementalGroupsPolicy?: 'Merge' | 'Strict';
+  /** The seccomp profile. */
+  readonly seccompProfile?: SecurityProfileSpec;
+  /** The AppArmor profile. */
+  readonly appArmorProfile?: SecurityProfileSpec;
+  /** SELinux labels. */
+  readonly seLinuxOptions?: SeLinuxOptionsSpec;
+  /** `MountOption` or `Recursive`. */
+  readonly seLinuxChangePolicy?: 'MountOption' | 'Recursive';
+  /** Namespaced sysctls. */
+  readonly sysctls?: { readonly name: string; readonly value: string }[];
+}
+
+/** A container's security context, as in a pod spec. */
+export interface ContainerSecurityContextSpec {
+  /** Whether a process may gain more privileges than its parent. */
+  readonly allowPrivilegeEscalation?: boolean;
+  /** Run privileged. */
+  readonly privileged?: boolean;
+  /** Mount the root file system read-only. */
+  readonly readOnlyRootFilesystem?: boolean;
+  /** Refuse to start as root. */
+  readonly runAsNonRoot?: boolean;
+  /** The user id. */
+  readonly runAsUser?: number;
+  /** The primary group id. */
+  readonly runAsGroup?: number;
+  /** Capabilities to add and drop, e.g. `{drop: [ALL]}`. */
+  readonly capabilities?: { readonly add?: string[]; readonly drop?: string[] };
+  /** `Default` or `Unmasked`. */
+  readonly procMount?: 'Default' | 'Unmasked';
+  /** The seccomp profile. */
+  readonly seccompProfile?: SecurityProfileSpec;
+  /** The AppArmor profile. */
+  readonly appArmorProfile?: SecurityProfileSpec;
+  /** SELinux labels. */
+  readonly seLinuxOptions?: SeLinuxOptionsSpec;
+}
+
+/** A volume of the controller pod: a DNS-1123 label as name and exactly one source, as in a pod spec. */
+export interface VolumeSpec {
+  /** The volume's name, which `volumeMounts` refer to. */
+  readonly name: string;
+  /** A ConfigMap's keys as files. */
+  readonly configMap?: Record<string, unknown>;
+  /** A Secret's keys as files. */
+  readonly secret?: Record<string, unknown>;
+  /** An empty folder for the pod's life. */
+  readonly emptyDir?: Record<string, unknown>;
+  /** Several sources in one folder. */
+  readonly projected?: Record<string, unknown>;
+  /** A PersistentVolumeClaim. */
+  readonly persistentVolumeClaim?: Record<string, unknown>;
+  /** A CSI driver's volume. */
+  readonly csi?: Record<string, unknown>;
+  /** A claim made for the pod alone. */
+  readonly ephemeral?: Record<string, unknown>;
+  /** An OCI image's files. */
+  readonly image?: Record<string, unknown>;
+  /** The pod's own fields as files. */
+  readonly downwardAPI?: Record<string, unknown>;
+  /** An NFS export. */
+  readonly nfs?: Record<string, unknown>;
+  /** A folder of the node (refused by Pod Security `baseline` and `restricted`). */
+  readonly hostPath?: Record<string, unknown>;
+}
+
+/** Where the controller container mounts a volume. */
+export interface VolumeMountSpec {
+  /** The volume's name in `volumes`. */
+  readonly name: string;
+  /** An absolute path, not the ServiceAccount token's folder nor one above or inside it. */
+  readonly mountPath: string;
+  /** Mount read-only. */
+  readonly readOnly?: boolean;
+  /** A path inside the volume to mount instead of its root. */
+  readonly subPath?: string;
+  /** `subPath` with `$(VAR)` expanded from the environment. */
+  readonly subPathExpr?: string;
+  /** `None`, `HostToContainer` or `Bidirectional`. */
+  readonly mountPropagation?: 'None' | 'HostToContainer' | 'Bidirectional';
+  /** `Disabled`, `IfPossible` or `Enabled`. */
+  readonly recursiveReadOnly?: 'Disabled' | 'IfPossible' | 'Enabled';
+}
+
+/** The controller's PodDisruptionBudget: at most one of `minAvailable` and `maxUnavailable`. */
+export interface PodDisruptionBudgetSpec {
+  /** Write it. Default: when `replicas` is above 1. */
+  readonly enabled?: boolean;
+  /** Pods that must stay, a number below `replicas` or a percentage. */
+  readonly minAvailable?: number | string;
+  /** Pods that may go at once, a number or a percentage. Default: 1. */
+  readonly maxUnavailable?: number | string;
+}
+
+/** The metrics Service (the controller serves at the port and path of `config.metricsConfig`). */
+export interface MetricsServiceSpec {
+  /** Write the Service. Default: false. */
+  readonly enabled?: boolean;
+  /** The Service's port. Default: 8080. */
+  readonly servicePort?: number;
+  /** The Service port's name, which the ServiceMonitor scrapes. Default: `metrics`. */
+  readonly servicePortName?: string;
+  /** How often the ServiceMonitor scrapes, a Prometheus duration. Default: Prometheus's. */
+  readonly interval?: string;
+}
+
+/** A prometheus-operator ServiceMonitor (`monitoring.coreos.com/v1`). */
+export interface ServiceMonitorSpec {
+  /** Write it (needs the CRD in the cluster). Default: false. */
+  readonly enabled?: boolean;
+  /** More labels, e.g. the ones your Prometheus's `serviceMonitorSelector` selects. */
+  readonly additionalLabels?: Record<string, string>;
+}
+
+/** A topology spread constraint, as in a pod spec. */
+export interface TopologySpreadConstraintSpec {
+  /** How unevenly the pods may spread, at least 1. */
+  readonly maxSkew: number;
+  /** The node label whose values are the domains, e.g. `topology.kubernetes.io/zone`. */
+  readonly topologyKey: string;
+  /** `DoNotSchedule` or `ScheduleAnyway`. */
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  /** The pods counted. Default: the controller's own. */
+  readonly labelSelector?: Record<string, unknown>;
+  /** The least number of domains. */
+  readonly minDomains?: number;
+  /** `Honor` or `Ignore`. */
+  readonly nodeAffinityPolicy?: 'Honor' | 'Ignore';
+  /** `Honor` or `Ignore`. */
+  readonly nodeTaintsPolicy?: 'Honor' | 'Ignore';
+  /** Pod label keys whose values further select the pods counted. */
+  readonly matchLabelKeys?: string[];
 }
 
 /** Container requests and limits, e.g. `{ requests: { cpu: 100m, memory: 128Mi } }`. */
@@ -172,11 +384,29 @@ export interface EnvVarSpec {
   readonly value?: string;
   /** Where its value comes from: exactly one of `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef`. */
   readonly valueFrom?: {
-    readonly fieldRef?: Record<string, unknown>;
-    readonly resourceFieldRef?: Record<string, unknown>;
-    readonly configMapKeyRef?: Record<string, unknown>;
-    readonly secretKeyRef?: Record<string, unknown>;
+    /** A field of the pod, e.g. `{fieldPath: metadata.name}`. */
+    readonly fieldRef?: { readonly fieldPath: string; readonly apiVersion?: string };
+    /** A request or limit of a container, e.g. `{resource: limits.memory, divisor: 1Mi}`. */
+    readonly resourceFieldRef?: {
+      readonly resource: string;
+      readonly containerName?: string;
+      readonly divisor?: string | number;
+    };
+    /** A key of a ConfigMap in the workflow namespace. */
+    readonly configMapKeyRef?: KeyReferenceSpec;
+    /** A key of a Secret in the workflow namespace. */
+    readonly secretKeyRef?: KeyReferenceSpec;
   };
+}
+
+/** A key of a ConfigMap or Secret. */
+export interface KeyReferenceSpec {
+  /** The object's name. */
+  readonly name: string;
+  /** The data key. */
+  readonly key: string;
+  /** Start the pod even when the object or key is missing. */
+  readonly optional?: boolean;
 }
 
 /** The controller's logging flags. */
@@ -209,6 +439,12 @@ export interface RemoteClusterSpec {
    * pull the executor image with. Needs an `executorServiceAccount` other than `default`.
    */
   readonly executorImagePullSecrets?: LocalObjectReferenceSpec[];
+  /**
+   * Annotations of the executor ServiceAccount in each remote namespace, e.g. a cloud identity for artifacts (EKS
+   * IRSA's `eks.amazonaws.com/role-arn`, GKE's `iam.gke.io/gcp-service-account`). Needs an `executorServiceAccount`
+   * other than `default`, and `manageSharedObjects`.
+   */
+  readonly executorServiceAccountAnnotations?: Record<string, string>;
   /** `namespaced`: Roles per namespace; `cluster`: ClusterRoles, the profile serves any namespace. Default: `namespaced`. */
   readonly access?: 'namespaced' | 'cluster';
   /** Let the profile skip TLS verification of the remote server. Default: false. */

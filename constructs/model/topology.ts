@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
 import { isReleasedUpstreamController, parseImage } from './images';
 import { serverUrlProblems } from './server-url';
-import { controllerPodSettingsShape, imagePullSecretsSchema, leaderElectionProblem } from './pod-settings';
+import {
+  annotationsSchema,
+  controllerPodSettingsShape,
+  imagePullSecretsSchema,
+  podSettingsIssues,
+} from './pod-settings';
+import { controllerObjectsIssues, controllerObjectsShape } from './controller-objects';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, imagePullPolicySchema } from './kubernetes';
 import { goDurationSchema } from './go-duration';
 import { DEFAULT_LOCAL_NAMESPACE } from './names';
@@ -91,10 +97,11 @@ const controllerSchema = z
     namespaced: z.boolean().default(false),
     config: controllerConfigSchema.default({}),
     ...controllerPodSettingsShape,
+    ...controllerObjectsShape,
   })
   .superRefine((c, ctx) => {
-    const problem = leaderElectionProblem(c.extraEnv, c.replicas);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['extraEnv', problem.index, 'name'], message: problem.message });
+    for (const [path, message] of [...podSettingsIssues(c), ...controllerObjectsIssues(c)])
+      ctx.addIssue({ code: 'custom', path, message });
   });
 
 const localSchema = z.strictObject({
@@ -105,9 +112,10 @@ const localSchema = z.strictObject({
   /**
    * Install an admission policy in the local cluster that refuses profile Secrets (label
    * `workflows.argoproj.io/cluster`) outside `namespace`: a controller without `--namespaced` reads them from every
-   * namespace, so anyone who may create a Secret anywhere could otherwise register or pre-empt a remote.
+   * namespace, so anyone who may create a Secret anywhere could otherwise register or pre-empt a remote. A namespaced
+   * controller reads them in `namespace` alone, so it gets the policy (a cluster-scoped object) only when asked.
    */
-  profileAdmissionPolicy: z.boolean().default(true),
+  profileAdmissionPolicy: z.boolean().optional(),
   crds: z.strictObject({ install: z.boolean().default(false), keep: z.boolean().default(true) }).prefault({}),
   controller: controllerSchema,
 });
@@ -124,6 +132,7 @@ const remoteSchema = z.strictObject({
     .optional(),
   executorServiceAccount: serviceAccountName.default('default'),
   executorImagePullSecrets: imagePullSecretsSchema.optional(),
+  executorServiceAccountAnnotations: annotationsSchema.optional(),
   access: z.enum(['namespaced', 'cluster']).default('namespaced'),
   insecureSkipTLSVerify: z.boolean().default(false),
   createNamespaces: z.boolean().default(true),
@@ -170,9 +179,11 @@ export type StoreRef = z.output<typeof storeRef>;
 export type SecretsMode = 'none' | 'external' | 'plain';
 
 /** The local cluster, with every default applied. */
-export interface LocalCluster extends Omit<z.output<typeof localSchema>, 'context'> {
+export interface LocalCluster extends Omit<z.output<typeof localSchema>, 'context' | 'profileAdmissionPolicy'> {
   /** Kube context of the local cluster (defaults to its name). */
   readonly context: string;
+  /** Whether the profile admission policy is written (defaults to true unless the controller is namespaced). */
+  readonly profileAdmissionPolicy: boolean;
 }
 
 /** A remote cluster, with every default applied. */

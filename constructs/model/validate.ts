@@ -239,9 +239,25 @@ function crossFieldIssues(t: any): TopologyIssue[] {
         'needs an executorServiceAccount other than "default": the pull secrets go on a ServiceAccount this package creates, and it never takes over "default"',
       );
     }
-    // Both go on the executor's ServiceAccount and Role, which only the owner of the shared objects writes.
-    for (const field of ['executorImagePullSecrets', 'artifactConfigMaps']) {
-      if (Array.isArray(r[field]) && r[field].length && r.manageSharedObjects === false) {
+    // Annotations (a cloud identity such as EKS IRSA or GKE Workload Identity) go on the ServiceAccount this package
+    // writes; "default" it never takes over.
+    const annotations = r.executorServiceAccountAnnotations;
+    if (
+      isObject(annotations) &&
+      Object.keys(annotations).length &&
+      (r.executorServiceAccount ?? 'default') === 'default'
+    )
+      problem(
+        `remotes[${i}].executorServiceAccountAnnotations`,
+        annotations,
+        'needs an executorServiceAccount other than "default": the annotations go on a ServiceAccount this package creates, and it never takes over "default"',
+      );
+    // These go on the executor's ServiceAccount and Role, which only the owner of the shared objects writes.
+    for (const field of ['executorImagePullSecrets', 'artifactConfigMaps', 'executorServiceAccountAnnotations']) {
+      const given = Array.isArray(r[field])
+        ? r[field].length > 0
+        : isObject(r[field]) && Object.keys(r[field]).length > 0;
+      if (given && r.manageSharedObjects === false) {
         problem(
           `remotes[${i}].${field}`,
           r[field],
@@ -373,7 +389,11 @@ export function validateTopology(raw: unknown, source = 'topology'): Topology {
   if (issues.length || !result.success) throw new TopologyError(issues, source);
   const t = result.data;
   return {
-    local: { ...t.local, context: t.local.context ?? t.local.name },
+    local: {
+      ...t.local,
+      context: t.local.context ?? t.local.name,
+      profileAdmissionPolicy: t.local.profileAdmissionPolicy ?? !t.local.controller.namespaced,
+    },
     remotes: t.remotes.map((r): RemoteCluster => ({
       ...r,
       context: r.context ?? r.name,

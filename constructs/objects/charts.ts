@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { ArgoCrds } from './argo-crds';
 import { ControllerDeployment } from './controller-deployment';
 import { ControllerIdentity } from './controller-identity';
+import { ControllerMetrics } from './controller-metrics';
 import { ControllerRbac } from './controller-rbac';
 import { WorkflowControllerConfigMap } from './controller-configmap';
 import { ExecutorRbac } from './executor-rbac';
@@ -88,6 +89,7 @@ export class LocalClusterChart extends Chart {
       namespaced: controller.namespaced,
       // validate accepts config.namespace only as local.namespace (controller-config-schema.ts controllerConfigIssues).
       managesOwnNamespaceOnly: controller.config.namespace !== undefined,
+      serviceAccountAnnotations: controller.serviceAccount?.annotations,
     });
     const profiles = props.profiles.map((p, i) => new Profile(this, `Profile-${i}`, p).manifest);
     new ControllerDeployment(this, 'Controller', {
@@ -98,9 +100,23 @@ export class LocalClusterChart extends Chart {
       replicas: controller.replicas,
       resources: controller.resources,
       namespaced: controller.namespaced,
+      instance: local.name,
+      priorityClassName: controller.priorityClassName,
+      priorityClass: controller.priorityClass,
+      pdb: controller.pdb,
+      topologySpreadConstraints: controller.topologySpreadConstraints,
+      revisionHistoryLimit: controller.revisionHistoryLimit,
       ...pickPodSettings(controller),
       config: config.data,
       profiles: props.checksumProfiles ?? profiles,
+    });
+    new ControllerMetrics(this, 'Metrics', {
+      namespace: local.namespace,
+      config: config.data,
+      image: controller.image,
+      instance: local.name,
+      metricsConfig: controller.metricsConfig,
+      serviceMonitor: controller.serviceMonitor,
     });
     if (local.profileAdmissionPolicy)
       new ProfileAdmissionPolicy(this, 'ProfileAdmissionPolicy', { namespace: local.namespace });
@@ -133,6 +149,7 @@ export class RemoteClusterChart extends Chart {
           namespace: ns,
           serviceAccount: remote.executorServiceAccount,
           imagePullSecrets: remote.executorImagePullSecrets,
+          serviceAccountAnnotations: remote.executorServiceAccountAnnotations,
           artifactConfigMaps: remote.artifactConfigMaps,
         });
       }

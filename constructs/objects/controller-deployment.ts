@@ -1,3 +1,4 @@
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
 import { z } from 'zod';
@@ -5,9 +6,20 @@ import { CHECKSUM_ANNOTATION, CONTROLLER_CONFIGMAP, CONTROLLER_NAME, CONTROLLER_
 import {
   ControllerPodSettings,
   controllerPodSettingsShape,
-  leaderElectionProblem,
   podSettingsArgs,
+  podSettingsIssues,
 } from '../model/pod-settings';
+import { containerSecurityContext, podSecurityContext } from '../model/pod-security';
+import {
+  CONTROLLER_SELECTOR,
+  DEFAULT_PRIORITY,
+  METRICS_PORT_NAME,
+  controllerLabels,
+  controllerObjectsIssues,
+  controllerObjectsShape,
+  pdbEnabled,
+} from '../model/controller-objects';
+import { metricsEndpointOfData } from './controller-metrics';
 import { controllerChecksum } from '../render/checksum';
 import type { ImagePullPolicy } from '../model/kubernetes';
 import { validateProps } from './props';
@@ -59,6 +71,41 @@ export interface ControllerDeploymentProps extends Readonly<ControllerPodSetting
    * @default false
    */
   readonly namespaced?: boolean;
+  /**
+   * The instance the controller's `app.kubernetes.io/instance` label names: the local cluster's name.
+   * @default no such label
+   */
+  readonly instance?: string;
+  /**
+   * The pods' PriorityClass (`priorityClassName` of the Helm chart).
+   * @default none, or `workflow-controller` when `priorityClass.create` is set
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Write the PriorityClass the pods name (a cluster-scoped object): `create` and its `value`.
+   * @default none written
+   */
+  readonly priorityClass?: { readonly create?: boolean; readonly value?: number };
+  /**
+   * The PodDisruptionBudget: `enabled`, and `minAvailable` or `maxUnavailable`.
+   * @default written with `maxUnavailable: 1` when `replicas` is above 1
+   */
+  readonly pdb?: {
+    readonly enabled?: boolean;
+    readonly minAvailable?: number | string;
+    readonly maxUnavailable?: number | string;
+  };
+  /**
+   * How the pods spread over failure domains, as a pod spec's `topologySpreadConstraints`; without a `labelSelector`
+   * a constraint counts the controller's own pods.
+   * @default none
+   */
+  readonly topologySpreadConstraints?: readonly Record<string, unknown>[];
+  /**
+   * Old ReplicaSets kept for a rollback.
+   * @default the API server's (10)
+   */
+  readonly revisionHistoryLimit?: number;
 }
 
 const controller = topologySchema.shape.local.shape.controller.shape;
@@ -74,55 +121,66 @@ const propsSchema = z
     replicas: controller.replicas.unwrap().optional(),
     resources: controller.resources,
     namespaced: controller.namespaced.unwrap().optional(),
+    instance: topologySchema.shape.local.shape.name.optional(),
+    priorityClassName: controllerObjectsShape.priorityClassName,
+    priorityClass: controllerObjectsShape.priorityClass,
+    pdb: controllerObjectsShape.pdb,
+    topologySpreadConstraints: controllerObjectsShape.topologySpreadConstraints,
+    revisionHistoryLimit: controllerObjectsShape.revisionHistoryLimit,
     ...controllerPodSettingsShape,
   })
   .superRefine((p, ctx) => {
-    const problem = leaderElectionProblem(p.extraEnv, p.replicas);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['extraEnv', problem.index, 'name'], message: problem.message });
+    for (const [path, message] of [...podSettingsIssues(p), ...controllerObjectsIssues(p)])
+      ctx.addIssue({ code: 'custom', path, message });
   });
 
-/** Priority of the controller pods, as upstream's install sets it. */
-const CONTROLLER_PRIORITY = 1000000;
 const HEALTH_PORT = 6060;
 
-function quantities(values?: Readonly<Record<string, string | number>>): Record<string, k8s.Quantity> | undefined {
-  if (!values) return undefined;
-  return Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [
-      k,
-      typeof v === 'number' ? k8s.Quantity.fromNumber(v) : k8s.Quantity.fromString(v),
-    ]),
-  );
-}
-
-/** The `workflow-controller` Deployment, hardened, and its PriorityClass. */
+/**
+ * The `workflow-controller` Deployment, hardened to pass Pod Security `restricted`, with its PodDisruptionBudget
+ * (more than one replica, or on request) and PriorityClass (on request).
+ */
 export class ControllerDeployment extends Construct {
   constructor(scope: Construct, id: string, given: ControllerDeploymentProps) {
     super(scope, id);
     const props = validateProps('ControllerDeployment', propsSchema, given);
-    const labels = { app: CONTROLLER_NAME };
+    const labels = { ...controllerLabels(props.image, props.instance), ...CONTROLLER_SELECTOR };
     const checksum = controllerChecksum(
       { config: props.config, images: { controller: props.image, executor: props.executorImage } },
       props.profiles,
     );
-    new k8s.KubePriorityClass(this, 'PriorityClass', {
-      metadata: { name: CONTROLLER_NAME },
-      value: CONTROLLER_PRIORITY,
-    });
+    const priorityClassName = props.priorityClassName ?? (props.priorityClass?.create ? CONTROLLER_NAME : undefined);
+    if (props.priorityClass?.create) {
+      new k8s.KubePriorityClass(this, 'PriorityClass', {
+        metadata: { name: priorityClassName!, labels },
+        value: props.priorityClass.value ?? DEFAULT_PRIORITY,
+      });
+    }
+    if (pdbEnabled(props)) {
+      const { minAvailable, maxUnavailable } = props.pdb ?? {};
+      const budget = minAvailable !== undefined ? { minAvailable } : { maxUnavailable: maxUnavailable ?? 1 };
+      new ApiObject(this, 'PodDisruptionBudget', {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: CONTROLLER_NAME, namespace: props.namespace, labels },
+        spec: { ...budget, selector: { matchLabels: CONTROLLER_SELECTOR } },
+      });
+    }
 
     const args = ['--configmap', CONTROLLER_CONFIGMAP, '--executor-image', props.executorImage];
     if (props.namespaced) args.push('--namespaced');
     args.push(...podSettingsArgs(props));
-    const resources = props.resources && {
-      requests: quantities(props.resources.requests),
-      limits: quantities(props.resources.limits),
-    };
 
-    new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: CONTROLLER_NAME, namespace: props.namespace },
+    // A plain object, not cdk8s-plus's typed one: its converters drop what they do not model (a resourceFieldRef's
+    // divisor given as text, a misspelt affinity term), and the API server must see exactly what the topology says.
+    new ApiObject(this, 'Resource', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: CONTROLLER_NAME, namespace: props.namespace, labels },
       spec: {
         replicas: props.replicas ?? 1,
-        selector: { matchLabels: labels },
+        revisionHistoryLimit: props.revisionHistoryLimit,
+        selector: { matchLabels: CONTROLLER_SELECTOR },
         template: {
           metadata: {
             labels: { ...props.podLabels, ...labels },
@@ -130,14 +188,19 @@ export class ControllerDeployment extends Construct {
           },
           spec: {
             serviceAccountName: CONTROLLER_SERVICE_ACCOUNT,
-            // The controller talks to its own API server, so its token must be mounted (cdk8s-plus would not).
+            // The controller talks to its own API server, so its token must be mounted.
             automountServiceAccountToken: true,
-            priorityClassName: CONTROLLER_NAME,
+            priorityClassName,
             nodeSelector: { 'kubernetes.io/os': 'linux', ...props.nodeSelector },
             imagePullSecrets: props.imagePullSecrets,
             tolerations: props.tolerations,
-            affinity: props.affinity as k8s.Affinity | undefined,
-            securityContext: { runAsNonRoot: true },
+            affinity: props.affinity,
+            topologySpreadConstraints: props.topologySpreadConstraints?.map((c) => ({
+              labelSelector: { matchLabels: CONTROLLER_SELECTOR },
+              ...c,
+            })),
+            securityContext: podSecurityContext(props.podSecurityContext),
+            volumes: props.volumes,
             containers: [
               {
                 name: CONTROLLER_NAME,
@@ -150,23 +213,22 @@ export class ControllerDeployment extends Construct {
                     name: 'LEADER_ELECTION_IDENTITY',
                     valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } },
                   },
-                  ...((props.extraEnv ?? []) as k8s.EnvVar[]),
+                  ...(props.extraEnv ?? []),
                 ],
-                ports: [{ name: 'metrics', containerPort: 9090 }, { containerPort: HEALTH_PORT }],
+                ports: [
+                  { name: METRICS_PORT_NAME, containerPort: metricsEndpointOfData(props.config).port },
+                  { containerPort: HEALTH_PORT },
+                ],
                 livenessProbe: {
-                  httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(HEALTH_PORT) },
+                  httpGet: { path: '/healthz', port: HEALTH_PORT },
                   failureThreshold: 3,
                   initialDelaySeconds: 90,
                   periodSeconds: 60,
                   timeoutSeconds: 30,
                 },
-                resources,
-                securityContext: {
-                  readOnlyRootFilesystem: true,
-                  runAsNonRoot: true,
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ['ALL'] },
-                },
+                resources: props.resources,
+                securityContext: containerSecurityContext(props.securityContext),
+                volumeMounts: props.volumeMounts,
               },
             ],
           },

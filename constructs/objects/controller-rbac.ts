@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
 import { z } from 'zod';
 import { CONTROLLER_SERVICE_ACCOUNT } from '../model/names';
+import { annotationsSchema } from '../model/pod-settings';
 import { validateProps } from './props';
 import { topologySchema } from '../model/topology';
 import { LEASE_RULES, SECRET_RULES, controllerWorkflowRules } from './rbac-rules';
@@ -23,6 +24,12 @@ export interface ControllerRbacProps {
    * @default false
    */
   readonly managesOwnNamespaceOnly?: boolean;
+  /**
+   * Annotations of the ServiceAccount `argo` (`controller.serviceAccount.annotations` of the Helm chart), e.g. a cloud
+   * identity: EKS IRSA's `eks.amazonaws.com/role-arn`, GKE Workload Identity's `iam.gke.io/gcp-service-account`.
+   * @default none
+   */
+  readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
 }
 
 /** Role and binding names as in upstream's install, so operators recognise them. */
@@ -35,6 +42,7 @@ const propsSchema = z.strictObject({
   namespace: topologySchema.shape.local.shape.namespace.unwrap(),
   namespaced: z.boolean().optional(),
   managesOwnNamespaceOnly: z.boolean().optional(),
+  serviceAccountAnnotations: annotationsSchema.optional(),
 });
 
 /** The controller's ServiceAccount `argo` and the RBAC it needs, profiles included. */
@@ -44,7 +52,9 @@ export class ControllerRbac extends Construct {
     const props = validateProps('ControllerRbac', propsSchema, given);
     const namespace = props.namespace;
     const subjects = [{ kind: 'ServiceAccount', name: CONTROLLER_SERVICE_ACCOUNT, namespace }];
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: CONTROLLER_SERVICE_ACCOUNT, namespace } });
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: CONTROLLER_SERVICE_ACCOUNT, namespace, annotations: props.serviceAccountAnnotations },
+    });
 
     // Secrets go where the controller reads them: its one managed namespace, or every namespace.
     const secretsInRole = props.namespaced || props.managesOwnNamespaceOnly;

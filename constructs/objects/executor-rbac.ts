@@ -27,6 +27,12 @@ export interface ExecutorRbacProps {
    * @default none
    */
   readonly artifactConfigMaps?: readonly string[];
+  /**
+   * Annotations of the ServiceAccount, e.g. a cloud identity for artifacts (EKS IRSA's `eks.amazonaws.com/role-arn`,
+   * GKE Workload Identity's `iam.gke.io/gcp-service-account`). Needs a `serviceAccount` other than `default`.
+   * @default none
+   */
+  readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
 }
 
 const remote = topologySchema.shape.remotes.element.shape;
@@ -37,15 +43,22 @@ const propsSchema = z
     serviceAccount: remote.executorServiceAccount.unwrap().optional(),
     imagePullSecrets: imagePullSecretsSchema.optional(),
     artifactConfigMaps: remote.artifactConfigMaps.unwrap().optional(),
+    serviceAccountAnnotations: remote.executorServiceAccountAnnotations,
   })
   .superRefine((p, ctx) => {
-    if (p.imagePullSecrets?.length && (p.serviceAccount ?? 'default') === 'default') {
+    if ((p.serviceAccount ?? 'default') !== 'default') return;
+    if (p.imagePullSecrets?.length)
       ctx.addIssue({
         code: 'custom',
         path: ['imagePullSecrets'],
         message: 'needs a serviceAccount other than "default", which this construct never takes over',
       });
-    }
+    if (Object.keys(p.serviceAccountAnnotations ?? {}).length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['serviceAccountAnnotations'],
+        message: 'needs a serviceAccount other than "default", which this construct never takes over',
+      });
   });
 
 /** The executor Role (create and patch task results, get the named ConfigMaps) bound to the workflow pods' ServiceAccount in one namespace. */
@@ -57,7 +70,7 @@ export class ExecutorRbac extends Construct {
     const serviceAccount = props.serviceAccount ?? 'default';
     if (serviceAccount !== 'default') {
       new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-        metadata: { name: serviceAccount, namespace },
+        metadata: { name: serviceAccount, namespace, annotations: props.serviceAccountAnnotations },
         imagePullSecrets: props.imagePullSecrets,
       });
     }

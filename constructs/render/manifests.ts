@@ -24,7 +24,10 @@ const KIND_ORDER = [
   'RoleBinding',
   'ConfigMap',
   'ExternalSecret',
+  'PodDisruptionBudget',
   'Deployment',
+  'Service',
+  'ServiceMonitor',
 ];
 
 function rank(kind: string): number {

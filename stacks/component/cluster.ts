@@ -33,19 +33,26 @@ export interface ClusterObjectsArgs {
 
 /** Kinds that other objects of the same cluster need to exist first. */
 const FOUNDATION = new Set(['CustomResourceDefinition', 'Namespace']);
+/**
+ * Kinds that select the controller's pods rather than configure them: the Deployment does not wait for them (Pulumi
+ * waits for a Service until its pods are ready, which would wait for the Deployment in turn).
+ */
+const OF_THE_PODS = new Set(['Service', 'ServiceMonitor', 'PodDisruptionBudget']);
 
 /**
  * For each object (in apply order), the indices of the objects it must wait for: CRDs and namespaces before
  * everything; a token Secret after its ServiceAccount (the token controller deletes a token Secret whose account
  * does not exist); the controller Deployment after everything else, because it reads its ConfigMap, RBAC and
- * profiles only at start.
+ * profiles only at start (not for the objects that select its pods).
  */
 export function applyDependencies(manifests: readonly Manifest[]): number[][] {
   const foundation = manifests.flatMap((m, i) => (FOUNDATION.has(m.kind) ? [i] : []));
   return manifests.map((m, i) => {
     if (FOUNDATION.has(m.kind)) return [];
     if (m.kind === 'Deployment')
-      return manifests.flatMap((_, j) => (j !== i && manifests[j].kind !== 'Deployment' ? [j] : []));
+      return manifests.flatMap((_, j) =>
+        j !== i && manifests[j].kind !== 'Deployment' && !OF_THE_PODS.has(manifests[j].kind) ? [j] : [],
+      );
     const account = (m.metadata.annotations as Record<string, string> | undefined)?.[
       'kubernetes.io/service-account.name'
     ];

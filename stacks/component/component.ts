@@ -51,8 +51,9 @@ export interface ArgoMultiClusterArgs {
    */
   readonly connections?: Readonly<Record<string, Partial<ClusterConnection>>>;
   /**
-   * Annotate the controller Deployment `pulumi.com/skipAwait: "true"`, so `up` does not wait for it to become ready
-   * (for clusters that cannot run it, such as control planes without nodes).
+   * Annotate the controller Deployment (and its metrics Service, whose readiness is its pods') `pulumi.com/skipAwait:
+   * "true"`, so `up` does not wait for them to become ready (for clusters that cannot run the controller, such as
+   * control planes without nodes).
    * @default false
    */
   readonly skipAwait?: boolean;
@@ -260,7 +261,11 @@ export class ArgoMultiCluster extends pulumi.ComponentResource {
       }),
     );
     const local = chartManifests(charts.local).map((m) =>
-      m.kind === 'Deployment' ? withRollout(m, podAnnotations, args.skipAwait ?? false) : m,
+      m.kind === 'Deployment'
+        ? withRollout(m, podAnnotations, args.skipAwait ?? false)
+        : m.kind === 'Service' && args.skipAwait
+          ? withSkipAwait(m)
+          : m,
     );
     const deploymentAt = local.findIndex((m) => m.kind === 'Deployment');
     local.splice(deploymentAt, 0, ...profiles);
@@ -364,6 +369,14 @@ function podTemplate(chart: LocalClusterChart): PodTemplate {
   return deployment.spec.template;
 }
 
+const SKIP_AWAIT = { 'pulumi.com/skipAwait': 'true' };
+
+/** An object Pulumi should not wait on. */
+function withSkipAwait(m: Manifest): Manifest {
+  const annotations = { ...((m.metadata.annotations as Record<string, string> | undefined) ?? {}), ...SKIP_AWAIT };
+  return { ...m, metadata: { ...m.metadata, annotations } };
+}
+
 /** The Deployment with the pod annotations of the live profiles, and the stack's skip-wait choice. */
 function withRollout(
   deployment: Manifest,
@@ -371,7 +384,7 @@ function withRollout(
   skipAwait: boolean,
 ): Manifest {
   const d = deployment as DeploymentManifest;
-  const annotations = { ...(d.metadata.annotations ?? {}), ...(skipAwait ? { 'pulumi.com/skipAwait': 'true' } : {}) };
+  const annotations = { ...(d.metadata.annotations ?? {}), ...(skipAwait ? SKIP_AWAIT : {}) };
   return {
     ...d,
     metadata: { ...d.metadata, ...(Object.keys(annotations).length ? { annotations } : {}) },

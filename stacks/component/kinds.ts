@@ -15,6 +15,8 @@ const KINDS: Record<string, Ctor> = {
   'v1/ServiceAccount': k8s.core.v1.ServiceAccount,
   'v1/Secret': k8s.core.v1.Secret,
   'v1/ConfigMap': k8s.core.v1.ConfigMap,
+  'v1/Service': k8s.core.v1.Service,
+  'policy/v1/PodDisruptionBudget': k8s.policy.v1.PodDisruptionBudget,
   'rbac.authorization.k8s.io/v1/Role': k8s.rbac.v1.Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': k8s.rbac.v1.RoleBinding,
   'rbac.authorization.k8s.io/v1/ClusterRole': k8s.rbac.v1.ClusterRole,

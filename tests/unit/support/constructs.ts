@@ -49,7 +49,36 @@ export const VARIANT_CREDENTIALS = new Map([
   ['cluster-2', { token: 'token-2' }],
 ]);
 
-/** Topologies that between them use every kind of object and every secrets mode, by name. */
+/**
+ * Controller settings a production rollout uses (Helm chart names), each away from its default: security contexts
+ * adjusted, cloud identities, a CA bundle volume, two replicas with a disruption budget and zone spread, metrics with a
+ * ServiceMonitor, a PriorityClass of its own. Still within Pod Security `restricted`.
+ */
+export const PRODUCTION_CONTROLLER = {
+  replicas: 2,
+  podSecurityContext: { runAsUser: 8737, runAsGroup: 8737, fsGroup: 8737 },
+  securityContext: { runAsUser: 8737 },
+  serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/argo' } },
+  volumes: [{ name: 'ca-bundle', configMap: { name: 'corporate-ca' } }],
+  volumeMounts: [{ name: 'ca-bundle', mountPath: '/etc/ssl/certs/corporate', readOnly: true }],
+  extraEnv: [
+    { name: 'SSL_CERT_DIR', value: '/etc/ssl/certs:/etc/ssl/certs/corporate' },
+    { name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+  ],
+  resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+  metricsConfig: { enabled: true, interval: '30s' },
+  serviceMonitor: { enabled: true, additionalLabels: { release: 'kube-prometheus-stack' } },
+  priorityClass: { create: true },
+  topologySpreadConstraints: [
+    { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+  ],
+  revisionHistoryLimit: 3,
+};
+
+/**
+ * Topologies that between them use every kind of object and every secrets mode, by name: the unit tests check each
+ * one's objects, and the integration tests run each one's controller pod through Pod Security `restricted`.
+ */
 export const TOPOLOGY_VARIANTS: [string, Topology][] = [
   ['example', example()],
   [
@@ -84,6 +113,26 @@ export const TOPOLOGY_VARIANTS: [string, Topology][] = [
         links: [{ name: 'logs', scope: 'workflow', url: 'https://logs/${metadata.name}' }],
         instanceID: 'mc',
       };
+    }),
+  ],
+  [
+    'production controller settings',
+    topology((r) => {
+      Object.assign(r.local.controller, PRODUCTION_CONTROLLER);
+      r.local.controller.config = { metricsConfig: { port: 9191, path: '/prom' } };
+      r.remotes[0].executorServiceAccount = 'workflow';
+      r.remotes[0].executorServiceAccountAnnotations = {
+        'iam.gke.io/gcp-service-account': 'argo-artifacts@project.iam.gserviceaccount.com',
+      };
+    }),
+  ],
+  [
+    'namespaced controller that a namespace admin can apply',
+    topology((r) => {
+      r.local.createNamespace = false;
+      r.local.controller.namespaced = true;
+      r.local.controller.replicas = 2;
+      r.local.controller.metricsConfig = { enabled: true };
     }),
   ],
 ];

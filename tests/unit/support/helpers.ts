@@ -8,6 +8,7 @@ import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as scheduling from 'kubernetes-models/scheduling.k8s.io/v1';
+import * as policy from 'kubernetes-models/policy/v1';
 import * as apiextensions from 'kubernetes-models/apiextensions.k8s.io/v1';
 import * as admissionregistration from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import {
@@ -75,6 +76,7 @@ const MODELS: Record<string, Record<string, any>> = {
   'apps/v1': apps,
   'rbac.authorization.k8s.io/v1': rbac,
   'scheduling.k8s.io/v1': scheduling,
+  'policy/v1': policy,
   'apiextensions.k8s.io/v1': apiextensions,
   'admissionregistration.k8s.io/v1': admissionregistration,
 };

@@ -220,9 +220,9 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
     ],
     [
       'extraEnv',
-      [{ name: 'A', value: 'x', valueFrom: { fieldRef: {} } }],
+      [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
       'extraEnv[0].valueFrom',
-      { fieldRef: {} },
+      { fieldRef: { fieldPath: 'metadata.name' } },
       'cannot be given with value',
     ],
     [
@@ -241,9 +241,140 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
     ],
     ['logging', { format: 'xml' }, 'logging.format', 'xml', 'Invalid option: expected one of "text"|"json"'],
     ['logging', { lvl: 'info' }, 'logging.lvl', 'info', 'is not a known field; valid fields here: level, format'],
+    [
+      'extraEnv',
+      [{ name: 'M', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1 Mi' } } }],
+      'extraEnv[0].valueFrom.resourceFieldRef.divisor',
+      '1 Mi',
+      'must be a Kubernetes quantity such as 100m, 128Mi or 2',
+    ],
+    [
+      'podSecurityContext',
+      { seccompProfile: { type: 'Localhost' } },
+      'podSecurityContext.seccompProfile.localhostProfile',
+      undefined,
+      'is required with type "Localhost"',
+    ],
+    [
+      'podSecurityContext',
+      { runAsUser: -1 },
+      'podSecurityContext.runAsUser',
+      -1,
+      'Too small: expected number to be >=0',
+    ],
+    [
+      'securityContext',
+      { capabilities: { drop: ['all'] } },
+      'securityContext.capabilities.drop[0]',
+      'all',
+      'must be a capability name in upper case, e.g. NET_BIND_SERVICE or ALL',
+    ],
+    [
+      'volumes',
+      [{ name: 'ca', configMap: { name: 'ca' }, secret: { secretName: 'ca' } }],
+      'volumes[0]',
+      { name: 'ca', configMap: { name: 'ca' }, secret: { secretName: 'ca' } },
+      'must have exactly one source (it has configMap, secret); valid: configMap, secret, emptyDir, projected, persistentVolumeClaim, csi, ephemeral, image, downwardAPI, nfs, hostPath',
+    ],
+    [
+      'volumes',
+      [{ name: 'CA', emptyDir: {} }],
+      'volumes[0].name',
+      'CA',
+      'must be a DNS-1123 label: lower-case letters, digits and "-"',
+    ],
+    [
+      'volumeMounts',
+      [{ name: 'ca', mountPath: '/etc/ca' }],
+      'volumeMounts[0].name',
+      'ca',
+      'names no volume of the pod; valid: none (volumes is empty)',
+    ],
+    [
+      'serviceAccount',
+      { annotations: { 'eks.amazonaws.com/role arn': 'x' } },
+      'serviceAccount.annotations["eks.amazonaws.com/role arn"]',
+      'x',
+      'key is not a qualified name: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric, with an optional "<dns-subdomain>/" prefix',
+    ],
+    [
+      'pdb',
+      { minAvailable: 1, maxUnavailable: 1 },
+      'pdb.maxUnavailable',
+      1,
+      'cannot be given with minAvailable (a PodDisruptionBudget takes one)',
+    ],
+    [
+      'pdb',
+      { enabled: true, minAvailable: 1 },
+      'pdb.minAvailable',
+      1,
+      'must be below replicas (1): otherwise no controller pod may ever be evicted, and node drains hang',
+    ],
+    [
+      'topologySpreadConstraints',
+      [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }],
+      'topologySpreadConstraints[0].maxSkew',
+      0,
+      'Too small: expected number to be >=1',
+    ],
+    [
+      'priorityClass',
+      { value: 10 },
+      'priorityClass.value',
+      10,
+      'needs priorityClass.create: true (no PriorityClass is written without)',
+    ],
   ])('%s %j is refused at its path', (field, bad, path, value, message) => {
     expect(topologyIssues((t) => (t.local.controller[field] = bad))).toEqual([
       { path: `local.controller.${path}`, value, message },
+    ]);
+  });
+
+  test.each([
+    '/var/run/secrets',
+    '/var/run/secrets/kubernetes.io/serviceaccount/',
+    '/var/run/secrets/kubernetes.io/serviceaccount/x',
+    '/',
+  ])('a volume mounted at %s, over the ServiceAccount token, is refused', (mountPath) => {
+    expect(
+      topologyIssues((t) => {
+        t.local.controller.volumes = [{ name: 'v', emptyDir: {} }];
+        t.local.controller.volumeMounts = [{ name: 'v', mountPath }];
+      }),
+    ).toEqual([
+      {
+        path: 'local.controller.volumeMounts[0].mountPath',
+        value: mountPath,
+        message:
+          'must not be /var/run/secrets/kubernetes.io/serviceaccount, inside it or above it: the controller reads its ServiceAccount token there',
+      },
+    ]);
+  });
+
+  test('executor ServiceAccount annotations need a ServiceAccount this package writes', () => {
+    const annotations = { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/a' };
+    expect(topologyIssues((t) => (t.remotes[0].executorServiceAccountAnnotations = annotations))).toEqual([
+      {
+        path: 'remotes[0].executorServiceAccountAnnotations',
+        value: annotations,
+        message:
+          'needs an executorServiceAccount other than "default": the annotations go on a ServiceAccount this package creates, and it never takes over "default"',
+      },
+    ]);
+    expect(
+      topologyIssues((t) => {
+        t.remotes[0].executorServiceAccount = 'workflow';
+        t.remotes[0].manageSharedObjects = false;
+        t.remotes[0].executorServiceAccountAnnotations = annotations;
+      }),
+    ).toEqual([
+      {
+        path: 'remotes[0].executorServiceAccountAnnotations',
+        value: annotations,
+        message:
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+      },
     ]);
   });
 });

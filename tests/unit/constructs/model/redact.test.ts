@@ -156,7 +156,7 @@ describe.each(SECRETS)('%s', (_name, secret, needle, accepting) => {
 });
 
 const UNKNOWN_REMOTE_FIELD =
-  'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, artifactConfigMaps, manageSharedObjects, profilePerNamespace';
+  'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, executorServiceAccountAnnotations, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, artifactConfigMaps, manageSharedObjects, profilePerNamespace';
 
 test('a credential that does not look like one is hidden under a field named like one', async () => {
   for (const field of ['token', 'password', 'client-key-data', 'clientSecret', 'bearerToken', 'kubeconfig', 'apiKey']) {

@@ -7,6 +7,7 @@ import { example, exampleInput } from '../../support/helpers';
 // Compile-time checks: ts-jest type-checks this file, so a field added to the zod schema and not to the documented
 // interfaces (or the other way round, or with another type) fails the unit tests.
 type Input = z.input<typeof topologySchema>;
+type Controller = Input['local']['controller'];
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type SameKeys<A, B> = Mutual<keyof A, keyof B>;
 /** Same fields (required and optional alike) and mutually assignable types. */
@@ -25,6 +26,14 @@ const checks: Record<string, true> = {
     T.LocalObjectReferenceSpec,
     NonNullable<Input['local']['controller']['imagePullSecrets']>[number]
   >,
+  podSecurityContext: true as Same<T.PodSecurityContextSpec, NonNullable<Controller['podSecurityContext']>>,
+  securityContext: true as Same<T.ContainerSecurityContextSpec, NonNullable<Controller['securityContext']>>,
+  volume: true as Same<T.VolumeSpec, NonNullable<Controller['volumes']>[number]>,
+  volumeMount: true as Same<T.VolumeMountSpec, NonNullable<Controller['volumeMounts']>[number]>,
+  pdb: true as Same<T.PodDisruptionBudgetSpec, NonNullable<Controller['pdb']>>,
+  metricsConfig: true as Same<T.MetricsServiceSpec, NonNullable<Controller['metricsConfig']>>,
+  serviceMonitor: true as Same<T.ServiceMonitorSpec, NonNullable<Controller['serviceMonitor']>>,
+  spread: true as Same<T.TopologySpreadConstraintSpec, NonNullable<Controller['topologySpreadConstraints']>[number]>,
   remote: true as Same<T.RemoteClusterSpec, Input['remotes'][number]>,
   secrets: true as Same<T.SecretsSpec, NonNullable<Input['secrets']>>,
   store: true as Same<T.SecretStoreRefSpec, NonNullable<NonNullable<Input['secrets']>['store']>>,

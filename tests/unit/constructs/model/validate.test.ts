@@ -79,7 +79,7 @@ describe('every problem is reported in one run', () => {
         path: 'remotes[0].namespace',
         value: 'x',
         message:
-          'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, artifactConfigMaps, manageSharedObjects, profilePerNamespace',
+          'is not a known field; valid fields here: name, context, server, namespaces, workflowNamespace, executorServiceAccount, executorImagePullSecrets, executorServiceAccountAnnotations, access, insecureSkipTLSVerify, createNamespaces, tokenGeneration, secretStore, artifactSecrets, artifactConfigMaps, manageSharedObjects, profilePerNamespace',
       },
     ]);
   });

@@ -19,7 +19,6 @@ describe('the local cluster chart', () => {
   test('the controller config, RBAC, Deployment and admission policy; no profile in secrets.mode none', () => {
     expect(objectNames(local)).toEqual([
       'Namespace /argo',
-      'PriorityClass /workflow-controller',
       'ServiceAccount argo/argo',
       'ClusterRole /argo-cluster-role',
       'ClusterRoleBinding /argo-binding',
@@ -33,7 +32,10 @@ describe('the local cluster chart', () => {
   });
 
   test('every local object carries the common labels; none of the cdk8s hash labels', () => {
-    expect(local.map((o) => o.metadata.labels)).toEqual(local.map(() => MANAGED_LABELS));
+    // The controller's own objects carry the standard app.kubernetes.io labels besides (controller-deployment.test.ts).
+    expect(local.map((o) => o.metadata.labels)).toEqual(
+      local.map((o) => (o.kind === 'Deployment' ? expect.objectContaining(MANAGED_LABELS) : MANAGED_LABELS)),
+    );
     expect(JSON.stringify(local)).not.toContain('cdk8s.io/metadata.addr');
   });
 
@@ -107,11 +109,34 @@ describe('buildCharts', () => {
   });
 });
 
+describe('a namespaced controller', () => {
+  test('writes no cluster-scoped object unless asked: no PriorityClass, admission policy or ClusterRole', () => {
+    const variant = TOPOLOGY_VARIANTS.find(([n]) => n === 'namespaced controller that a namespace admin can apply')!;
+    const local = objects(variant[1]).get('cluster-0')!;
+    expect(local.filter((m) => m.metadata.namespace === undefined).map((m) => m.kind)).toEqual([]);
+    // Asked for, each is written.
+    const asked = objects(
+      topology((r) => {
+        r.local.controller.namespaced = true;
+        r.local.profileAdmissionPolicy = true;
+        r.local.controller.priorityClass = { create: true };
+      }),
+    ).get('cluster-0')!;
+    expect(asked.filter((m) => m.metadata.namespace === undefined).map((m) => m.kind)).toEqual([
+      'Namespace',
+      'PriorityClass',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ]);
+  });
+});
+
 describe('every object of buildCharts, for each variant', () => {
   test.each(TOPOLOGY_VARIANTS)('%s: passes the Kubernetes schema of its kind', (_name, t) => {
     for (const list of objects(t, { credentials: VARIANT_CREDENTIALS }).values()) {
       for (const m of list) {
-        if (m.kind === 'ExternalSecret') continue; // not a Kubernetes kind: its shape is asserted in profile.test.ts
+        // Not Kubernetes kinds: their shapes are asserted in profile.test.ts and controller-metrics.test.ts.
+        if (m.kind === 'ExternalSecret' || m.kind === 'ServiceMonitor') continue;
         validateAgainstKubernetesSchema(m);
       }
     }

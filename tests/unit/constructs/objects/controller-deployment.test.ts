@@ -27,10 +27,18 @@ const POD_SPEC_FIELDS = [
   'automountServiceAccountToken',
   'containers',
   'nodeSelector',
-  'priorityClassName',
   'securityContext',
   'serviceAccountName',
 ];
+
+/** The standard labels of the example's controller objects, besides the selector's `app`. */
+const CONTROLLER_LABELS = {
+  app: 'workflow-controller',
+  'app.kubernetes.io/name': 'workflow-controller',
+  'app.kubernetes.io/component': 'workflow-controller',
+  'app.kubernetes.io/instance': 'cluster-0',
+  'app.kubernetes.io/version': 'v3.4-multicluster',
+};
 
 const deploymentOf = (t: Topology) => find(localObjects(t), 'Deployment', 'workflow-controller', 'argo');
 
@@ -43,7 +51,8 @@ describe('controller Deployment', () => {
   test('runs one replica of the configured image with the executor image and configmap args', () => {
     expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.selector).toEqual({ matchLabels: { app: 'workflow-controller' } });
-    expect(deployment.spec.template.metadata.labels).toEqual({ app: 'workflow-controller' });
+    expect(deployment.spec.template.metadata.labels).toEqual(CONTROLLER_LABELS);
+    expect(deployment.metadata.labels).toEqual({ ...MANAGED_LABELS, ...CONTROLLER_LABELS });
     expect(container.name).toBe('workflow-controller');
     expect(container.image).toBe('ghcr.io/example/argo-workflow-controller:v3.4-multicluster');
     expect(container.command).toEqual(['workflow-controller']);
@@ -56,9 +65,9 @@ describe('controller Deployment', () => {
   test('is hardened and mounts its token, without cdk8s-plus defaults', () => {
     expect(pod.serviceAccountName).toBe('argo');
     expect(pod.automountServiceAccountToken).toBe(true);
-    expect(pod.priorityClassName).toBe('workflow-controller');
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
-    expect(pod.securityContext).toEqual({ runAsNonRoot: true });
+    // What Pod Security `restricted` asks of the pod; the container's part follows.
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(container.securityContext).toEqual({
       readOnlyRootFilesystem: true,
       runAsNonRoot: true,
@@ -89,13 +98,101 @@ describe('controller Deployment', () => {
     ]);
   });
 
-  test('has a PriorityClass of value 1000000', () => {
-    expect(find(local, 'PriorityClass', 'workflow-controller')).toEqual({
+  test('writes no PriorityClass and names none, unless asked; then value 1000000 by default', () => {
+    expect(local.filter((m) => m.kind === 'PriorityClass')).toEqual([]);
+    const asked = localObjects(topology((r) => (r.local.controller.priorityClass = { create: true })));
+    expect(find(asked, 'PriorityClass', 'workflow-controller')).toEqual({
       apiVersion: 'scheduling.k8s.io/v1',
       kind: 'PriorityClass',
-      metadata: { name: 'workflow-controller', labels: MANAGED_LABELS },
+      metadata: { name: 'workflow-controller', labels: { ...MANAGED_LABELS, ...CONTROLLER_LABELS } },
       value: 1000000,
     });
+    expect(find(asked, 'Deployment', 'workflow-controller', 'argo').spec.template.spec.priorityClassName).toBe(
+      'workflow-controller',
+    );
+    const named = localObjects(
+      topology((r) => {
+        r.local.controller.priorityClassName = 'argo-critical';
+        r.local.controller.priorityClass = { create: true, value: 7 };
+      }),
+    );
+    expect(find(named, 'PriorityClass', 'argo-critical').value).toBe(7);
+    const given = localObjects(topology((r) => (r.local.controller.priorityClassName = 'system-cluster-critical')));
+    expect(given.filter((m) => m.kind === 'PriorityClass')).toEqual([]);
+  });
+
+  test('a PodDisruptionBudget with more than one replica (maxUnavailable 1), or as asked', () => {
+    expect(local.filter((m) => m.kind === 'PodDisruptionBudget')).toEqual([]);
+    const pdbOf = (patch: (r: any) => void) =>
+      find(localObjects(topology(patch)), 'PodDisruptionBudget', 'workflow-controller', 'argo');
+    expect(pdbOf((r) => (r.local.controller.replicas = 2))).toEqual({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: {
+        name: 'workflow-controller',
+        namespace: 'argo',
+        labels: { ...MANAGED_LABELS, ...CONTROLLER_LABELS },
+      },
+      spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'workflow-controller' } } },
+    });
+    expect(pdbOf((r) => (r.local.controller.pdb = { enabled: true, minAvailable: 0 })).spec.minAvailable).toBe(0);
+    expect(
+      localObjects(
+        topology((r) => {
+          r.local.controller.replicas = 3;
+          r.local.controller.pdb = { enabled: false };
+        }),
+      ).filter((m) => m.kind === 'PodDisruptionBudget'),
+    ).toEqual([]);
+  });
+
+  test('the container security context passes Pod Security restricted; a field given replaces that default only', () => {
+    const d = deploymentOf(
+      topology((r) => {
+        r.local.controller.podSecurityContext = { runAsUser: 1000, fsGroup: 2000 };
+        r.local.controller.securityContext = {
+          readOnlyRootFilesystem: false,
+          capabilities: { drop: ['ALL'], add: [] },
+        };
+      }),
+    ).spec.template.spec;
+    expect(d.securityContext).toEqual({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+      runAsUser: 1000,
+      fsGroup: 2000,
+    });
+    expect(d.containers[0].securityContext).toEqual({
+      readOnlyRootFilesystem: false,
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'], add: [] },
+    });
+  });
+
+  test('topology spread constraints count the controller pods unless they name a selector', () => {
+    const spread = deploymentOf(
+      topology(
+        (r) =>
+          (r.local.controller.topologySpreadConstraints = [
+            { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' },
+          ]),
+      ),
+    ).spec.template.spec.topologySpreadConstraints;
+    expect(spread).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'topology.kubernetes.io/zone',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { app: 'workflow-controller' } },
+      },
+    ]);
+  });
+
+  test('the version label is the image tag when it is a label value; a digest gives none', () => {
+    const digest = deploymentOf(topology((r) => (r.local.controller.image = `ghcr.io/me/wc@sha256:${'b'.repeat(64)}`)))
+      .metadata.labels;
+    expect(digest).not.toHaveProperty(['app.kubernetes.io/version']);
   });
 
   test('accepts digests and any registry, and passes --namespaced in a namespaced install', () => {
@@ -179,7 +276,7 @@ describe('controller pod settings', () => {
     expect(pod.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', 'node-role.kubernetes.io/control-plane': '' });
     expect(pod.spec.tolerations).toEqual(SETTINGS.tolerations);
     expect(pod.spec.affinity).toEqual(SETTINGS.affinity);
-    expect(pod.metadata.labels).toEqual({ app: 'workflow-controller', team: 'platform' });
+    expect(pod.metadata.labels).toEqual({ ...CONTROLLER_LABELS, team: 'platform' });
     expect(pod.metadata.annotations).toEqual({
       'argo-multicluster.io/config-checksum': expect.stringMatching(/^[0-9a-f]{64}$/),
       'prometheus.io/scrape': 'true',
@@ -218,7 +315,7 @@ describe('controller pod settings', () => {
     expect(plain.spec.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     expect(plain.spec.containers[0].args).toEqual(ARGS);
     expect(Object.keys(plain.metadata).sort()).toEqual(['annotations', 'labels']);
-    expect(plain.metadata.labels).toEqual({ app: 'workflow-controller' });
+    expect(plain.metadata.labels).toEqual(CONTROLLER_LABELS);
   });
 });
 
@@ -276,7 +373,7 @@ describe('ControllerDeployment used on its own validates its props', () => {
   });
 
   test('with valid props writes the Deployment', () => {
-    const [, deployment] = synthesized((c) => new ControllerDeployment(c, 'd', { ...base, extraArgs: ['--qps=5'] }));
+    const [deployment] = synthesized((c) => new ControllerDeployment(c, 'd', { ...base, extraArgs: ['--qps=5'] }));
     expect([deployment.kind, deployment.spec.template.spec.containers[0].args]).toEqual([
       'Deployment',
       ['--configmap', 'workflow-controller-configmap', '--executor-image', 'ghcr.io/me/exec:v1', '--qps=5'],
@@ -285,7 +382,7 @@ describe('ControllerDeployment used on its own validates its props', () => {
 
   test('writes the checksum over the config, the images and the profiles it is given', () => {
     const annotationOf = (props: typeof base) =>
-      synthesized((c) => new ControllerDeployment(c, 'd', props))[1].spec.template.metadata.annotations[
+      synthesized((c) => new ControllerDeployment(c, 'd', props))[0].spec.template.metadata.annotations[
         CHECKSUM_ANNOTATION
       ];
     const profile = { kind: 'Secret', metadata: { name: 'argo.cluster-1' }, stringData: { kubeconfig: 'token: a' } };

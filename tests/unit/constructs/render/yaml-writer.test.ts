@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { libraryYaml, objectYaml } from '../../../../constructs/render/yaml-writer';
 import { example, objects, topology } from '../../support/helpers';
+import { TOPOLOGY_VARIANTS, VARIANT_CREDENTIALS } from '../../support/constructs';
 
 const library = libraryYaml;
 
@@ -23,10 +24,11 @@ describe('the YAML writer writes what the yaml library writes', () => {
           workflowDefaults: { spec: { arguments: { parameters: [] } } },
         };
       }),
+      ...TOPOLOGY_VARIANTS.map(([, t]) => t),
     ];
     const kinds = new Set<string>();
     for (const t of variants) {
-      for (const list of objects(t).values()) {
+      for (const list of objects(t, { credentials: VARIANT_CREDENTIALS }).values()) {
         for (const m of list) {
           expect(objectYaml(m as any)).toBe(library(m));
           kinds.add(m.kind);
@@ -42,11 +44,14 @@ describe('the YAML writer writes what the yaml library writes', () => {
       'Deployment',
       'ExternalSecret',
       'Namespace',
+      'PodDisruptionBudget',
       'PriorityClass',
       'Role',
       'RoleBinding',
       'Secret',
+      'Service',
       'ServiceAccount',
+      'ServiceMonitor',
       'ValidatingAdmissionPolicy',
       'ValidatingAdmissionPolicyBinding',
     ]);

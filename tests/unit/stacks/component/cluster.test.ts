@@ -62,7 +62,6 @@ describe('applyDependencies', () => {
     const deps = applyDependencies(local)[deployment];
     expect(deps.map((i) => `${local[i].kind}/${local[i].metadata.name}`)).toEqual([
       'Namespace/argo',
-      'PriorityClass/workflow-controller',
       'ServiceAccount/argo',
       'Secret/argo.cluster-1',
       'Secret/argo.cluster-2',
@@ -70,10 +69,24 @@ describe('applyDependencies', () => {
       'Role/argo-role',
       'RoleBinding/argo-binding',
       'ConfigMap/workflow-controller-configmap',
-      'ValidatingAdmissionPolicy/argo-multicluster.profiles.argo',
-      'ValidatingAdmissionPolicyBinding/argo-multicluster.profiles.argo',
     ]);
     expect(deps).toHaveLength(local.length - 1);
+  });
+
+  test('the objects that select the controller pods wait for their namespace, not the Deployment, nor it for them', () => {
+    const local = objects(
+      topology((r) => {
+        r.local.controller.replicas = 2;
+        r.local.controller.metricsConfig = { enabled: true };
+        r.local.controller.serviceMonitor = { enabled: true };
+      }),
+    ).get('cluster-0')!;
+    const at = (kind: string) => local.findIndex((m) => m.kind === kind);
+    const deps = applyDependencies(local);
+    for (const kind of ['Service', 'ServiceMonitor', 'PodDisruptionBudget']) {
+      expect(deps[at(kind)]).toEqual([at('Namespace')]);
+      expect(deps[at('Deployment')]).not.toContain(at(kind));
+    }
   });
 });
 

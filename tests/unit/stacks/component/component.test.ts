@@ -10,6 +10,7 @@ import {
 import { exampleInput, objects, objectsWithProfiles, topology } from '../../support/helpers';
 import { type Registered, b64, clusterOf, mockEngine } from '../../support/pulumi-mocks';
 import { asFleet, providerName, refusal, secretWire, settled } from '../../support/stacks';
+import { TOPOLOGY_VARIANTS } from '../../support/constructs';
 
 const { registered } = mockEngine({
   token: (name) => ({ token: `token-of-${clusterOf(name)}`, ca: `CA-of-${clusterOf(name)}` }),
@@ -54,6 +55,32 @@ describe('ArgoMultiCluster component', () => {
   ])('%s: applies exactly the objects the GitOps synth writes', async (_name, t) => {
     const { k8s } = await applied(t);
     expect(k8s.map(identity).sort()).toEqual(gitops(t));
+  });
+
+  test('production settings: the cloud identities, metrics objects and budget reach the stack as synthesized', async () => {
+    const t = TOPOLOGY_VARIANTS.find(([n]) => n === 'production controller settings')![1];
+    const { k8s } = await applied(t, { skipAwait: true });
+    expect(k8s.map(identity).sort()).toEqual(gitops(t));
+    const at = (kind: string, name: string, namespace: string) =>
+      k8s.find(
+        (r) => r.inputs.kind === kind && r.inputs.metadata.name === name && r.inputs.metadata.namespace === namespace,
+      )!;
+    expect(at('ServiceAccount', 'argo', 'argo').inputs.metadata.annotations).toEqual({
+      'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/argo',
+    });
+    expect(at('ServiceAccount', 'workflow', 'default').inputs.metadata.annotations).toEqual({
+      'iam.gke.io/gcp-service-account': 'argo-artifacts@project.iam.gserviceaccount.com',
+    });
+    expect(at('PodDisruptionBudget', 'workflow-controller', 'argo').type).toBe(
+      'kubernetes:policy/v1:PodDisruptionBudget',
+    );
+    expect(at('ServiceMonitor', 'workflow-controller', 'argo').type).toBe(
+      'kubernetes:monitoring.coreos.com/v1:ServiceMonitor',
+    );
+    // Pulumi would wait for the Service's pods as it would for the Deployment's.
+    expect(at('Service', 'workflow-controller', 'argo').inputs.metadata.annotations).toEqual({
+      'pulumi.com/skipAwait': 'true',
+    });
   });
 
   test('every object goes to its own cluster provider, never the default one', async () => {
