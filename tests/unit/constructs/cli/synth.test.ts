@@ -82,7 +82,7 @@ describe('synth --check', () => {
       [
         `--- OUT/${DEPLOYMENT}`,
         `+++ OUT/${DEPLOYMENT}`,
-        '@@ -7,7 +7,7 @@',
+        '@@ -12,7 +12,7 @@',
         '   name: workflow-controller',
         '   namespace: argo',
         ' spec:',
