@@ -6,9 +6,10 @@
 // The WorkflowTaskResult CRD is left out: task-result-crd.ts owns it, because the remotes need it with the executor's
 // outputs preserved, and a cluster that is both local and remote must get one definition.
 // `node tools/argo-crds.js` writes the file; `--check` exits 1 when the checked-in file is out of date.
+const { writeOrCheck } = require('./generated-file');
 const { createHash } = require('node:crypto');
 const { execFileSync } = require('node:child_process');
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
 
@@ -72,20 +73,4 @@ function argoCrdsJson() {
 
 module.exports = { archiveCrds, argoCrdsJson, ARGO_CRDS_FILE: OUT };
 
-if (require.main === module) {
-  const text = argoCrdsJson();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(OUT, 'utf8');
-    } catch {
-      // missing: out of date
-    }
-    if (current !== text) {
-      process.stderr.write(`${OUT} is out of date: run "npm run argo-crds"\n`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(OUT, text);
-  }
-}
+if (require.main === module) writeOrCheck(OUT, argoCrdsJson(), 'npm run argo-crds');

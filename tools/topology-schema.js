@@ -3,7 +3,7 @@
 // rules come from the one zod schema (zod's own converter); the descriptions come from the TSDoc of
 // constructs/model/topology-types.ts, read with the TypeScript checker, so that the documentation has one owner.
 // `node tools/topology-schema.js` writes the file; `--check` exits 1 when the checked-in file is out of date.
-const { readFileSync, writeFileSync } = require('node:fs');
+const { writeOrCheck } = require('./generated-file');
 const { join } = require('node:path');
 const ts = require('typescript');
 const { z } = require('zod');
@@ -49,20 +49,4 @@ function topologyJsonSchema() {
 
 module.exports = { topologyJsonSchema, SCHEMA_FILE: OUT };
 
-if (require.main === module) {
-  const text = topologyJsonSchema();
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(OUT, 'utf8');
-    } catch {
-      // missing: out of date
-    }
-    if (current !== text) {
-      process.stderr.write(`${OUT} is out of date: run "npm run schema"\n`);
-      process.exit(1);
-    }
-  } else {
-    writeFileSync(OUT, text);
-  }
-}
+if (require.main === module) writeOrCheck(OUT, topologyJsonSchema(), 'npm run schema');
