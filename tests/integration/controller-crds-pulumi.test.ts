@@ -1,6 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
-import { ARGO_CRDS, Topology, validateTopology } from '../../constructs';
+import { ARGO_CRDS, Topology } from '../../constructs';
 import { objects } from '../unit/support/helpers';
 import {
   ControllerHandle,
@@ -12,7 +10,7 @@ import {
 } from './harness/argoController';
 import { kubectl } from './harness/toolchain';
 import { CliStack } from './harness/pulumiCli';
-import { World, projectStack, startWorld } from './harness/world';
+import { World, editTopology, projectStack, startWorld } from './harness/world';
 
 // local.crds.install under `pulumi up`: one `up` on control planes that serve no CRD is a complete install for the
 // real controller, and `destroy` leaves the kept CRDs (Helm's crds.keep) while it removes everything else.
@@ -33,10 +31,7 @@ const ALL = [...ARGO_CRDS.map((c) => c.metadata.name), 'workflowtaskresults.argo
 
 beforeAll(async () => {
   world = await startWorld('argo-crds-up');
-  const raw = parse(readFileSync(world.topologyFile, 'utf8'));
-  raw.local.crds = { install: true };
-  writeFileSync(world.topologyFile, stringify(raw));
-  topology = validateTopology(raw);
+  topology = editTopology(world, (raw) => (raw.local.crds = { install: true }));
   stack = await projectStack(world, 'crds');
 });
 

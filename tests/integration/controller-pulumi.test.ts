@@ -1,8 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
-import { Topology, validateTopology } from '../../constructs';
+import { Topology } from '../../constructs';
 import { objects } from '../unit/support/helpers';
 import {
   ControllerHandle,
@@ -20,7 +19,7 @@ import {
 import { waitFor } from './harness/process';
 import { kubectl, kubectlCanI } from './harness/toolchain';
 import { CliStack } from './harness/pulumiCli';
-import { World, cli, projectStack, startWorld } from './harness/world';
+import { World, cli, editTopology, projectStack, startWorld } from './harness/world';
 
 // The real dev-mc controller with a remote that serves one namespace, everything (profile included) written by
 // `pulumi up` on Pulumi.yaml; the remote also gets an artifact repository Secret copied from the local
@@ -56,14 +55,13 @@ const canI = (context: string, ...args: string[]) => kubectlCanI(world.planes.ku
 
 beforeAll(async () => {
   world = await startWorld('argo-up');
-  const raw = parse(readFileSync(world.topologyFile, 'utf8'));
-  raw.remotes[0].artifactSecrets = [ARTIFACT_SECRET];
-  // The controller manages only argo, so it reads Secrets only there (controller.go GetManagedNamespace).
-  raw.local.controller.config.namespace = 'argo';
-  // The artifact Secret is the user's, in a namespace that exists before `up` reads it.
-  raw.local.createNamespace = false;
-  writeFileSync(world.topologyFile, stringify(raw));
-  topology = validateTopology(raw);
+  topology = editTopology(world, (raw) => {
+    raw.remotes[0].artifactSecrets = [ARTIFACT_SECRET];
+    // The controller manages only argo, so it reads Secrets only there (controller.go GetManagedNamespace).
+    raw.local.controller.config.namespace = 'argo';
+    // The artifact Secret is the user's, in a namespace that exists before `up` reads it.
+    raw.local.createNamespace = false;
+  });
   stack = await projectStack(world, 'argo');
 });
 

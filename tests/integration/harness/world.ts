@@ -14,6 +14,17 @@ import { CliStack, cloneProject } from './pulumiCli';
 import { waitFor } from './process';
 import { kubectl, toolchainBinDir } from './toolchain';
 
+/**
+ * Changes a world's topology file in place and returns it validated, for tests that start from a variant of it.
+ * @param edit changes the file's raw object
+ */
+export function editTopology(world: Planes, edit: (raw: any) => void): Topology {
+  const raw = parse(readFileSync(world.topologyFile, 'utf8'));
+  edit(raw);
+  writeFileSync(world.topologyFile, stringify(raw));
+  return validateTopology(raw);
+}
+
 /** Two real control planes and a topology that points at them. */
 export interface Planes {
   readonly dir: string;
