@@ -9,6 +9,7 @@ import {
   FleetUsageError,
   FleetBackend,
   FleetOptions,
+  fleet,
   parseFleetArgs,
   runFleet,
   summarize,
@@ -329,6 +330,24 @@ describe('runFleet', () => {
     expect([...backend.config.keys()].sort()).toEqual(['it', 'it-other', 'it-r', 'it-r-0']);
   });
 
+  test("another fleet's remote stack that shares the prefix and the part is left alone: its outputs name another local cluster", async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    // Applied remote:r-5 for the local cluster cluster-9 (that fleet names its remote stacks with remoteStacks), and
+    // its config is not in this work dir: only its outputs tell whose it is.
+    backend.config.set('it-r-5', {});
+    backend.stackOutputs.set('it-r-5', { localCluster: 'cluster-9', cluster: 'r-5', token: '[secret]' });
+    backend.calls.length = 0;
+    const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(backend.calls).toEqual(['up it-r-0', 'up it']);
+    expect(outcomes.map((o) => o.stack)).toEqual(['it-r-0', 'it']);
+    expect(backend.stackOutputs.get('it-r-5')).toEqual({
+      localCluster: 'cluster-9',
+      cluster: 'r-5',
+      token: '[secret]',
+    });
+  });
+
   test('a removed remote is kept while the local stack fails, since its profile may still be in use', async () => {
     const backend = new FakeBackend();
     await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(2)]), backend, () => undefined);
@@ -425,5 +444,44 @@ describe('runFleet', () => {
     backend.calls.length = 0;
     await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
     expect(backend.calls).toEqual(['up it-r-0', 'up it', 'destroy it-r-1', 'remove it-r-1']);
+  });
+});
+
+describe('what fleet prints', () => {
+  const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig';
+  const HIDDEN = `(${JWT.length} characters hidden: this looks like a credential)`;
+
+  test('a credential in what Pulumi or a cluster says is hidden on stdout and stderr', async () => {
+    const backend = new FakeBackend();
+    // A provider echoing the request's Authorization header in its progress, and a stack failing with it.
+    backend.run = async (_stack, _action, progress) => {
+      progress(`GET /api/v1/pods: Authorization: Bearer ${JWT}`);
+      throw new Error(`unauthorized: Bearer ${JWT}`);
+    };
+    let stdout = '';
+    let stderr = '';
+    const code = await fleet(
+      ['up', '--stack', 'it', '-f', topologyFile(1)],
+      { write: (t) => (stdout += t) },
+      { write: (t) => (stderr += t) },
+      async () => backend,
+    );
+    expect(code).toBe(1);
+    expect(`${stdout}${stderr}`).not.toContain(JWT.slice(0, 10));
+    expect(stdout).toContain(`GET /api/v1/pods: Authorization: Bearer ${HIDDEN}`);
+    expect(stdout).toContain(`unauthorized: Bearer ${HIDDEN}`);
+  });
+
+  test('a credential in a setup failure (exit 1) is hidden', async () => {
+    let stderr = '';
+    const code = await fleet(
+      ['up', '--stack', 'it', '-f', topologyFile(1)],
+      { write: () => undefined },
+      { write: (t) => (stderr += t) },
+      async () => {
+        throw new Error(`pulumi login: token ${JWT} rejected`);
+      },
+    );
+    expect({ code, stderr }).toEqual({ code: 1, stderr: `error: pulumi login: token ${HIDDEN} rejected\n` });
   });
 });

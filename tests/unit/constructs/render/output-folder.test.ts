@@ -8,12 +8,13 @@ import {
   readdirSync,
   readlinkSync,
   renameSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCharts, gitopsTree, loadTopologyFile } from '../../../../constructs';
+import { buildCharts, gitopsTree, loadTopologyFile, writeTreeAtomically } from '../../../../constructs';
 import { CLI, example } from '../../support/helpers';
 import { runCli } from '../../support/in-process-cli';
 import { isRoot, listTree, sh, startCli, topologyFile } from '../../support/output-helpers';
@@ -73,6 +74,28 @@ describe('a folder synth did not write', () => {
       stderr: `error: ${file} is not a folder\n`,
     });
     expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+});
+
+describe('the tree written', () => {
+  test('a path that climbs out of the folder is refused before anything is written', () => {
+    const parent = join(work, 'climb');
+    const out = join(parent, 'out');
+    mkdirSync(parent);
+    for (const path of ['../escape.yaml', 'a/../../escape.yaml', 'a/..', '/etc/escape.yaml'])
+      expect(() => writeTreeAtomically(out, new Map([[path, 'x']]))).toThrow(
+        `tree path ${JSON.stringify(path)} must be relative, with no empty, "." or ".." part`,
+      );
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  test("the folder keeps its mode: a private folder (plain mode's tokens) stays private", async () => {
+    const { out } = await synthesized('private');
+    chmodSync(out, 0o700);
+    expect((await runCli(['synth', '-f', extra, '-o', out])).stdout).toBe(
+      `wrote ${extraTree.size} files for 2 clusters in ${out}\n`,
+    );
+    expect(statSync(out).mode & 0o7777).toBe(0o700);
   });
 });
 
@@ -293,14 +316,25 @@ describe('a folder the run may not change: a clear error, no change, and the nex
     expect(readdirSync(parent)).toEqual(['out']);
   });
 
-  test('a mount point', async () => {
+  // The mount table names the folder by its canonical path; a symlink among the parents must not hide it.
+  test.each([
+    ['a mount point', (_parent: string, out: string) => out],
+    [
+      'a mount point reached through a symlinked parent',
+      (parent: string) => {
+        symlinkSync('.', join(parent, 'via'));
+        return join(parent, 'via', 'out');
+      },
+    ],
+  ])('%s', async (name, given) => {
     if (!isRoot) throw new Error('making a mount point needs root (mount --bind); run the tests as root');
-    const { parent, out } = await synthesized('mount-point');
+    const { parent, out } = await synthesized(name.replace(/\W+/g, '-'));
+    const dir = given(parent, out);
     const before = listTree(out);
     sh('mount', ['--bind', out, out]);
     let r: Awaited<ReturnType<typeof runCli>>;
     try {
-      r = await runCli(['synth', '-f', extra, '-o', out]);
+      r = await runCli(['synth', '-f', extra, '-o', dir]);
       expect(listTree(out)).toEqual(before);
     } finally {
       sh('umount', [out]);
@@ -308,9 +342,9 @@ describe('a folder the run may not change: a clear error, no change, and the nex
     expect(r).toEqual({
       code: 1,
       stdout: '',
-      stderr: `error: ${out} is a mount point: synth replaces the folder as a whole by renaming, which a mount point cannot be; use a folder inside it; nothing was changed\n`,
+      stderr: `error: ${dir} is a mount point: synth replaces the folder as a whole by renaming, which a mount point cannot be; use a folder inside it; nothing was changed\n`,
     });
     expect(leftovers(parent)).toEqual([]);
-    expect((await runCli(['synth', '-f', extra, '-o', out])).code).toBe(0);
+    expect((await runCli(['synth', '-f', extra, '-o', dir])).code).toBe(0);
   });
 });
