@@ -330,6 +330,7 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       if (apps) for (const [path, content] of gitopsAppFiles(topology, apps)) tree.set(path, content);
       const changed = writeTreeAtomically(outDir, tree, {
         onWarning: (m) => err.write(`warning: ${redactText(m)}\n`),
+        onWait: (m) => err.write(`${m}\n`),
         isOwnPath: isGitopsPath,
       });
       out.write(

@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,31 +91,41 @@ describe('fleet and the optional Pulumi peer dependencies', () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
   });
 
-  test('the other commands never load Pulumi', () => {
-    const script = `const m = require(${JSON.stringify(CLI)}); m.run(['validate'], { write() {} }, { write() {} }).then((code) => {
+  test(
+    'the other commands never load Pulumi',
+    () => {
+      const script = `const m = require(${JSON.stringify(CLI)}); m.run(['validate'], { write() {} }, { write() {} }).then((code) => {
       const loaded = Object.keys(require.cache).filter((f) => f.includes('@pulumi'));
       process.stdout.write(JSON.stringify({ code, loaded: loaded.length }));
     });`;
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-    expect(JSON.parse(r.stdout)).toEqual({ code: 0, loaded: 0 });
-  });
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      expect(JSON.parse(r.stdout)).toEqual({ code: 0, loaded: 0 });
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  test('without them, fleet says what to install (exit 1)', () => {
-    // As if @pulumi/* were not installed: module resolution refuses them.
-    const hide = join(dir, 'hide-pulumi.js');
-    writeFileSync(
-      hide,
-      `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) { if (req.startsWith('@pulumi/')) { const e = new Error('Cannot find module ' + req); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`,
-    );
-    const absent = spawnSync(process.execPath, ['-r', hide, CLI, 'fleet', 'up', '--stack', 'p'], { encoding: 'utf8' });
-    expect({ code: absent.status, stdout: absent.stdout, stderr: absent.stderr }).toEqual({
-      code: 1,
-      stdout: '',
-      stderr:
-        'error: fleet needs the optional peer dependencies @pulumi/pulumi and @pulumi/kubernetes, and @pulumi/pulumi/automation is not installed: ' +
-        'npm install @pulumi/pulumi@^3.142.0 @pulumi/kubernetes@^4.24.0 (synth, validate, profile and verify do not need them)\n',
-    });
-  });
+  test(
+    'without them, fleet says what to install (exit 1)',
+    () => {
+      // As if @pulumi/* were not installed: module resolution refuses them.
+      const hide = join(dir, 'hide-pulumi.js');
+      writeFileSync(
+        hide,
+        `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) { if (req.startsWith('@pulumi/')) { const e = new Error('Cannot find module ' + req); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`,
+      );
+      const absent = spawnSync(process.execPath, ['-r', hide, CLI, 'fleet', 'up', '--stack', 'p'], {
+        encoding: 'utf8',
+      });
+      expect({ code: absent.status, stdout: absent.stdout, stderr: absent.stderr }).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'error: fleet needs the optional peer dependencies @pulumi/pulumi and @pulumi/kubernetes, and @pulumi/pulumi/automation is not installed: ' +
+          'npm install @pulumi/pulumi@^3.142.0 @pulumi/kubernetes@^4.24.0 (synth, validate, profile and verify do not need them)\n',
+      });
+    },
+    PROCESS_BUDGET_MS,
+  );
 });
 
 describe('fleet flags', () => {
