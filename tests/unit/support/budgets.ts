@@ -9,3 +9,6 @@ export const PROCESS_BUDGET_MS = 60_000;
 
 /** A test that runs the Pulumi engine under mocks (a program or a component and its outputs). */
 export const ENGINE_BUDGET_MS = 60_000;
+
+/** A test that moves tens of MiB through a local TLS server. */
+export const TRANSFER_BUDGET_MS = 60_000;
