@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { COMMON_LABELS } from '../../../../constructs';
 import { topology } from '../../support/helpers';
 import { b64, mockEngine } from '../../support/pulumi-mocks';
-import { providerName, secretWire } from '../../support/stacks';
+import { engineIdle, providerName, secretWire } from '../../support/stacks';
 
 const { registered } = mockEngine({
   token: () => ({ token: 't', ca: 'c' }),
@@ -17,10 +17,8 @@ const { registered } = mockEngine({
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import { ArgoMultiCluster } from '../../../../stacks/component/component';
 
-async function copied(): Promise<void> {
-  // The copies are registered once the reads resolve.
-  for (let i = 0; i < 100; i++) await new Promise((r) => setTimeout(r, 10));
-}
+/** The copies are registered once the reads resolve. */
+const copied = engineIdle;
 
 const copies = () =>
   registered.filter((r) => !r.id && r.type === 'kubernetes:core/v1:Secret' && r.name.endsWith('/artifact'));

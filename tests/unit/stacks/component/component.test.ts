@@ -10,7 +10,7 @@ import {
 } from '../../../../constructs';
 import { exampleInput, objects, objectsWithProfiles, topology } from '../../support/helpers';
 import { type Registered, b64, clusterOf, mockEngine } from '../../support/pulumi-mocks';
-import { asFleet, providerName, refusal, secretWire, settled } from '../../support/stacks';
+import { asFleet, engineIdle, providerName, refusal, secretWire, settled } from '../../support/stacks';
 
 const { registered } = mockEngine({
   token: (name) => ({ token: `token-of-${clusterOf(name)}`, ca: `CA-of-${clusterOf(name)}` }),
@@ -288,7 +288,7 @@ describe('arguments refused before anything is created', () => {
           'invalid: topology is invalid:\n  - remotes[0].server: "http://nope" must use https:// (the token is a bearer credential)',
       });
       // The component itself is registered before it reads its arguments; nothing else is.
-      await new Promise((r) => setTimeout(r, 100));
+      await engineIdle();
       expect(registered.filter((r) => r.name.startsWith('invalid') && r.name !== 'invalid')).toEqual([]);
     },
     ENGINE_BUDGET_MS,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { profileKubeconfig } from '../../../../constructs';
 import { topology, topologyFile } from '../../support/helpers';
 import { type Registered, b64, clusterOf, mockEngine } from '../../support/pulumi-mocks';
-import { asFleet, configure, rejection, secretWire, value } from '../../support/stacks';
+import { asFleet, configure, engineIdle, rejection, secretWire, value } from '../../support/stacks';
 
 const engine = mockEngine({
   stack: 'fleet',
@@ -41,10 +41,7 @@ async function run(
   const resolved: Outputs = {};
   for (const [k, v] of Object.entries(outputs))
     resolved[k] = { value: await value(v), secret: await pulumi.isSecret(v) };
-  for (let seen = -1; seen !== registered.length;) {
-    seen = registered.length;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await engineIdle();
   return { resources: [...registered], outputs: resolved };
 }
 
