@@ -11,8 +11,9 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const [seconds, command] = process.argv.slice(2);
-if (!seconds || !command) throw new Error('usage: node tools/mutation-results.js SECONDS COMMAND');
-const report = JSON.parse(readFileSync(join(root, 'reports/mutation/mutation.json'), 'utf8'));
+if (!seconds || !command) throw new Error('usage: node tools/mutation-results.js SECONDS COMMAND (- - to render only)');
+const report =
+  seconds === '-' ? { files: {} } : JSON.parse(readFileSync(join(root, 'reports/mutation/mutation.json'), 'utf8'));
 const resultsFile = join(root, 'bench/mutation-results.json');
 const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : { files: {}, equivalent: {} };
 
@@ -75,6 +76,11 @@ for (const [file, r] of sorted) {
     lines.push(
       `- \`${u.id}\` (${u.status}): ${results.equivalent[u.id] ? `equivalent: ${results.equivalent[u.id]}` : 'not killed yet'}`,
     );
+  lines.push('');
+}
+if (results.partial?.length) {
+  lines.push('## Runs stopped before the end', '', 'Not scores: what a run had measured when it was stopped.', '');
+  for (const p of results.partial) lines.push(`- ${p}`);
   lines.push('');
 }
 lines.push('Machines:', '');
