@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['lib/', 'dist/', 'node_modules/', 'bench/work/', 'coverage/'] },
+  { ignores: ['lib/', 'dist/', 'node_modules/', 'bench/work/', 'coverage/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Topology } from '../model/topology';
 import { exampleTopologyPath } from '../model/example';
 import { TopologyError, loadTopologyFile } from '../model/validate';
+import { redactText } from '../model/redact';
 import { configKey, partOfOutputs, remoteStackName } from '../../stacks/program/stack-names';
 import { nearest, unknownFlag } from './flags';
 
@@ -329,19 +330,26 @@ function loadPulumiBackend(): typeof import('./fleet-pulumi') {
   return require('./fleet-pulumi');
 }
 
-/** `argo-multicluster fleet ...`: returns the exit code. */
+/**
+ * `argo-multicluster fleet ...`: returns the exit code. Everything it writes passes {@link redactText}: it relays what
+ * Pulumi and the clusters say, which may quote a credential, and its own refusals quote flag values.
+ * @param backendFor the stacks (the Automation API unless a test gives its own)
+ */
 export async function fleet(
   args: string[],
-  out: { write(s: string): unknown },
-  err: { write(s: string): unknown },
+  stdout: { write(s: string): unknown },
+  stderr: { write(s: string): unknown },
+  backendFor: (opts: FleetOptions) => Promise<FleetBackend> = (opts) => loadPulumiBackend().automationBackend(opts),
 ): Promise<number> {
+  const out = { write: (s: string) => stdout.write(redactText(s)) };
+  const err = { write: (s: string) => stderr.write(redactText(s)) };
   try {
     const opts = parseFleetArgs(args);
     if (!opts) {
       out.write(`${FLEET_HELP}\n`);
       return 0;
     }
-    const backend = await loadPulumiBackend().automationBackend(opts);
+    const backend = await backendFor(opts);
     const outcomes = await runFleet(opts, backend, (line) => out.write(`${line}\n`));
     const { text, code } = summarize(opts.action, outcomes);
     out.write(text);

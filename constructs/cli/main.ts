@@ -256,12 +256,9 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       out.write(`${packageVersion()}\n`);
       return 0;
     }
-    // Loaded only when asked for: it needs the optional Pulumi peer dependencies, which synth users may not have.
-    if (command === 'fleet') {
-      // fleet relays what Pulumi and the clusters say, which may quote a credential, on both streams.
-      const redacting = (o: Output): Output => ({ write: (t: string) => o.write(redactText(t)) });
-      return await (await import('./fleet')).fleet(rest, redacting(out), redacting(err));
-    }
+    // Loaded only when asked for: it needs the optional Pulumi peer dependencies, which synth users may not have. It
+    // hides credentials in what it writes itself.
+    if (command === 'fleet') return await (await import('./fleet')).fleet(rest, out, err);
     if (!(command in COMMAND_OPTIONS)) throw new UsageError(`${unknownCommand(command)}\n\n${HELP['']}`);
     const opts = parse(command, rest);
     if (opts.help) {

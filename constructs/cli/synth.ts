@@ -200,6 +200,7 @@ export async function synth(
   }
   const changed = writeTreeAtomically(outDir, tree, {
     onWarning: (m) => err.write(`warning: ${redactText(m)}\n`),
+    onWait: (m) => err.write(`${m}\n`),
     isOwnPath: isGitopsPath,
     isPrivatePath: isSecretPath,
   });

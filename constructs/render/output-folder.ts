@@ -84,6 +84,8 @@ export interface WriteOptions {
    * earlier run left it readable by others. Every other file gets the umask's mode.
    */
   readonly isPrivatePath?: (path: string) => boolean;
+  /** Told once when the run finds the lock held by another live run and starts to wait for it. */
+  readonly onWait?: (message: string) => void;
 }
 
 /** Group and other permission bits: a private file has none. */
@@ -264,8 +266,9 @@ function breakLock(path: string, dead: Found): boolean {
  * tree synchronously cannot refresh a timestamp, and a killed run's lock is taken over at once.
  * @returns a function that releases it
  */
-function lock(target: string, timeoutMs: number): () => void {
+function lock(target: string, timeoutMs: number, onWait: (message: string) => void): () => void {
   const path = join(dirname(target), `.${basename(target)}.amc-lock`);
+  let waiting = false;
   const me = JSON.stringify({ pid: process.pid, host: hostname(), start: startTime(process.pid), nonce: randomUUID() });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -294,9 +297,15 @@ function lock(target: string, timeoutMs: number): () => void {
     }
     const found = readLock(path);
     const broken = found !== undefined && isStale(found) && breakLock(path, found);
+    const who = found?.holder ? `pid ${found.holder.pid} on ${found.holder.host}` : 'a run that is starting';
+    if (found && !broken && !waiting) {
+      waiting = true;
+      onWait(
+        `another argo-multicluster synth (${who}) is writing ${target}; waiting up to ${timeoutMs / 1000} s for the lock file ${path}`,
+      );
+    }
     // Checked on every turn, whatever was found there: no lock path makes a run wait longer than the timeout.
     if (Date.now() > deadline) {
-      const who = found?.holder ? `pid ${found.holder.pid} on ${found.holder.host}` : 'a run that is starting';
       throw new OutputFolderError(
         `another argo-multicluster synth (${who}) is writing ${target}; waited ${timeoutMs / 1000} s for the lock file ${path}. ` +
           `If that run is gone (another machine), remove ${path}`,
@@ -464,7 +473,7 @@ export function writeTreeAtomically(outDir: string, tree: FileTree, options: Wri
   checkPaths(files);
   const warn = options.onWarning ?? (() => undefined);
   const target = resolveOutput(outDir);
-  const release = lock(target, options.lockTimeoutMs ?? 60_000);
+  const release = lock(target, options.lockTimeoutMs ?? 60_000, options.onWait ?? (() => undefined));
   try {
     recoverLeftovers(target, warn);
     return replace(

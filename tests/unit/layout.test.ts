@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from './support/budgets';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,19 +18,27 @@ const WITHOUT_UNIT_TESTS: Record<string, string> = {
 const tracked = (pattern: string) =>
   execFileSync('git', ['ls-files', pattern], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
 
-test('every source file has its test file at the mirrored path, or says why not', () => {
-  const sources = [...tracked('constructs/*.ts'), ...tracked('stacks/*.ts')];
-  const untested = sources.filter((f) => !existsSync(join(ROOT, 'tests', 'unit', f.replace(/\.ts$/, '.test.ts'))));
-  expect(untested).toEqual(Object.keys(WITHOUT_UNIT_TESTS));
-});
+test(
+  'every source file has its test file at the mirrored path, or says why not',
+  () => {
+    const sources = [...tracked('constructs/*.ts'), ...tracked('stacks/*.ts')];
+    const untested = sources.filter((f) => !existsSync(join(ROOT, 'tests', 'unit', f.replace(/\.ts$/, '.test.ts'))));
+    expect(untested).toEqual(Object.keys(WITHOUT_UNIT_TESTS));
+  },
+  PROCESS_BUDGET_MS,
+);
 
-test('every test file of the source tree names its source file', () => {
-  const tests = [...tracked('tests/unit/constructs/*.test.ts'), ...tracked('tests/unit/stacks/*.test.ts')];
-  const orphans = tests.filter((t) => {
-    const name = t.replace(/^tests\/unit\//, '').replace(/\.test\.ts$/, '');
-    // The source is the whole name, or the part before one of its dashes (`<file>-<aspect>`).
-    const candidates = [name, ...[...name.matchAll(/-/g)].map((m) => name.slice(0, m.index))];
-    return !candidates.some((s) => existsSync(join(ROOT, `${s}.ts`)));
-  });
-  expect(orphans).toEqual([]);
-});
+test(
+  'every test file of the source tree names its source file',
+  () => {
+    const tests = [...tracked('tests/unit/constructs/*.test.ts'), ...tracked('tests/unit/stacks/*.test.ts')];
+    const orphans = tests.filter((t) => {
+      const name = t.replace(/^tests\/unit\//, '').replace(/\.test\.ts$/, '');
+      // The source is the whole name, or the part before one of its dashes (`<file>-<aspect>`).
+      const candidates = [name, ...[...name.matchAll(/-/g)].map((m) => name.slice(0, m.index))];
+      return !candidates.some((s) => existsSync(join(ROOT, `${s}.ts`)));
+    });
+    expect(orphans).toEqual([]);
+  },
+  PROCESS_BUDGET_MS,
+);

@@ -32,15 +32,31 @@ export function sh(command: string, args: string[]): void {
 
 export const isRoot = process.getuid?.() === 0;
 
-/** A CLI run as a child process that the test may kill. */
+/**
+ * A CLI run as a child process that the test may kill. `stderrHas(text)` resolves once its stderr holds `text`, and
+ * rejects with what it printed if it ends first: a test learns what state the run reached from the run itself.
+ */
 export function startCli(args: string[]) {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
+  const watchers: (() => void)[] = [];
   child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    for (const w of watchers) w();
+  });
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
     (res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
   );
-  return { child, done };
+  const stderrHas = (text: string) =>
+    new Promise<void>((res, rej) => {
+      const check = () => stderr.includes(text) && res();
+      watchers.push(check);
+      check();
+      void done.then((r) =>
+        rej(new Error(`the run ended before printing ${JSON.stringify(text)}: ${JSON.stringify(r)}`)),
+      );
+    });
+  return { child, done, stderrHas };
 }

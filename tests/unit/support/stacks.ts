@@ -37,6 +37,16 @@ export async function settled(...components: ArgoMultiCluster[]): Promise<void> 
   await Promise.all(resources.map((r) => value(r.urn)));
 }
 
+/**
+ * Resolves once the mocked engine has no request outstanding and none started while waiting: Pulumi's own wait at the
+ * end of a program (runtime/settings.ts waitForRPCs, internal, hence required). A registration that follows a read
+ * is such a request, so it is waited for however slow the machine, where a quiet period of fixed length was not.
+ */
+export async function engineIdle(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  await (require('@pulumi/pulumi/runtime/settings') as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}
+
 /** The kubeconfig in a component's profile Secret for `remote`, as the controller reads it. */
 export async function profileKubeconfigOf(mc: ArgoMultiCluster, remote: string): Promise<string> {
   const local = mc.topology.local;

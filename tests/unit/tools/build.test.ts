@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../support/budgets';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -32,34 +33,42 @@ function build(env: Record<string, string>) {
 }
 
 describe('tools/build.sh and the language host archive', () => {
-  test('a missing archive stops it, naming the path', () => {
-    const { root, bin } = cacheWithStubs();
-    const archive = join(root, 'missing.tar.gz');
-    const r = build({ ARGO_MC_TOOLCHAIN_CACHE: root, ARGO_MC_LANGUAGE_HOST_ARCHIVE: archive });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(
-      `toolchain: ERROR: the Pulumi Node.js language host source archive is missing: ${archive}\n`,
-    );
-    expect(existsSync(join(bin, 'pulumi-language-nodejs'))).toBe(false);
-  });
+  test(
+    'a missing archive stops it, naming the path',
+    () => {
+      const { root, bin } = cacheWithStubs();
+      const archive = join(root, 'missing.tar.gz');
+      const r = build({ ARGO_MC_TOOLCHAIN_CACHE: root, ARGO_MC_LANGUAGE_HOST_ARCHIVE: archive });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(
+        `toolchain: ERROR: the Pulumi Node.js language host source archive is missing: ${archive}\n`,
+      );
+      expect(existsSync(join(bin, 'pulumi-language-nodejs'))).toBe(false);
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  test('an archive with another checksum stops it before anything is unpacked or built', () => {
-    const { root, bin } = cacheWithStubs();
-    const archive = join(root, 'planted.tar.gz');
-    const planted = 'not the language host\n';
-    writeFileSync(archive, planted);
-    const r = build({ ARGO_MC_TOOLCHAIN_CACHE: root, ARGO_MC_LANGUAGE_HOST_ARCHIVE: archive });
-    expect(r.code).toBe(1);
-    const sum = createHash('sha256').update(planted).digest('hex');
-    expect(r.stderr).toContain(
-      `toolchain: ERROR: ${archive} has sha256 ${sum}, expected 6c9817c943511e2faae96486b8eeb54a5a1fded0323a6a1f2cff9242ec2009e3\n`,
-    );
-    expect(readdirSync(bin).sort()).toEqual([
-      'etcd',
-      'kube-apiserver',
-      'kube-controller-manager',
-      'pulumi',
-      'pulumi-resource-kubernetes',
-    ]);
-  });
+  test(
+    'an archive with another checksum stops it before anything is unpacked or built',
+    () => {
+      const { root, bin } = cacheWithStubs();
+      const archive = join(root, 'planted.tar.gz');
+      const planted = 'not the language host\n';
+      writeFileSync(archive, planted);
+      const r = build({ ARGO_MC_TOOLCHAIN_CACHE: root, ARGO_MC_LANGUAGE_HOST_ARCHIVE: archive });
+      expect(r.code).toBe(1);
+      const sum = createHash('sha256').update(planted).digest('hex');
+      expect(r.stderr).toContain(
+        `toolchain: ERROR: ${archive} has sha256 ${sum}, expected 6c9817c943511e2faae96486b8eeb54a5a1fded0323a6a1f2cff9242ec2009e3\n`,
+      );
+      expect(readdirSync(bin).sort()).toEqual([
+        'etcd',
+        'kube-apiserver',
+        'kube-controller-manager',
+        'pulumi',
+        'pulumi-resource-kubernetes',
+      ]);
+    },
+    PROCESS_BUDGET_MS,
+  );
 });

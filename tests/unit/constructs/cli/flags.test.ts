@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../support/in-process-cli';
@@ -11,9 +12,13 @@ describe('--version', () => {
     expect(await runCli([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
-  test('the compiled CLI finds its package.json from lib/', () => {
-    expect(cli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
-  });
+  test(
+    'the compiled CLI finds its package.json from lib/',
+    () => {
+      expect(cli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    },
+    PROCESS_BUDGET_MS,
+  );
 });
 
 describe('misspelt flags and commands', () => {

@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import {
   FleetUsageError,
   FleetBackend,
   FleetOptions,
+  fleet,
   parseFleetArgs,
   runFleet,
   summarize,
@@ -89,31 +91,41 @@ describe('fleet and the optional Pulumi peer dependencies', () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
   });
 
-  test('the other commands never load Pulumi', () => {
-    const script = `const m = require(${JSON.stringify(CLI)}); m.run(['validate', '--example'], { write() {} }, { write() {} }).then((code) => {
+  test(
+    'the other commands never load Pulumi',
+    () => {
+      const script = `const m = require(${JSON.stringify(CLI)}); m.run(['validate', '--example'], { write() {} }, { write() {} }).then((code) => {
       const loaded = Object.keys(require.cache).filter((f) => f.includes('@pulumi'));
       process.stdout.write(JSON.stringify({ code, loaded: loaded.length }));
     });`;
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-    expect(JSON.parse(r.stdout)).toEqual({ code: 0, loaded: 0 });
-  });
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      expect(JSON.parse(r.stdout)).toEqual({ code: 0, loaded: 0 });
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  test('without them, fleet says what to install (exit 1)', () => {
-    // As if @pulumi/* were not installed: module resolution refuses them.
-    const hide = join(dir, 'hide-pulumi.js');
-    writeFileSync(
-      hide,
-      `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) { if (req.startsWith('@pulumi/')) { const e = new Error('Cannot find module ' + req); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`,
-    );
-    const absent = spawnSync(process.execPath, ['-r', hide, CLI, 'fleet', 'up', '--stack', 'p'], { encoding: 'utf8' });
-    expect({ code: absent.status, stdout: absent.stdout, stderr: absent.stderr }).toEqual({
-      code: 1,
-      stdout: '',
-      stderr:
-        'error: fleet needs the optional peer dependencies @pulumi/pulumi and @pulumi/kubernetes, and @pulumi/pulumi/automation is not installed: ' +
-        'npm install @pulumi/pulumi@^3.142.0 @pulumi/kubernetes@^4.24.0 (synth, validate, profile and verify do not need them)\n',
-    });
-  });
+  test(
+    'without them, fleet says what to install (exit 1)',
+    () => {
+      // As if @pulumi/* were not installed: module resolution refuses them.
+      const hide = join(dir, 'hide-pulumi.js');
+      writeFileSync(
+        hide,
+        `const M = require('node:module'); const r = M._resolveFilename; M._resolveFilename = function (req, ...a) { if (req.startsWith('@pulumi/')) { const e = new Error('Cannot find module ' + req); e.code = 'MODULE_NOT_FOUND'; throw e; } return r.call(this, req, ...a); };`,
+      );
+      const absent = spawnSync(process.execPath, ['-r', hide, CLI, 'fleet', 'up', '--stack', 'p'], {
+        encoding: 'utf8',
+      });
+      expect({ code: absent.status, stdout: absent.stdout, stderr: absent.stderr }).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'error: fleet needs the optional peer dependencies @pulumi/pulumi and @pulumi/kubernetes, and @pulumi/pulumi/automation is not installed: ' +
+          'npm install @pulumi/pulumi@^3.142.0 @pulumi/kubernetes@^4.24.0 (synth, validate, profile and verify do not need them)\n',
+      });
+    },
+    PROCESS_BUDGET_MS,
+  );
 });
 
 describe('fleet flags', () => {
@@ -329,6 +341,24 @@ describe('runFleet', () => {
     expect([...backend.config.keys()].sort()).toEqual(['it', 'it-other', 'it-r', 'it-r-0']);
   });
 
+  test("another fleet's remote stack that shares the prefix and the part is left alone: its outputs name another local cluster", async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    // Applied remote:r-5 for the local cluster cluster-9 (that fleet names its remote stacks with remoteStacks), and
+    // its config is not in this work dir: only its outputs tell whose it is.
+    backend.config.set('it-r-5', {});
+    backend.stackOutputs.set('it-r-5', { localCluster: 'cluster-9', cluster: 'r-5', token: '[secret]' });
+    backend.calls.length = 0;
+    const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(backend.calls).toEqual(['up it-r-0', 'up it']);
+    expect(outcomes.map((o) => o.stack)).toEqual(['it-r-0', 'it']);
+    expect(backend.stackOutputs.get('it-r-5')).toEqual({
+      localCluster: 'cluster-9',
+      cluster: 'r-5',
+      token: '[secret]',
+    });
+  });
+
   test('a removed remote is kept while the local stack fails, since its profile may still be in use', async () => {
     const backend = new FakeBackend();
     await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(2)]), backend, () => undefined);
@@ -425,5 +455,44 @@ describe('runFleet', () => {
     backend.calls.length = 0;
     await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
     expect(backend.calls).toEqual(['up it-r-0', 'up it', 'destroy it-r-1', 'remove it-r-1']);
+  });
+});
+
+describe('what fleet prints', () => {
+  const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig';
+  const HIDDEN = `(${JWT.length} characters hidden: this looks like a credential)`;
+
+  test('a credential in what Pulumi or a cluster says is hidden on stdout and stderr', async () => {
+    const backend = new FakeBackend();
+    // A provider echoing the request's Authorization header in its progress, and a stack failing with it.
+    backend.run = async (_stack, _action, progress) => {
+      progress(`GET /api/v1/pods: Authorization: Bearer ${JWT}`);
+      throw new Error(`unauthorized: Bearer ${JWT}`);
+    };
+    let stdout = '';
+    let stderr = '';
+    const code = await fleet(
+      ['up', '--stack', 'it', '-f', topologyFile(1)],
+      { write: (t) => (stdout += t) },
+      { write: (t) => (stderr += t) },
+      async () => backend,
+    );
+    expect(code).toBe(1);
+    expect(`${stdout}${stderr}`).not.toContain(JWT.slice(0, 10));
+    expect(stdout).toContain(`GET /api/v1/pods: Authorization: Bearer ${HIDDEN}`);
+    expect(stdout).toContain(`unauthorized: Bearer ${HIDDEN}`);
+  });
+
+  test('a credential in a setup failure (exit 1) is hidden', async () => {
+    let stderr = '';
+    const code = await fleet(
+      ['up', '--stack', 'it', '-f', topologyFile(1)],
+      { write: () => undefined },
+      { write: (t) => (stderr += t) },
+      async () => {
+        throw new Error(`pulumi login: token ${JWT} rejected`);
+      },
+    );
+    expect({ code, stderr }).toEqual({ code: 1, stderr: `error: pulumi login: token ${HIDDEN} rejected\n` });
   });
 });

@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import { Server, createServer } from 'node:https';
@@ -99,17 +100,21 @@ const COMMANDS: [string, string[], string][] = [
 ];
 
 describe.each(USERS)('a server echoing the Authorization header of %s', (name, user, shown, forbidden) => {
-  test.each(COMMANDS)('%s prints it hidden', async (_command, args, request) => {
-    const file = kubeconfigWith(name.replace(/ /g, '-'), user);
-    const before = fs.readdirSync(work).sort();
-    const result = await cliAsync([...args, '--kubeconfig', file]);
-    expect(seen.length).toBeGreaterThan(0); // verify asks twice at once, the others stop at the first answer
-    expect(result).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `error: ${request}: 403 denied: you sent Authorization: ${shown}\n`,
-    });
-    for (const secret of forbidden) expect(result.stderr).not.toContain(secret);
-    expect(fs.readdirSync(work).sort()).toEqual(before);
-  });
+  test.each(COMMANDS)(
+    '%s prints it hidden',
+    async (_command, args, request) => {
+      const file = kubeconfigWith(name.replace(/ /g, '-'), user);
+      const before = fs.readdirSync(work).sort();
+      const result = await cliAsync([...args, '--kubeconfig', file]);
+      expect(seen.length).toBeGreaterThan(0); // verify asks twice at once, the others stop at the first answer
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: ${request}: 403 denied: you sent Authorization: ${shown}\n`,
+      });
+      for (const secret of forbidden) expect(result.stderr).not.toContain(secret);
+      expect(fs.readdirSync(work).sort()).toEqual(before);
+    },
+    PROCESS_BUDGET_MS,
+  );
 });

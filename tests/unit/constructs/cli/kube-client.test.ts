@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import nodeChildProcess, { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import nodeFs from 'node:fs';
@@ -136,33 +137,37 @@ describe('kubeconfigs read from a cluster are used with their inline data only',
     },
   );
 
-  test('an inline profile is used as written: its token and CA reach the server', async () => {
-    const { key, cert } = localhostCertificate();
-    let seen: string | undefined;
-    const server = createServer({ key, cert }, (req, res) => {
-      seen = req.headers.authorization;
-      res.setHeader('content-type', 'application/json');
-      res.end('{"kind":"Status","ok":true}');
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const port = (server.address() as AddressInfo).port;
-      const conn = connectWithKubeconfigText(
-        profileText(
-          { token: TOKEN },
-          { server: `https://127.0.0.1:${port}/`, 'certificate-authority-data': cert.toString('base64') },
-        ),
-        'profile p',
-      );
-      watched.forEach(([, s]) => s.mockClear());
-      expect(conn.server).toBe(`https://127.0.0.1:${port}`);
-      expect(await kubeRequest(conn, 'GET', '/version')).toEqual({ kind: 'Status', ok: true });
-      expect(seen).toBe(`Bearer ${TOKEN}`);
-      expect(calls()).toEqual([]);
-    } finally {
-      server.close();
-    }
-  });
+  test(
+    'an inline profile is used as written: its token and CA reach the server',
+    async () => {
+      const { key, cert } = localhostCertificate();
+      let seen: string | undefined;
+      const server = createServer({ key, cert }, (req, res) => {
+        seen = req.headers.authorization;
+        res.setHeader('content-type', 'application/json');
+        res.end('{"kind":"Status","ok":true}');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const conn = connectWithKubeconfigText(
+          profileText(
+            { token: TOKEN },
+            { server: `https://127.0.0.1:${port}/`, 'certificate-authority-data': cert.toString('base64') },
+          ),
+          'profile p',
+        );
+        watched.forEach(([, s]) => s.mockClear());
+        expect(conn.server).toBe(`https://127.0.0.1:${port}`);
+        expect(await kubeRequest(conn, 'GET', '/version')).toEqual({ kind: 'Status', ok: true });
+        expect(seen).toBe(`Bearer ${TOKEN}`);
+        expect(calls()).toEqual([]);
+      } finally {
+        server.close();
+      }
+    },
+    PROCESS_BUDGET_MS,
+  );
 });
 
 describe('a kubeconfig that fails to parse never shows its credentials', () => {
@@ -183,15 +188,19 @@ describe('a kubeconfig that fails to parse never shows its credentials', () => {
   });
 
   // The library's reader is an ES module, which only the CLI as a process loads.
-  test("YAML the library's reader refuses (a key given twice) is reported by position only", () => {
-    const file = join(work, 'duplicate-key-kubeconfig');
-    fs.writeFileSync(file, `users:\n- name: u\n  user:\n    token: ${TOKEN}\n    token: ${TOKEN}x\n`);
-    expect(cli(['verify', '--context', 'c', '--kubeconfig', file])).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `error: kubeconfig ${file} is not valid YAML (at line 5, column 5); its text is not shown because it may hold credentials\n`,
-    });
-  });
+  test(
+    "YAML the library's reader refuses (a key given twice) is reported by position only",
+    () => {
+      const file = join(work, 'duplicate-key-kubeconfig');
+      fs.writeFileSync(file, `users:\n- name: u\n  user:\n    token: ${TOKEN}\n    token: ${TOKEN}x\n`);
+      expect(cli(['verify', '--context', 'c', '--kubeconfig', file])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: kubeconfig ${file} is not valid YAML (at line 5, column 5); its text is not shown because it may hold credentials\n`,
+      });
+    },
+    PROCESS_BUDGET_MS,
+  );
 
   test('the user kubeconfig of profile, verify and plain-mode synth', async () => {
     const file = join(work, 'broken-kubeconfig');
@@ -275,50 +284,58 @@ describe('the user kubeconfig goes through @kubernetes/client-node (loaded as th
     return file;
   };
 
-  test('an exec plugin runs and the token of its ExecCredential is sent', async () => {
-    const dir = join(work, 'exec');
-    const log = join(work, 'exec-log');
-    const plugin = join(work, 'plugin.sh');
-    fs.writeFileSync(
-      plugin,
-      `#!/bin/sh\necho "$PLUGIN_ARG" >> "${log}"\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-exec"}}'\n`,
-      { mode: 0o755 },
-    );
-    const file = kubeconfigWith(dir, {
-      exec: {
-        apiVersion: 'client.authentication.k8s.io/v1',
-        command: plugin,
-        env: [{ name: 'PLUGIN_ARG', value: 'called' }],
-      },
-    });
-    expect(await cliAsync(['verify', '--context', 'c', '--kubeconfig', file])).toEqual(NO_PROFILES);
-    // The audit's search and the list of profiles.
-    expect(seen).toEqual(['Bearer from-exec', 'Bearer from-exec']);
-    // The cluster-wide search for labelled Secrets asks for their metadata only, never their data.
-    expect(accepts.get('/api/v1/secrets?labelSelector=workflows.argoproj.io%2Fcluster')).toBe(
-      'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json',
-    );
-    // Once per request: a credential without an expiry is not cached.
-    expect(fs.readFileSync(log, 'utf8')).toBe('called\n'.repeat(seen.length));
-  });
+  test(
+    'an exec plugin runs and the token of its ExecCredential is sent',
+    async () => {
+      const dir = join(work, 'exec');
+      const log = join(work, 'exec-log');
+      const plugin = join(work, 'plugin.sh');
+      fs.writeFileSync(
+        plugin,
+        `#!/bin/sh\necho "$PLUGIN_ARG" >> "${log}"\nprintf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-exec"}}'\n`,
+        { mode: 0o755 },
+      );
+      const file = kubeconfigWith(dir, {
+        exec: {
+          apiVersion: 'client.authentication.k8s.io/v1',
+          command: plugin,
+          env: [{ name: 'PLUGIN_ARG', value: 'called' }],
+        },
+      });
+      expect(await cliAsync(['verify', '--context', 'c', '--kubeconfig', file])).toEqual(NO_PROFILES);
+      // The audit's search and the list of profiles.
+      expect(seen).toEqual(['Bearer from-exec', 'Bearer from-exec']);
+      // The cluster-wide search for labelled Secrets asks for their metadata only, never their data.
+      expect(accepts.get('/api/v1/secrets?labelSelector=workflows.argoproj.io%2Fcluster')).toBe(
+        'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json',
+      );
+      // Once per request: a credential without an expiry is not cached.
+      expect(fs.readFileSync(log, 'utf8')).toBe('called\n'.repeat(seen.length));
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  test("the tokenFile of the context's user is read relative to the kubeconfig, as kubectl does; other users' are not", async () => {
-    const dir = join(work, 'token-file');
-    const file = kubeconfigWith(dir, { tokenFile: 'token' });
-    fs.writeFileSync(join(dir, 'token'), 'from-file\n');
-    expect(await cliAsync(['verify', '--context', 'c', '--kubeconfig', file])).toEqual(NO_PROFILES);
-    expect(seen).toEqual(['Bearer from-file', 'Bearer from-file']);
-    const token = join(dir, 'token');
-    fs.rmSync(token);
-    expect(await cliAsync(['verify', '--context', 'c', '--kubeconfig', file])).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `error: kubeconfig user "u": cannot read its tokenFile ${token}: ENOENT: no such file or directory, open '${token}'\n`,
-    });
-    expect(await cliAsync(['verify', '--context', 'nope', '--kubeconfig', file])).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `error: kube context "nope" is not in ${file} (known: c)\n`,
-    });
-  });
+  test(
+    "the tokenFile of the context's user is read relative to the kubeconfig, as kubectl does; other users' are not",
+    async () => {
+      const dir = join(work, 'token-file');
+      const file = kubeconfigWith(dir, { tokenFile: 'token' });
+      fs.writeFileSync(join(dir, 'token'), 'from-file\n');
+      expect(await cliAsync(['verify', '--context', 'c', '--kubeconfig', file])).toEqual(NO_PROFILES);
+      expect(seen).toEqual(['Bearer from-file', 'Bearer from-file']);
+      const token = join(dir, 'token');
+      fs.rmSync(token);
+      expect(await cliAsync(['verify', '--context', 'c', '--kubeconfig', file])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: kubeconfig user "u": cannot read its tokenFile ${token}: ENOENT: no such file or directory, open '${token}'\n`,
+      });
+      expect(await cliAsync(['verify', '--context', 'nope', '--kubeconfig', file])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: kube context "nope" is not in ${file} (known: c)\n`,
+      });
+    },
+    PROCESS_BUDGET_MS,
+  );
 });

@@ -99,6 +99,19 @@ const cases: [string, (out: string) => string[], number, string][] = [
     `error: ${join(work, 'artifact-token.yaml')} is invalid:\n  - remotes[0].artifactSecrets[0]: "argo.cluster-0.service-account-token" ${TOKEN_SECRET}\n  - remotes[0].artifactSecrets[1]: "argo.other.service-account-token.3" ${TOKEN_SECRET}\n`,
   ],
   [
+    // The CLI's own refusals quote the flag value as given; only the last guard before printing hides it.
+    'a token given as --remote is not printed back',
+    () => ['profile', '--remote', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig'],
+    2,
+    'error: profile: --remote "(40 characters hidden: this looks like a credential)" is not in the topology; valid values: cluster-1\n',
+  ],
+  [
+    'a token given as --argocd is not printed back',
+    synth('--argocd', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig', '--repo', 'https://github.com/me/fleet.git'),
+    2,
+    'error: synth: --argocd "(40 characters hidden: this looks like a credential)" is not valid; valid values: applications, applicationset\n',
+  ],
+  [
     'a token given to fleet is not printed back',
     () => ['fleet', 'preview', '--stack', 'dev', '--parallel', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig'],
     2,

@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,27 +15,31 @@ const EXAMPLE = join(ROOT, 'constructs', 'examples', 'topology.yaml');
 afterEach(() => jest.restoreAllMocks());
 
 describe('the built binary', () => {
-  test('exit codes reach the shell: 0 done, 2 invalid input, 1 any other failure', () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
-    expect(cli(['validate', '--example'])).toEqual({
-      code: 0,
-      stdout: `${EXAMPLE}: valid (local cluster-0, 1 remote cluster(s), secrets.mode none)\n`,
-      stderr: '',
-    });
-    const bad = topologyFile(work, 'no-remotes', (t) => (t.remotes = []));
-    expect(cli(['validate', '-f', bad])).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: `error: ${bad} is invalid:\n  - remotes: [] must list at least one remote cluster\n`,
-    });
-    const file = join(work, 'a-file');
-    writeFileSync(file, 'x');
-    expect(cli(['synth', '--example', '-o', file])).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `error: ${file} is not a folder\n`,
-    });
-  });
+  test(
+    'exit codes reach the shell: 0 done, 2 invalid input, 1 any other failure',
+    () => {
+      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
+      expect(cli(['validate', '--example'])).toEqual({
+        code: 0,
+        stdout: `${EXAMPLE}: valid (local cluster-0, 1 remote cluster(s), secrets.mode none)\n`,
+        stderr: '',
+      });
+      const bad = topologyFile(work, 'no-remotes', (t) => (t.remotes = []));
+      expect(cli(['validate', '-f', bad])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `error: ${bad} is invalid:\n  - remotes: [] must list at least one remote cluster\n`,
+      });
+      const file = join(work, 'a-file');
+      writeFileSync(file, 'x');
+      expect(cli(['synth', '--example', '-o', file])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: ${file} is not a folder\n`,
+      });
+    },
+    PROCESS_BUDGET_MS,
+  );
 });
 
 describe('command line', () => {

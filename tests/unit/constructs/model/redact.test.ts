@@ -262,6 +262,21 @@ describe('what an error may show', () => {
     );
   });
 
+  test('a multi-line PEM block is hidden whole, its short last line and END line included', () => {
+    // As openssl writes a key: 64 characters a line, the last line shorter than any shape of its own.
+    const pem = [
+      '-----BEGIN PRIVATE KEY-----',
+      'MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQC7VJTUt9Us8cKj',
+      'MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu',
+      'q8vDvzE=',
+      '-----END PRIVATE KEY-----',
+    ].join('\n');
+    const text = `cannot load client key:\n${pem}\nfrom the kubeconfig`;
+    expect(redactText(text)).toBe(
+      `cannot load client key:\n(${pem.length} characters hidden: this looks like a credential)\nfrom the kubeconfig`,
+    );
+  });
+
   test('the shapes of credentials, and what only looks long: an image digest, a long field name', () => {
     expect([
       looksSecret(JWT),

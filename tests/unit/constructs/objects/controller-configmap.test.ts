@@ -33,6 +33,20 @@ describe('controller ConfigMap', () => {
     });
   });
 
+  test('the podGC default is added to a workflowDefaults.spec the user gave, and to a podGC without a strategy', () => {
+    expect(
+      controllerConfigData('c0', { workflowDefaults: { spec: { ttlStrategy: { secondsAfterCompletion: 60 } } } })
+        .workflowDefaults,
+    ).toBe('spec:\n  podGC:\n    strategy: OnWorkflowCompletion\n  ttlStrategy:\n    secondsAfterCompletion: 60\n');
+    expect(
+      controllerConfigData('c0', {
+        workflowDefaults: { spec: { podGC: { labelSelector: { matchLabels: { a: 'b' } } } } },
+      }).workflowDefaults,
+    ).toBe(
+      'spec:\n  podGC:\n    labelSelector:\n      matchLabels:\n        a: b\n    strategy: OnWorkflowCompletion\n',
+    );
+  });
+
   test('strings stay strings for the controller, which re-reads `key: value` lines as YAML 1.1', () => {
     const data = controllerConfigData('c0', {
       instanceID: 'yes',

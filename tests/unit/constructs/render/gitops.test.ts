@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -172,27 +173,31 @@ describe('the GitOps tree', () => {
 });
 
 describe('cdk8s synth', () => {
-  test('`cdk8s synth` (cdk8s.yaml) writes exactly what `npm run synth` writes', async () => {
-    const work = mkdtempSync(join(tmpdir(), 'amc-cdk8s-'));
-    const viaCdk8s = join(work, 'cdk8s');
-    const r = spawnSync(
-      process.execPath,
-      [join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--output', viaCdk8s],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
-    expect(r.stderr).not.toMatch(/ERROR|No manifests/);
-    expect(r.status).toBe(0);
-    const viaCli = join(work, 'cli');
-    expect((await runCli(['synth', '--example', '-o', viaCli])).code).toBe(0);
-    const read = (dir: string) =>
-      Object.fromEntries(
-        readdirSync(dir, { recursive: true, withFileTypes: true })
-          .filter((e) => e.isFile())
-          .map((e) => [
-            join(e.parentPath ?? e.path, e.name).slice(dir.length),
-            readFileSync(join(e.parentPath ?? e.path, e.name), 'utf8'),
-          ]),
+  test(
+    '`cdk8s synth` (cdk8s.yaml) writes exactly what `npm run synth` writes',
+    async () => {
+      const work = mkdtempSync(join(tmpdir(), 'amc-cdk8s-'));
+      const viaCdk8s = join(work, 'cdk8s');
+      const r = spawnSync(
+        process.execPath,
+        [join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s'), 'synth', '--output', viaCdk8s],
+        { cwd: ROOT, encoding: 'utf8' },
       );
-    expect(read(viaCdk8s)).toEqual(read(viaCli));
-  });
+      expect(r.stderr).not.toMatch(/ERROR|No manifests/);
+      expect(r.status).toBe(0);
+      const viaCli = join(work, 'cli');
+      expect((await runCli(['synth', '--example', '-o', viaCli])).code).toBe(0);
+      const read = (dir: string) =>
+        Object.fromEntries(
+          readdirSync(dir, { recursive: true, withFileTypes: true })
+            .filter((e) => e.isFile())
+            .map((e) => [
+              join(e.parentPath ?? e.path, e.name).slice(dir.length),
+              readFileSync(join(e.parentPath ?? e.path, e.name), 'utf8'),
+            ]),
+        );
+      expect(read(viaCdk8s)).toEqual(read(viaCli));
+    },
+    PROCESS_BUDGET_MS,
+  );
 });

@@ -86,8 +86,12 @@ describe('a held lock is waited for at most the timeout; the message names the l
     writeFileSync(lock, content());
     const before = listTree(out);
     let error: unknown;
+    const waits: string[] = [];
     try {
-      writeTreeAtomically(out, new Map([...tree, ['cluster-0/extra_x.yaml', 'x: 1\n']]), { lockTimeoutMs: 300 });
+      writeTreeAtomically(out, new Map([...tree, ['cluster-0/extra_x.yaml', 'x: 1\n']]), {
+        lockTimeoutMs: 300,
+        onWait: (m) => waits.push(m),
+      });
     } catch (e) {
       error = e;
     }
@@ -95,6 +99,9 @@ describe('a held lock is waited for at most the timeout; the message names the l
     expect((error as Error).message).toBe(
       `another argo-multicluster synth (${who}) is writing ${out}; waited 0.3 s for the lock file ${lock}. If that run is gone (another machine), remove ${lock}`,
     );
+    expect(waits).toEqual([
+      `another argo-multicluster synth (${who}) is writing ${out}; waiting up to 0.3 s for the lock file ${lock}`,
+    ]);
     expect(listTree(out)).toEqual(before);
     expect(readFileSync(lock, 'utf8')).toBe(content());
   });

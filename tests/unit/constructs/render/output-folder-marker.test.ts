@@ -17,6 +17,10 @@ const extra = topologyFile(work, 'extra', (t) => (t.remotes[0].namespaces = ['de
 const exampleTree = gitopsTree(example(), buildCharts(example()));
 const extraTree = gitopsTree(loadTopologyFile(extra), buildCharts(loadTopologyFile(extra)));
 const EXTRA_NAMESPACE = 'cluster-1/namespace_extra.yaml';
+/** A file both trees write with the same bytes: the next run finds it unchanged, unless someone edited it. */
+const SAME_IN_BOTH = [...exampleTree.keys()].find(
+  (p) => p !== OUTPUT_MARKER && extraTree.get(p) === exampleTree.get(p),
+)!;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const list = (path: string, text: string) => `${sha256(text)}  ${path}\n`;
 
@@ -117,6 +121,17 @@ const cases: Record<string, Case> = {
     },
     code: 1,
     stderr: `error: OUT holds files listed in ${OUTPUT_MARKER} where synth must write its own, but ${EDITED}: cluster-1/kustomization.yaml; move them away; nothing was changed\n`,
+  },
+  // The bytes are compared, not the size: an edit that keeps the length (a digit, a letter) is still an edit.
+  "synth's own file, edited since keeping its size, that the next run writes unchanged": {
+    tamper: (out) => {
+      const file = join(out, SAME_IN_BOTH);
+      const text = readFileSync(file, 'utf8');
+      writeFileSync(file, text.replace(/.$/s, text.endsWith('\n') ? '\r' : '\n'));
+      return [];
+    },
+    code: 1,
+    stderr: `error: OUT holds files listed in ${OUTPUT_MARKER} where synth must write its own, but ${EDITED}: ${SAME_IN_BOTH}; move them away; nothing was changed\n`,
   },
   'a marker of an earlier release, without hashes, over a changed tree': {
     tamper: (out) => {

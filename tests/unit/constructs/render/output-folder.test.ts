@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -8,12 +9,13 @@ import {
   readdirSync,
   readlinkSync,
   renameSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCharts, gitopsTree, loadTopologyFile } from '../../../../constructs';
+import { buildCharts, gitopsTree, loadTopologyFile, writeTreeAtomically } from '../../../../constructs';
 import { CLI, example } from '../../support/helpers';
 import { runCli } from '../../support/in-process-cli';
 import { isRoot, listTree, sh, startCli, topologyFile } from '../../support/output-helpers';
@@ -73,6 +75,28 @@ describe('a folder synth did not write', () => {
       stderr: `error: ${file} is not a folder\n`,
     });
     expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+});
+
+describe('the tree written', () => {
+  test('a path that climbs out of the folder is refused before anything is written', () => {
+    const parent = join(work, 'climb');
+    const out = join(parent, 'out');
+    mkdirSync(parent);
+    for (const path of ['../escape.yaml', 'a/../../escape.yaml', 'a/..', '/etc/escape.yaml'])
+      expect(() => writeTreeAtomically(out, new Map([[path, 'x']]))).toThrow(
+        `tree path ${JSON.stringify(path)} must be relative, with no empty, "." or ".." part`,
+      );
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  test("the folder keeps its mode: a private folder (plain mode's tokens) stays private", async () => {
+    const { out } = await synthesized('private');
+    chmodSync(out, 0o700);
+    expect((await runCli(['synth', '-f', extra, '-o', out])).stdout).toBe(
+      `wrote ${extraTree.size} files for 2 clusters in ${out}\n`,
+    );
+    expect(statSync(out).mode & 0o7777).toBe(0o700);
   });
 });
 
@@ -150,75 +174,91 @@ describe('a symlink given as -o', () => {
 });
 
 describe('recovery and the lock', () => {
-  test("a run killed between the two renames is put back by the next one; a live run's folders are left alone", async () => {
-    const { parent, out } = await synthesized('recover');
-    const before = listTree(out);
-    const dead = deadPid();
-    renameSync(out, join(parent, `.out.amc-${dead}-abcdef.old`));
-    mkdirSync(join(parent, `.out.amc-${dead}-abcdef`));
-    const live = spawn('sleep', ['30']);
-    try {
-      mkdirSync(join(parent, `.out.amc-${live.pid}-ghijkl`));
-      // A folder of another output whose name starts like ours.
-      mkdirSync(join(parent, `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`));
-      expect((await runCli(['synth', '--example', '-o', out])).stdout).toBe(
-        `unchanged: ${exampleTree.size} files for 2 clusters in ${out}\n`,
-      );
-      expect(listTree(out)).toEqual(before);
-      expect(leftovers(parent).sort()).toEqual([
-        `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`,
-        `.out.amc-${live.pid}-ghijkl`,
-      ]);
-    } finally {
-      live.kill('SIGKILL');
-    }
-  });
+  test(
+    "a run killed between the two renames is put back by the next one; a live run's folders are left alone",
+    async () => {
+      const { parent, out } = await synthesized('recover');
+      const before = listTree(out);
+      const dead = deadPid();
+      renameSync(out, join(parent, `.out.amc-${dead}-abcdef.old`));
+      mkdirSync(join(parent, `.out.amc-${dead}-abcdef`));
+      const live = spawn('sleep', ['30']);
+      try {
+        mkdirSync(join(parent, `.out.amc-${live.pid}-ghijkl`));
+        // A folder of another output whose name starts like ours.
+        mkdirSync(join(parent, `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`));
+        expect((await runCli(['synth', '--example', '-o', out])).stdout).toBe(
+          `unchanged: ${exampleTree.size} files for 2 clusters in ${out}\n`,
+        );
+        expect(listTree(out)).toEqual(before);
+        expect(leftovers(parent).sort()).toEqual([
+          `.out.amc-${dead}-abcdef.amc-${dead}-mnopqr`,
+          `.out.amc-${live.pid}-ghijkl`,
+        ]);
+      } finally {
+        live.kill('SIGKILL');
+      }
+    },
+    PROCESS_BUDGET_MS,
+  );
 
   // The waiting run is a process of its own: it waits synchronously, which would stop this one.
-  test('a run waits while a live run holds the lock, and goes on once that run is gone', async () => {
-    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
-    const { parent, out } = await synthesized('locked');
-    const before = listTree(out);
-    const holder = spawn('sleep', ['60']);
-    const stat = readFileSync(`/proc/${holder.pid}/stat`, 'utf8');
-    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-    writeFileSync(
-      join(parent, '.out.amc-lock'),
-      JSON.stringify({ pid: holder.pid, host: hostname(), start, nonce: 'x' }),
-    );
-    const run = startCli(['synth', '-f', extra, '-o', out]);
-    try {
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(run.child.exitCode).toBeNull();
-      expect(listTree(out)).toEqual(before);
-    } finally {
-      holder.kill('SIGKILL');
-    }
-    expect(await run.done).toEqual({
-      code: 0,
-      signal: null,
-      stdout: `wrote ${extraTree.size} files for 2 clusters in ${out}\n`,
-      stderr: '',
-    });
-    expect(listTree(out)[EXTRA_NAMESPACE]).toBe(extraTree.get(EXTRA_NAMESPACE));
-    expect(existsSync(join(parent, '.out.amc-lock'))).toBe(false);
-  });
+  test(
+    'a run waits while a live run holds the lock, and goes on once that run is gone',
+    async () => {
+      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm test", which builds the CLI first`);
+      const { parent, out } = await synthesized('locked');
+      const before = listTree(out);
+      const holder = spawn('sleep', ['60']);
+      const stat = readFileSync(`/proc/${holder.pid}/stat`, 'utf8');
+      const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      writeFileSync(
+        join(parent, '.out.amc-lock'),
+        JSON.stringify({ pid: holder.pid, host: hostname(), start, nonce: 'x' }),
+      );
+      const lock = readFileSync(join(parent, '.out.amc-lock'), 'utf8');
+      const run = startCli(['synth', '-f', extra, '-o', out]);
+      const waiting = `another argo-multicluster synth (pid ${holder.pid} on ${hostname()}) is writing ${out}; waiting up to 60 s for the lock file ${join(parent, '.out.amc-lock')}\n`;
+      try {
+        // The run says when it found the live lock; by then, and until the holder ends, it must have changed nothing.
+        await run.stderrHas(waiting);
+        expect(listTree(out)).toEqual(before);
+        expect(readFileSync(join(parent, '.out.amc-lock'), 'utf8')).toBe(lock);
+        expect(run.child.exitCode).toBeNull();
+      } finally {
+        holder.kill('SIGKILL');
+      }
+      expect(await run.done).toEqual({
+        code: 0,
+        signal: null,
+        stdout: `wrote ${extraTree.size} files for 2 clusters in ${out}\n`,
+        stderr: waiting,
+      });
+      expect(listTree(out)[EXTRA_NAMESPACE]).toBe(extraTree.get(EXTRA_NAMESPACE));
+      expect(existsSync(join(parent, '.out.amc-lock'))).toBe(false);
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  test('the lock of a killed run, or of a reused pid, is taken over', async () => {
-    const { parent, out } = await synthesized('stale');
-    writeFileSync(
-      join(parent, '.out.amc-lock'),
-      JSON.stringify({ pid: deadPid(), host: hostname(), start: '1', nonce: 'x' }),
-    );
-    expect((await runCli(['synth', '-f', extra, '-o', out])).code).toBe(0);
-    // This test's own pid runs, but started at another time than the lock says.
-    writeFileSync(
-      join(parent, '.out.amc-lock'),
-      JSON.stringify({ pid: process.pid, host: hostname(), start: '1', nonce: 'x' }),
-    );
-    expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
-    expect(readdirSync(parent)).toEqual(['out']);
-  });
+  test(
+    'the lock of a killed run, or of a reused pid, is taken over',
+    async () => {
+      const { parent, out } = await synthesized('stale');
+      writeFileSync(
+        join(parent, '.out.amc-lock'),
+        JSON.stringify({ pid: deadPid(), host: hostname(), start: '1', nonce: 'x' }),
+      );
+      expect((await runCli(['synth', '-f', extra, '-o', out])).code).toBe(0);
+      // This test's own pid runs, but started at another time than the lock says.
+      writeFileSync(
+        join(parent, '.out.amc-lock'),
+        JSON.stringify({ pid: process.pid, host: hostname(), start: '1', nonce: 'x' }),
+      );
+      expect((await runCli(['synth', '--example', '-o', out])).code).toBe(0);
+      expect(readdirSync(parent)).toEqual(['out']);
+    },
+    PROCESS_BUDGET_MS,
+  );
 });
 
 /**
@@ -270,47 +310,66 @@ describe('a folder the run may not change: a clear error, no change, and the nex
       isRoot ? /cannot write the new tree beside .*EPERM/ : /cannot change .*cluster-1: permission denied/,
     ],
   ];
-  test.each(cases)('%s', async (name, protect, message) => {
-    const { parent, out } = await synthesized(name.replace(/\W+/g, '-'));
-    const before = listTree(out);
-    const undo = protect(parent, out);
-    let r: Awaited<ReturnType<typeof runCli>>;
-    try {
-      r = await runCli(['synth', '-f', extra, '-o', out]);
-      expect(listTree(out)).toEqual(before);
-      expect(leftovers(parent)).toEqual([]);
-    } finally {
-      undo();
-    }
-    expect([r.code, r.stdout]).toEqual([1, '']);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).toMatch(/nothing was changed\n$/);
-    expect(await runCli(['synth', '-f', extra, '-o', out])).toEqual({
-      code: 0,
-      stdout: `wrote ${extraTree.size} files for 2 clusters in ${out}\n`,
-      stderr: '',
-    });
-    expect(readdirSync(parent)).toEqual(['out']);
-  });
+  test.each(cases)(
+    '%s',
+    async (name, protect, message) => {
+      const { parent, out } = await synthesized(name.replace(/\W+/g, '-'));
+      const before = listTree(out);
+      const undo = protect(parent, out);
+      let r: Awaited<ReturnType<typeof runCli>>;
+      try {
+        r = await runCli(['synth', '-f', extra, '-o', out]);
+        expect(listTree(out)).toEqual(before);
+        expect(leftovers(parent)).toEqual([]);
+      } finally {
+        undo();
+      }
+      expect([r.code, r.stdout]).toEqual([1, '']);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).toMatch(/nothing was changed\n$/);
+      expect(await runCli(['synth', '-f', extra, '-o', out])).toEqual({
+        code: 0,
+        stdout: `wrote ${extraTree.size} files for 2 clusters in ${out}\n`,
+        stderr: '',
+      });
+      expect(readdirSync(parent)).toEqual(['out']);
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  test('a mount point', async () => {
-    if (!isRoot) throw new Error('making a mount point needs root (mount --bind); run the tests as root');
-    const { parent, out } = await synthesized('mount-point');
-    const before = listTree(out);
-    sh('mount', ['--bind', out, out]);
-    let r: Awaited<ReturnType<typeof runCli>>;
-    try {
-      r = await runCli(['synth', '-f', extra, '-o', out]);
-      expect(listTree(out)).toEqual(before);
-    } finally {
-      sh('umount', [out]);
-    }
-    expect(r).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `error: ${out} is a mount point: synth replaces the folder as a whole by renaming, which a mount point cannot be; use a folder inside it; nothing was changed\n`,
-    });
-    expect(leftovers(parent)).toEqual([]);
-    expect((await runCli(['synth', '-f', extra, '-o', out])).code).toBe(0);
-  });
+  // The mount table names the folder by its canonical path; a symlink among the parents must not hide it.
+  test.each([
+    ['a mount point', (_parent: string, out: string) => out],
+    [
+      'a mount point reached through a symlinked parent',
+      (parent: string) => {
+        symlinkSync('.', join(parent, 'via'));
+        return join(parent, 'via', 'out');
+      },
+    ],
+  ])(
+    '%s',
+    async (name, given) => {
+      if (!isRoot) throw new Error('making a mount point needs root (mount --bind); run the tests as root');
+      const { parent, out } = await synthesized(name.replace(/\W+/g, '-'));
+      const dir = given(parent, out);
+      const before = listTree(out);
+      sh('mount', ['--bind', out, out]);
+      let r: Awaited<ReturnType<typeof runCli>>;
+      try {
+        r = await runCli(['synth', '-f', extra, '-o', dir]);
+        expect(listTree(out)).toEqual(before);
+      } finally {
+        sh('umount', [out]);
+      }
+      expect(r).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `error: ${dir} is a mount point: synth replaces the folder as a whole by renaming, which a mount point cannot be; use a folder inside it; nothing was changed\n`,
+      });
+      expect(leftovers(parent)).toEqual([]);
+      expect((await runCli(['synth', '-f', extra, '-o', dir])).code).toBe(0);
+    },
+    PROCESS_BUDGET_MS,
+  );
 });

@@ -1,8 +1,9 @@
+import { ENGINE_BUDGET_MS } from '../../support/budgets';
 import * as pulumi from '@pulumi/pulumi';
 import { COMMON_LABELS } from '../../../../constructs';
 import { topology } from '../../support/helpers';
 import { b64, mockEngine } from '../../support/pulumi-mocks';
-import { providerName, secretWire } from '../../support/stacks';
+import { engineIdle, providerName, secretWire } from '../../support/stacks';
 
 const { registered } = mockEngine({
   token: () => ({ token: 't', ca: 'c' }),
@@ -16,47 +17,53 @@ const { registered } = mockEngine({
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import { ArgoMultiCluster } from '../../../../stacks/component/component';
 
-async function copied(): Promise<void> {
-  // The copies are registered once the reads resolve.
-  for (let i = 0; i < 100; i++) await new Promise((r) => setTimeout(r, 10));
-}
+/** The copies are registered once the reads resolve. */
+const copied = engineIdle;
 
 const copies = () =>
   registered.filter((r) => !r.id && r.type === 'kubernetes:core/v1:Secret' && r.name.endsWith('/artifact'));
 
-test('each artifact Secret is read once from local.namespace and written into every remote namespace on the remote provider', async () => {
-  registered.length = 0;
-  const t = topology((r) =>
-    Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds'] }),
-  );
-  new ArgoMultiCluster('amc', { topology: t });
-  await copied();
-  const reads = registered.filter((r) => r.id);
-  expect(reads.map((r) => [r.name, r.id, providerName(r)])).toEqual([
-    ['amc-cluster-0-artifact-source/argo/s3-creds', 'argo/s3-creds', 'amc-cluster-0-provider'],
-  ]);
-  expect(copies().map((c) => [c.name, providerName(c)])).toEqual([
-    ['amc/cluster-1/Secret/team-a/s3-creds/artifact', 'amc-cluster-1-provider'],
-    ['amc/cluster-1/Secret/team-b/s3-creds/artifact', 'amc-cluster-1-provider'],
-  ]);
-  // The copy's data reaches the engine marked secret, so it is encrypted in state.
-  expect(copies().map((c) => c.inputs)).toEqual(
-    ['team-a', 'team-b'].map((namespace) => ({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 's3-creds', namespace, labels: COMMON_LABELS },
-      type: 'Opaque',
-      data: secretWire({ accessKey: b64('key-of-argo/s3-creds') }),
-    })),
-  );
-});
+test(
+  'each artifact Secret is read once from local.namespace and written into every remote namespace on the remote provider',
+  async () => {
+    registered.length = 0;
+    const t = topology((r) =>
+      Object.assign(r.remotes[0], { namespaces: ['team-a', 'team-b'], artifactSecrets: ['s3-creds'] }),
+    );
+    new ArgoMultiCluster('amc', { topology: t });
+    await copied();
+    const reads = registered.filter((r) => r.id);
+    expect(reads.map((r) => [r.name, r.id, providerName(r)])).toEqual([
+      ['amc-cluster-0-artifact-source/argo/s3-creds', 'argo/s3-creds', 'amc-cluster-0-provider'],
+    ]);
+    expect(copies().map((c) => [c.name, providerName(c)])).toEqual([
+      ['amc/cluster-1/Secret/team-a/s3-creds/artifact', 'amc-cluster-1-provider'],
+      ['amc/cluster-1/Secret/team-b/s3-creds/artifact', 'amc-cluster-1-provider'],
+    ]);
+    // The copy's data reaches the engine marked secret, so it is encrypted in state.
+    expect(copies().map((c) => c.inputs)).toEqual(
+      ['team-a', 'team-b'].map((namespace) => ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 's3-creds', namespace, labels: COMMON_LABELS },
+        type: 'Opaque',
+        data: secretWire({ accessKey: b64('key-of-argo/s3-creds') }),
+      })),
+    );
+  },
+  ENGINE_BUDGET_MS,
+);
 
-test('no artifactSecrets, no read of the local cluster', async () => {
-  registered.length = 0;
-  new ArgoMultiCluster('amc2', { topology: topology(() => undefined) });
-  await copied();
-  expect(registered.filter((r) => r.id)).toEqual([]);
-});
+test(
+  'no artifactSecrets, no read of the local cluster',
+  async () => {
+    registered.length = 0;
+    new ArgoMultiCluster('amc2', { topology: topology(() => undefined) });
+    await copied();
+    expect(registered.filter((r) => r.id)).toEqual([]);
+  },
+  ENGINE_BUDGET_MS,
+);
 
 test('a stack per cluster holds one side only: it copies nothing and warns on its cluster, naming what to create', async () => {
   const t = topology((r) => (r.remotes[0].artifactSecrets = ['s3-credentials']));

@@ -1,3 +1,4 @@
+import { ENGINE_BUDGET_MS } from '../../support/budgets';
 import type { Manifest } from '../../../../constructs';
 import { objects, objectsWithProfiles, topology } from '../../support/helpers';
 import { mockEngine } from '../../support/pulumi-mocks';
@@ -19,59 +20,71 @@ const tokenFor = (account: string, namespace: string) =>
   object('Secret', `${account}-token`, namespace, { 'kubernetes.io/service-account.name': account });
 
 describe('applyDependencies', () => {
-  test('CRDs and namespaces first, a token Secret after its own ServiceAccount, every Deployment after all but Deployments', () => {
-    const manifests = [
-      object('Namespace', 'ns'),
-      object('CustomResourceDefinition', 'crds.example.com'),
-      object('ServiceAccount', 'sa', 'ns'),
-      tokenFor('sa', 'ns'),
-      // The same account name in another namespace is another account.
-      tokenFor('sa', 'other'),
-      object('ConfigMap', 'config', 'ns'),
-      object('Deployment', 'first', 'ns'),
-      object('Deployment', 'second', 'ns'),
-    ];
-    expect(applyDependencies(manifests)).toEqual([
-      [],
-      [],
-      [0, 1],
-      [0, 1, 2],
-      [0, 1],
-      [0, 1],
-      [0, 1, 2, 3, 4, 5],
-      [0, 1, 2, 3, 4, 5],
-    ]);
-  });
+  test(
+    'CRDs and namespaces first, a token Secret after its own ServiceAccount, every Deployment after all but Deployments',
+    () => {
+      const manifests = [
+        object('Namespace', 'ns'),
+        object('CustomResourceDefinition', 'crds.example.com'),
+        object('ServiceAccount', 'sa', 'ns'),
+        tokenFor('sa', 'ns'),
+        // The same account name in another namespace is another account.
+        tokenFor('sa', 'other'),
+        object('ConfigMap', 'config', 'ns'),
+        object('Deployment', 'first', 'ns'),
+        object('Deployment', 'second', 'ns'),
+      ];
+      expect(applyDependencies(manifests)).toEqual([
+        [],
+        [],
+        [0, 1],
+        [0, 1, 2],
+        [0, 1],
+        [0, 1],
+        [0, 1, 2, 3, 4, 5],
+        [0, 1, 2, 3, 4, 5],
+      ]);
+    },
+    ENGINE_BUDGET_MS,
+  );
 
-  test("a fleet's remote: the token Secret waits for the CRD, the namespaces and its ServiceAccount", () => {
-    const remote = objects(topology(asFleet)).get('cluster-1')!;
-    const deps = applyDependencies(remote);
-    const at = (kind: string, name: string) => remote.findIndex((m) => m.kind === kind && m.metadata.name === name);
-    expect(deps[at('Secret', 'argo.cluster-0.service-account-token')]).toEqual([
-      at('CustomResourceDefinition', 'workflowtaskresults.argoproj.io'),
-      at('Namespace', 'team-a'),
-      at('Namespace', 'team-b'),
-      at('ServiceAccount', 'argo.cluster-0'),
-    ]);
-    expect(deps[at('CustomResourceDefinition', 'workflowtaskresults.argoproj.io')]).toEqual([]);
-  });
+  test(
+    "a fleet's remote: the token Secret waits for the CRD, the namespaces and its ServiceAccount",
+    () => {
+      const remote = objects(topology(asFleet)).get('cluster-1')!;
+      const deps = applyDependencies(remote);
+      const at = (kind: string, name: string) => remote.findIndex((m) => m.kind === kind && m.metadata.name === name);
+      expect(deps[at('Secret', 'argo.cluster-0.service-account-token')]).toEqual([
+        at('CustomResourceDefinition', 'workflowtaskresults.argoproj.io'),
+        at('Namespace', 'team-a'),
+        at('Namespace', 'team-b'),
+        at('ServiceAccount', 'argo.cluster-0'),
+      ]);
+      expect(deps[at('CustomResourceDefinition', 'workflowtaskresults.argoproj.io')]).toEqual([]);
+    },
+    ENGINE_BUDGET_MS,
+  );
 
-  test("a fleet's local cluster: the controller Deployment waits for every other object, profiles included", () => {
-    const local = objectsWithProfiles(topology(asFleet)).get('cluster-0')!;
-    const deployment = local.findIndex((m) => m.kind === 'Deployment');
-    const deps = applyDependencies(local)[deployment];
-    expect(deps.map((i) => `${local[i].kind}/${local[i].metadata.name}`)).toEqual([
-      'Namespace/argo',
-      'ServiceAccount/argo',
-      'Secret/argo.cluster-1',
-      'Secret/argo.cluster-2',
-      'Secret/argo.cluster-3',
-      'Role/argo-role',
-      'RoleBinding/argo-binding',
-      'ConfigMap/workflow-controller-configmap',
-    ]);
-    expect(deps).toHaveLength(local.length - 1);
-  });
+  test(
+    "a fleet's local cluster: the controller Deployment waits for every other object, profiles included",
+    () => {
+      const local = objectsWithProfiles(topology(asFleet)).get('cluster-0')!;
+      const deployment = local.findIndex((m) => m.kind === 'Deployment');
+      const deps = applyDependencies(local)[deployment];
+      expect(deps.map((i) => `${local[i].kind}/${local[i].metadata.name}`)).toEqual([
+        'Namespace/argo',
+        'ServiceAccount/argo',
+        'Secret/argo.cluster-1',
+        'Secret/argo.cluster-2',
+        'Secret/argo.cluster-3',
+        'Role/argo-role',
+        'RoleBinding/argo-binding',
+        'ConfigMap/workflow-controller-configmap',
+      ]);
+      expect(deps).toHaveLength(local.length - 1);
+    },
+    ENGINE_BUDGET_MS,
+  );
 
   test('the objects that select the controller pods wait for their namespace, not the Deployment, nor it for them', () => {
     const local = objects(
@@ -102,105 +115,121 @@ describe('ClusterObjects', () => {
     return registered.filter((r) => r.type.startsWith('kubernetes:'));
   }
 
-  test("makes the cluster's provider from the connection, its clusterIdentifier the cluster's name, and uses it for every object", async () => {
-    const objects = new ClusterObjects('amc-cluster-1', {
-      component: 'amc',
-      cluster: 'cluster-1',
-      connection: { context: 'kind-remote', kubeconfig: '/etc/kube/remote.yaml' },
-      manifests,
-    });
-    const applied = await registeredObjects(objects);
-    expect(registered.filter((r) => r.type === 'pulumi:providers:kubernetes')).toEqual([
-      {
-        type: 'pulumi:providers:kubernetes',
-        name: 'amc-cluster-1-provider',
-        // A provider is registered without one of its own and is not read from the cluster.
-        id: '',
-        provider: '',
-        inputs: { context: 'kind-remote', kubeconfig: '/etc/kube/remote.yaml', clusterIdentifier: 'cluster-1' },
-      },
-    ]);
-    expect(await value(objects.provider.urn)).toBe(
-      'urn:pulumi:unit::argo-multicluster::argo-multicluster:index:ClusterObjects$pulumi:providers:kubernetes::amc-cluster-1-provider',
-    );
-    expect(applied.map((r) => [r.name, providerName(r)])).toEqual([
-      ['amc/cluster-1/Namespace/ns', 'amc-cluster-1-provider'],
-      ['amc/cluster-1/ServiceAccount/ns/sa', 'amc-cluster-1-provider'],
-      ['amc/cluster-1/Secret/ns/sa-token', 'amc-cluster-1-provider'],
-    ]);
-  });
-
-  test('a given provider is used for every object, and none is made', async () => {
-    const mine = new k8s.Provider('my-remote', { context: 'admin@remote', clusterIdentifier: 'remote-1' });
-    const objects = new ClusterObjects('prov-cluster-1', {
-      component: 'prov',
-      cluster: 'cluster-1',
-      connection: { context: 'cluster-1', provider: mine },
-      manifests,
-    });
-    const applied = await registeredObjects(objects);
-    expect(objects.provider).toBe(mine);
-    expect(registered.filter((r) => r.type === 'pulumi:providers:kubernetes').map((r) => r.name)).toEqual([
-      'my-remote',
-    ]);
-    expect(applied.map(providerName)).toEqual(['my-remote', 'my-remote', 'my-remote']);
-  });
-
-  test("registers each object as <component>/<key>, aliased to its key (the name before components had one), waiting for applyDependencies' objects", () => {
-    const register = jest.spyOn(kinds, 'registerManifest');
-    try {
+  test(
+    "makes the cluster's provider from the connection, its clusterIdentifier the cluster's name, and uses it for every object",
+    async () => {
       const objects = new ClusterObjects('amc-cluster-1', {
         component: 'amc',
         cluster: 'cluster-1',
-        connection: { context: 'cluster-1' },
+        connection: { context: 'kind-remote', kubeconfig: '/etc/kube/remote.yaml' },
         manifests,
       });
-      const keys = ['cluster-1/Namespace/ns', 'cluster-1/ServiceAccount/ns/sa', 'cluster-1/Secret/ns/sa-token'];
-      expect([...objects.resources.keys()]).toEqual(keys);
-      const [ns, sa, token] = keys.map((k) => objects.resources.get(k));
-      const opts = (key: string, dependsOn: unknown[]) => ({
-        parent: objects,
-        provider: objects.provider,
-        dependsOn,
-        aliases: [{ name: key }],
-      });
-      expect(register.mock.calls).toEqual([
-        [`amc/${keys[0]}`, manifests[0], opts(keys[0], [])],
-        [`amc/${keys[1]}`, manifests[1], opts(keys[1], [ns])],
-        [`amc/${keys[2]}`, manifests[2], opts(keys[2], [ns, sa])],
+      const applied = await registeredObjects(objects);
+      expect(registered.filter((r) => r.type === 'pulumi:providers:kubernetes')).toEqual([
+        {
+          type: 'pulumi:providers:kubernetes',
+          name: 'amc-cluster-1-provider',
+          // A provider is registered without one of its own and is not read from the cluster.
+          id: '',
+          provider: '',
+          inputs: { context: 'kind-remote', kubeconfig: '/etc/kube/remote.yaml', clusterIdentifier: 'cluster-1' },
+        },
       ]);
-      expect(register.mock.results.map((r) => r.value)).toEqual([ns, sa, token]);
-    } finally {
-      register.mockRestore();
-    }
-  });
+      expect(await value(objects.provider.urn)).toBe(
+        'urn:pulumi:unit::argo-multicluster::argo-multicluster:index:ClusterObjects$pulumi:providers:kubernetes::amc-cluster-1-provider',
+      );
+      expect(applied.map((r) => [r.name, providerName(r)])).toEqual([
+        ['amc/cluster-1/Namespace/ns', 'amc-cluster-1-provider'],
+        ['amc/cluster-1/ServiceAccount/ns/sa', 'amc-cluster-1-provider'],
+        ['amc/cluster-1/Secret/ns/sa-token', 'amc-cluster-1-provider'],
+      ]);
+    },
+    ENGINE_BUDGET_MS,
+  );
 
-  test('registers the Deployment after the objects that follow it in apply order, so that it really waits for them', () => {
-    const register = jest.spyOn(kinds, 'registerManifest');
-    try {
-      const local = [
-        object('Namespace', 'argo'),
-        object('Deployment', 'workflow-controller', 'argo'),
-        { ...object('ValidatingAdmissionPolicy', 'profiles'), apiVersion: 'admissionregistration.k8s.io/v1' },
-      ];
-      const objects = new ClusterObjects('amc-cluster-0', {
-        component: 'amc',
-        cluster: 'cluster-0',
-        connection: { context: 'cluster-0' },
-        manifests: local,
+  test(
+    'a given provider is used for every object, and none is made',
+    async () => {
+      const mine = new k8s.Provider('my-remote', { context: 'admin@remote', clusterIdentifier: 'remote-1' });
+      const objects = new ClusterObjects('prov-cluster-1', {
+        component: 'prov',
+        cluster: 'cluster-1',
+        connection: { context: 'cluster-1', provider: mine },
+        manifests,
       });
-      const namespace = objects.resources.get('cluster-0/Namespace/argo');
-      const policy = objects.resources.get('cluster-0/ValidatingAdmissionPolicy/profiles');
-      expect(register.mock.calls.map(([name, , opts]) => [name, opts.dependsOn])).toEqual([
-        ['amc/cluster-0/Namespace/argo', []],
-        ['amc/cluster-0/ValidatingAdmissionPolicy/profiles', [namespace]],
-        ['amc/cluster-0/Deployment/argo/workflow-controller', [namespace, policy]],
+      const applied = await registeredObjects(objects);
+      expect(objects.provider).toBe(mine);
+      expect(registered.filter((r) => r.type === 'pulumi:providers:kubernetes').map((r) => r.name)).toEqual([
+        'my-remote',
       ]);
-      expect(policy).toBeInstanceOf(k8s.admissionregistration.v1.ValidatingAdmissionPolicy);
-    } finally {
-      register.mockRestore();
-    }
-  });
+      expect(applied.map(providerName)).toEqual(['my-remote', 'my-remote', 'my-remote']);
+    },
+    ENGINE_BUDGET_MS,
+  );
+
+  test(
+    "registers each object as <component>/<key>, aliased to its key (the name before components had one), waiting for applyDependencies' objects",
+    () => {
+      const register = jest.spyOn(kinds, 'registerManifest');
+      try {
+        const objects = new ClusterObjects('amc-cluster-1', {
+          component: 'amc',
+          cluster: 'cluster-1',
+          connection: { context: 'cluster-1' },
+          manifests,
+        });
+        const keys = ['cluster-1/Namespace/ns', 'cluster-1/ServiceAccount/ns/sa', 'cluster-1/Secret/ns/sa-token'];
+        expect([...objects.resources.keys()]).toEqual(keys);
+        const [ns, sa, token] = keys.map((k) => objects.resources.get(k));
+        const opts = (key: string, dependsOn: unknown[]) => ({
+          parent: objects,
+          provider: objects.provider,
+          dependsOn,
+          aliases: [{ name: key }],
+        });
+        expect(register.mock.calls).toEqual([
+          [`amc/${keys[0]}`, manifests[0], opts(keys[0], [])],
+          [`amc/${keys[1]}`, manifests[1], opts(keys[1], [ns])],
+          [`amc/${keys[2]}`, manifests[2], opts(keys[2], [ns, sa])],
+        ]);
+        expect(register.mock.results.map((r) => r.value)).toEqual([ns, sa, token]);
+      } finally {
+        register.mockRestore();
+      }
+    },
+    ENGINE_BUDGET_MS,
+  );
+
+  test(
+    'registers the Deployment after the objects that follow it in apply order, so that it really waits for them',
+    () => {
+      const register = jest.spyOn(kinds, 'registerManifest');
+      try {
+        const local = [
+          object('Namespace', 'argo'),
+          object('Deployment', 'workflow-controller', 'argo'),
+          { ...object('ValidatingAdmissionPolicy', 'profiles'), apiVersion: 'admissionregistration.k8s.io/v1' },
+        ];
+        const objects = new ClusterObjects('amc-cluster-0', {
+          component: 'amc',
+          cluster: 'cluster-0',
+          connection: { context: 'cluster-0' },
+          manifests: local,
+        });
+        const namespace = objects.resources.get('cluster-0/Namespace/argo');
+        const policy = objects.resources.get('cluster-0/ValidatingAdmissionPolicy/profiles');
+        expect(register.mock.calls.map(([name, , opts]) => [name, opts.dependsOn])).toEqual([
+          ['amc/cluster-0/Namespace/argo', []],
+          ['amc/cluster-0/ValidatingAdmissionPolicy/profiles', [namespace]],
+          ['amc/cluster-0/Deployment/argo/workflow-controller', [namespace, policy]],
+        ]);
+        expect(policy).toBeInstanceOf(k8s.admissionregistration.v1.ValidatingAdmissionPolicy);
+      } finally {
+        register.mockRestore();
+      }
+    },
+    ENGINE_BUDGET_MS,
+  );
 
   test.each([true, false])(
     "local.crds.install (keep: %s): Argo's CRDs are registered first, wait for nothing, every object but the Namespaces waits for them; kept ones are retained on delete",
@@ -240,5 +269,6 @@ describe('ClusterObjects', () => {
         register.mockRestore();
       }
     },
+    ENGINE_BUDGET_MS,
   );
 });

@@ -1,3 +1,4 @@
+import { ENGINE_BUDGET_MS } from '../../support/budgets';
 import { parse } from 'yaml';
 import { exampleInput } from '../../support/helpers';
 import { mockEngine } from '../../support/pulumi-mocks';
@@ -44,55 +45,71 @@ describe('two components (two local controllers) sharing one remote cluster', ()
         r.name.startsWith(`${component}/cluster-1/`),
     );
 
-  test('every child name carries its component name, so no two are the same', () => {
-    const children = registered.filter(
-      (r) => r.type.startsWith('kubernetes:') || r.type.startsWith('argo-multicluster:'),
-    );
-    expect(children.filter((r) => !/^(east|west)([-/]|$)/.test(r.name))).toEqual([]);
-    expect(repeated(children.map((r) => `${r.type}::${r.name}`))).toEqual([]);
-  });
+  test(
+    'every child name carries its component name, so no two are the same',
+    () => {
+      const children = registered.filter(
+        (r) => r.type.startsWith('kubernetes:') || r.type.startsWith('argo-multicluster:'),
+      );
+      expect(children.filter((r) => !/^(east|west)([-/]|$)/.test(r.name))).toEqual([]);
+      expect(repeated(children.map((r) => `${r.type}::${r.name}`))).toEqual([]);
+    },
+    ENGINE_BUDGET_MS,
+  );
 
-  test('only the owner writes the shared objects (CRD, namespaces, executor RBAC); each writes its own identity', () => {
-    const kinds = (component: string) =>
-      remoteObjects(component)
-        .map((r) => `${r.inputs.kind}/${r.inputs.metadata.name}`)
-        .sort();
-    expect(kinds('east')).toEqual([
-      'CustomResourceDefinition/workflowtaskresults.argoproj.io',
-      'Role/argo.cluster-0',
-      'Role/executor',
-      'RoleBinding/argo.cluster-0',
-      'RoleBinding/default-executor',
-      'Secret/argo.cluster-0.service-account-token',
-      'ServiceAccount/argo.cluster-0',
-    ]);
-    expect(kinds('west')).toEqual([
-      'Role/argo.cluster-2',
-      'RoleBinding/argo.cluster-2',
-      'Secret/argo.cluster-2.service-account-token',
-      'ServiceAccount/argo.cluster-2',
-    ]);
-  });
+  test(
+    'only the owner writes the shared objects (CRD, namespaces, executor RBAC); each writes its own identity',
+    () => {
+      const kinds = (component: string) =>
+        remoteObjects(component)
+          .map((r) => `${r.inputs.kind}/${r.inputs.metadata.name}`)
+          .sort();
+      expect(kinds('east')).toEqual([
+        'CustomResourceDefinition/workflowtaskresults.argoproj.io',
+        'Role/argo.cluster-0',
+        'Role/executor',
+        'RoleBinding/argo.cluster-0',
+        'RoleBinding/default-executor',
+        'Secret/argo.cluster-0.service-account-token',
+        'ServiceAccount/argo.cluster-0',
+      ]);
+      expect(kinds('west')).toEqual([
+        'Role/argo.cluster-2',
+        'RoleBinding/argo.cluster-2',
+        'Secret/argo.cluster-2.service-account-token',
+        'ServiceAccount/argo.cluster-2',
+      ]);
+    },
+    ENGINE_BUDGET_MS,
+  );
 
-  test('no Kubernetes object is written twice to the shared cluster', () => {
-    const objects = [...remoteObjects('east'), ...remoteObjects('west')].map(
-      (r) => `${r.inputs.kind}/${r.inputs.metadata.namespace ?? ''}/${r.inputs.metadata.name}`,
-    );
-    expect(repeated(objects)).toEqual([]);
-  });
+  test(
+    'no Kubernetes object is written twice to the shared cluster',
+    () => {
+      const objects = [...remoteObjects('east'), ...remoteObjects('west')].map(
+        (r) => `${r.inputs.kind}/${r.inputs.metadata.namespace ?? ''}/${r.inputs.metadata.name}`,
+      );
+      expect(repeated(objects)).toEqual([]);
+    },
+    ENGINE_BUDGET_MS,
+  );
 
-  test('each local profile carries its own identity token', async () => {
-    expect(parse(await profileKubeconfigOf(east, 'cluster-1')).users).toEqual([
-      {
-        name: 'argo.cluster-0',
-        user: { token: 'token-for-argo.cluster-0.service-account-token' },
-      },
-    ]);
-    expect(parse(await profileKubeconfigOf(west, 'cluster-1')).users).toEqual([
-      {
-        name: 'argo.cluster-2',
-        user: { token: 'token-for-argo.cluster-2.service-account-token' },
-      },
-    ]);
-  });
+  test(
+    'each local profile carries its own identity token',
+    async () => {
+      expect(parse(await profileKubeconfigOf(east, 'cluster-1')).users).toEqual([
+        {
+          name: 'argo.cluster-0',
+          user: { token: 'token-for-argo.cluster-0.service-account-token' },
+        },
+      ]);
+      expect(parse(await profileKubeconfigOf(west, 'cluster-1')).users).toEqual([
+        {
+          name: 'argo.cluster-2',
+          user: { token: 'token-for-argo.cluster-2.service-account-token' },
+        },
+      ]);
+    },
+    ENGINE_BUDGET_MS,
+  );
 });

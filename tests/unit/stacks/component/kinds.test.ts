@@ -1,3 +1,4 @@
+import { ENGINE_BUDGET_MS } from '../../support/budgets';
 import type { Manifest } from '../../../../constructs';
 import { objectsWithProfiles, topology } from '../../support/helpers';
 import { mockEngine } from '../../support/pulumi-mocks';
@@ -25,12 +26,16 @@ async function register(m: Manifest) {
 }
 
 describe('logicalName', () => {
-  test('cluster, kind, namespace and name; a cluster-scoped object has no namespace part', () => {
-    expect(logicalName('cluster-1', manifest('v1', 'Secret'))).toBe('cluster-1/Secret/ns/x');
-    expect(logicalName('cluster-1', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } })).toBe(
-      'cluster-1/Namespace/team-a',
-    );
-  });
+  test(
+    'cluster, kind, namespace and name; a cluster-scoped object has no namespace part',
+    () => {
+      expect(logicalName('cluster-1', manifest('v1', 'Secret'))).toBe('cluster-1/Secret/ns/x');
+      expect(logicalName('cluster-1', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } })).toBe(
+        'cluster-1/Namespace/team-a',
+      );
+    },
+    ENGINE_BUDGET_MS,
+  );
 });
 
 describe('registerManifest', () => {
@@ -49,25 +54,34 @@ describe('registerManifest', () => {
       expect(registration.resource).not.toBeInstanceOf(k8s.apiextensions.CustomResource);
       expect(registration.type).toEqual([typedToken(m)]);
     },
+    ENGINE_BUDGET_MS,
   );
 
   test.each([
     ['a kind Kubernetes does not define', 'external-secrets.io/v1', 'ExternalSecret'],
     ['a known kind at a version the constructs do not write', 'apps/v1beta1', 'Deployment'],
-  ])('%s: a CustomResource', async (_case, apiVersion, kind) => {
-    const registration = await register(manifest(apiVersion, kind, { spec: { a: 1 } }));
-    expect(registration.resource).toBeInstanceOf(k8s.apiextensions.CustomResource);
-    expect(registration.type).toEqual([`kubernetes:${apiVersion}:${kind}`]);
-    expect(registered[0].inputs).toEqual({
-      apiVersion,
-      kind,
-      metadata: { name: 'x', namespace: 'ns' },
-      spec: { a: 1 },
-    });
-  });
+  ])(
+    '%s: a CustomResource',
+    async (_case, apiVersion, kind) => {
+      const registration = await register(manifest(apiVersion, kind, { spec: { a: 1 } }));
+      expect(registration.resource).toBeInstanceOf(k8s.apiextensions.CustomResource);
+      expect(registration.type).toEqual([`kubernetes:${apiVersion}:${kind}`]);
+      expect(registered[0].inputs).toEqual({
+        apiVersion,
+        kind,
+        metadata: { name: 'x', namespace: 'ns' },
+        spec: { a: 1 },
+      });
+    },
+    ENGINE_BUDGET_MS,
+  );
 
-  test("a Secret's data reaches the engine as a secret, which only its typed class makes it", async () => {
-    await register(manifest('v1', 'Secret', { data: { token: 'dA==' } }));
-    expect(registered[0].inputs.data).toEqual(secretWire({ token: 'dA==' }));
-  });
+  test(
+    "a Secret's data reaches the engine as a secret, which only its typed class makes it",
+    async () => {
+      await register(manifest('v1', 'Secret', { data: { token: 'dA==' } }));
+      expect(registered[0].inputs.data).toEqual(secretWire({ token: 'dA==' }));
+    },
+    ENGINE_BUDGET_MS,
+  );
 });
