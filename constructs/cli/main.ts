@@ -6,7 +6,7 @@ import { manifestYaml, type Manifest } from '../render/manifests';
 import { allProfiles, profileKubeconfig, profileSecretManifest } from '../objects/profile';
 import { forgetCredentials, redactText } from '../model/redact';
 import { DEFAULT_LOCAL_NAMESPACE } from '../model/names';
-import { DNS1123_LABEL } from '../model/kubernetes';
+import { namespaceNameProblem } from '../model/kubernetes';
 import { TopologyError, loadTopologyFile } from '../model/validate';
 import { readRemoteCredentials } from './credentials';
 import { COMMAND_DEADLINE_MS, startCommandDeadline } from './kube-client';
@@ -274,11 +274,9 @@ export async function run(argv: string[], out: Output = process.stdout, err: Out
       const topology = opts.file === undefined ? undefined : loadTopologyFile(opts.file);
       const context = opts.context ?? topology?.local.context;
       if (!context) throw new UsageError('verify: give --context (the local cluster) or -f TOPOLOGY');
-      if (opts.namespace !== undefined && !(opts.namespace.length <= 63 && DNS1123_LABEL.test(opts.namespace)))
-        // It goes into request paths: a "/" or "?" there would ask for something else.
-        throw new UsageError(
-          `verify: --namespace ${JSON.stringify(opts.namespace)} is not a namespace name; valid: a DNS-1123 label (lower-case letters, digits and "-", starting and ending alphanumeric, at most 63 characters)`,
-        );
+      const badNamespace = opts.namespace === undefined ? undefined : namespaceNameProblem(opts.namespace);
+      // It goes into request paths: a "/" or "?" there would ask for something else.
+      if (badNamespace) throw new UsageError(`verify: --namespace ${JSON.stringify(opts.namespace)} ${badNamespace}`);
       const namespace = opts.namespace ?? topology?.local.namespace ?? DEFAULT_LOCAL_NAMESPACE;
       const { text, ok } = formatReports(
         await verifyProfiles({ context, kubeconfig: opts.kubeconfig, namespace, topology }),

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { goDurationSchema } from './go-duration';
-import { imagePullPolicySchema } from './kubernetes';
+import {
+  annotationsSchema,
+  imagePullPolicySchema,
+  labelsSchema,
+  quantitySchema,
+  resourceNameProblem,
+} from './kubernetes';
 
 /**
  * The keys of `workflow-controller-configmap` the targeted controller reads: the fields of `Config` in
@@ -10,21 +16,18 @@ import { imagePullPolicySchema } from './kubernetes';
  * `validate` here or it is lost without a word. Keys the facts name are typed; the rest are passed through as written.
  */
 
-/** A Kubernetes resource quantity such as `100m`, `128Mi` or `1.5`. */
-export const quantitySchema = z.union([
-  z
-    .string()
-    .regex(
-      /^[+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+|[numkMGTPE]|[KMGTPE]i)?$/,
-      'must be a Kubernetes quantity such as 100m, 128Mi or 2',
-    ),
-  z.number().nonnegative(),
-]);
+/** Requests or limits: resource names as the API server takes them on a container, to quantities. */
+const resourceQuantities = z.record(z.string(), quantitySchema).superRefine((map, ctx) => {
+  for (const name of Object.keys(map)) {
+    const problem = resourceNameProblem(name);
+    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: `key ${problem}` });
+  }
+});
 
 /** Requests and limits of a container, as Kubernetes writes them. */
 export const resourcesSchema = z.strictObject({
-  requests: z.record(z.string(), quantitySchema).optional(),
-  limits: z.record(z.string(), quantitySchema).optional(),
+  requests: resourceQuantities.optional(),
+  limits: resourceQuantities.optional(),
 });
 
 /** Container settings the controller copies into the executor or main container of every workflow pod. */
@@ -55,7 +58,8 @@ const typedKeys = {
   parallelism: count,
   namespaceParallelism: count,
   workflowDefaults: z.looseObject({
-    metadata: freeForm.optional(),
+    // Merged into every Workflow the controller then writes back, where the API server checks them as on any object.
+    metadata: z.looseObject({ labels: labelsSchema.optional(), annotations: annotationsSchema.optional() }).optional(),
     spec: z
       .looseObject({
         podGC: z.looseObject({ strategy: z.enum(DELETING_POD_GC_STRATEGIES).optional() }).optional(),

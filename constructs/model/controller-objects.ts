@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DNS1123_SUBDOMAIN } from './kubernetes';
 import { parseImage } from './images';
 import { CONTROLLER_NAME } from './names';
-import { LABEL_VALUE, annotationsSchema, labelsSchema } from './pod-settings';
+import { LABEL_VALUE, annotationsSchema, labelsSchema } from './kubernetes';
 
 /**
  * The objects operators expect beside the controller Deployment, and the Deployment fields that go with them, named

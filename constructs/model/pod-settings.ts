@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { CHECKSUM_ANNOTATION } from './names';
-import { DNS1123_SUBDOMAIN, QUALIFIED_NAME } from './kubernetes';
-import { executorProblem, quantitySchema } from './controller-config-schema';
+import {
+  DNS1123_SUBDOMAIN,
+  MAX_ANNOTATION_BYTES,
+  annotationBytes,
+  labelValueSchema,
+  labelsSchema,
+  qualifiedKeyMap,
+  qualifiedNameSchema,
+  quantitySchema,
+} from './kubernetes';
+import { executorProblem } from './controller-config-schema';
 import { nearest } from './nearest';
 import { containerSecurityContextSchema, podSecurityContextSchema } from './pod-security';
 import { unknownVolumeMounts, volumeMountsSchema, volumesSchema } from './pod-volumes';
@@ -12,63 +21,8 @@ import { unknownVolumeMounts, volumeMountsSchema, volumesSchema } from './pod-vo
  * Each is checked here as the API server would check it, so a bad value fails `validate`, not `kubectl apply`.
  */
 
-/** Why `key` is not a Kubernetes qualified name (`[prefix/]name`, as label and annotation keys are), or undefined. */
-function qualifiedNameProblem(key: string): string | undefined {
-  const slash = key.indexOf('/');
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) {
-    return 'has a prefix that is not a DNS-1123 subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)';
-  }
-  if (name.length > 63 || !QUALIFIED_NAME.test(name)) {
-    return 'is not a qualified name: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric, with an optional "<dns-subdomain>/" prefix';
-  }
-  return undefined;
-}
-
-const qualifiedKey = z.string().superRefine((key, ctx) => {
-  const problem = qualifiedNameProblem(key);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
-
-/** A label value of at most 63 characters: empty, or alphanumeric at both ends. */
-export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-const labelValue = z
-  .string()
-  .max(63, 'must be at most 63 characters (it is a label value)')
-  .regex(
-    LABEL_VALUE,
-    'must be a label value: empty, or letters, digits, "-", "_" and ".", starting and ending alphanumeric',
-  );
-
-/** A map whose keys are qualified names (labels, annotations); checked here so the message says what is wrong. */
-function qualifiedMap<V extends z.ZodType>(value: V) {
-  return z.record(z.string(), value).superRefine((map, ctx) => {
-    for (const key of Object.keys(map)) {
-      const problem = qualifiedNameProblem(key);
-      if (problem) ctx.addIssue({ code: 'custom', path: [key], message: `key ${problem}` });
-    }
-  });
-}
-
-/** The API server's limit on an object's annotations, keys and values together (TotalAnnotationSizeLimitB). */
-const MAX_ANNOTATION_BYTES = 256 * 1024;
 /** {@link MAX_ANNOTATION_BYTES} less the checksum annotation the Deployment adds (its key and a SHA-256 in hex). */
 const MAX_POD_ANNOTATION_BYTES = MAX_ANNOTATION_BYTES - (CHECKSUM_ANNOTATION.length + 64);
-
-function annotationBytes(annotations: Readonly<Record<string, string>>): number {
-  return Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-}
-
-/** A map of label keys to label values, as `nodeSelector` and `podLabels` take. */
-export const labelsSchema = qualifiedMap(labelValue);
-const labels = labelsSchema;
-
-/** An object's annotations: qualified keys, and no more bytes than the API server takes. */
-export const annotationsSchema = qualifiedMap(z.string()).refine((a) => annotationBytes(a) <= MAX_ANNOTATION_BYTES, {
-  message: `must be at most ${MAX_ANNOTATION_BYTES} bytes (256 KiB), keys and values together, as the API server takes`,
-});
 
 /** A Secret reference as `imagePullSecrets` lists them. */
 const secretReference = z.strictObject({
@@ -85,9 +39,9 @@ export const imagePullSecretsSchema = z.array(secretReference).superRefine((refs
 
 const toleration = z
   .strictObject({
-    key: qualifiedKey.optional(),
+    key: qualifiedNameSchema.optional(),
     operator: z.enum(['Exists', 'Equal']).optional(),
-    value: labelValue.optional(),
+    value: labelValueSchema.optional(),
     effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
     tolerationSeconds: z.number().int().optional(),
   })
@@ -345,10 +299,10 @@ const logging = z.strictObject({
 /** The controller pod settings of `local.controller`, as the Helm chart's `controller.*` values name them. */
 export const controllerPodSettingsShape = {
   imagePullSecrets: imagePullSecretsSchema.optional(),
-  nodeSelector: labels.optional(),
+  nodeSelector: labelsSchema.optional(),
   tolerations: z.array(toleration).optional(),
   affinity: affinity.optional(),
-  podAnnotations: qualifiedMap(z.string())
+  podAnnotations: qualifiedKeyMap(z.string())
     .refine((a) => !(CHECKSUM_ANNOTATION in a), {
       message: `must not set ${CHECKSUM_ANNOTATION}, which rolls the controller when its inputs change`,
     })
@@ -356,7 +310,7 @@ export const controllerPodSettingsShape = {
       message: `must be at most ${MAX_POD_ANNOTATION_BYTES} bytes, keys and values together: the API server takes 262144 (256 KiB) in all, and the Deployment adds its ${CHECKSUM_ANNOTATION}`,
     })
     .optional(),
-  podLabels: labels
+  podLabels: labelsSchema
     .refine((l) => !('app' in l), { message: 'must not set "app": it is the Deployment\'s selector label' })
     .optional(),
   extraArgs: z.array(extraArg).optional(),

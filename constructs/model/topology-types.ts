@@ -322,7 +322,11 @@ export interface TopologySpreadConstraintSpec {
   readonly matchLabelKeys?: string[];
 }
 
-/** Container requests and limits, e.g. `{ requests: { cpu: 100m, memory: 128Mi } }`. */
+/**
+ * Container requests and limits, e.g. `{ requests: { cpu: 100m, memory: 128Mi } }`. Resource names: `cpu`, `memory`,
+ * `ephemeral-storage`, `hugepages-<size>` or an extended resource `<domain>/<name>`; huge pages and extended resources
+ * cannot be overcommitted, so a request of one needs a limit of the same quantity.
+ */
 export interface ResourceRequirementsSpec {
   /** Requested quantities by resource name. */
   readonly requests?: Record<string, string | number>;

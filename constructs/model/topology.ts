@@ -2,14 +2,9 @@ import { z } from 'zod';
 import { controllerConfigSchema, resourcesSchema } from './controller-config-schema';
 import { isReleasedUpstreamController, parseImage } from './images';
 import { serverUrlProblems } from './server-url';
-import {
-  annotationsSchema,
-  controllerPodSettingsShape,
-  imagePullSecretsSchema,
-  podSettingsIssues,
-} from './pod-settings';
+import { controllerPodSettingsShape, imagePullSecretsSchema, podSettingsIssues } from './pod-settings';
 import { controllerObjectsIssues, controllerObjectsShape } from './controller-objects';
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN, imagePullPolicySchema } from './kubernetes';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN, annotationsSchema, imagePullPolicySchema } from './kubernetes';
 import { goDurationSchema } from './go-duration';
 import { DEFAULT_LOCAL_NAMESPACE } from './names';
 import { quotedForSomeReader } from '../render/yaml-writer';

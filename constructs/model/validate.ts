@@ -14,7 +14,7 @@ import {
   tokenSecretName,
 } from './names';
 import { serverIdentity } from './server-url';
-import { quantityValue } from './kubernetes';
+import { isOvercommittable, quantityValue } from './kubernetes';
 
 /** One problem in a topology: where, what was there, and what would be valid. */
 export interface TopologyIssue {
@@ -328,14 +328,23 @@ function crossFieldIssues(t: any): TopologyIssue[] {
     ['local.controller.config.executor.resources', local.controller?.config?.executor?.resources],
     ['local.controller.config.mainContainer.resources', local.controller?.config?.mainContainer?.resources],
   ] as const) {
-    if (!isObject(resources) || !isObject(resources.requests) || !isObject(resources.limits)) continue;
+    if (!isObject(resources) || !isObject(resources.requests)) continue;
+    const limits = isObject(resources.limits) ? resources.limits : {};
     for (const [name, request] of Object.entries(resources.requests)) {
-      const [want, max] = [quantityValue(request), quantityValue(resources.limits[name])];
+      const [want, max] = [quantityValue(request), quantityValue(limits[name])];
+      const at = `${path}.requests${formatFieldPath([name]).replace(/^(?!\[)/, '.')}`;
       if (want !== undefined && max !== undefined && want > max)
         problem(
-          `${path}.requests${formatFieldPath([name]).replace(/^(?!\[)/, '.')}`,
+          at,
           request,
-          `is above limits.${name} (${JSON.stringify(resources.limits[name])}); the API server refuses a request above its limit`,
+          `is above limits.${name} (${JSON.stringify(limits[name])}); the API server refuses a request above its limit`,
+        );
+      // Huge pages and extended resources cannot be overcommitted: the API server wants the limit, and the same value.
+      else if (want !== undefined && !isOvercommittable(name) && want !== max)
+        problem(
+          at,
+          request,
+          `needs limits.${name} set to the same quantity (${name} cannot be overcommitted; the API server refuses a request without an equal limit)`,
         );
     }
   }

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-33';
 import { z } from 'zod';
 import { CONTROLLER_SERVICE_ACCOUNT } from '../model/names';
-import { annotationsSchema } from '../model/pod-settings';
+import { annotationsSchema } from '../model/kubernetes';
 import { validateProps } from './props';
 import { topologySchema } from '../model/topology';
 import { LEASE_RULES, SECRET_RULES, controllerWorkflowRules } from './rbac-rules';

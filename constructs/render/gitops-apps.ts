@@ -1,7 +1,7 @@
 import { TopologyError, type TopologyIssue } from '../model/validate';
 import type { Topology } from '../model/topology';
 import { objectYaml } from './yaml-writer';
-import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from '../model/kubernetes';
+import { DNS1123_SUBDOMAIN, namespaceNameProblem } from '../model/kubernetes';
 
 /** Argo CD's automated sync (`syncPolicy.automated`): on, with or without pruning and self-healing. */
 export interface ArgocdAutomatedSync {
@@ -123,13 +123,8 @@ export function validateGitopsApps(topology: Topology, o: GitopsAppsOptions): vo
     const bad = pathProblem(overlay);
     if (bad) issues.push({ path: '--overlay', value: `${cluster}=${overlay}`, message: bad });
   }
-  if (o.argocdNamespace !== undefined && !DNS1123_LABEL.test(o.argocdNamespace)) {
-    issues.push({
-      path: '--argocd-namespace',
-      value: o.argocdNamespace,
-      message: 'must be a DNS-1123 label (a namespace name)',
-    });
-  }
+  const badNamespace = o.argocdNamespace === undefined ? undefined : namespaceNameProblem(o.argocdNamespace);
+  if (badNamespace) issues.push({ path: '--argocd-namespace', value: o.argocdNamespace, message: badNamespace });
   if (o.fluxSecretName !== undefined && !(o.fluxSecretName.length <= 253 && DNS1123_SUBDOMAIN.test(o.fluxSecretName)))
     issues.push({
       path: '--flux-secret',

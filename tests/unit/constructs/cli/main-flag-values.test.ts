@@ -94,6 +94,22 @@ const CASES: [string[], string | undefined, string][] = [
     undefined,
     `verify: --namespace "${'n'.repeat(64)}" ${DNS_LABEL}`,
   ],
+  // The same rule for every namespace a flag names: it lands in an object's metadata.namespace.
+  [
+    [
+      'synth',
+      '-f',
+      topology,
+      '--argocd',
+      'applications',
+      '--repo',
+      'https://git.example.com/fleet',
+      '--argocd-namespace',
+      'n'.repeat(64),
+    ],
+    undefined,
+    `GitOps options is invalid:\n  - --argocd-namespace: "${'n'.repeat(64)}" ${DNS_LABEL}`,
+  ],
 ];
 
 describe('flag values that would be silently wrong are refused, and nothing changes', () => {

@@ -193,6 +193,95 @@ describe('a request above its limit is refused, as the API server would', () => 
   });
 });
 
+describe('resource names and the resources that cannot be overcommitted, as the API server takes them', () => {
+  const VALID =
+    'valid: cpu, memory, ephemeral-storage, hugepages-<size> (hugepages-2Mi) or an extended resource <domain>/<name> (nvidia.com/gpu)';
+  test.each<[string, Record<string, unknown>, [string, string][]]>([
+    [
+      'standard, huge pages and extended names with equal requests and limits',
+      {
+        requests: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '1Gi', 'hugepages-2Mi': '4Mi', 'nvidia.com/gpu': 1 },
+        limits: { cpu: '2', 'hugepages-2Mi': '4Mi', 'nvidia.com/gpu': '1' },
+      },
+      [],
+    ],
+    [
+      'a name that is no container resource, under requests and limits',
+      { requests: { gpu: 1 }, limits: { 'CPU ': '1', 'hugepages-huge': '2Mi' } },
+      [
+        ['local.controller.resources.requests.gpu', `key is not a container resource; ${VALID}`],
+        ['local.controller.resources.limits["CPU "]', `key is not a container resource; ${VALID}`],
+        ['local.controller.resources.limits.hugepages-huge', `key is not a container resource; ${VALID}`],
+      ],
+    ],
+    [
+      'an extended name that is no qualified name',
+      { limits: { 'example.com/-gpu': 1 } },
+      [
+        [
+          'local.controller.resources.limits["example.com/-gpu"]',
+          `key is not a qualified name: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric, with an optional "<dns-subdomain>/" prefix; ${VALID}`,
+        ],
+      ],
+    ],
+    [
+      'huge pages and extended resources requested below their limit, or without one',
+      { requests: { 'hugepages-1Gi': '1Gi', 'nvidia.com/gpu': 1, cpu: '1' }, limits: { 'hugepages-1Gi': '2Gi' } },
+      [
+        [
+          'local.controller.resources.requests.hugepages-1Gi',
+          'needs limits.hugepages-1Gi set to the same quantity (hugepages-1Gi cannot be overcommitted; the API server refuses a request without an equal limit)',
+        ],
+        [
+          'local.controller.resources.requests["nvidia.com/gpu"]',
+          'needs limits.nvidia.com/gpu set to the same quantity (nvidia.com/gpu cannot be overcommitted; the API server refuses a request without an equal limit)',
+        ],
+      ],
+    ],
+  ])('%s', (_what, resources, expected) => {
+    expect(topologyIssues((t) => (t.local.controller.resources = resources)).map((i) => [i.path, i.message])).toEqual(
+      expected,
+    );
+  });
+});
+
+describe("workflowDefaults' labels and annotations, which the controller writes onto every Workflow", () => {
+  test.each<[string, Record<string, unknown>, [string, string][]]>([
+    ['valid ones', { labels: { 'team.example.com/owner': 'data' }, annotations: { note: 'x'.repeat(1000) } }, []],
+    [
+      'a label value with a space and an annotation key with two slashes',
+      { labels: { owner: 'data team' }, annotations: { 'a/b/c': 'x' } },
+      [
+        [
+          'local.controller.config.workflowDefaults.metadata.labels.owner',
+          'must be a label value: empty, or letters, digits, "-", "_" and ".", starting and ending alphanumeric',
+        ],
+        [
+          'local.controller.config.workflowDefaults.metadata.annotations["a/b/c"]',
+          'key is not a qualified name: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric, with an optional "<dns-subdomain>/" prefix',
+        ],
+      ],
+    ],
+    [
+      "annotations above the API server's 256 KiB",
+      { annotations: { big: 'x'.repeat(256 * 1024) } },
+      [
+        [
+          'local.controller.config.workflowDefaults.metadata.annotations',
+          'must be at most 262144 bytes (256 KiB), keys and values together, as the API server takes',
+        ],
+      ],
+    ],
+  ])('%s', (_what, metadata, expected) => {
+    expect(
+      topologyIssues((t) => (t.local.controller.config = { workflowDefaults: { metadata } })).map((i) => [
+        i.path,
+        i.message,
+      ]),
+    ).toEqual(expected);
+  });
+});
+
 describe('Secret names the API server would refuse', () => {
   test.each<[string, string, string | undefined]>([
     ['artifactSecrets', 'a'.repeat(253), undefined],

@@ -126,7 +126,11 @@ describe('Argo CD and Flux objects for the cluster folders', () => {
       ['--revision', 'a b', 'must be a branch, tag or commit (no spaces or ~^:?*[\\)'],
       ['--overlay', 'cluster-9=/abs', 'names no cluster of the topology; valid: cluster-0, cluster-1'],
       ['--overlay', 'cluster-9=/abs', folder],
-      ['--argocd-namespace', 'Argo CD', 'must be a DNS-1123 label (a namespace name)'],
+      [
+        '--argocd-namespace',
+        'Argo CD',
+        'is not a namespace name; valid: a DNS-1123 label (lower-case letters, digits and "-", starting and ending alphanumeric, at most 63 characters)',
+      ],
     ]);
   });
 
