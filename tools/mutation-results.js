@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// Folds the report of one StrykerJS run (reports/mutation/mutation.json) into the committed results,
+// Folds the report of one StrykerJS run (reports/mutation/<module>.json) into the committed results,
 // bench/mutation-results.json, and writes bench/mutation-results.md from them. Files mutated in this run replace their
 // earlier entry; the others keep theirs, with the commit and command they were measured with.
-// Usage: node tools/mutation-results.js SECONDS 'COMMAND'
+// Usage: node tools/mutation-results.js REPORT SECONDS 'COMMAND' (tools/mutate.sh calls it after each module's run)
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
@@ -10,10 +10,10 @@ const { cpus, totalmem } = require('node:os');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-const [seconds, command] = process.argv.slice(2);
-if (!seconds || !command) throw new Error('usage: node tools/mutation-results.js SECONDS COMMAND (- - to render only)');
-const report =
-  seconds === '-' ? { files: {} } : JSON.parse(readFileSync(join(root, 'reports/mutation/mutation.json'), 'utf8'));
+const [reportFile, seconds, command] = process.argv.slice(2);
+if (!reportFile || !seconds || !command)
+  throw new Error('usage: node tools/mutation-results.js REPORT SECONDS COMMAND (- - - to render only)');
+const report = reportFile === '-' ? { files: {} } : JSON.parse(readFileSync(join(root, reportFile), 'utf8'));
 const resultsFile = join(root, 'bench/mutation-results.json');
 const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : { files: {}, equivalent: {} };
 
@@ -51,8 +51,9 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
 const lines = [
   '# Mutation testing results',
   '',
-  'StrykerJS over the modules where a wrong line loses data, leaks a secret or grants too much (`stryker.config.json`),',
-  'against the unit suite, one file per run. Score: killed and timed-out mutants over all that ran (compile errors',
+  'StrykerJS over the modules where a wrong line loses data, leaks a secret or grants too much (`stryker.config.mjs`),',
+  'one module per run, against the unit test files that own it (`TARGETS` there; a floor of what the whole suite',
+  'would score). Score: killed and timed-out mutants over all that ran (compile errors',
   'excluded, as the TypeScript checker rejects them before any test); "equivalent" survivors are listed with why no',
   'test can tell them from the original, and counted as survivors in the score.',
   '',

@@ -94,7 +94,7 @@ export function validateAgainstKubernetesSchema(m: Manifest): void {
 
 /**
  * The problems a construct reports for `props` when used on its own, as [path, value, message]; fails the test when
- * the props are accepted.
+ * the props are accepted or the error is headed by another construct's name.
  */
 export function constructIssues(
   construct: new (scope: Construct, id: string, props: any) => Construct,
@@ -103,8 +103,11 @@ export function constructIssues(
   try {
     new construct(new Chart(new App(), 'c'), 'x', props);
   } catch (e) {
-    if (e instanceof TopologyError) return e.issues.map((i) => [i.path, i.value, i.message]);
-    throw e;
+    if (!(e instanceof TopologyError)) throw e;
+    // The heading names the construct, so a user of several constructs knows which one refused.
+    if (e.source !== `${construct.name} props`)
+      throw new Error(`the error's subject is "${e.source}", not "${construct.name} props"`);
+    return e.issues.map((i) => [i.path, i.value, i.message]);
   }
   throw new Error('the props were accepted');
 }
