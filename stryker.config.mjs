@@ -12,7 +12,7 @@ export const TARGETS = {
     'constructs/render/output-folder-marker',
     'constructs/cli/synth',
   ],
-  'constructs/model/redact.ts': ['constructs/model/redact', 'constructs/cli/main-credentials', 'constructs/cli/fleet'],
+  'constructs/model/redact.ts': ['constructs/model/redact', 'constructs/cli/main-credentials'],
   'constructs/objects/rbac-rules.ts': [
     'constructs/objects/rbac-rules',
     'constructs/objects/controller-rbac',
@@ -57,13 +57,16 @@ export default {
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
-  concurrency: 2,
+  // Stryker type-checks every mutant first with half of these, then runs tests with all: one more than the two cores
+  // this was measured on, as the tests wait on child processes and files part of the time.
+  concurrency: 3,
   timeoutFactor: 3,
   timeoutMS: 30000,
   mutate: target ? [target] : Object.keys(TARGETS),
   ignorePatterns: ['dist', 'bench/work', 'cdk8s.out', '.pulumi', 'reports'],
-  incremental: true,
-  incrementalFile: `reports/mutation/${slug}.incremental.json`,
+  // Not incremental: measured here, Stryker 10 kept a static mutant's "survived" from an earlier run after a test that
+  // kills it was added (a static mutant lists no covering test, so a changed test file did not invalidate it).
+  incremental: false,
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: `reports/mutation/${slug}.json` },
   htmlReporter: { fileName: `reports/mutation/${slug}.html` },

@@ -4,9 +4,8 @@
  * their length, and a URL keeps everything but its user information.
  */
 
-// Field names under which a value is a credential whatever it looks like.
-const SECRET_NAME =
-  /token|passw|secret|credential|private|auth|bearer|apikey|api-key|client-key|kubeconfig|^key$|-key$|Key$|cert/i;
+// Field names under which a value is a credential whatever it looks like (`key`, `ssh-key` and `sshKey` by key$).
+const SECRET_NAME = /token|passw|secret|credential|private|auth|bearer|apikey|api-key|client-key|kubeconfig|key$|cert/i;
 // Fields named like credentials that hold the names of Secrets or stores, or numbers: `imagePullSecrets`,
 // `executorImagePullSecrets`, `artifactSecrets`, `secretName`, `secretRef`, `secretKeyRef`, `secretStore`,
 // `tokenGeneration`, the topology's `secrets` block. Hiding those would hide the mistake.
@@ -20,20 +19,16 @@ const REFERENCE_NAME = /(?:Secrets|[Ss]ecretNames?|[Ss]ecretRef|KeyRef|Store|Gen
 function namesCredential(field: string): boolean {
   if (field.startsWith('--')) return false;
   // split, not a pattern anchored at the end: that one retries from every character, quadratic in a long key.
-  const name =
-    field
-      .split(/[^A-Za-z0-9_-]+/)
-      .filter(Boolean)
-      .pop() ?? field;
-  return SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
+  const name = field.split(/[^A-Za-z0-9_-]/).filter(Boolean).pop();
+  return name !== undefined && SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
 }
 
 /**
  * A reference to a Secret's key, as Kubernetes and Argo write them under fields named like credentials
  * (`clientSecret: {name: sso, key: client-secret}`): names, not the credential.
  */
-function isSelector(v: unknown): boolean {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+function isSelector(v: object): boolean {
+  // An array has no string `name`.
   const o = v as Record<string, unknown>;
   return (
     typeof o.name === 'string' &&
@@ -71,7 +66,7 @@ function withoutUserinfo(text: string): string {
 /** Shorter strings are not remembered: hiding every "abc" would garble messages and protect nothing. */
 const MIN_REMEMBERED = 4;
 let remembered: RegExp | undefined;
-let rememberedList: string[] = [];
+const rememberedSet = new Set<string>();
 
 /**
  * Records credentials of the kubeconfig in use (a token, a password, key data, the Authorization header sent) so
@@ -84,14 +79,15 @@ export function rememberCredentials(values: Iterable<string | undefined>): void 
   if (added.length === 0) return;
   // Longest first, so that a header value is hidden whole rather than around the token inside it; one pattern, one
   // pass, so that no replacement is searched again.
-  rememberedList = [...new Set([...rememberedList, ...added])].sort((a, b) => b.length - a.length);
-  remembered = new RegExp(rememberedList.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  for (const value of added) rememberedSet.add(value);
+  const longestFirst = [...rememberedSet].sort((a, b) => b.length - a.length);
+  remembered = new RegExp(longestFirst.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
 }
 
 /** Forgets what {@link rememberCredentials} recorded. */
 export function forgetCredentials(): void {
   remembered = undefined;
-  rememberedList = [];
+  rememberedSet.clear();
 }
 
 /**
@@ -130,7 +126,7 @@ export function shownValue(value: unknown, field?: string): string {
   };
   // JSON has no infinity or NaN (it would print null): show them as the YAML the user wrote.
   if (typeof value === 'number' && !Number.isFinite(value))
-    return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
+    return Number.isNaN(value) ? '.nan' : value === Infinity ? '.inf' : '-.inf';
   return JSON.stringify(clean(field, value)) ?? String(value);
 }
 

@@ -184,6 +184,9 @@ describe('what an error may show', () => {
       shownValue({ auth: null, n: 1 }),
       shownValue('https://u:p@h'),
       shownValue(undefined),
+      shownValue(NaN),
+      shownValue(Infinity),
+      shownValue(-Infinity),
     ]).toEqual([
       '"abc"',
       `"${HIDDEN_JWT}"`,
@@ -193,6 +196,9 @@ describe('what an error may show', () => {
       '{"auth":null,"n":1}',
       '"https://(credentials hidden)@h"',
       'undefined',
+      '.nan',
+      '.inf',
+      '-.inf',
     ]);
   });
 
@@ -220,6 +226,15 @@ describe('what an error may show', () => {
     [{ value: 'abc' }, 'token', '"(hidden: this looks like a credential)"'],
     [{ name: 'x', key: 'y', data: 'z' }, 'clientSecret', '"(hidden: this looks like a credential)"'],
     [{ name: 'x', key: 'hunter22' }, 'password', '{"name":"x","key":"hunter22"}'],
+    [{ name: 'sso', key: 'k', optional: true }, 'clientSecret', '{"name":"sso","key":"k","optional":true}'],
+    // Not a selector: no name, a key that is not a name, another field.
+    [{ key: 'hunter22' }, 'clientSecret', '"(hidden: this looks like a credential)"'],
+    [{ name: 'sso', key: 5 }, 'clientSecret', '"(hidden: this looks like a credential)"'],
+    [{ name: 'sso', optional: true, value: 'x' }, 'clientSecret', '"(hidden: this looks like a credential)"'],
+    [['hunter22'], 'password', '"(hidden: this looks like a credential)"'],
+    // A placeholder is a whole value in parentheses, nothing around it.
+    ['(x) hunter22', 'token', '"(12 characters hidden: this looks like a credential)"'],
+    ['hunter22 (x)', 'token', '"(12 characters hidden: this looks like a credential)"'],
     [{ name: 'x', password: 'hunter22' }, 'auth', '"(hidden: this looks like a credential)"'],
     [
       [{ name: 'regcred', password: 'p4ss' }],
@@ -234,6 +249,51 @@ describe('what an error may show', () => {
     ],
   ])('%j under %s shows %s: names are shown, secret material is not', (value, field, shown) => {
     expect(shownValue(value, field)).toBe(shown);
+  });
+
+  // Each name is caught by one alternative of the rule alone, so that losing any alternative shows here.
+  test.each([
+    ['accessToken', true],
+    ['passwd', true],
+    ['clientSecret', true],
+    ['awsCredential', true],
+    ['privateData', true],
+    ['basicAuth', true],
+    ['bearerValue', true],
+    ['apikeyValue', true],
+    ['x-api-key-header', true],
+    ['client-key-data', true],
+    ['kubeconfigData', true],
+    ['key', true],
+    ['ssh-key', true],
+    ['sshKEY', true],
+    ['clientCert', true],
+    ['TOKEN', true],
+    // Named like a credential, but the name of a Secret, store or count: shown.
+    ['artifactSecrets', false],
+    ['tlsSecretName', false],
+    ['secretNames', false],
+    ['secretRef', false],
+    ['secretKeyRef', false],
+    ['secretStore', false],
+    ['tokenGeneration', false],
+    ['tokenGenerations', false],
+    ['secrets', false],
+    // A reference word not at the end, or the last part of a config key, decides.
+    ['secretStoreData', true],
+    ['secretsData', true],
+    ['argo-multicluster:tokenGenerations', false],
+    ['tokenGenerations:token', true],
+    ['accessToken.', true],
+    [':::', false],
+    // Not credentials.
+    ['keyName', false],
+    ['server', false],
+    ['monkeys', false],
+  ])('a value under %s is hidden: %s', (field, hidden) => {
+    expect(shownValue('plain', field)).toBe(
+      hidden ? '"(5 characters hidden: this looks like a credential)"' : '"plain"',
+    );
   });
 
   test('a field path: names joined by dots, indexes in brackets, other keys quoted, credentials hidden', () => {
@@ -290,6 +350,59 @@ describe('what an error may show', () => {
   });
 });
 
+describe('each shape of a credential, at its edges', () => {
+  // Z: not a hex digit, which a shape of its own catches.
+  const b40 = 'Z'.repeat(39) + '1';
+  test.each([
+    ['a PEM header', '-----BEGIN RSA PRIVATE KEY-----', true],
+    ['four dashes are no PEM header', '----BEGIN RSA PRIVATE KEY-----', false],
+    ['a JWT of three parts', 'eyJhbGci.eyJzdWIi.c2ln', true],
+    ['a JWT of two parts of four characters', 'eyJabcd.efgh', true],
+    ['a JWT part of three characters', 'eyJabc.efgh', false],
+    ['eyJ inside a word', 'xeyJabcd.efgh', false],
+    ['a bootstrap token', 'abcdef.0123456789abcdef', true],
+    ['a bootstrap token id of five', 'abcde.0123456789abcdef', false],
+    ['a bootstrap token secret of fifteen', 'abcdef.0123456789abcde', false],
+    ['upper case is no bootstrap token', 'ABCDEF.0123456789ABCDEF', false],
+    ['40 base64 characters with a digit', b40, true],
+    ['40 with a + instead', 'Z'.repeat(39) + '+', true],
+    ['40 with a / instead', 'Z'.repeat(39) + '/', true],
+    ['39 base64 characters', b40.slice(1), false],
+    ['40 letters without a digit', 'Z'.repeat(40), false],
+    ['40 after a colon (a digest)', `:${b40}`, false],
+    ['32 hex digits', 'deadbeef'.repeat(4), true],
+    ['31 hex digits', 'deadbeef'.repeat(4).slice(1), false],
+    ['32 hex digits then a letter', `${'deadbeef'.repeat(4)}g`, false],
+    ['32 hex digits after a colon', `sha1:${'deadbeef'.repeat(4)}`, false],
+    ['a GitHub token', 'ghp_abcdefghij', true],
+    ['a GitHub OAuth token', 'gho_abcdefghij', true],
+    ['a GitHub server token', 'ghs_abcdefghij', true],
+    ['a GitLab token', 'glpat-abcdefghij', true],
+    ['a Slack token', 'xoxb-abcdefghij', true],
+    ['an API key', 'sk-abcdefghij', true],
+    ['a prefixed key of nine characters', 'ghp_abcdefghi', false],
+    ['a prefix inside a word', 'xghp_abcdefghij', false],
+  ])('%s: %s', (_what, text, secret) => {
+    expect(looksSecret(text)).toBe(secret);
+    expect(redactText(`a ${text} b`)).toBe(
+      secret ? `a (${text.length} characters hidden: this looks like a credential) b` : `a ${text} b`,
+    );
+  });
+
+  test('many PEM headers without an end are each hidden, and the text between them kept', () => {
+    const header = '-----BEGIN CERTIFICATE-----';
+    expect(redactText(`${header} one ${header} two`)).toBe(
+      `(${header.length} characters hidden: this looks like a credential) one (${header.length} characters hidden: this looks like a credential) two`,
+    );
+  });
+
+  test('the user information of every URL is hidden, whatever the scheme, and a URL without one is kept', () => {
+    expect(redactText('git+ssh://git:pw@h/r and https://h/p?x=a@b and s3://k@bucket')).toBe(
+      'git+ssh://(credentials hidden)@h/r and https://h/p?x=a@b and s3://(credentials hidden)@bucket',
+    );
+  });
+});
+
 describe('credentials of the kubeconfig in use are hidden whatever their shape', () => {
   afterEach(() => forgetCredentials());
   const hidden = (n: number) => `(${n} characters hidden: a credential of the kubeconfig in use)`;
@@ -299,6 +412,8 @@ describe('credentials of the kubeconfig in use are hidden whatever their shape',
     ['the header before the token in it', ['tok-1234', 'Bearer tok-1234'], 'got Bearer tok-1234', `got ${hidden(15)}`],
     ['regex characters literally', ['a.b*c(d)'], 'x a.b*c(d) axbbc(d)', `x ${hidden(8)} axbbc(d)`],
     ['nothing shorter than 4 characters', ['abc'], 'abc abcd', 'abc abcd'],
+    ['4 characters', ['abcd'], 'abc abcd', `abc ${hidden(4)}`],
+    ['the longest of two that start alike, whole', ['abcd', 'abcdefgh', 'abcdef'], 'x abcdefgh', `x ${hidden(8)}`],
     ['no replacement searched again', ['hidden', 'credential'], 'a hidden b', `a ${hidden(6)} b`],
   ])('%s', (_what, secrets, text, shown) => {
     rememberCredentials(secrets);

@@ -73,6 +73,15 @@ describe('controller ConfigMap', () => {
     expect(a).toEqual(b);
     expect(a.executor).toBe('imagePullPolicy: Always\nresources:\n  requests:\n    cpu: 10m\n    memory: 64Mi\n');
   });
+
+  // A TypeScript caller may spread an optional value in; the controller would read the word "undefined".
+  test('a key whose value is undefined is left out, not written as "undefined"', () => {
+    expect(controllerConfigData('c0', { parallelism: undefined, namespace: 'argo' })).toEqual({
+      cluster: 'c0',
+      namespace: 'argo',
+      workflowDefaults: POD_GC_DEFAULT,
+    });
+  });
 });
 
 describe('WorkflowControllerConfigMap used on its own', () => {
