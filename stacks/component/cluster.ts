@@ -56,12 +56,10 @@ export function applyDependencies(manifests: readonly Manifest[]): number[][] {
     const account = (m.metadata.annotations as Record<string, string> | undefined)?.[
       'kubernetes.io/service-account.name'
     ];
+    // Without the annotation `account` is undefined, which no object's name equals.
     const owner = manifests.findIndex(
       (o) =>
-        account &&
-        o.kind === 'ServiceAccount' &&
-        o.metadata.name === account &&
-        o.metadata.namespace === m.metadata.namespace,
+        o.kind === 'ServiceAccount' && o.metadata.name === account && o.metadata.namespace === m.metadata.namespace,
     );
     return owner >= 0 ? [...foundation, owner] : foundation;
   });

@@ -8,6 +8,7 @@ const { registered } = mockEngine({ token: () => ({ token: 't', ca: 'c' }) });
 
 // Imported after the mocks are set, as Pulumi's unit-test guide requires.
 import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
 import * as kinds from '../../../../stacks/component/kinds';
 import { ClusterObjects, applyDependencies } from '../../../../stacks/component/cluster';
 
@@ -20,6 +21,27 @@ const tokenFor = (account: string, namespace: string) =>
   object('Secret', `${account}-token`, namespace, { 'kubernetes.io/service-account.name': account });
 
 describe('applyDependencies', () => {
+  test.each<[string, Manifest[], number[]]>([
+    [
+      "an object of another kind with the account's name comes first",
+      [object('Role', 'sa', 'ns'), object('ServiceAccount', 'sa', 'ns'), tokenFor('sa', 'ns')],
+      [1],
+    ],
+    [
+      'another account comes first in the namespace',
+      [object('ServiceAccount', 'other', 'ns'), object('ServiceAccount', 'sa', 'ns'), tokenFor('sa', 'ns')],
+      [1],
+    ],
+    ['the account is the first object', [object('ServiceAccount', 'sa', 'ns'), tokenFor('sa', 'ns')], [0]],
+    [
+      'a Secret of no account waits for no account',
+      [object('ServiceAccount', 'sa', 'ns'), object('Secret', 'sa', 'ns')],
+      [],
+    ],
+  ])('a token Secret waits for its own ServiceAccount only: %s', (_what, manifests, waits) => {
+    expect(applyDependencies(manifests).at(-1)).toEqual(waits);
+  });
+
   test(
     'CRDs and namespaces first, a token Secret after its own ServiceAccount, every Deployment after all but Deployments',
     () => {
@@ -267,6 +289,27 @@ describe('ClusterObjects', () => {
         expect(crdResources[0]).toBeInstanceOf(k8s.apiextensions.v1.CustomResourceDefinition);
       } finally {
         register.mockRestore();
+      }
+    },
+    ENGINE_BUDGET_MS,
+  );
+
+  // Without it the engine keeps the component, and so the whole stack's progress, open until the program ends.
+  test(
+    'registers its outputs once, when its objects are registered',
+    () => {
+      const registerOutputs = jest.spyOn(pulumi.ComponentResource.prototype as any, 'registerOutputs');
+      try {
+        const objects = new ClusterObjects('outputs-cluster-1', {
+          component: 'outputs',
+          cluster: 'cluster-1',
+          connection: { context: 'cluster-1' },
+          manifests,
+        });
+        expect(registerOutputs.mock.contexts).toEqual([objects]);
+        expect(registerOutputs.mock.calls).toEqual([[{}]]);
+      } finally {
+        registerOutputs.mockRestore();
       }
     },
     ENGINE_BUDGET_MS,
