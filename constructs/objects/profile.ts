@@ -190,7 +190,10 @@ const propsSchema = z
     servedNamespace: z.string().optional(),
   })
   .superRefine((p, ctx) => {
-    if (p.remote.profilePerNamespace && !p.remote.namespaces.includes(p.servedNamespace ?? '')) {
+    if (
+      p.remote.profilePerNamespace &&
+      (p.servedNamespace === undefined || !p.remote.namespaces.includes(p.servedNamespace))
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['servedNamespace'],

@@ -240,6 +240,31 @@ describe('Profile used on its own', () => {
     ]);
   });
 
+  // The kubeconfig then has no CA to template in, and the store may hold none.
+  test('from a store, for a remote that skips TLS verification: the ExternalSecret reads the token only', () => {
+    const [es] = synthesized(
+      (c) =>
+        new Profile(c, 'p', {
+          local: { name: 'cluster-0', namespace: 'wf' },
+          remote: { ...remote, insecureSkipTLSVerify: true },
+          store: { name: 'vault', key: 'argo/{remote}' },
+        }),
+    );
+    expect(es.spec.data).toEqual([{ secretKey: 'token', remoteRef: { key: 'argo/cluster-1', property: 'token' } }]);
+  });
+
+  test.each([
+    ['Q0E=', undefined],
+    ['Q0E', undefined],
+    ['not base64', 'must be base64 (data.ca.crt of the token Secret as stored)'],
+    ['!Q0E=', 'must be base64 (data.ca.crt of the token Secret as stored)'],
+    ['Q0E=!', 'must be base64 (data.ca.crt of the token Secret as stored)'],
+  ])('credentials.caData %j: %s', (caData, message) => {
+    const props = { local, remote, credentials: { token: 'T', caData } };
+    if (message === undefined) expect(synthesized((c) => new Profile(c, 'p', props))).toHaveLength(1);
+    else expect(constructIssues(Profile, props)).toEqual([['credentials.caData', caData, message]]);
+  });
+
   test('names each bad prop with its value and what is valid', () => {
     expect(
       constructIssues(Profile, {
@@ -273,6 +298,13 @@ describe('Profile used on its own', () => {
       [
         'servedNamespace',
         'team-c',
+        'must be one of remote.namespaces (team-a, team-b) with remote.profilePerNamespace',
+      ],
+    ]);
+    expect(constructIssues(Profile, { local, remote: perNamespace, credentials })).toEqual([
+      [
+        'servedNamespace',
+        undefined,
         'must be one of remote.namespaces (team-a, team-b) with remote.profilePerNamespace',
       ],
     ]);
