@@ -1,5 +1,5 @@
 import { buildCharts } from '../objects/charts';
-import { chartManifests } from '../render/manifests';
+import type { Manifest } from '../render/manifests';
 import { CONTROLLER_NAME, KUBECONFIG_KEY, isTokenSecretName } from '../model/names';
 import { allProfiles, profileKubeconfig } from '../objects/profile';
 import type { RemoteCluster, Topology } from '../model/topology';
@@ -50,9 +50,7 @@ export async function rotateToken(topology: Topology, remote: RemoteCluster, opt
   }
   const index = topology.remotes.indexOf(remote);
   const chart = buildCharts({ ...topology, secrets: { mode: 'none' } }).remotes[index];
-  const tokenSecret = chartManifests(chart).find(
-    (m) => m.kind === 'Secret' && m.metadata.name === chart.identity.tokenSecretName,
-  )!;
+  const tokenSecret = chart.identity.tokenSecret.toJson() as Manifest;
   const tokenNamespace = chart.identity.namespace;
   const remoteConn = await connect(remote.context, opts.kubeconfig);
   const localConn = await connect(topology.local.context, opts.kubeconfig);

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import { z } from 'zod';
 import { controllerIdentityName, tokenSecretName } from '../model/names';
@@ -64,6 +65,8 @@ export class ControllerIdentity extends Construct {
   readonly namespace: string;
   /** Name of the token Secret. */
   readonly tokenSecretName: string;
+  /** The token Secret, which `rotate` creates on its own before the rest of the remote folder is applied. */
+  readonly tokenSecret: ApiObject;
 
   constructor(scope: Construct, id: string, given: ControllerIdentityProps) {
     super(scope, id);
@@ -76,7 +79,7 @@ export class ControllerIdentity extends Construct {
     const subjects = [{ kind: 'ServiceAccount', name, namespace }];
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name, namespace } });
-    new k8s.KubeSecret(this, 'Token', {
+    this.tokenSecret = new k8s.KubeSecret(this, 'Token', {
       metadata: { name: this.tokenSecretName, namespace, annotations: { 'kubernetes.io/service-account.name': name } },
       type: 'kubernetes.io/service-account-token',
     });

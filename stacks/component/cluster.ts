@@ -47,12 +47,11 @@ const OF_THE_PODS = new Set(['Service', 'ServiceMonitor', 'PodDisruptionBudget']
  */
 export function applyDependencies(manifests: readonly Manifest[]): number[][] {
   const foundation = manifests.flatMap((m, i) => (FOUNDATION.has(m.kind) ? [i] : []));
-  return manifests.map((m, i) => {
+  return manifests.map((m) => {
     if (FOUNDATION.has(m.kind)) return [];
     if (m.kind === 'Deployment')
-      return manifests.flatMap((_, j) =>
-        j !== i && manifests[j].kind !== 'Deployment' && !OF_THE_PODS.has(manifests[j].kind) ? [j] : [],
-      );
+      // Not on itself, nor on another Deployment: each waits for the rest.
+      return manifests.flatMap((o, j) => (o.kind !== 'Deployment' && !OF_THE_PODS.has(o.kind) ? [j] : []));
     const account = (m.metadata.annotations as Record<string, string> | undefined)?.[
       'kubernetes.io/service-account.name'
     ];

@@ -331,6 +331,58 @@ describe('rotateToken', () => {
     expect(clusters.objects.has(`cluster-1 ${SECRETS}/${OLD}`)).toBe(true);
   });
 
+  test('rotate gives up only once the deadline has passed, not when a read falls on it', async () => {
+    const clusters = new Clusters([{ name: OLD, type: SA_TOKEN }], profileData(tokenOf(OLD)));
+    const notYet = (generation: number) => ({ ...rolledOut(generation, 1), availableReplicas: 0 });
+    // Read at 0 ms, at the deadline (1000 ms), and a second later: done at the third read.
+    clusters.rollout = [notYet, notYet, (generation) => rolledOut(generation, 1)];
+    const { done, kube } = await rotate(clusters, raised(), { rolloutTimeoutMs: 1000 });
+    await expect(done).resolves.toBeUndefined();
+    expect(requests(kube).filter((r) => r === `cluster-0 GET ${DEPLOYMENT}`)).toHaveLength(3);
+    expect(clusters.objects.has(`cluster-1 ${SECRETS}/${OLD}`)).toBe(false);
+  });
+
+  test('a profile still on a generation already deleted is rewritten, though no old token Secret is left', async () => {
+    const clusters = new Clusters([], profileData(tokenOf(OLD)));
+    const { done, log } = await rotate(clusters);
+    await expect(done).resolves.toBeUndefined();
+    expect(log).toEqual([
+      `created token Secret default/${NEW} in cluster-1`,
+      `waiting for the token controller to fill default/${NEW}`,
+      'rewrote profile argo/argo.cluster-1 in cluster-0',
+      'rolling deployment argo/workflow-controller in cluster-0',
+      'waiting up to 300 s for the rollout (--timeout)',
+      'deployment argo/workflow-controller rolled out',
+    ]);
+  });
+
+  test('old generations are deleted in the order of their names, whatever order the server lists them in', async () => {
+    const clusters = new Clusters(
+      [
+        { name: 'argo.cluster-0.service-account-token.7', type: SA_TOKEN },
+        { name: OLD, type: SA_TOKEN },
+      ],
+      profileData(tokenOf(OLD)),
+    );
+    const { done, kube } = await rotate(clusters);
+    await expect(done).resolves.toBeUndefined();
+    expect(requests(kube).filter((r) => r.includes('DELETE'))).toEqual([
+      `cluster-1 DELETE ${SECRETS}/${OLD}`,
+      `cluster-1 DELETE ${SECRETS}/argo.cluster-0.service-account-token.7`,
+    ]);
+  });
+
+  // Only "not found" means the profile is missing; a refusal must not read as "create it first".
+  test("a profile that cannot be read stops rotate with the server's answer, before anything is written", async () => {
+    const clusters = new Clusters([{ name: OLD, type: SA_TOKEN }], profileData(tokenOf(OLD)));
+    const forbidden = {
+      answer: (call: KubeCall) => (call.path === PROFILE ? kubeError(call, 403, 'forbidden') : clusters.answer(call)),
+    };
+    const { done, kube } = await rotate(forbidden as unknown as Clusters);
+    await expect(done).rejects.toThrow(new Error(`GET ${PROFILE} on cluster-0: 403 forbidden`));
+    expect(kube.calls.filter((c) => c.method !== 'GET')).toEqual([]);
+  });
+
   test('an old token Secret already gone is taken as deleted', async () => {
     const clusters = new Clusters([{ name: OLD, type: SA_TOKEN }], profileData(tokenOf(OLD)));
     clusters.onDelete = (call) => kubeError(call, 404, 'not found');
