@@ -229,7 +229,8 @@ export function formatReports(result: VerifyResult, namespace: string): { text: 
     const widths = [0, 1, 2].map((i) =>
       Math.max(...rows.map((row) => row[i].length), ['NEED', 'VERB', 'RESOURCE'][i].length),
     );
-    const fmt = (row: string[]) => `  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join('  ')}`;
+    // The last column is not padded: no trailing blanks.
+    const fmt = (row: string[]) => `  ${[...widths.map((width, i) => row[i].padEnd(width)), row[3]].join('  ')}`;
     lines.push(fmt(['NEED', 'VERB', 'RESOURCE', 'NAMESPACE']), ...rows.map(fmt));
     if (r.unchecked) lines.push(`  not checked: ${r.unchecked}`);
     lines.push('');
