@@ -431,6 +431,21 @@ describe('verifyProfiles', () => {
     });
   });
 
+  // The search asks for the label, but the answer is the server's: a Secret without it or without a namespace is
+  // still listed, under the empty name, rather than crashing the audit.
+  test('a listed Secret without the cluster label or a namespace is reported under the empty name', async () => {
+    clusters([profile('argo.cluster-1', 'cluster-1', { served: 'default' })], {
+      elsewhere: [{ metadata: { name: 'bare-b' } }, { metadata: { name: 'bare-a' } }],
+    });
+    expect((await run()).audit).toEqual({
+      outside: [
+        { secret: '/bare-a', cluster: '' },
+        { secret: '/bare-b', cluster: '' },
+      ],
+      duplicates: [{ cluster: '', secrets: ['/bare-a', '/bare-b'] }],
+    });
+  });
+
   test('a search it may not make is reported as the audit error, and the profiles are still checked', async () => {
     const kube = fakeKube((call) => {
       if (`${call.context} ${call.method} ${call.path}` === AUDIT) return kubeError(call, 403, 'forbidden');
