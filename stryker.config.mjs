@@ -10,7 +10,6 @@ export const TARGETS = {
     'constructs/render/output-folder',
     'constructs/render/output-folder-lock',
     'constructs/render/output-folder-marker',
-    'constructs/cli/synth',
   ],
   'constructs/model/redact.ts': ['constructs/model/redact', 'constructs/cli/main-credentials'],
   'constructs/objects/rbac-rules.ts': [
@@ -25,7 +24,7 @@ export const TARGETS = {
   'constructs/cli/verify.ts': ['constructs/cli/verify'],
   'constructs/cli/rotate.ts': ['constructs/cli/rotate'],
   'constructs/cli/fleet.ts': ['constructs/cli/fleet', 'constructs/cli/fleet-pulumi'],
-  'constructs/model/validate.ts': ['constructs/model/validate', 'constructs/model/topology'],
+  'constructs/model/validate.ts': ['constructs/model/validate'],
   'stacks/component/cluster.ts': ['stacks/component/cluster', 'stacks/component/component'],
 };
 
