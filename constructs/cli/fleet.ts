@@ -121,7 +121,7 @@ export function parseFleetArgs(args: string[]): FleetOptions | undefined {
     parallel: Number(parallel),
     kubeconfig: values.kubeconfig === undefined ? undefined : resolve(values.kubeconfig),
     skipAwait: values['skip-await'] ?? false,
-    workDir: resolve(values['work-dir'] ?? '.'),
+    workDir: values['work-dir'] === undefined ? process.cwd() : resolve(values['work-dir']),
     pulumiRoot: values['pulumi-root'] === undefined ? undefined : resolve(values['pulumi-root']),
   };
 }
@@ -221,7 +221,8 @@ export async function runFleet(
       outcomes.push({ cluster, stack, role, ok: true, detail });
       return result;
     } catch (e) {
-      const reason = (e as Error).message.trim().split('\n').slice(-1)[0];
+      // Pulumi's message ends with the cause, indented under its diagnostics.
+      const reason = (e as Error).message.trim().split('\n').pop()!.trim();
       progress(`${act} ${stack}: FAILED: ${reason}`);
       outcomes.push({ cluster, stack, role, ok: false, detail: reason });
       return undefined;

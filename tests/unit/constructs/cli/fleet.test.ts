@@ -129,7 +129,7 @@ describe('fleet and the optional Pulumi peer dependencies', () => {
 });
 
 describe('fleet flags', () => {
-  test.each([[['fleet', '--help']], [['fleet', 'up', '--help']], [['fleet', 'destroy', '-h']]])(
+  test.each([[['fleet', '--help']], [['fleet', '-h']], [['fleet', 'up', '--help']], [['fleet', 'destroy', '-h']]])(
     '%j prints the usage and exits 0',
     async (args) => {
       expect(await runCli(args)).toEqual({ code: 0, stdout: `${FLEET_HELP}\n`, stderr: '' });
@@ -151,6 +151,16 @@ describe('fleet flags', () => {
     [['up', '--stack', 'p', '--work-dir', ''], 'fleet up: --work-dir: "" must be a path'],
     [['launch', '--stack', 'p'], `fleet: unknown action "launch"; valid: up, preview, destroy\n\n${FLEET_HELP}`],
     [[], `fleet: an action is required; valid: up, preview, destroy\n\n${FLEET_HELP}`],
+    [
+      ['upp', '--stack', 'p'],
+      `fleet: unknown action "upp" (did you mean "up"?); valid: up, preview, destroy\n\n${FLEET_HELP}`,
+    ],
+    [['up', '--stack'], `fleet up: Option '--stack <value>' argument missing\n\n${FLEET_HELP}`],
+    [
+      // Dots: a run of 40 letters would read as base64 and be hidden.
+      ['up', '--stack', `ab/${'x.'.repeat(45)}x`],
+      `fleet up: --stack: "ab/${'x.'.repeat(45)}x" makes the stack name "ab/${'x.'.repeat(45)}x-cluster-1", longer than Pulumi's 100 characters; choose a shorter one`,
+    ],
     [
       ['up', '--stack', 'p', '--paralel', '2'],
       'fleet up: unknown flag "--paralel" (did you mean --parallel?); valid flags: -f/--file, --stack, --parallel, ' +
@@ -174,6 +184,16 @@ describe('fleet flags', () => {
       stdout: '',
       stderr: `error: ${file} is invalid:\n  - remotes[0].server: "http://nope" must use https:// (the token is a bearer credential)\n`,
     });
+  });
+
+  // Pulumi counts a stack's name without its organization: 90 characters make the remote's stack exactly 100.
+  test.each([
+    [['--stack', 'x'.repeat(90)], 'stack', 'x'.repeat(90)],
+    [['--stack', 'ab/' + 'x'.repeat(90)], 'stack', 'ab/' + 'x'.repeat(90)],
+    [['--stack', 'p', '--parallel', '10'], 'parallel', 10],
+    [['--stack', 'p', '--parallel', '1024'], 'parallel', 1024],
+  ])('%j is taken: %s %j', (args, field, value) => {
+    expect(options(['up', ...args])[field as keyof FleetOptions]).toEqual(value);
   });
 
   test('paths are made absolute, so the stack config holds a path valid from anywhere', () => {
@@ -283,6 +303,9 @@ describe('runFleet', () => {
   test("a stack's detail counts the changes first, then what stayed the same; reads and zeros are left out", async () => {
     for (const [changes, detail] of [
       [{ read: 2, same: 5, update: 1, create: 0, delete: 2 }, '2 delete, 1 update, 5 same'],
+      [{ same: 1, update: 2 }, '2 update, 1 same'],
+      [{ update: 2, same: 1 }, '2 update, 1 same'],
+      [{ same: 1, update: 1, delete: 1, create: 1 }, '1 create, 1 delete, 1 update, 1 same'],
       [{ same: 3 }, '3 same'],
       [{ read: 1 }, 'no resources'],
       [{}, 'no resources'],
@@ -296,6 +319,50 @@ describe('runFleet', () => {
       );
       expect(outcomes.map((o) => untimed(o.detail))).toEqual([`${detail} in T s`, `${detail} in T s`]);
     }
+  });
+
+  test('a stack takes the seconds between its start and its end, to a tenth', async () => {
+    const now = jest.spyOn(Date, 'now');
+    for (const t of [1_000, 3_500, 10_000, 10_040]) now.mockReturnValueOnce(t);
+    try {
+      const outcomes = await runFleet(
+        options(['up', '--stack', 'it', '-f', topologyFile(1)]),
+        new FakeBackend(),
+        () => undefined,
+      );
+      expect(outcomes.map((o) => o.detail)).toEqual(['3 create, 1 same in 2.5 s', '3 create, 1 same in 0.0 s']);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  test('a failed stack is summed up by the last line of what Pulumi said, without blanks around it', async () => {
+    const backend = new FakeBackend();
+    backend.run = async () => {
+      throw new Error('  diagnostics:\n    kubernetes:core/v1:Secret (x):\n  the cluster refused it  \n');
+    };
+    const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(outcomes.map((o) => o.detail)).toEqual(['the cluster refused it', 'the cluster refused it']);
+  });
+
+  test("every remote without a token is named in the local stack's detail", async () => {
+    const outcomes = await runFleet(
+      options(['up', '--stack', 'it', '-f', topologyFile(3)]),
+      new FakeBackend(new Set(['it-r-0', 'it-r-2'])),
+      () => undefined,
+    );
+    expect(untimed(outcomes.find((o) => o.role === 'local')!.detail)).toBe(
+      '3 create, 1 same in T s; no profile for r-0, r-2 (no token in their stacks yet)',
+    );
+  });
+
+  test('destroy sets no stack config: it destroys what each stack holds', async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    const prepare = jest.spyOn(backend, 'prepare');
+    await runFleet(options(['destroy', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(prepare).not.toHaveBeenCalled();
+    expect(backend.calls.slice(-2)).toEqual(['destroy it', 'destroy it-r-0']);
   });
 
   test('the summary of a fleet where every stack succeeded: exit 0', () => {
