@@ -201,18 +201,19 @@ export async function runFleet(
       : {}),
     ...(opts.skipAwait && part === 'local' ? { [configKey('skipAwait')]: { value: 'true' } } : {}),
   });
+  // `part` is set for up and preview; destroy takes what the stack holds, whatever its config says.
   const one = async (
     cluster: string,
     stack: string,
     role: StackOutcome['role'],
-    part: string,
     act: FleetAction,
+    part?: string,
   ): Promise<StackRunResult | undefined> => {
     const progress = (line: string) => log(`[${cluster}] ${line}`);
     progress(`${act} ${stack}: started`);
     const started = Date.now();
     try {
-      if (act !== 'destroy') await backend.prepare(stack, config(cluster, part));
+      if (part !== undefined) await backend.prepare(stack, config(cluster, part));
       const result = await backend.run(stack, act, progress);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const missing = (result.outputs?.missingProfiles as string[] | undefined) ?? [];
@@ -265,20 +266,20 @@ export async function runFleet(
 
   log(`fleet ${action}: local ${local} (stack ${opts.stack}), ${remotes.length} remote(s), ${opts.parallel} at a time`);
   if (action === 'destroy') {
-    await one(local, opts.stack, 'local', 'local', 'destroy');
+    await one(local, opts.stack, 'local', 'destroy');
     await bounded(
       [...remotes, ...stale],
       opts.parallel,
-      async (r) => void (await one(r.cluster, r.stack, 'remote', `remote:${r.cluster}`, 'destroy')),
+      async (r) => void (await one(r.cluster, r.stack, 'remote', 'destroy')),
     );
     return outcomes;
   }
   await bounded(
     remotes,
     opts.parallel,
-    async (r) => void (await one(r.cluster, r.stack, 'remote', `remote:${r.cluster}`, action)),
+    async (r) => void (await one(r.cluster, r.stack, 'remote', action, `remote:${r.cluster}`)),
   );
-  const localResult = await one(local, opts.stack, 'local', 'local', action);
+  const localResult = await one(local, opts.stack, 'local', action, 'local');
   for (const r of stale) {
     if (action === 'preview') {
       log(`[${r.cluster}] ${r.stack}: not in the topology any more; up will destroy and remove this stack`);
@@ -294,7 +295,7 @@ export async function runFleet(
       });
       continue;
     }
-    const destroyed = await one(r.cluster, r.stack, 'removed remote', `remote:${r.cluster}`, 'destroy');
+    const destroyed = await one(r.cluster, r.stack, 'removed remote', 'destroy');
     if (destroyed) await backend.remove(r.stack);
   }
   return outcomes;

@@ -356,6 +356,48 @@ describe('runFleet', () => {
     );
   });
 
+  test('every failed stack is named in the verdict', () => {
+    const failed = (cluster: string) => ({
+      cluster,
+      stack: `p-${cluster}`,
+      role: 'remote' as const,
+      ok: false,
+      detail: 'x',
+    });
+    expect(
+      summarize('up', [failed('a'), failed('b')])
+        .text.split('\n')
+        .at(-2),
+    ).toBe('fleet up: 2 of 2 stack(s) failed: a (p-a), b (p-b)');
+  });
+
+  test('a removed remote whose destroy fails keeps its stack, to be destroyed by the next up', async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(2)]), backend, () => undefined);
+    backend.run = async (stack, action) => {
+      backend.calls.push(`${action} ${stack}`);
+      if (action === 'destroy') throw new Error('the cluster is unreachable');
+      return { changes: {}, outputs: { localCluster: 'cluster-0', profiles: {}, missingProfiles: [] } };
+    };
+    const outcomes = await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(outcomes.at(-1)).toEqual({
+      cluster: 'r-1',
+      stack: 'it-r-1',
+      role: 'removed remote',
+      ok: false,
+      detail: 'the cluster is unreachable',
+    });
+    expect(backend.calls.filter((c) => c.startsWith('remove'))).toEqual([]);
+    expect(await backend.list()).toContain('it-r-1');
+  });
+
+  test("a stack named like a removed remote's but configured for another remote, with no outputs, is left alone", async () => {
+    const backend = new FakeBackend();
+    await backend.prepare('it-r-9', { 'argo-multicluster:part': { value: 'remote:r-8' } });
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(backend.calls).toEqual(['up it-r-0', 'up it']);
+  });
+
   test('destroy sets no stack config: it destroys what each stack holds', async () => {
     const backend = new FakeBackend();
     await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
@@ -548,6 +590,24 @@ describe('what fleet prints', () => {
     expect(`${stdout}${stderr}`).not.toContain(JWT.slice(0, 10));
     expect(stdout).toContain(`GET /api/v1/pods: Authorization: Bearer ${HIDDEN}`);
     expect(stdout).toContain(`unauthorized: Bearer ${HIDDEN}`);
+  });
+
+  test('the progress, then the summary, on stdout', async () => {
+    let stdout = '';
+    const code = await fleet(
+      ['up', '--stack', 'it', '-f', topologyFile(1)],
+      { write: (t) => (stdout += t) },
+      { write: () => undefined },
+      async () => new FakeBackend(),
+    );
+    expect(code).toBe(0);
+    expect(untimed(stdout).split('\n').slice(-5)).toEqual([
+      'summary:',
+      '  r-0        it-r-0  remote  ok      3 create, 1 same in T s',
+      '  cluster-0  it      local   ok      3 create, 1 same in T s',
+      'fleet up: all 2 stack(s) succeeded',
+      '',
+    ]);
   });
 
   test('a credential in a setup failure (exit 1) is hidden', async () => {

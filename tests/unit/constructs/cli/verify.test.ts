@@ -435,7 +435,7 @@ describe('verifyProfiles', () => {
   // still listed, under the empty name, rather than crashing the audit.
   test('a listed Secret without the cluster label or a namespace is reported under the empty name', async () => {
     clusters([profile('argo.cluster-1', 'cluster-1', { served: 'default' })], {
-      elsewhere: [{ metadata: { name: 'bare-b' } }, { metadata: { name: 'bare-a' } }],
+      elsewhere: [{ metadata: { name: 'bare-b' } }, { metadata: { name: 'bare-a' } }] as ReturnType<typeof profile>[],
     });
     expect((await run()).audit).toEqual({
       outside: [
