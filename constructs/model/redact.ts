@@ -19,7 +19,10 @@ const REFERENCE_NAME = /(?:Secrets|[Ss]ecretNames?|[Ss]ecretRef|KeyRef|Store|Gen
 function namesCredential(field: string): boolean {
   if (field.startsWith('--')) return false;
   // split, not a pattern anchored at the end: that one retries from every character, quadratic in a long key.
-  const name = field.split(/[^A-Za-z0-9_-]/).filter(Boolean).pop();
+  const name = field
+    .split(/[^A-Za-z0-9_-]/)
+    .filter(Boolean)
+    .pop();
   return name !== undefined && SECRET_NAME.test(name) && !REFERENCE_NAME.test(name);
 }
 
