@@ -33,6 +33,7 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
   for (const m of mutants) counts[m.status] = (counts[m.status] ?? 0) + 1;
   const detected = DETECTED.reduce((n, s) => n + (counts[s] ?? 0), 0);
   const undetected = UNDETECTED.reduce((n, s) => n + (counts[s] ?? 0), 0);
+  if (results.notes) delete results.notes[file];
   results.files[file] = {
     measured: new Date().toISOString(),
     commit: dirty ? `${commit} with uncommitted changes` : commit,
@@ -73,6 +74,8 @@ lines.push('', '## Undetected mutants', '');
 for (const [file, r] of sorted) {
   if (!r.undetected.length) continue;
   lines.push(`### ${file}`, '');
+  // What is known about a run since it was measured (a result to distrust, survivors killed since), until the next.
+  if (results.notes?.[file]) lines.push(results.notes[file], '');
   for (const u of r.undetected)
     lines.push(
       `- \`${u.id}\` (${u.status}): ${results.equivalent[u.id] ? `equivalent: ${results.equivalent[u.id]}` : 'not killed yet'}`,
