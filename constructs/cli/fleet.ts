@@ -316,11 +316,14 @@ export function summarize(action: FleetAction, outcomes: readonly StackOutcome[]
   return { text: `summary:\n${lines.join('\n')}\n${verdict}\n`, code: failed.length ? 1 : 0 };
 }
 
-/** Loads the Automation API side, which needs the optional peer dependencies; a clear error when they are missing. */
-function loadPulumiBackend(): typeof import('./fleet-pulumi') {
+/**
+ * Loads the Automation API side, which needs the optional peer dependencies; a clear error when they are missing.
+ * @param resolve how a module is found (Node's own; a test hides one)
+ */
+export function loadPulumiBackend(resolve: (id: string) => string = require.resolve): typeof import('./fleet-pulumi') {
   for (const dep of ['@pulumi/pulumi/automation', '@pulumi/kubernetes']) {
     try {
-      require.resolve(dep);
+      resolve(dep);
     } catch {
       throw new Error(
         `fleet needs the optional peer dependencies @pulumi/pulumi and @pulumi/kubernetes, and ${dep} is not installed: ` +

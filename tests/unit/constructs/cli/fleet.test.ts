@@ -11,6 +11,7 @@ import {
   FleetBackend,
   FleetOptions,
   fleet,
+  loadPulumiBackend,
   parseFleetArgs,
   runFleet,
   summarize,
@@ -126,6 +127,29 @@ describe('fleet and the optional Pulumi peer dependencies', () => {
     },
     PROCESS_BUDGET_MS,
   );
+});
+
+describe('loadPulumiBackend', () => {
+  const hiding = (hidden: string) => (id: string) => {
+    if (id === hidden) throw new Error(`Cannot find module '${id}'`);
+    return require.resolve(id);
+  };
+
+  test.each(['@pulumi/pulumi/automation', '@pulumi/kubernetes'])('without %s it says what to install', (dep) => {
+    expect(() => loadPulumiBackend(hiding(dep))).toThrow(
+      new Error(
+        `fleet needs the optional peer dependencies @pulumi/pulumi and @pulumi/kubernetes, and ${dep} is not installed: ` +
+          'npm install @pulumi/pulumi@^3.142.0 @pulumi/kubernetes@^4.24.0 (synth, validate, profile and verify do not need them)',
+      ),
+    );
+  });
+
+  test('with both it loads the Automation API side', () => {
+    const resolved: string[] = [];
+    const backend = loadPulumiBackend((id) => (resolved.push(id), require.resolve(id)));
+    expect(resolved).toEqual(['@pulumi/pulumi/automation', '@pulumi/kubernetes']);
+    expect(typeof backend.automationBackend).toBe('function');
+  });
 });
 
 describe('fleet flags', () => {
