@@ -446,6 +446,14 @@ describe('verifyProfiles', () => {
     });
   });
 
+  test('a profile the server returns without the cluster label is checked under the empty name', async () => {
+    const { labels: _, ...bare } = profile('argo.bare', 'bare', { kubeconfig: null }).metadata;
+    clusters([{ metadata: bare }] as ReturnType<typeof profile>[]);
+    expect((await run()).remotes).toEqual([
+      { cluster: '', server: '', profile: 'argo/argo.bare', error: 'profile argo/argo.bare has no data.kubeconfig' },
+    ]);
+  });
+
   test('a search it may not make is reported as the audit error, and the profiles are still checked', async () => {
     const kube = fakeKube((call) => {
       if (`${call.context} ${call.method} ${call.path}` === AUDIT) return kubeError(call, 403, 'forbidden');
