@@ -210,7 +210,8 @@ describe('what a run returns and writes', () => {
   test('the folder keeps its mode, a folder of the user keeps its own, and a kept symlink changes no mode', () => {
     const out = fresh();
     write(out, { 'c1/a.yaml': 'a' });
-    plant(out, { 'notes/n.txt': 'n' });
+    // Deeper than one level: every folder above a kept file keeps its mode.
+    plant(out, { 'notes/sub/n.txt': 'n' });
     chmodSync(join(out, 'notes'), 0o750);
     chmodSync(out, 0o700);
     symlinkSync('c1', join(out, 'to-c1'));
@@ -223,7 +224,8 @@ describe('what a run returns and writes', () => {
       'c1/a.yaml': 'A',
       dangling: '-> nowhere',
       notes: '/',
-      'notes/n.txt': 'n',
+      'notes/sub': '/',
+      'notes/sub/n.txt': 'n',
       'to-c1': '-> c1',
     });
   });
