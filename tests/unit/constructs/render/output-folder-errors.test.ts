@@ -135,10 +135,38 @@ describe('a failure while the new tree is made or swapped in leaves the folder a
   });
 });
 
+describe('an OutputFolderError thrown while the new tree is written', () => {
+  test('is passed on as it is, and the folder left as it was', () => {
+    const { parent, out } = written();
+    const before = listTree(out);
+    const mine = new OutputFolderError('mine');
+    const isPrivatePath = () => {
+      throw mine;
+    };
+    expect(thrown(() => writeTreeAtomically(out, tree(AFTER), { isPrivatePath }))).toBe(mine);
+    expect(listTree(out)).toEqual(before);
+    expect(readdirSync(parent)).toEqual(['out']);
+  });
+});
+
 describe('the old tree, once replaced', () => {
   test('is removed, and nothing is left beside the folder', () => {
     const { parent, out } = written();
     expect(writeTreeAtomically(out, tree(AFTER))).toBe(true);
+    expect(listTree(out)).toEqual(listing(AFTER));
+    expect(readdirSync(parent)).toEqual(['out']);
+  });
+
+  test('removed by someone else first: no warning', () => {
+    const { parent, out } = written();
+    const rename = fs.renameSync;
+    jest.spyOn(fs, 'renameSync').mockImplementation((from, to) => {
+      rename(from, to);
+      if (isStaging(from)) rmSync(`${String(from)}.old`, { recursive: true });
+    });
+    const warnings: string[] = [];
+    expect(writeTreeAtomically(out, tree(AFTER), { onWarning: (m) => warnings.push(m) })).toBe(true);
+    expect(warnings).toEqual([]);
     expect(listTree(out)).toEqual(listing(AFTER));
     expect(readdirSync(parent)).toEqual(['out']);
   });

@@ -92,6 +92,72 @@ describe('a lock path that is not a regular file is refused, named by kind', () 
   });
 });
 
+describe('a lock path that changes while it is read', () => {
+  /** Runs `swap` once, just before the run opens the lock file to read it. */
+  function beforeReading(lock: string, swap: (open: () => number) => number): void {
+    const open = fs.openSync;
+    let done = false;
+    jest.spyOn(fs, 'openSync').mockImplementation(((path: string, ...rest: []) => {
+      if (path !== lock || typeof rest[0] !== 'number' || done) return open(path, ...rest);
+      done = true;
+      return swap(() => open(path, ...rest));
+    }) as typeof fs.openSync);
+  }
+  const elsewhere = (host: string) => JSON.stringify({ pid: 1, host });
+
+  test('gone between its lstat and its open: looked at again', () => {
+    const { out, lock } = fresh();
+    writeFileSync(lock, '');
+    makeOld(lock);
+    beforeReading(lock, () => {
+      throw Object.assign(new Error('gone'), { code: 'ENOENT' });
+    });
+    expect(run(out, 10_000)).toEqual({ changed: true, waits: [] });
+  });
+
+  test('unreadable: refused, named', () => {
+    const { out, lock } = fresh();
+    writeFileSync(lock, '');
+    beforeReading(lock, () => {
+      throw Object.assign(new Error('no'), { code: 'EACCES' });
+    });
+    expect(run(out, 0)).toEqual({
+      error: `cannot read the lock file ${lock}: permission denied (EACCES); nothing was changed`,
+      waits: [],
+    });
+  });
+
+  test('replaced by a FIFO: judged again, so refused as a FIFO', () => {
+    const { out, lock } = fresh();
+    writeFileSync(lock, '');
+    beforeReading(lock, (open) => {
+      unlinkSync(lock);
+      sh('mkfifo', [lock]);
+      return open();
+    });
+    expect(run(out, 0)).toEqual({
+      error: `the lock file ${lock} is a FIFO, not a file synth writes; remove it if no synth is running; nothing was changed`,
+      waits: [],
+    });
+  });
+
+  test('replaced twice: judged by what it holds after the second', () => {
+    const { out, lock } = fresh();
+    writeFileSync(lock, elsewhere('a.example'));
+    // Moved aside rather than deleted, so that no inode is reused.
+    beforeReading(lock, (open) => {
+      renameSync(lock, `${lock}.a`);
+      writeFileSync(lock, elsewhere('b.example'));
+      const fd = open();
+      renameSync(lock, `${lock}.b`);
+      writeFileSync(lock, elsewhere('c.example'));
+      return fd;
+    });
+    const who = 'pid 1 on c.example';
+    expect(run(out, 0)).toEqual({ error: timedOut(who, out, lock), waits: [waiting(who, out, lock)] });
+  });
+});
+
 describe('a lock a run cannot prove dead is waited for, and left as it was', () => {
   const cases: [string, () => string, string][] = [
     ['a pid that is not a number', () => JSON.stringify({ pid: '12', host: HOST }), 'a run that is starting'],

@@ -139,6 +139,21 @@ describe('what else killed runs left', () => {
     expect(readdirSync(parent).sort()).toEqual([`.outxv1x.amc-${DEAD}-abcdef`, 'out.v1+x']);
   });
 
+  test('removed by someone else before the run removes it: no warning', () => {
+    const { parent, out } = fresh();
+    writtenAt(out, A);
+    const left = join(parent, `.out.amc-${DEAD}-abcdef`);
+    mkdirSync(left);
+    const kill = process.kill.bind(process);
+    // Asked whether its run still runs, just before it is removed.
+    jest.spyOn(process, 'kill').mockImplementation((pid, signal) => {
+      if (pid === DEAD) fs.rmSync(left, { recursive: true, force: true });
+      return kill(pid, signal);
+    });
+    expect(run(out, A)).toEqual({ changed: false, warnings: [] });
+    expect(readdirSync(parent)).toEqual(['out']);
+  });
+
   test('that cannot be removed is told of, and the run goes on', () => {
     const { parent, out } = fresh();
     writtenAt(out, A);
