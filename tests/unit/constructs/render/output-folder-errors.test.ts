@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs, { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
   OUTPUT_MARKER,
   OutputFolderError,
@@ -88,7 +88,9 @@ describe('a failure while the new tree is made or swapped in leaves the folder a
   });
 
   test('the new tree cannot be moved in (another file system): the old one is put back', () => {
-    const { message, out } = refused((_p, out) => fail('renameSync', (from, to) => isStaging(from) && to === out, errno('EXDEV')));
+    const { message, out } = refused((_p, out) =>
+      fail('renameSync', (from, to) => isStaging(from) && to === out, errno('EXDEV')),
+    );
     expect(message).toBe(`cannot replace ${out}: it spans file systems (a mount point) (EXDEV); nothing was changed`);
   });
 
@@ -102,7 +104,9 @@ describe('a failure while the new tree is made or swapped in leaves the folder a
   });
 
   test('a file cannot be written (the disk is full)', () => {
-    const { message, out } = refused(() => fail('writeFileSync', (path) => String(path).endsWith('/c/a.yaml'), errno('ENOSPC')));
+    const { message, out } = refused(() =>
+      fail('writeFileSync', (path) => String(path).endsWith('/c/a.yaml'), errno('ENOSPC')),
+    );
     expect(message).toBe(`cannot write the new tree beside ${out}: the disk is full (ENOSPC); nothing was changed`);
   });
 
@@ -130,7 +134,9 @@ describe('a failure while the new tree is made or swapped in leaves the folder a
   });
 
   test('a folder of the old tree the run may not change is refused before anything is made', () => {
-    const { message, out } = refused((_p, out) => fail('accessSync', (path) => path === join(out, 'c'), errno('EACCES')));
+    const { message, out } = refused((_p, out) =>
+      fail('accessSync', (path) => path === join(out, 'c'), errno('EACCES')),
+    );
     expect(message).toBe(`cannot change ${join(out, 'c')}: permission denied (EACCES); nothing was changed`);
   });
 });

@@ -33,7 +33,11 @@ let n = 0;
 function fresh(): { out: string; lock: string; breaker: string } {
   const parent = join(work, String(n++));
   mkdirSync(parent);
-  return { out: join(parent, 'out'), lock: join(parent, '.out.amc-lock'), breaker: join(parent, '.out.amc-lock.break') };
+  return {
+    out: join(parent, 'out'),
+    lock: join(parent, '.out.amc-lock'),
+    breaker: join(parent, '.out.amc-lock.break'),
+  };
 }
 
 /** A minute ago: older than any half-written lock or `.break` file. */
@@ -95,9 +99,9 @@ describe('a lock path that is not a regular file is refused, named by kind', () 
 describe('a lock path that changes while it is read', () => {
   /** Runs `swap` once, just before the run opens the lock file to read it. */
   function beforeReading(lock: string, swap: (open: () => number) => number): void {
-    const open = fs.openSync;
+    const open = fs.openSync as (...args: any[]) => number;
     let done = false;
-    jest.spyOn(fs, 'openSync').mockImplementation(((path: string, ...rest: []) => {
+    jest.spyOn(fs, 'openSync').mockImplementation(((path: string, ...rest: any[]) => {
       if (path !== lock || typeof rest[0] !== 'number' || done) return open(path, ...rest);
       done = true;
       return swap(() => open(path, ...rest));
@@ -292,8 +296,8 @@ describe('the .break file, held by the one run that breaks a dead lock', () => {
     const { out, lock, breaker } = fresh();
     deadLock(lock);
     const failure = Object.assign(new Error('no room'), { code: 'ENOSPC' });
-    const open = fs.openSync;
-    jest.spyOn(fs, 'openSync').mockImplementation(((path: string, ...rest: []) => {
+    const open = fs.openSync as (...args: any[]) => number;
+    jest.spyOn(fs, 'openSync').mockImplementation(((path: string, ...rest: any[]) => {
       if (path === breaker) throw failure;
       return open(path, ...rest);
     }) as typeof fs.openSync);
@@ -302,10 +306,10 @@ describe('the .break file, held by the one run that breaks a dead lock', () => {
   });
 
   /** Replaces the lock by `replace` just before the run makes its `.break` file, once. */
-  function replacedBeforeBreaking(lock: string, breaker: string, replace: () => void): void {
-    const open = fs.openSync;
+  function replacedBeforeBreaking(breaker: string, replace: () => void): void {
+    const open = fs.openSync as (...args: any[]) => number;
     let done = false;
-    jest.spyOn(fs, 'openSync').mockImplementation(((path: string, ...rest: []) => {
+    jest.spyOn(fs, 'openSync').mockImplementation(((path: string, ...rest: any[]) => {
       if (path === breaker && !done) {
         done = true;
         replace();
@@ -318,7 +322,7 @@ describe('the .break file, held by the one run that breaks a dead lock', () => {
     const { out, lock, breaker } = fresh();
     deadLock(lock);
     // Moved aside rather than deleted, so that the new lock cannot reuse the freed inode.
-    replacedBeforeBreaking(lock, breaker, () => {
+    replacedBeforeBreaking(breaker, () => {
       renameSync(lock, `${lock}.aside`);
       deadLock(lock);
     });
@@ -332,7 +336,7 @@ describe('the .break file, held by the one run that breaks a dead lock', () => {
     const live = JSON.stringify({ pid: process.pid, host: HOST });
     writeFileSync(lock, reused);
     const ino = lstatSync(lock).ino;
-    replacedBeforeBreaking(lock, breaker, () => writeFileSync(lock, live));
+    replacedBeforeBreaking(breaker, () => writeFileSync(lock, live));
     const who = `pid ${process.pid} on ${HOST}`;
     expect(run(out, 0)).toEqual({ error: timedOut(who, out, lock), waits: [waiting(who, out, lock)] });
     expect([readFileSync(lock, 'utf8'), lstatSync(lock).ino]).toEqual([live, ino]);
@@ -355,7 +359,12 @@ describe('the lock a run holds', () => {
 
   test('replaced by someone else during the run, is theirs: left in place', () => {
     const { out, lock } = fresh();
-    writeTreeAtomically(out, TREE, { isPrivatePath: () => !writeFileSync(lock, 'theirs') });
+    writeTreeAtomically(out, TREE, {
+      isPrivatePath: () => {
+        writeFileSync(lock, 'theirs');
+        return false;
+      },
+    });
     expect(readFileSync(lock, 'utf8')).toBe('theirs');
     expect(listTree(out)).toEqual(written);
   });

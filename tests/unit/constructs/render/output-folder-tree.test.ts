@@ -144,9 +144,12 @@ describe('what a run returns and writes', () => {
       'top.yaml': 't',
     });
     const umask = umaskModes();
-    expect([mode(out), mode(join(out, 'c1')), mode(join(out, 'c1/a.yaml')), mode(join(out, OUTPUT_MARKER))]).toEqual(
-      [umask.dir, umask.dir, umask.file, umask.file],
-    );
+    expect([mode(out), mode(join(out, 'c1')), mode(join(out, 'c1/a.yaml')), mode(join(out, OUTPUT_MARKER))]).toEqual([
+      umask.dir,
+      umask.dir,
+      umask.file,
+      umask.file,
+    ]);
     const inode = statSync(join(out, 'c1/a.yaml')).ino;
     expect(writeTreeAtomically(out, new Map(Object.entries(tree)))).toBe(false);
     expect(statSync(join(out, 'c1/a.yaml')).ino).toBe(inode);
@@ -168,7 +171,13 @@ describe('what a run returns and writes', () => {
 
   test('without options, what the last run wrote and this one does not is deleted, and every file is shared', () => {
     const out = fresh();
-    writeTreeAtomically(out, new Map([['c1/a.yaml', 'a'], ['c2/b.yaml', 'b']]));
+    writeTreeAtomically(
+      out,
+      new Map([
+        ['c1/a.yaml', 'a'],
+        ['c2/b.yaml', 'b'],
+      ]),
+    );
     expect(writeTreeAtomically(out, new Map([['c1/a.yaml', 'A']]))).toBe(true);
     expect(listTree(out)).toEqual({ [OUTPUT_MARKER]: markerOf({ 'c1/a.yaml': 'A' }), c1: '/', 'c1/a.yaml': 'A' });
     expect(mode(join(out, 'c1/a.yaml'))).toBe(umaskModes().file);
