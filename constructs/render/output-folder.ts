@@ -47,7 +47,8 @@ const sha256 = (content: string | Buffer) => createHash('sha256').update(content
  */
 export function withOutputMarker(tree: FileTree): FileTree {
   const out: FileTree = new Map([...tree].filter(([p]) => p !== OUTPUT_MARKER));
-  const lines = [...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([p, c]) => `${sha256(c)}  ${p}\n`);
+  // The paths of a Map are unique: no two compare equal.
+  const lines = [...out].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, c]) => `${sha256(c)}  ${p}\n`);
   out.set(OUTPUT_MARKER, `${MARKER_HEADER}${lines.join('')}`);
   return out;
 }
@@ -57,7 +58,7 @@ export function withOutputMarker(tree: FileTree): FileTree {
  * own). {@link WriteOptions.isOwnPath} narrows this to the writer's naming scheme.
  */
 function outsideDotFolders(path: string): boolean {
-  return path === OUTPUT_MARKER || !path.split('/').some((part) => part.startsWith('.'));
+  return !path.split('/').some((part) => part.startsWith('.'));
 }
 
 /** A failure to write the output folder that left it as it was; the message says why and what to do. */
@@ -214,7 +215,7 @@ function readLock(path: string): Found | undefined {
     let holder: Holder | undefined;
     try {
       const parsed = JSON.parse(text);
-      if (Number.isSafeInteger(parsed?.pid) && typeof parsed?.host === 'string') holder = parsed;
+      if (Number.isSafeInteger(parsed?.pid) && typeof parsed.host === 'string') holder = parsed;
     } catch {
       // A lock is created empty and then filled: an unreadable one is judged by its age alone.
     }
@@ -555,7 +556,8 @@ function replace(
   }
   for (const [path, because] of unproven)
     warn(`kept ${join(outDir, path)}: it is listed in ${OUTPUT_MARKER}, but ${because}`);
-  if (unchanged.size === files.size && [...written].every((p) => files.has(p))) return false;
+  // Every file unchanged, the marker included: it lists this tree, so every file proven written is one of this tree.
+  if (unchanged.size === files.size) return false;
 
   // Every folder of the old tree loses entries when it is removed: one the run may not change is refused up front.
   for (const dir of st ? ['', ...[...entries].filter(([, k]) => k === 'dir').map(([p]) => p)] : []) {
@@ -682,5 +684,5 @@ export function treeDifferences(
     const next = files.get(path);
     if (now !== next) differences.push({ path, now, next });
   }
-  return differences.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return differences.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
