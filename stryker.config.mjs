@@ -10,6 +10,11 @@ export const TARGETS = {
     'constructs/render/output-folder',
     'constructs/render/output-folder-lock',
     'constructs/render/output-folder-marker',
+    'constructs/render/output-folder-tree',
+    'constructs/render/output-folder-differences',
+    'constructs/render/output-folder-lock-file',
+    'constructs/render/output-folder-errors',
+    'constructs/render/output-folder-recovery',
   ],
   'constructs/model/redact.ts': ['constructs/model/redact', 'constructs/cli/main-credentials'],
   'constructs/objects/rbac-rules.ts': [
