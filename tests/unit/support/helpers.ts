@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
@@ -21,13 +21,11 @@ import {
   clusterManifests,
   validateTopology,
 } from '../../../constructs';
-import { exampleTopologyPath, packageFile } from '../../../constructs/model/example';
+import { exampleTopologyPath } from '../../../constructs/model/example';
 import { loadTopologyFile } from '../../../constructs/model/validate';
+import { CLI } from './paths';
 
-/** The repository root, from the sources and from their build under lib/ (the benchmark imports the harness built). */
-export const ROOT = dirname(packageFile('package.json', 'the manifest'));
-/** The built CLI, where package.json's `bin` points (its one owner). */
-export const CLI = join(ROOT, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin['argo-multicluster']);
+export { CLI, ROOT } from './paths';
 
 /** The built-in example as a raw object, for tests that change one field. */
 export function exampleInput(): TopologyInput {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI } from './helpers';
+import { CLI } from './paths';
 
 export { topologyFile } from './helpers';
 
