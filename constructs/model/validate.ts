@@ -84,8 +84,8 @@ export function valueAt(root: unknown, path: readonly PathKey[]): unknown {
 type SchemaNode = { _zod: { def: Record<string, unknown> } };
 
 /** The schema of the field at `path` (defaults and optionals unwrapped), or undefined where the path leaves it. */
-function schemaAt(path: readonly PathKey[]): SchemaNode | undefined {
-  let s: SchemaNode | undefined = topologySchema as unknown as SchemaNode;
+function schemaAt(root: z.ZodType, path: readonly PathKey[]): SchemaNode | undefined {
+  let s: SchemaNode | undefined = root as unknown as SchemaNode;
   const unwrap = () => {
     while (s?._zod.def.innerType) s = s._zod.def.innerType as SchemaNode;
   };
@@ -105,20 +105,60 @@ function schemaAt(path: readonly PathKey[]): SchemaNode | undefined {
 
 /** The field names an object at `path` of the schema accepts, to list them when a key is unknown. */
 function fieldsAt(path: readonly PathKey[]): string[] {
-  return Object.keys((schemaAt(path)?._zod.def.shape as object) ?? {});
+  return Object.keys((schemaAt(topologySchema, path)?._zod.def.shape as object) ?? {});
 }
 
 /** A number field's range as its schema states it ("an integer from 1 to 10"), or undefined. */
-function numberRangeAt(path: readonly PathKey[]): string | undefined {
-  const schema = schemaAt(path);
+function numberRangeAt(root: z.ZodType, path: readonly PathKey[]): string | undefined {
+  const schema = schemaAt(root, path);
   if (!schema || (schema._zod.def.type !== 'number' && schema._zod.def.type !== 'int')) return undefined;
   const json = z.toJSONSchema(schema as unknown as z.ZodType) as { type?: string; minimum?: number; maximum?: number };
   const what = json.type === 'integer' ? 'an integer' : 'a finite number';
-  if (json.minimum !== undefined && json.maximum !== undefined)
-    return `${what} from ${json.minimum} to ${json.maximum}`;
-  if (json.minimum !== undefined) return `${what} of at least ${json.minimum}`;
-  if (json.maximum !== undefined) return `${what} of at most ${json.maximum}`;
-  return what;
+  // zod bounds every integer by the safe range: that is no bound the user chose, and not worth 16 digits.
+  const [min, max] = [json.minimum, json.maximum].map((n) =>
+    Math.abs(n ?? 0) === Number.MAX_SAFE_INTEGER ? undefined : n,
+  );
+  if (min !== undefined && max !== undefined) return `${what} from ${min} to ${max}`;
+  // No field of the topology has an upper bound without a lower one.
+  return min === undefined ? what : `${what} of at least ${min}`;
+}
+
+/** zod's names of types that read wrongly after "a": a number must be finite, and `int` is a word to programmers. */
+const EXPECTED_TYPES: Record<string, string | undefined> = { number: 'a finite number', int: 'an integer' };
+
+/** The unit of a text's or a list's length, for a message. */
+const LENGTH_UNITS: Record<string, string | undefined> = { string: 'character', array: 'item' };
+
+/** What zod's "Too small"/"Too big" means for a number, a text or a list, said as what is valid. */
+function sizeProblem(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, root: z.ZodType): string | undefined {
+  const small = issue.code === 'too_small';
+  const limit = small ? issue.minimum : issue.maximum;
+  const bound = `${small ? 'at least' : 'at most'} ${limit}`;
+  if (issue.origin === 'number' || issue.origin === 'int')
+    return `is out of range; valid: ${numberRangeAt(root, issue.path) ?? `a number of ${bound}`}`;
+  const units = LENGTH_UNITS[issue.origin];
+  return units && `is too ${small ? 'short' : 'long'}; valid: ${bound} ${units}${Number(limit) === 1 ? '' : 's'}`;
+}
+
+/**
+ * What is wrong with `value` and what would be valid, for an issue zod raised on it under `root` (the topology's schema,
+ * or a construct's props): zod's own wording where it says that already, ours where it speaks of types and bounds.
+ */
+export function issueMessage(issue: z.core.$ZodIssue, value: unknown, root: z.ZodType): string {
+  let message = issue.message;
+  if (typeof value === 'number' && !Number.isFinite(value))
+    // YAML's .inf and .nan are numbers to a YAML reader, but not to JSON, Kubernetes or zod's "number".
+    message = `is not a finite number (YAML's .inf and .nan are none); valid: ${numberRangeAt(root, issue.path) ?? validHere(issue)}`;
+  else if (issue.code === 'invalid_type' && value === undefined) message = `is required (${issue.expected})`;
+  else if (issue.code === 'invalid_type' && issue.expected === 'int' && typeof value === 'number')
+    message = `is not an integer; valid: ${numberRangeAt(root, issue.path) ?? 'an integer'}`;
+  else if (issue.code === 'invalid_type') message = `has the wrong type: expected ${issue.expected}`;
+  // Only zod's own wording: a schema's message of its own ("must list at least one remote cluster") says more.
+  else if ((issue.code === 'too_small' || issue.code === 'too_big') && /^Too (small|big):/.test(message))
+    message = sizeProblem(issue, root) ?? message;
+  else if (issue.code === 'invalid_union' && message === 'Invalid input')
+    message = `is not valid; valid: ${validHere(issue)}`;
+  return message;
 }
 
 function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
@@ -133,15 +173,7 @@ function fromZod(issue: z.core.$ZodIssue, raw: unknown): TopologyIssue[] {
     }));
   }
   const value = valueAt(raw, issue.path);
-  let message = issue.message;
-  if (typeof value === 'number' && !Number.isFinite(value))
-    // YAML's .inf and .nan are numbers to a YAML reader, but not to JSON, Kubernetes or zod's "number".
-    message = `is not a finite number (YAML's .inf and .nan are none); valid: ${numberRangeAt(issue.path) ?? validHere(issue)}`;
-  else if (issue.code === 'invalid_type' && value === undefined) message = `is required (${issue.expected})`;
-  else if (issue.code === 'invalid_type') message = `has the wrong type: expected ${issue.expected}`;
-  else if (issue.code === 'invalid_union' && message === 'Invalid input')
-    message = `is not valid; valid: ${validHere(issue)}`;
-  return [{ path: formatFieldPath(issue.path), value, message }];
+  return [{ path: formatFieldPath(issue.path), value, message: issueMessage(issue, value, topologySchema) }];
 }
 
 /**
@@ -154,9 +186,7 @@ function validHere(issue: z.core.$ZodIssue): string {
     return [...new Set(options)].join(', or ');
   }
   if (issue.code === 'invalid_type')
-    return issue.expected === 'number'
-      ? 'a finite number'
-      : `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+    return EXPECTED_TYPES[issue.expected] ?? `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
   if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ');
   return `a value that ${issue.message.replace(/^must be /, 'is ')}`;
 }

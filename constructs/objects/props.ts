@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { formatFieldPath } from '../model/redact';
-import { TopologyError, valueAt } from '../model/validate';
+import { TopologyError, issueMessage, valueAt } from '../model/validate';
 
 /**
  * Validates the props of a construct used on its own, with the rules and messages of the topology file, and returns
@@ -16,10 +16,7 @@ export function validateProps<S extends z.ZodType>(construct: string, schema: S,
       return keys.map((key) => {
         const path = key === undefined ? issue.path : [...issue.path, key];
         const value = valueAt(props, path);
-        let message = key === undefined ? issue.message : 'is not a prop of this construct';
-        if (issue.code === 'invalid_type')
-          message =
-            value === undefined ? `is required (${issue.expected})` : `has the wrong type: expected ${issue.expected}`;
+        const message = key === undefined ? issueMessage(issue, value, schema) : 'is not a prop of this construct';
         return { path: formatFieldPath(path), value, message };
       });
     }),

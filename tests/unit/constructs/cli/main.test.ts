@@ -196,7 +196,7 @@ const BAD: [string, (t: any) => void, string, RegExp][] = [
     'negative parallelism',
     (t) => (t.local.controller.config.parallelism = -1),
     'local.controller.config.parallelism',
-    />=0|too small/i,
+    /: -1 is out of range; valid: an integer of at least 0$/m,
   ],
   ['bad access', (t) => (t.remotes[0].access = 'admin'), 'remotes[0].access', /"namespaced"\|"cluster"/],
   [
@@ -206,7 +206,12 @@ const BAD: [string, (t: any) => void, string, RegExp][] = [
     /DNS-1123 subdomain/,
   ],
   ['unknown top-level field', (t) => (t.remote = []), 'remote', /valid fields here: local, remotes, secrets/],
-  ['replicas zero', (t) => (t.local.controller.replicas = 0), 'local.controller.replicas', />=1|too small/i],
+  [
+    'replicas zero',
+    (t) => (t.local.controller.replicas = 0),
+    'local.controller.replicas',
+    /: 0 is out of range; valid: an integer from 1 to 10$/m,
+  ],
   [
     'external without store',
     (t) => (t.secrets.mode = 'external'),

@@ -191,7 +191,7 @@ describe('typed keys', () => {
     ['-1', 'must be a Kubernetes quantity such as 100m, 128Mi or 2'],
     ['Mi', 'must be a Kubernetes quantity such as 100m, 128Mi or 2'],
     ['10mi', 'must be a Kubernetes quantity such as 100m, 128Mi or 2'],
-    [-1, 'Too small: expected number to be >=0'],
+    [-1, 'is out of range; valid: a number of at least 0'],
   ])('quantity %j is refused', (quantity, message) => {
     expect(topologyIssues((t) => (t.local.controller.resources = { limits: { memory: quantity } }))).toEqual([
       { path: 'local.controller.resources.limits.memory', value: quantity, message },

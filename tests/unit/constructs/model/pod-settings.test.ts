@@ -71,7 +71,7 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
       { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
       'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms',
       [],
-      'Too small: expected array to have >=1 items',
+      'is too short; valid: at least 1 item',
     ],
     [
       'podAnnotations',
@@ -260,7 +260,7 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
       { runAsUser: -1 },
       'podSecurityContext.runAsUser',
       -1,
-      'Too small: expected number to be >=0',
+      'is out of range; valid: an integer of at least 0',
     ],
     [
       'securityContext',
@@ -316,7 +316,7 @@ describe('controller pod settings (named as the Argo Workflows Helm chart names 
       [{ maxSkew: 0, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }],
       'topologySpreadConstraints[0].maxSkew',
       0,
-      'Too small: expected number to be >=1',
+      'is out of range; valid: an integer of at least 1',
     ],
     [
       'priorityClass',

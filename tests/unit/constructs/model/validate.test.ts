@@ -287,7 +287,7 @@ describe('Secret names the API server would refuse', () => {
     ['artifactSecrets', 'a'.repeat(253), undefined],
     ['artifactSecrets', 'a'.repeat(254), 'must be at most 253 characters (a Secret name)'],
     ['artifactSecrets', 'S3', 'must be a Secret name (DNS-1123 subdomain)'],
-    ['executorImagePullSecrets', 'a'.repeat(254), 'Too big: expected string to have <=253 characters'],
+    ['executorImagePullSecrets', 'a'.repeat(254), 'is too long; valid: at most 253 characters'],
   ])('%s %s', (field, name, message) => {
     const issues = topologyIssues((t) => {
       t.remotes[0].executorServiceAccount = 'wf';
@@ -357,6 +357,113 @@ describe('rules that relate fields', () => {
         value: ['krb5-conf'],
         message:
           'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+      },
+    ]);
+  });
+
+  test('executor ServiceAccount annotations need a ServiceAccount this package writes, and the shared objects', () => {
+    const annotations = { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/wf' };
+    expect(topologyIssues((t) => (t.remotes[0].executorServiceAccountAnnotations = annotations))).toEqual([
+      {
+        path: 'remotes[0].executorServiceAccountAnnotations',
+        value: annotations,
+        message:
+          'needs an executorServiceAccount other than "default": the annotations go on a ServiceAccount this package creates, and it never takes over "default"',
+      },
+    ]);
+    expect(
+      topologyIssues((t) =>
+        Object.assign(t.remotes[0], { executorServiceAccount: 'wf', executorServiceAccountAnnotations: annotations }),
+      ),
+    ).toEqual([]);
+    expect(
+      topologyIssues((t) =>
+        Object.assign(t.remotes[0], {
+          executorServiceAccount: 'wf',
+          executorServiceAccountAnnotations: annotations,
+          manageSharedObjects: false,
+        }),
+      ),
+    ).toEqual([
+      {
+        path: 'remotes[0].executorServiceAccountAnnotations',
+        value: annotations,
+        message:
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+      },
+    ]);
+  });
+
+  test("artifact Secrets: not where this topology does not write the executor Role, never a controller identity's token", () => {
+    expect(
+      topologyIssues((t) => Object.assign(t.remotes[0], { artifactSecrets: ['s3-creds'], manageSharedObjects: false })),
+    ).toEqual([
+      {
+        path: 'remotes[0].artifactSecrets',
+        value: ['s3-creds'],
+        message:
+          'has no effect with manageSharedObjects: false; set it in the topology that owns the shared objects of this remote',
+      },
+    ]);
+    const stolen = (local: string) =>
+      `is a controller identity's token Secret, which this package writes (${local} and its generations): every workflow pod would get the controller's token; name an artifact repository Secret of your own`;
+    expect(
+      topologyIssues(
+        (t) =>
+          (t.remotes[0].artifactSecrets = [
+            's3-creds',
+            'argo.cluster-0.service-account-token.2',
+            'argo.other.service-account-token',
+          ]),
+      ),
+    ).toEqual([
+      {
+        path: 'remotes[0].artifactSecrets[1]',
+        value: 'argo.cluster-0.service-account-token.2',
+        message: stolen('argo.cluster-0.service-account-token'),
+      },
+      {
+        path: 'remotes[0].artifactSecrets[2]',
+        value: 'argo.other.service-account-token',
+        message: stolen('argo.cluster-0.service-account-token'),
+      },
+    ]);
+    // A local without a name still gets the rule, its own name shown as a placeholder.
+    const issues = topologyIssues((t) => {
+      delete t.local.name;
+      t.remotes[0].artifactSecrets = ['argo.x.service-account-token'];
+    });
+    expect(issues.find((i) => i.path === 'remotes[0].artifactSecrets[0]')?.message).toBe(
+      stolen('argo.<local>.service-account-token'),
+    );
+  });
+
+  test("the workflow pods' ServiceAccount is never a controller identity, of this topology or another", () => {
+    const identity = (local: string) =>
+      `is a controller identity's ServiceAccount, which this package writes (${local} for this topology): workflow pods would act with the controller's rights; name a ServiceAccount of your own, or "default"`;
+    for (const account of ['argo.cluster-0', 'argo.other'])
+      expect(topologyIssues((t) => (t.remotes[0].executorServiceAccount = account))).toEqual([
+        { path: 'remotes[0].executorServiceAccount', value: account, message: identity('argo.cluster-0') },
+      ]);
+    const issues = topologyIssues((t) => {
+      delete t.local.name;
+      t.remotes[0].executorServiceAccount = 'argo.x';
+    });
+    expect(issues.find((i) => i.path === 'remotes[0].executorServiceAccount')?.message).toBe(identity('argo.<local>'));
+  });
+
+  test('a namespace profile whose cluster name an earlier remote already has is refused, naming that remote', () => {
+    expect(
+      topologyIssues((t) => {
+        t.remotes.unshift({ name: 'cluster-1-team-a', server: 'https://c2.example.com' });
+        Object.assign(t.remotes[1], { namespaces: ['team-a'], profilePerNamespace: true });
+      }),
+    ).toEqual([
+      {
+        path: 'remotes[1].namespaces[0]',
+        value: 'team-a',
+        message:
+          'makes the profile cluster name "cluster-1-team-a" (profilePerNamespace), already used by remotes[0].name',
       },
     ]);
   });
@@ -487,6 +594,62 @@ describe('the error message', () => {
       '-.inf in a quantity (a union of a string and a number)',
       (t) => (t.local.controller.resources = { requests: { cpu: -Infinity } }),
       `local.controller.resources.requests.cpu: -.inf is not a finite number (YAML's .inf and .nan are none); valid: a string, or a finite number`,
+    ],
+    [
+      '.inf where only a lower bound is set',
+      (t) => (t.local.controller.revisionHistoryLimit = Infinity),
+      `local.controller.revisionHistoryLimit: .inf is not a finite number (YAML's .inf and .nan are none); valid: an integer of at least 0`,
+    ],
+    [
+      '.inf where any integer is valid (its safe range is no bound to show)',
+      (t) =>
+        (t.local.controller.tolerations = [
+          { key: 'k', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: Infinity },
+        ]),
+      `local.controller.tolerations[0].tolerationSeconds: .inf is not a finite number (YAML's .inf and .nan are none); valid: an integer`,
+    ],
+    [
+      '.inf for a choice of words',
+      (t) => (t.remotes[0].access = Infinity),
+      `remotes[0].access: .inf is not a finite number (YAML's .inf and .nan are none); valid: "namespaced" or "cluster"`,
+    ],
+    [
+      'a number above its range',
+      (t) => (t.local.controller.replicas = 11),
+      'local.controller.replicas: 11 is out of range; valid: an integer from 1 to 10',
+    ],
+    [
+      'a number below a lower bound alone',
+      (t) => (t.local.controller.config.parallelism = -1),
+      'local.controller.config.parallelism: -1 is out of range; valid: an integer of at least 0',
+    ],
+    [
+      'a fraction where an integer is expected',
+      (t) => (t.local.controller.replicas = 1.5),
+      'local.controller.replicas: 1.5 is not an integer; valid: an integer from 1 to 10',
+    ],
+    [
+      'a negative number where an integer or a percentage is expected',
+      (t) => (t.local.controller.pdb = { minAvailable: -1 }),
+      'local.controller.pdb.minAvailable: -1 is out of range; valid: a number of at least 0',
+    ],
+    [
+      'a fraction where an integer or a percentage is expected',
+      (t) => (t.local.controller.pdb = { minAvailable: 1.5 }),
+      'local.controller.pdb.minAvailable: 1.5 is not valid; valid: an integer, or a string',
+    ],
+    [
+      'an empty list where one item is the least',
+      (t) =>
+        (t.local.controller.affinity = {
+          nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
+        }),
+      'local.controller.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: [] is too short; valid: at least 1 item',
+    ],
+    [
+      'a text too long, with a message of its own',
+      (t) => (t.remotes[0].executorServiceAccount = `${'workflows-'.repeat(24)}workflows`),
+      `remotes[0].executorServiceAccount: ${JSON.stringify(`${'workflows-'.repeat(24)}workflows`).slice(0, 77)}... must be at most 244 characters (the executor RoleBinding adds "-executor")`,
     ],
     [
       'a list as a quantity',

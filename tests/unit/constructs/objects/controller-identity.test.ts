@@ -130,10 +130,10 @@ describe('token Secret generations', () => {
   });
 
   test.each<[unknown, string]>([
-    [-1, 'Too small: expected number to be >=0'],
-    [1.5, 'has the wrong type: expected int'],
+    [-1, 'is out of range; valid: an integer from 0 to 999999'],
+    [1.5, 'is not an integer; valid: an integer from 0 to 999999'],
     ['1', 'has the wrong type: expected number'],
-    [1_000_000, 'Too big: expected number to be <=999999'],
+    [1_000_000, 'is out of range; valid: an integer from 0 to 999999'],
   ])('tokenGeneration must be a whole number from 0 to 999999: %j is refused', (bad, message) => {
     expect(topologyIssues((r) => (r.remotes[0].tokenGeneration = bad))).toEqual([
       { path: 'remotes[0].tokenGeneration', value: bad, message },
@@ -154,7 +154,7 @@ describe('ControllerIdentity used on its own', () => {
       { localCluster: 'c0', namespaces: ['default'], tokenGeneration: -1 },
       'tokenGeneration',
       -1,
-      'Too small: expected number to be >=0',
+      'is out of range; valid: an integer from 0 to 999999',
     ],
     [
       { localCluster: 'c0', namespaces: ['default'], access: 'cluster', profilePerNamespace: true },

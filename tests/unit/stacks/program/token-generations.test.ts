@@ -132,7 +132,7 @@ describe('argo-multicluster:tokenGenerations: rotation as one config change', ()
       });
       expect(refused(-1)).toEqual({
         error: 'TopologyError',
-        message: `${file} is invalid:\n  - ${KEY}.cluster-1 (remotes[0].tokenGeneration): -1 Too small: expected number to be >=0`,
+        message: `${file} is invalid:\n  - ${KEY}.cluster-1 (remotes[0].tokenGeneration): -1 is out of range; valid: an integer from 0 to 999999`,
       });
     },
     ENGINE_BUDGET_MS,
