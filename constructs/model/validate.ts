@@ -188,7 +188,8 @@ function validHere(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type')
     return EXPECTED_TYPES[issue.expected] ?? `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
   if (issue.code === 'invalid_value') return issue.values.map((v) => JSON.stringify(v)).join(' or ');
-  return `a value that ${issue.message.replace(/^must be /, 'is ')}`;
+  // No field of the topology gets here (a union of a string and a number fails each by its type): zod's words, then.
+  return issue.message;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- reads raw input before (or after failing) validation
