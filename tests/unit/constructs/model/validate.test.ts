@@ -550,6 +550,15 @@ describe('rules that relate fields', () => {
         message: 'is shared by several remotes, so it must contain "{remote}" to tell their tokens apart',
       },
     ]);
+    // One remote on the store, the other with a store of its own: nothing is shared.
+    expect(topologyIssues((t) => (t.secrets = { store: { name: 's', key: 'one' } }))).toEqual([]);
+    expect(
+      topologyIssues((t) => {
+        t.remotes.push({ ...t.remotes[0], name: 'cluster-2', context: 'cluster-2', server: 'https://c2' });
+        t.remotes[1].secretStore = { name: 'own' };
+        t.secrets = { store: { name: 's', key: 'one' } };
+      }),
+    ).toEqual([]);
   });
 
   test('secrets.mode defaults to "external" when every remote has a store, and to "none" otherwise', () => {
@@ -711,6 +720,21 @@ describe('the error message', () => {
         '',
       ].join('\n'),
     });
+  });
+
+  test(`exactly ${MAX_SHOWN_ISSUES} problems are all shown, with no count of more; the error is a TopologyError by name`, () => {
+    const issues = Array.from({ length: MAX_SHOWN_ISSUES }, (_, i) => ({ path: `p${i}`, value: i, message: 'm' }));
+    const error = new TopologyError(issues);
+    expect(error.message.split('\n')).toEqual(['topology is invalid:', ...issues.map((_, i) => `  - p${i}: ${i} m`)]);
+    expect(error.name).toBe('TopologyError');
+  });
+
+  test('a value problem of the whole file says "(top level)"; a value of exactly 80 characters is shown whole', () => {
+    expect(() => validateTopology(null)).toThrow('topology is invalid:\n  - (top level): null has the wrong type');
+    const eighty = 'v'.repeat(78);
+    expect(new TopologyError([{ path: 'a.b', value: eighty, message: 'm' }]).message).toBe(
+      `topology is invalid:\n  - a.b: ${JSON.stringify(eighty)} m`,
+    );
   });
 });
 
