@@ -499,7 +499,15 @@ describe('rules that relate fields', () => {
     ]);
   });
 
+  test("an unknown key of the controller's config is explained as one, not as an unknown field", () => {
+    const [issue] = topologyIssues((t) => (t.local.controller.config.parallelizm = 1));
+    expect(issue.path).toBe('local.controller.config.parallelizm');
+    expect(issue.message).toMatch(/^is not a controller config key .*; did you mean "parallelism"\? known keys: /);
+  });
+
   test('a namespaced controller serves only its own namespace, or any ("")', () => {
+    // A controller of the whole cluster serves any workflow namespace.
+    expect(topologyIssues((t) => (t.remotes[0].workflowNamespace = 'other'))).toEqual([]);
     expect(
       topologyIssues((t) => {
         t.local.controller.namespaced = true;
