@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import fs, {
   existsSync,
   lstatSync,
@@ -86,14 +87,18 @@ describe('a lock path that is not a regular file is refused, named by kind', () 
     }
   });
 
-  test('a device', () => {
-    if (!isRoot) throw new Error('making a device needs root (mknod); run the tests as root');
-    const { out, lock } = fresh();
-    sh('mknod', [lock, 'c', '1', '3']);
-    expect(run(out, 0)).toEqual({ error: refused(lock, 'a device'), waits: [] });
-    expect(lstatSync(lock).isCharacterDevice()).toBe(true);
-    expect(existsSync(out)).toBe(false);
-  });
+  test(
+    'a device',
+    () => {
+      if (!isRoot) throw new Error('making a device needs root (mknod); run the tests as root');
+      const { out, lock } = fresh();
+      sh('mknod', [lock, 'c', '1', '3']);
+      expect(run(out, 0)).toEqual({ error: refused(lock, 'a device'), waits: [] });
+      expect(lstatSync(lock).isCharacterDevice()).toBe(true);
+      expect(existsSync(out)).toBe(false);
+    },
+    PROCESS_BUDGET_MS,
+  );
 });
 
 describe('a lock path that changes while it is read', () => {
@@ -131,19 +136,23 @@ describe('a lock path that changes while it is read', () => {
     });
   });
 
-  test('replaced by a FIFO: judged again, so refused as a FIFO', () => {
-    const { out, lock } = fresh();
-    writeFileSync(lock, '');
-    beforeReading(lock, (open) => {
-      unlinkSync(lock);
-      sh('mkfifo', [lock]);
-      return open();
-    });
-    expect(run(out, 0)).toEqual({
-      error: `the lock file ${lock} is a FIFO, not a file synth writes; remove it if no synth is running; nothing was changed`,
-      waits: [],
-    });
-  });
+  test(
+    'replaced by a FIFO: judged again, so refused as a FIFO',
+    () => {
+      const { out, lock } = fresh();
+      writeFileSync(lock, '');
+      beforeReading(lock, (open) => {
+        unlinkSync(lock);
+        sh('mkfifo', [lock]);
+        return open();
+      });
+      expect(run(out, 0)).toEqual({
+        error: `the lock file ${lock} is a FIFO, not a file synth writes; remove it if no synth is running; nothing was changed`,
+        waits: [],
+      });
+    },
+    PROCESS_BUDGET_MS,
+  );
 
   test('replaced twice: judged by what it holds after the second', () => {
     const { out, lock } = fresh();
