@@ -17,12 +17,11 @@ const report = reportFile === '-' ? { files: {} } : JSON.parse(readFileSync(join
 const resultsFile = join(root, 'bench/mutation-results.json');
 const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : { files: {}, equivalent: {} };
 
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-const dirty =
-  execFileSync('git', ['status', '--porcelain', '--', 'constructs', 'stacks', 'tests'], {
-    cwd: root,
-    encoding: 'utf8',
-  }).trim() !== '';
+// The commit the run started from (tools/mutate.sh passes it), else the tree as it is now.
+const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+const commit =
+  process.env.AMC_MUTATE_COMMIT ??
+  `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'constructs', 'stacks', 'tests') ? ' with uncommitted changes' : ''}`;
 const DETECTED = ['Killed', 'Timeout'];
 const UNDETECTED = ['Survived', 'NoCoverage'];
 const key = (file, m) =>
@@ -36,7 +35,7 @@ for (const [file, { mutants }] of Object.entries(report.files)) {
   if (results.notes) delete results.notes[file];
   results.files[file] = {
     measured: new Date().toISOString(),
-    commit: dirty ? `${commit} with uncommitted changes` : commit,
+    commit,
     command,
     seconds: Number(seconds),
     machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version} for the report, ${process.platform}`,

@@ -297,22 +297,22 @@ function lock(target: string, timeoutMs: number, onWait: (message: string) => vo
       };
     }
     const found = readLock(path);
-    const broken = found !== undefined && isStale(found) && breakLock(path, found);
-    const who = found?.holder ? `pid ${found.holder.pid} on ${found.holder.host}` : 'a run that is starting';
-    if (found && !broken && !waiting) {
+    // A lock gone since, or a dead run's just removed, is tried again at once, even past the deadline: no wait there.
+    if (!found || (isStale(found) && breakLock(path, found))) continue;
+    const who = found.holder ? `pid ${found.holder.pid} on ${found.holder.host}` : 'a run that is starting';
+    if (!waiting) {
       waiting = true;
       onWait(
         `another argo-multicluster synth (${who}) is writing ${target}; waiting up to ${timeoutMs / 1000} s for the lock file ${path}`,
       );
     }
-    // Checked on every turn, whatever was found there: no lock path makes a run wait longer than the timeout.
     if (Date.now() > deadline) {
       throw new OutputFolderError(
         `another argo-multicluster synth (${who}) is writing ${target}; waited ${timeoutMs / 1000} s for the lock file ${path}. ` +
           `If that run is gone (another machine), remove ${path}`,
       );
     }
-    if (found && !broken) sleep(50);
+    sleep(50);
   }
 }
 

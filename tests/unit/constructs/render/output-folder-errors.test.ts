@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import crypto from 'node:crypto';
 import fs, { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -275,34 +276,42 @@ describe('a mount point', () => {
     if (!isRoot) throw new Error('making a mount point needs root (mount); run the tests as root');
   });
 
-  test('of another file system is known by its device, without the mount table', () => {
-    const { out } = fresh();
-    mkdirSync(out);
-    sh('mount', ['-t', 'tmpfs', 'tmpfs', out]);
-    try {
-      noMountTable();
-      expect(thrown(() => writeTreeAtomically(out, tree(AFTER))).message).toBe(mountPoint(out));
-      expect(readdirSync(out)).toEqual([]);
-    } finally {
-      jest.restoreAllMocks();
-      sh('umount', [out]);
-    }
-  });
+  test(
+    'of another file system is known by its device, without the mount table',
+    () => {
+      const { out } = fresh();
+      mkdirSync(out);
+      sh('mount', ['-t', 'tmpfs', 'tmpfs', out]);
+      try {
+        noMountTable();
+        expect(thrown(() => writeTreeAtomically(out, tree(AFTER))).message).toBe(mountPoint(out));
+        expect(readdirSync(out)).toEqual([]);
+      } finally {
+        jest.restoreAllMocks();
+        sh('umount', [out]);
+      }
+    },
+    PROCESS_BUDGET_MS,
+  );
 
-  test('of the same file system (a bind mount) named with a space is found in the mount table', () => {
-    const { parent } = fresh();
-    const out = join(parent, 'out dir');
-    writeTreeAtomically(out, tree(BEFORE));
-    const before = listTree(out);
-    sh('mount', ['--bind', out, out]);
-    try {
-      expect(thrown(() => writeTreeAtomically(out, tree(AFTER))).message).toBe(mountPoint(out));
-      expect(listTree(out)).toEqual(before);
-    } finally {
-      sh('umount', [out]);
-    }
-    expect(readdirSync(parent)).toEqual(['out dir']);
-  });
+  test(
+    'of the same file system (a bind mount) named with a space is found in the mount table',
+    () => {
+      const { parent } = fresh();
+      const out = join(parent, 'out dir');
+      writeTreeAtomically(out, tree(BEFORE));
+      const before = listTree(out);
+      sh('mount', ['--bind', out, out]);
+      try {
+        expect(thrown(() => writeTreeAtomically(out, tree(AFTER))).message).toBe(mountPoint(out));
+        expect(listTree(out)).toEqual(before);
+      } finally {
+        sh('umount', [out]);
+      }
+      expect(readdirSync(parent)).toEqual(['out dir']);
+    },
+    PROCESS_BUDGET_MS,
+  );
 
   test('is not made up when the mount table cannot be read: an ordinary folder is written', () => {
     const { out } = written();

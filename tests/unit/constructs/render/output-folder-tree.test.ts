@@ -1,3 +1,4 @@
+import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -359,23 +360,27 @@ describe('the files a marker lists', () => {
     expect(listTree(out)).toEqual({ [OUTPUT_MARKER]: markerOf({}), 'a.yaml': 'a', 'b.yaml': 'b' });
   });
 
-  test('a listed file swapped for a FIFO while the folder is read is kept, not hashed', () => {
-    const out = fresh();
-    write(out, { 'a.yaml': '', 'b.yaml': 'b' });
-    const swap = (p: string) => {
-      if (p === 'a.yaml' && !lstatSync(join(out, p)).isFIFO()) {
-        unlinkSync(join(out, p));
-        sh('mkfifo', [join(out, p)]);
-      }
-      return true;
-    };
-    expect(write(out, { 'b.yaml': 'b' }, { isOwnPath: swap }).warnings).toEqual([
-      `kept ${join(out, 'a.yaml')}: it is listed in ${OUTPUT_MARKER}, but ${EDITED}`,
-    ]);
-    expect(lstatSync(join(out, 'a.yaml')).isFIFO()).toBe(true);
-    unlinkSync(join(out, 'a.yaml'));
-    expect(listTree(out)).toEqual({ [OUTPUT_MARKER]: markerOf({ 'b.yaml': 'b' }), 'b.yaml': 'b' });
-  });
+  test(
+    'a listed file swapped for a FIFO while the folder is read is kept, not hashed',
+    () => {
+      const out = fresh();
+      write(out, { 'a.yaml': '', 'b.yaml': 'b' });
+      const swap = (p: string) => {
+        if (p === 'a.yaml' && !lstatSync(join(out, p)).isFIFO()) {
+          unlinkSync(join(out, p));
+          sh('mkfifo', [join(out, p)]);
+        }
+        return true;
+      };
+      expect(write(out, { 'b.yaml': 'b' }, { isOwnPath: swap }).warnings).toEqual([
+        `kept ${join(out, 'a.yaml')}: it is listed in ${OUTPUT_MARKER}, but ${EDITED}`,
+      ]);
+      expect(lstatSync(join(out, 'a.yaml')).isFIFO()).toBe(true);
+      unlinkSync(join(out, 'a.yaml'));
+      expect(listTree(out)).toEqual({ [OUTPUT_MARKER]: markerOf({ 'b.yaml': 'b' }), 'b.yaml': 'b' });
+    },
+    PROCESS_BUDGET_MS,
+  );
 
   describe('of an earlier release', () => {
     const NO_HASH = 'it is listed without a hash (an earlier release) and differs from what synth writes now';
@@ -424,22 +429,26 @@ describe('the files a marker lists', () => {
 });
 
 describe('files of the user where the run must write', () => {
-  test('are refused by name, grouped by why, with the entries synth cannot keep; nothing changes', () => {
-    const out = fresh();
-    write(out, { 'c/a.yaml': 'a' });
-    plant(out, { 'c/a.yaml': 'edited', 'c/b.yaml': 'mine', 'c/d.yaml': 'mine' });
-    const before = listTree(out);
-    sh('mkfifo', [join(out, 'c/pipe')]);
-    const plain = readdirSync(join(out, 'c')).filter((e) => e === 'b.yaml' || e === 'd.yaml');
-    expect(thrown(() => write(out, { 'c/a.yaml': 'A', 'c/b.yaml': 'b', 'c/d.yaml': 'd' })).message).toBe(
-      `${out} holds files that synth did not write where it must write its own: c/${plain[0]}, c/${plain[1]}; move them away; ` +
-        `${out} holds files listed in ${OUTPUT_MARKER} where synth must write its own, but its content is not what synth wrote there (changed since, or listed by hand): c/a.yaml; move them away; ` +
-        `${out} holds entries that are neither files, folders nor symlinks, which synth cannot keep: c/pipe; nothing was changed`,
-    );
-    unlinkSync(join(out, 'c/pipe'));
-    expect(listTree(out)).toEqual(before);
-    expect(readdirSync(dirname(out))).toEqual(['out']);
-  });
+  test(
+    'are refused by name, grouped by why, with the entries synth cannot keep; nothing changes',
+    () => {
+      const out = fresh();
+      write(out, { 'c/a.yaml': 'a' });
+      plant(out, { 'c/a.yaml': 'edited', 'c/b.yaml': 'mine', 'c/d.yaml': 'mine' });
+      const before = listTree(out);
+      sh('mkfifo', [join(out, 'c/pipe')]);
+      const plain = readdirSync(join(out, 'c')).filter((e) => e === 'b.yaml' || e === 'd.yaml');
+      expect(thrown(() => write(out, { 'c/a.yaml': 'A', 'c/b.yaml': 'b', 'c/d.yaml': 'd' })).message).toBe(
+        `${out} holds files that synth did not write where it must write its own: c/${plain[0]}, c/${plain[1]}; move them away; ` +
+          `${out} holds files listed in ${OUTPUT_MARKER} where synth must write its own, but its content is not what synth wrote there (changed since, or listed by hand): c/a.yaml; move them away; ` +
+          `${out} holds entries that are neither files, folders nor symlinks, which synth cannot keep: c/pipe; nothing was changed`,
+      );
+      unlinkSync(join(out, 'c/pipe'));
+      expect(listTree(out)).toEqual(before);
+      expect(readdirSync(dirname(out))).toEqual(['out']);
+    },
+    PROCESS_BUDGET_MS,
+  );
 
   test('a file where the run needs a folder is refused', () => {
     const out = fresh();
@@ -452,16 +461,20 @@ describe('files of the user where the run must write', () => {
     expect(listTree(out)).toEqual(before);
   });
 
-  test('a FIFO alone is refused, though the run would write nothing near it', () => {
-    const out = fresh();
-    write(out, { 'c/a.yaml': 'a' });
-    sh('mkfifo', [join(out, 'pipe')]);
-    expect(thrown(() => write(out, { 'c/a.yaml': 'A' })).message).toBe(
-      `${out} holds entries that are neither files, folders nor symlinks, which synth cannot keep: pipe; nothing was changed`,
-    );
-    unlinkSync(join(out, 'pipe'));
-    expect(listTree(out)).toEqual({ [OUTPUT_MARKER]: markerOf({ 'c/a.yaml': 'a' }), c: '/', 'c/a.yaml': 'a' });
-    expect(existsSync(join(dirname(out), '.out.amc-lock'))).toBe(false);
-    expect(readFileSync(join(out, 'c/a.yaml'), 'utf8')).toBe('a');
-  });
+  test(
+    'a FIFO alone is refused, though the run would write nothing near it',
+    () => {
+      const out = fresh();
+      write(out, { 'c/a.yaml': 'a' });
+      sh('mkfifo', [join(out, 'pipe')]);
+      expect(thrown(() => write(out, { 'c/a.yaml': 'A' })).message).toBe(
+        `${out} holds entries that are neither files, folders nor symlinks, which synth cannot keep: pipe; nothing was changed`,
+      );
+      unlinkSync(join(out, 'pipe'));
+      expect(listTree(out)).toEqual({ [OUTPUT_MARKER]: markerOf({ 'c/a.yaml': 'a' }), c: '/', 'c/a.yaml': 'a' });
+      expect(existsSync(join(dirname(out), '.out.amc-lock'))).toBe(false);
+      expect(readFileSync(join(out, 'c/a.yaml'), 'utf8')).toBe('a');
+    },
+    PROCESS_BUDGET_MS,
+  );
 });
