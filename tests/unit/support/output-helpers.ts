@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from './paths';
 
@@ -59,4 +60,18 @@ export function startCli(args: string[]) {
       );
     });
   return { child, done, stderrHas };
+}
+
+/**
+ * Output folders for one test file, each absent and alone in a parent of its own (where a run puts its lock and its
+ * leftovers), under a temporary folder named `prefix`.
+ */
+export function outputFolders(prefix: string): (name?: string) => { parent: string; out: string } {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  let n = 0;
+  return (name = 'out') => {
+    const parent = join(work, String(n++));
+    mkdirSync(parent);
+    return { parent, out: join(parent, name) };
+  };
 }

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   OUTPUT_MARKER,
@@ -8,18 +7,14 @@ import {
   withOutputMarker,
   writeTreeAtomically,
 } from '../../../../constructs/render/output-folder';
+import { outputFolders } from '../../support/output-helpers';
 
 /**
  * `treeDifferences` tells what a run would change, by file, in path order, without touching the folder: the files it
  * would write and the files it proves it wrote before that it would delete. What synth keeps is no difference.
  */
-const work = mkdtempSync(join(tmpdir(), 'amc-of-diff-'));
-let n = 0;
-function fresh(): string {
-  const parent = join(work, String(n++));
-  mkdirSync(parent);
-  return join(parent, 'out');
-}
+const folders = outputFolders('amc-of-diff-');
+const fresh = () => folders().out;
 
 const tree = (files: Record<string, string>) => new Map(Object.entries(files));
 const markerOf = (files: Record<string, string>) => withOutputMarker(tree(files)).get(OUTPUT_MARKER)!;

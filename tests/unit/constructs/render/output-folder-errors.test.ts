@@ -1,7 +1,6 @@
 import { PROCESS_BUDGET_MS } from '../../support/budgets';
 import crypto from 'node:crypto';
-import fs, { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import fs, { mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   OUTPUT_MARKER,
@@ -9,20 +8,14 @@ import {
   withOutputMarker,
   writeTreeAtomically,
 } from '../../../../constructs/render/output-folder';
-import { isRoot, listTree, sh } from '../../support/output-helpers';
+import { isRoot, listTree, outputFolders, sh } from '../../support/output-helpers';
 
 /**
  * Each way a run can fail leaves the folder as it was, with nothing beside it, and says why in words (the errno's
  * meaning, then its code). The failures the machine will not produce on demand (a full disk, a busy mount, a folder
  * on another file system) are made by failing one call of `fs` for one path.
  */
-const work = mkdtempSync(join(tmpdir(), 'amc-of-errors-'));
-let n = 0;
-function fresh(): { parent: string; out: string } {
-  const parent = join(work, String(n++));
-  mkdirSync(parent);
-  return { parent, out: join(parent, 'out') };
-}
+const fresh = outputFolders('amc-of-errors-');
 
 const BEFORE = { 'c/a.yaml': 'a', 'c/b.yaml': 'b' };
 const AFTER = { 'c/a.yaml': 'A' };

@@ -1,21 +1,14 @@
-import fs, { mkdirSync, mkdtempSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import fs, { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OUTPUT_MARKER, withOutputMarker, writeTreeAtomically } from '../../../../constructs/render/output-folder';
-import { listTree } from '../../support/output-helpers';
+import { listTree, outputFolders } from '../../support/output-helpers';
 
 /**
  * What killed runs left beside the folder (`.<name>.amc-<pid>-XXXXXX`, `.old`, `.probe`) is undone by the next run,
  * under its lock: an old tree whose replacement never arrived is put back, everything else is removed. What names a
  * process that still runs, this one included, is left alone.
  */
-const work = mkdtempSync(join(tmpdir(), 'amc-of-recovery-'));
-let n = 0;
-function fresh(name = 'out'): { parent: string; out: string } {
-  const parent = join(work, String(n++));
-  mkdirSync(parent);
-  return { parent, out: join(parent, name) };
-}
+const fresh = outputFolders('amc-of-recovery-');
 
 /** Above Linux's PID_MAX_LIMIT (2^22): no process has it, nor the next one. */
 const DEAD = 2 ** 22 + 1;
