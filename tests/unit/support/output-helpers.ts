@@ -75,3 +75,13 @@ export function outputFolders(prefix: string): (name?: string) => { parent: stri
     return { parent, out: join(parent, name) };
   };
 }
+
+/** The error `f` throws; a test that expects one fails when there is none. */
+export function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('no error was thrown');
+}

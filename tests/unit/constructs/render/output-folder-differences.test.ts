@@ -7,7 +7,7 @@ import {
   withOutputMarker,
   writeTreeAtomically,
 } from '../../../../constructs/render/output-folder';
-import { outputFolders } from '../../support/output-helpers';
+import { outputFolders, thrown } from '../../support/output-helpers';
 
 /**
  * `treeDifferences` tells what a run would change, by file, in path order, without touching the folder: the files it
@@ -18,15 +18,6 @@ const fresh = () => folders().out;
 
 const tree = (files: Record<string, string>) => new Map(Object.entries(files));
 const markerOf = (files: Record<string, string>) => withOutputMarker(tree(files)).get(OUTPUT_MARKER)!;
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('no error was thrown');
-}
 
 describe('a folder synth may write', () => {
   const next = { 'c.yaml': 'c', 'b/x.yaml': 'x', 'a.yaml': 'a' };

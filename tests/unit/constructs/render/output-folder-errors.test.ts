@@ -8,7 +8,7 @@ import {
   withOutputMarker,
   writeTreeAtomically,
 } from '../../../../constructs/render/output-folder';
-import { isRoot, listTree, outputFolders, sh } from '../../support/output-helpers';
+import { isRoot, listTree, outputFolders, sh, thrown } from '../../support/output-helpers';
 
 /**
  * Each way a run can fail leaves the folder as it was, with nothing beside it, and says why in words (the errno's
@@ -50,15 +50,6 @@ function fail(name: FsFunction, matches: (...args: any[]) => boolean, error: Err
 }
 
 afterEach(() => jest.restoreAllMocks());
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('no error was thrown');
-}
 
 /** Runs AFTER over a folder written with BEFORE with one failure made; the folder must be left exactly as it was. */
 function refused(make: (parent: string, out: string) => void): { message: string; parent: string; out: string } {

@@ -22,7 +22,7 @@ import {
   withOutputMarker,
   writeTreeAtomically,
 } from '../../../../constructs/render/output-folder';
-import { listTree, sh } from '../../support/output-helpers';
+import { listTree, sh, thrown } from '../../support/output-helpers';
 
 /**
  * `writeTreeAtomically` on small hand-made trees: what a run writes, keeps, deletes and refuses, and what it returns.
@@ -58,15 +58,6 @@ function write(out: string, tree: Record<string, string>, options: Parameters<ty
     ...options,
   });
   return { changed, warnings };
-}
-
-function thrown(f: () => unknown): Error {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('no error was thrown');
 }
 
 const mode = (path: string) => lstatSync(path).mode & 0o7777;
