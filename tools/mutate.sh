@@ -25,8 +25,7 @@ for module in "${modules[@]}"; do
   slug="${module//[\/.]/-}"
   start=$(date +%s)
   # What is measured is the tree as the run starts: a commit made while it runs is not it.
-  measured=$(git rev-parse --short HEAD)
-  if [ -n "$(git status --porcelain -- constructs stacks tests)" ]; then measured="$measured with uncommitted changes"; fi
+  measured=$(node tools/mutation-results.js --tree)
   AMC_MUTATE="$module" "$node" node_modules/@stryker-mutator/core/bin/stryker.js run
   AMC_MUTATE_COMMIT="$measured" node tools/mutation-results.js "reports/mutation/$slug.json" "$(($(date +%s) - start))" \
     "npm run mutate -- $module"

@@ -2,7 +2,8 @@
 // Folds the report of one StrykerJS run (reports/mutation/<module>.json) into the committed results,
 // bench/mutation-results.json, and writes bench/mutation-results.md from them. Files mutated in this run replace their
 // earlier entry; the others keep theirs, with the commit and command they were measured with.
-// Usage: node tools/mutation-results.js REPORT SECONDS 'COMMAND' (tools/mutate.sh calls it after each module's run)
+// Usage: node tools/mutation-results.js REPORT SECONDS 'COMMAND' (tools/mutate.sh calls it after each module's run);
+// node tools/mutation-results.js --tree prints the commit a run is about to measure.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
@@ -10,6 +11,18 @@ const { cpus, totalmem } = require('node:os');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
+
+/** The tree as it is now: the commit, and whether the sources or tests differ from it. */
+function tree() {
+  const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+  const dirty = git('status', '--porcelain', '--', 'constructs', 'stacks', 'tests') !== '';
+  return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes' : ''}`;
+}
+if (process.argv[2] === '--tree') {
+  console.log(tree());
+  process.exit(0);
+}
+
 const [reportFile, seconds, command] = process.argv.slice(2);
 if (!reportFile || !seconds || !command)
   throw new Error('usage: node tools/mutation-results.js REPORT SECONDS COMMAND (- - - to render only)');
@@ -17,11 +30,8 @@ const report = reportFile === '-' ? { files: {} } : JSON.parse(readFileSync(join
 const resultsFile = join(root, 'bench/mutation-results.json');
 const results = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, 'utf8')) : { files: {}, equivalent: {} };
 
-// The commit the run started from (tools/mutate.sh passes it), else the tree as it is now.
-const git = (...args) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-const commit =
-  process.env.AMC_MUTATE_COMMIT ??
-  `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'constructs', 'stacks', 'tests') ? ' with uncommitted changes' : ''}`;
+// The commit the run started from (tools/mutate.sh asks for it with --tree before the run and passes it back).
+const commit = process.env.AMC_MUTATE_COMMIT ?? tree();
 const DETECTED = ['Killed', 'Timeout'];
 const UNDETECTED = ['Survived', 'NoCoverage'];
 const key = (file, m) =>
