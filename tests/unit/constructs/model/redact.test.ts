@@ -221,6 +221,8 @@ describe('what an error may show', () => {
     ['deploy-key', 'secretName', '"deploy-key"'],
     ['Deploy_Key', '--flux-secret', '"Deploy_Key"'],
     [{ mode: 'none' }, 'secrets', '{"mode":"none"}'],
+    // Only the topology's own `secrets` block: another field ending in lowercase "secrets" is a credential.
+    ['hunter22', 'dbsecrets', '"(8 characters hidden: this looks like a credential)"'],
     // Secret material under such fields, or shaped like one anywhere: hidden.
     ['plain words', 'clientSecret', '"(11 characters hidden: this looks like a credential)"'],
     [{ value: 'abc' }, 'token', '"(hidden: this looks like a credential)"'],
@@ -415,6 +417,7 @@ describe('credentials of the kubeconfig in use are hidden whatever their shape',
     ['4 characters', ['abcd'], 'abc abcd', `abc ${hidden(4)}`],
     ['the longest of two that start alike, whole', ['abcd', 'abcdefgh', 'abcdef'], 'x abcdefgh', `x ${hidden(8)}`],
     ['no replacement searched again', ['hidden', 'credential'], 'a hidden b', `a ${hidden(6)} b`],
+    ['every time it appears', ['tok-1234'], 'tok-1234 then tok-1234', `${hidden(8)} then ${hidden(8)}`],
   ])('%s', (_what, secrets, text, shown) => {
     rememberCredentials(secrets);
     expect(redactText(text)).toBe(shown);
@@ -428,5 +431,12 @@ describe('credentials of the kubeconfig in use are hidden whatever their shape',
       { write: () => undefined },
     );
     expect(redactText('plain-word-token')).toBe('plain-word-token');
+  });
+
+  test('what was forgotten stays forgotten when another credential is remembered', () => {
+    rememberCredentials(['first-token']);
+    forgetCredentials();
+    rememberCredentials(['second-token']);
+    expect(redactText('first-token second-token')).toBe(`first-token ${hidden(12)}`);
   });
 });
