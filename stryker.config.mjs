@@ -29,7 +29,11 @@ export const TARGETS = {
   'constructs/cli/verify.ts': ['constructs/cli/verify'],
   'constructs/cli/rotate.ts': ['constructs/cli/rotate'],
   'constructs/cli/fleet.ts': ['constructs/cli/fleet', 'constructs/cli/fleet-pulumi'],
-  'constructs/model/validate.ts': ['constructs/model/validate'],
+  'constructs/model/validate.ts': [
+    'constructs/model/validate',
+    'constructs/model/validate-malformed',
+    'constructs/model/validate-messages',
+  ],
   'stacks/component/cluster.ts': ['stacks/component/cluster', 'stacks/component/component'],
 };
 

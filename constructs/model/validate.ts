@@ -49,14 +49,25 @@ export const MAX_SHOWN_ISSUES = 50;
 
 /** Every problem found in a topology, reported together so that one run shows the user all of them. */
 export class TopologyError extends Error {
+  /** Each problem once: zod reports an integer beyond the safe range twice (its own bound and the field's). */
+  readonly issues: readonly TopologyIssue[];
+
   constructor(
-    readonly issues: readonly TopologyIssue[],
+    reported: readonly TopologyIssue[],
     readonly source = 'topology',
   ) {
+    const seen = new Set<string>();
+    const issues = reported.filter((i) => {
+      const key = `${i.path}\n${i.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     const more = issues.length - MAX_SHOWN_ISSUES;
     const shown = issues.slice(0, MAX_SHOWN_ISSUES).map(formatIssue);
     if (more > 0) shown.push(`  ... and ${more} more problem(s), not shown: fix these first`);
     super(`${source} is invalid:\n${shown.join('\n')}`);
+    this.issues = issues;
     this.name = 'TopologyError';
   }
 }
@@ -111,7 +122,8 @@ function fieldsAt(path: readonly PathKey[]): string[] {
 /** A number field's range as its schema states it ("an integer from 1 to 10"), or undefined. */
 function numberRangeAt(root: z.ZodType, path: readonly PathKey[]): string | undefined {
   const schema = schemaAt(root, path);
-  if (!schema || (schema._zod.def.type !== 'number' && schema._zod.def.type !== 'int')) return undefined;
+  // zod's integers are number schemas with a format: one type for both.
+  if (schema?._zod.def.type !== 'number') return undefined;
   const json = z.toJSONSchema(schema as unknown as z.ZodType) as { type?: string; minimum?: number; maximum?: number };
   const what = json.type === 'integer' ? 'an integer' : 'a finite number';
   // zod bounds every integer by the safe range: that is no bound the user chose, and not worth 16 digits.
@@ -150,7 +162,8 @@ export function issueMessage(issue: z.core.$ZodIssue, value: unknown, root: z.Zo
     // YAML's .inf and .nan are numbers to a YAML reader, but not to JSON, Kubernetes or zod's "number".
     message = `is not a finite number (YAML's .inf and .nan are none); valid: ${numberRangeAt(root, issue.path) ?? validHere(issue)}`;
   else if (issue.code === 'invalid_type' && value === undefined) message = `is required (${issue.expected})`;
-  else if (issue.code === 'invalid_type' && issue.expected === 'int' && typeof value === 'number')
+  // zod's integer check runs on numbers only: anything else fails as "expected number" first.
+  else if (issue.code === 'invalid_type' && issue.expected === 'int')
     message = `is not an integer; valid: ${numberRangeAt(root, issue.path) ?? 'an integer'}`;
   else if (issue.code === 'invalid_type') message = `has the wrong type: expected ${issue.expected}`;
   // Only zod's own wording: a schema's message of its own ("must list at least one remote cluster") says more.

@@ -6,6 +6,7 @@ import {
   MAX_SHOWN_ISSUES,
   TopologyError,
   loadTopologyFile,
+  parseTopologyYaml,
   unknownClusterIssues,
   validateTopology,
 } from '../../../../constructs';
@@ -755,6 +756,27 @@ describe('topology files', () => {
         file,
       ),
     );
+  });
+
+  test('a device that never ends is read as far as the limit, and named as a topology file', () => {
+    expect(() => loadTopologyFile('/dev/zero')).toThrow(
+      '/dev/zero is invalid:\n  - (file): "/dev/zero" is larger than 16 MiB (16777216 bytes), the most read from a topology file',
+    );
+  });
+
+  test('a file that is not UTF-8 is named by the byte, not by its content', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'amc-validate-')), 'latin1.yaml');
+    writeFileSync(file, Buffer.from('local: caf\xe9\n', 'latin1'));
+    expect(() => loadTopologyFile(file)).toThrow(
+      `${file} is invalid:\n  - (file): is not UTF-8: byte 10 (0xe9, line 1, column 11) is not part of a UTF-8 character; save the file as UTF-8`,
+    );
+  });
+
+  test('YAML text: a syntax error is reported as one, from "topology" unless a source is named', () => {
+    expect(() => parseTopologyYaml('local: [')).toThrow(
+      /^topology is invalid:\n {2}- \(yaml\): is not valid YAML at line 1/,
+    );
+    expect(() => parseTopologyYaml('local: [', 'x.yaml')).toThrow(/^x\.yaml is invalid:\n/);
   });
 });
 
