@@ -66,13 +66,16 @@ class FakeBackend implements FleetBackend {
     if (action === 'destroy') this.stackOutputs.delete(stack);
     return { changes: this.changes, outputs };
   }
+  /** Names without the organization, as Pulumi lists them. */
   async list() {
-    return [...this.config.keys()];
+    return [...this.config.keys()].map((stack) => stack.replace(/^[^/]*\//, ''));
   }
   async part(stack: string) {
     return this.config.get(stack)?.['argo-multicluster:part']?.value;
   }
+  /** Fails for a stack that does not exist, as selecting it does. */
   async outputs(stack: string) {
+    if (!this.config.has(stack)) throw new Error(`no stack named '${stack}' found`);
     return this.stackOutputs.get(stack) ?? {};
   }
   async remove(stack: string) {
@@ -160,6 +163,12 @@ describe('fleet flags', () => {
     },
   );
 
+  test('the usage names the command, its actions and every flag', () => {
+    expect(FLEET_HELP).toMatch(/^Usage: argo-multicluster fleet up\|preview\|destroy --stack NAME /);
+    const flags = ['--stack NAME', '-f, --file TOPOLOGY', '--parallel N', '--kubeconfig PATH', '--skip-await'];
+    for (const flag of [...flags, '--work-dir DIR', '--pulumi-root DIR']) expect(FLEET_HELP).toContain(`\n  ${flag} `);
+  });
+
   test.each([
     [['up', '--stack', 'p', '--parallel', '0'], 'fleet up: --parallel: "0" must be an integer from 1 to 1024'],
     [['up', '--stack', 'p', '--parallel', '2.5'], 'fleet up: --parallel: "2.5" must be an integer from 1 to 1024'],
@@ -184,6 +193,12 @@ describe('fleet flags', () => {
       // Dots: a run of 40 letters would read as base64 and be hidden.
       ['up', '--stack', `ab/${'x.'.repeat(45)}x`],
       `fleet up: --stack: "ab/${'x.'.repeat(45)}x" makes the stack name "ab/${'x.'.repeat(45)}x-cluster-1", longer than Pulumi's 100 characters; choose a shorter one`,
+    ],
+    [
+      // No other command of the CLI takes it either: nothing to point to.
+      ['up', '--stack', 'p', '--dry-run'],
+      'fleet up: unknown flag "--dry-run"; valid flags: -f/--file, --stack, --parallel, ' +
+        `--kubeconfig, --skip-await, --work-dir, --pulumi-root, -h/--help\n\n${FLEET_HELP}`,
     ],
     [
       ['up', '--stack', 'p', '--paralel', '2'],
@@ -578,6 +593,24 @@ describe('runFleet', () => {
       await expect(attempt).rejects.toThrow(message);
       expect(backend.calls).toEqual([]);
     }
+  });
+
+  test('a fleet of an organization: its removed remote is found by the bare name Pulumi lists, and destroyed by its full name', async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'acme/it', '-f', topologyFile(2)]), backend, () => undefined);
+    backend.calls.length = 0;
+    await runFleet(options(['up', '--stack', 'acme/it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(backend.calls).toEqual(['up acme/it-r-0', 'up acme/it', 'destroy acme/it-r-1', 'remove acme/it-r-1']);
+  });
+
+  test("a stack named like a removed remote's whose outputs name another remote is left alone", async () => {
+    const backend = new FakeBackend();
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    backend.config.set('it-r-7', {});
+    backend.stackOutputs.set('it-r-7', { localCluster: 'cluster-0', cluster: 'r-9', token: '[secret]' });
+    backend.calls.length = 0;
+    await runFleet(options(['up', '--stack', 'it', '-f', topologyFile(1)]), backend, () => undefined);
+    expect(backend.calls).toEqual(['up it-r-0', 'up it']);
   });
 
   test('a removed remote is found by its stack outputs when its config is not in this work dir (a fresh CI checkout)', async () => {
