@@ -131,8 +131,8 @@ function numberRangeAt(root: z.ZodType, path: readonly PathKey[]): string | unde
     Math.abs(n ?? 0) === Number.MAX_SAFE_INTEGER ? undefined : n,
   );
   if (min !== undefined && max !== undefined) return `${what} from ${min} to ${max}`;
-  // No field of the topology has an upper bound without a lower one.
-  return min === undefined ? what : `${what} of at least ${min}`;
+  if (min !== undefined) return `${what} of at least ${min}`;
+  return max === undefined ? what : `${what} of at most ${max}`;
 }
 
 /** zod's names of types that read wrongly after "a": a number must be finite, and `int` is a word to programmers. */

@@ -73,6 +73,16 @@ describe('a topology the schema refused is reported as the schema saw it', () =>
       [wrongType('remotes[0].name', ['x'.repeat(60)], 'string')],
     ],
     [
+      // Two remotes share it, with no key to check for "{remote}".
+      'a shared store without a key, in secrets.mode "external", and an insecure server',
+      (t) => {
+        t.remotes.push({ name: 'cluster-2', server: 'https://c2.example.com' });
+        t.secrets = { mode: 'external', store: { name: 'vault' } };
+        insecureServer(t);
+      },
+      [serverIssue],
+    ],
+    [
       // Read as a map, the list's "0" would be checked against limits."0".
       'requests written as a list',
       (t) => (t.local.controller.resources = { requests: ['100m'], limits: { '0': '50m' } }),
@@ -107,6 +117,23 @@ describe('the rules that relate fields, at their edges', () => {
   });
 
   // Read raw (another field is refused), a missing executorServiceAccount is the default one all the same.
+  test('two remotes of one kube context are reported whatever was found before them', () => {
+    expect(
+      topologyIssues((t) => {
+        t.remotes[0].namespaces = ['a', 'a'];
+        t.remotes.push({ name: 'cluster-2', context: 'cluster-1', server: 'https://c2.example.com' });
+      }),
+    ).toEqual([
+      { path: 'remotes[0].namespaces[1]', value: 'a', message: 'is listed twice' },
+      {
+        path: 'remotes[1].context',
+        value: 'cluster-1',
+        message:
+          'is the kube context of remotes[0] too (its context, or its name when it has none): two remotes that are one cluster would both own its objects; list it once, with all its namespaces',
+      },
+    ]);
+  });
+
   test('image pull secrets and ServiceAccount annotations need an executorServiceAccount: when none is given too', () => {
     const needs = (what: string) =>
       `needs an executorServiceAccount other than "default": the ${what} go on a ServiceAccount this package creates, and it never takes over "default"`;

@@ -9,11 +9,12 @@ import { exampleInput } from '../../support/helpers';
 describe('what is wrong and what would be valid, for any schema', () => {
   const schema = z.object({
     ratio: z.number().min(0).max(1),
+    share: z.number().max(100),
     pick: z.union([z.string(), z.array(z.string())]),
     checked: z.string().refine(() => false),
     named: z.string().refine(() => false, 'must name a team'),
   });
-  const input = { ratio: 2, pick: 5, checked: 'x', named: 'y' };
+  const input = { ratio: 2, share: 101, pick: 5, checked: 'x', named: 'y' };
   const messages = () =>
     Object.fromEntries(
       schema
@@ -21,9 +22,10 @@ describe('what is wrong and what would be valid, for any schema', () => {
         .error!.issues.map((issue) => [issue.path.join('.'), issueMessage(issue, valueAt(input, issue.path), schema)]),
     );
 
-  test('a fraction out of range, each alternative of a union, and the message of a check of its own', () => {
+  test('a fraction out of range (both bounds, an upper one alone), each alternative of a union, and the message of a check of its own', () => {
     expect(messages()).toEqual({
       ratio: 'is out of range; valid: a finite number from 0 to 1',
+      share: 'is out of range; valid: a finite number of at most 100',
       pick: 'is not valid; valid: a string, or an array',
       // zod's default for a check without words is its own: only a union's is replaced, by its alternatives.
       checked: 'Invalid input',
