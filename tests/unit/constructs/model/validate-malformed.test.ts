@@ -116,7 +116,6 @@ describe('the rules that relate fields, at their edges', () => {
     ]);
   });
 
-  // Read raw (another field is refused), a missing executorServiceAccount is the default one all the same.
   test('two remotes of one kube context are reported whatever was found before them', () => {
     expect(
       topologyIssues((t) => {
@@ -134,6 +133,7 @@ describe('the rules that relate fields, at their edges', () => {
     ]);
   });
 
+  // Read raw (another field is refused), a missing executorServiceAccount is the default one all the same.
   test('image pull secrets and ServiceAccount annotations need an executorServiceAccount: when none is given too', () => {
     const needs = (what: string) =>
       `needs an executorServiceAccount other than "default": the ${what} go on a ServiceAccount this package creates, and it never takes over "default"`;

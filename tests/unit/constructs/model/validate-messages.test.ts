@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TopologyError, issueMessage, validateTopology, valueAt } from '../../../../constructs/model/validate';
 import { exampleInput } from '../../support/helpers';
+import { thrown } from '../../support/output-helpers';
 
 /**
  * The words of a problem, for any schema: the topology's and a construct's props share them, and the props have
@@ -89,14 +90,7 @@ describe('a problem in the message', () => {
     const raw: any = exampleInput();
     raw.remotes[0].password = 'hunter22';
     raw.local.controller.clientSecret = ['hunter23'];
-    const message = (() => {
-      try {
-        validateTopology(raw);
-      } catch (e) {
-        return (e as Error).message;
-      }
-      throw new Error('the topology was accepted');
-    })();
+    const { message } = thrown(() => validateTopology(raw));
     expect(message).toContain('  - remotes[0].password: "(8 characters hidden: this looks like a credential)" is not');
     expect(message).toContain('  - local.controller.clientSecret: "(hidden: this looks like a credential)" is not');
     expect(message).not.toMatch(/hunter/);
